@@ -1,0 +1,71 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+
+/**
+ * Built-in role definition ids, from the role maps of Azure Verified Modules
+ * (avm/res/storage/storage-account/main.bicep, avm/res/machine-learning-services/workspace/main.bicep,
+ * avm/res/container-registry/registry/main.bicep), which copy https://learn.microsoft.com/azure/role-based-access-control/built-in-roles.
+ */
+export const BUILT_IN_ROLES = {
+  Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+  Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+  "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+  "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+  "AzureML Data Scientist": "f6c7c914-8db3-469d-8ca1-694a8f32e121",
+} as const;
+
+export type BuiltInRole = keyof typeof BUILT_IN_ROLES;
+
+/** The full role definition id ARM expects in a role assignment (as in the 2022-04-01 API's examples). */
+export function roleDefinitionId(subscriptionId: string, role: BuiltInRole): string {
+  return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES[role]}`;
+}
+
+/** RFC 4122 URL namespace: the namespace of our name-based (version 5) UUIDs. */
+const UUID_NAMESPACE = Buffer.from("6ba7b8119dad11d180b400c04fd430c8", "hex");
+
+/**
+ * A version 5 UUID of the given parts: the same parts always give the same GUID, like Bicep's
+ * `guid(scope, principalId, roleId)`, so a role assignment keeps its name across runs and never collides.
+ */
+export function deterministicGuid(...parts: string[]): string {
+  const hash = createHash("sha1").update(UUID_NAMESPACE).update(parts.join("|")).digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50; // version 5
+  hash[8] = (hash[8] & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = hash.subarray(0, 16).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** What {@link assignRole} needs. */
+export interface RoleGrant {
+  /** ARM id of the resource (or resource group) the role applies to. */
+  readonly scope: pulumi.Input<string>;
+  /** Object id of the service principal that receives the role. */
+  readonly principalId: pulumi.Input<string>;
+  readonly role: BuiltInRole;
+  readonly subscriptionId: pulumi.Input<string>;
+}
+
+/**
+ * Assigns a built-in role to a service principal (a managed identity or an app), named by a deterministic GUID.
+ * `principalType: ServicePrincipal` lets ARM accept a principal that Entra ID has not replicated yet, as Azure's
+ * docs advise for new managed identities (role-assignments-template, "New service principal").
+ */
+export function assignRole(name: string, grant: RoleGrant, opts: pulumi.CustomResourceOptions): authorization.RoleAssignment {
+  const roleId = pulumi.output(grant.subscriptionId).apply((sub) => roleDefinitionId(sub, grant.role));
+  return new authorization.RoleAssignment(
+    name,
+    {
+      roleAssignmentName: pulumi
+        .all([grant.scope, grant.principalId])
+        .apply(([scope, principal]) => deterministicGuid(scope, principal, BUILT_IN_ROLES[grant.role])),
+      scope: grant.scope,
+      principalId: grant.principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: roleId,
+    },
+    opts,
+  );
+}

@@ -1,0 +1,256 @@
+import * as pulumi from "@pulumi/pulumi";
+import { nameProblem } from "./naming";
+
+/** The project's config namespace: keys are written `phi3-foundry:<key>`. */
+export const CONFIG_NAMESPACE = "phi3-foundry";
+/** The provider key that holds the Azure region; read by the stack as its location. */
+export const LOCATION_KEY = "azure-native:location";
+
+/** The validated, typed settings of one stack. Built by {@link parseStackConfig}; nothing else reads config. */
+export interface StackConfig {
+  readonly location: string;
+  readonly namePrefix: string;
+  /** An existing resource group to deploy into; undefined creates one. */
+  readonly resourceGroupName?: string;
+  readonly keyVaultPurgeProtection: boolean;
+  readonly quotaCheck: boolean;
+  readonly training: {
+    readonly vmSize: string;
+    readonly minNodes: number;
+    readonly maxNodes: number;
+    readonly idleSeconds: number;
+  };
+  readonly fineTune: {
+    readonly enabled: boolean;
+    readonly baseModel: string;
+    readonly learningRate: number;
+    readonly lrSchedulerType: string;
+    readonly epochs: number;
+    readonly trainDataPath: string;
+    readonly validationDataPath: string;
+  };
+  readonly serving: {
+    readonly enabled: boolean;
+    readonly vmSize: string;
+    readonly instanceCount: number;
+  };
+  readonly foundry: { readonly enabled: boolean };
+  /** `owner/repo` whose pull requests may preview the stack; undefined creates no CI identity. */
+  readonly ciGithubRepo?: string;
+}
+
+/** One wrong setting: the key, the value it had, and what is allowed. */
+export interface ConfigProblem {
+  readonly key: string;
+  readonly value: string | undefined;
+  readonly allowed: string;
+}
+
+/** Every wrong setting of a stack, reported together. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${qualified(p.key)} = ${p.value === undefined ? "(not set)" : JSON.stringify(p.value)}: ${p.allowed}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+function qualified(key: string): string {
+  return key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`;
+}
+
+/**
+ * The learning-rate schedules the fine-tuning component accepts (`lr_scheduler_type` of the azureml registry's
+ * `chat_completion_pipeline`, which passes them to Hugging Face `transformers.SchedulerType`).
+ */
+export const LR_SCHEDULER_TYPES = [
+  "linear",
+  "cosine",
+  "cosine_with_restarts",
+  "polynomial",
+  "constant",
+  "constant_with_warmup",
+  "inverse_sqrt",
+] as const;
+
+/** Every project key the stack reads. Pulumi.yaml declares each with a type, description and default. */
+export const CONFIG_KEYS = [
+  "namePrefix",
+  "resourceGroupName",
+  "keyVaultPurgeProtection",
+  "quotaCheck",
+  "trainingVmSize",
+  "trainingMinNodes",
+  "trainingMaxNodes",
+  "trainingIdleSeconds",
+  "fineTuneEnabled",
+  "baseModel",
+  "learningRate",
+  "lrSchedulerType",
+  "epochs",
+  "trainDataPath",
+  "validationDataPath",
+  "servingEnabled",
+  "servingVmSize",
+  "servingInstanceCount",
+  "foundryEnabled",
+  "ciGithubRepo",
+] as const;
+
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** Raw settings as Pulumi hands them over: strings, keyed by project key (or `namespace:key`). */
+export type RawConfig = Readonly<Partial<Record<ConfigKey | typeof LOCATION_KEY, string>>>;
+
+const VM_SIZE = /^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$/;
+const REGION = /^[a-z][a-z0-9]*$/;
+const REGISTRY_MODEL = /^azureml:\/\/registries\/[\w-]+\/models\/[\w.-]+\/versions\/[\w.-]+$/;
+const WORKSPACE_MODEL = /^azureml:[\w.-]+:[\w.-]+$/;
+const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+
+/** Reads keys one at a time and records every problem instead of stopping at the first. */
+class Reader {
+  readonly problems: ConfigProblem[] = [];
+  constructor(private readonly raw: RawConfig) {}
+
+  fail(key: string, allowed: string): void {
+    this.problems.push({ key, value: this.raw[key as ConfigKey], allowed });
+  }
+
+  /** A required string matching `pattern`; returns "" when missing or wrong (the error is recorded). */
+  text(key: ConfigKey | typeof LOCATION_KEY, pattern: RegExp, allowed: string): string {
+    const value = this.raw[key]?.trim();
+    if (value === undefined || value === "" || !pattern.test(value)) {
+      this.fail(key, allowed);
+      return "";
+    }
+    return value;
+  }
+
+  optionalText(key: ConfigKey, check: (value: string) => string | undefined): string | undefined {
+    const value = this.raw[key]?.trim();
+    if (value === undefined || value === "") return undefined;
+    const problem = check(value);
+    if (problem) this.fail(key, problem);
+    return problem ? undefined : value;
+  }
+
+  whole(key: ConfigKey, min: number, max: number): number {
+    const value = this.raw[key]?.trim();
+    const parsed = value !== undefined && /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      this.fail(key, `a whole number from ${min} to ${max}`);
+      return min;
+    }
+    return parsed;
+  }
+
+  decimal(key: ConfigKey, above: number, max: number): number {
+    const value = this.raw[key]?.trim();
+    const parsed = value !== undefined && /^\d*\.?\d+(e-?\d+)?$/i.test(value) ? Number(value) : NaN;
+    if (!(parsed > above && parsed <= max)) {
+      this.fail(key, `a number greater than ${above} and at most ${max}`);
+      return max;
+    }
+    return parsed;
+  }
+
+  flag(key: ConfigKey): boolean {
+    const value = this.raw[key]?.trim();
+    if (value !== "true" && value !== "false") {
+      this.fail(key, "true or false");
+      return false;
+    }
+    return value === "true";
+  }
+
+  oneOf<T extends string>(key: ConfigKey, allowed: readonly T[]): T {
+    const value = this.raw[key]?.trim();
+    if (!allowed.includes(value as T)) {
+      this.fail(key, `one of ${allowed.join(", ")}`);
+      return allowed[0];
+    }
+    return value as T;
+  }
+}
+
+/**
+ * Turns raw settings into a {@link StackConfig}, or throws one {@link ConfigError} listing every wrong key with
+ * its value and what is allowed. Pure: the stack calls it before creating any resource.
+ */
+export function parseStackConfig(raw: RawConfig): StackConfig {
+  const r = new Reader(raw);
+  const vmSizeAllowed = "an Azure VM size such as Standard_NC24ads_A100_v4 (Standard_<family><vCPUs><features>[_<version>])";
+
+  const trainingMinNodes = r.whole("trainingMinNodes", 0, 100);
+  const trainingMaxNodes = r.whole("trainingMaxNodes", 1, 100);
+  if (!r.problems.some((p) => p.key.startsWith("training")) && trainingMinNodes > trainingMaxNodes) {
+    r.fail("trainingMinNodes", `at most trainingMaxNodes (${trainingMaxNodes})`);
+  }
+
+  const config: StackConfig = {
+    location: r.text(LOCATION_KEY, REGION, "an Azure region name in lowercase, such as eastus2 or swedencentral"),
+    namePrefix: r.text("namePrefix", /^[a-z0-9]{3,12}$/, "3 to 12 lowercase letters and digits"),
+    resourceGroupName: r.optionalText("resourceGroupName", (v) =>
+      v.length <= 90 && /^[-\w.()]*[-\w()]$/.test(v)
+        ? undefined
+        : "an existing resource group's name: 1 to 90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
+    ),
+    keyVaultPurgeProtection: r.flag("keyVaultPurgeProtection"),
+    quotaCheck: r.flag("quotaCheck"),
+    training: {
+      vmSize: r.text("trainingVmSize", VM_SIZE, vmSizeAllowed),
+      minNodes: trainingMinNodes,
+      maxNodes: trainingMaxNodes,
+      // Azure ML takes the idle time as a whole number of seconds; a day is the longest that still idles out.
+      idleSeconds: r.whole("trainingIdleSeconds", 60, 86400),
+    },
+    fineTune: {
+      enabled: r.flag("fineTuneEnabled"),
+      baseModel: r.text(
+        "baseModel",
+        new RegExp(`${REGISTRY_MODEL.source}|${WORKSPACE_MODEL.source}`),
+        "a model asset id: azureml://registries/<registry>/models/<name>/versions/<version>, or azureml:<name>:<version>",
+      ),
+      learningRate: r.decimal("learningRate", 0, 1),
+      lrSchedulerType: r.oneOf("lrSchedulerType", LR_SCHEDULER_TYPES),
+      epochs: r.whole("epochs", 1, 100),
+      trainDataPath: r.text("trainDataPath", /\.jsonl$/, "a path to a .jsonl file, relative to the project"),
+      validationDataPath: r.text("validationDataPath", /\.jsonl$/, "a path to a .jsonl file, relative to the project"),
+    },
+    serving: {
+      enabled: r.flag("servingEnabled"),
+      vmSize: r.text("servingVmSize", VM_SIZE, vmSizeAllowed.replace("NC24ads_A100_v4", "NC6s_v3")),
+      instanceCount: r.whole("servingInstanceCount", 1, 20),
+    },
+    foundry: { enabled: r.flag("foundryEnabled") },
+    ciGithubRepo: r.optionalText("ciGithubRepo", (v) =>
+      GITHUB_REPO.test(v) ? undefined : "a GitHub repository as owner/repo, such as contoso/phi3-infra",
+    ),
+  };
+
+  if (config.resourceGroupName === undefined && raw.resourceGroupName?.trim() === undefined) {
+    // nothing to check: a resource group is created
+  }
+  if (config.namePrefix && nameProblem("storageAccount", `st${config.namePrefix}000000`)) {
+    r.fail("namePrefix", "a prefix that leaves room for Azure's storage account name rules");
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+/** Reads the stack's settings from Pulumi's config (Pulumi.yaml defaults, then Pulumi.<stack>.yaml). */
+export function readRawConfig(): RawConfig {
+  const project = new pulumi.Config(CONFIG_NAMESPACE);
+  const raw: Partial<Record<ConfigKey | typeof LOCATION_KEY, string>> = {};
+  for (const key of CONFIG_KEYS) raw[key] = project.get(key);
+  raw[LOCATION_KEY] = new pulumi.Config("azure-native").get("location");
+  return raw;
+}
+
+/** The stack's validated settings; throws {@link ConfigError} before anything is created. */
+export function loadStackConfig(): StackConfig {
+  return parseStackConfig(readRawConfig());
+}

@@ -1,0 +1,105 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Azure's naming rules for each kind of resource the stack names, and the one function that builds a
+ * valid name from the stack's prefix, the stack name and the stack's random suffix.
+ *
+ * Rules: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules (the ML workspace
+ * pattern is the ARM one, `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`; AML compute is 3 to 32 alphanumerics and hyphens, and
+ * we also require a leading letter, as the Azure ML CLI does).
+ * Abbreviations: https://learn.microsoft.com/azure/cloud-adoption-framework/ready/azure-best-practices/resource-abbreviations
+ */
+export interface NameRule {
+  /** Cloud Adoption Framework abbreviation that starts the name. */
+  readonly abbreviation: string;
+  readonly minLength: number;
+  readonly maxLength: number;
+  /** Joins the name's parts; "" where Azure allows no separator. */
+  readonly separator: "-" | "";
+  /** The whole name must match this. */
+  readonly pattern: RegExp;
+  /** Where Azure keeps a deleted resource's name (soft delete) or requires global uniqueness. */
+  readonly why?: string;
+}
+
+export const nameRules = {
+  resourceGroup: { abbreviation: "rg", minLength: 1, maxLength: 90, separator: "-", pattern: /^[-\w.()]*[-\w()]$/ },
+  storageAccount: {
+    abbreviation: "st", minLength: 3, maxLength: 24, separator: "", pattern: /^[a-z0-9]+$/,
+    why: "globally unique DNS name",
+  },
+  keyVault: {
+    abbreviation: "kv", minLength: 3, maxLength: 24, separator: "-", pattern: /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]$/,
+    why: "globally unique; soft-deleted vaults keep their name",
+  },
+  containerRegistry: {
+    abbreviation: "cr", minLength: 5, maxLength: 50, separator: "", pattern: /^[a-z0-9]+$/,
+    why: "globally unique DNS name",
+  },
+  logAnalyticsWorkspace: {
+    abbreviation: "log", minLength: 4, maxLength: 63, separator: "-", pattern: /^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$/,
+  },
+  applicationInsights: { abbreviation: "appi", minLength: 1, maxLength: 260, separator: "-", pattern: /^[^%&\\?/]*[^%&\\?/. ]$/ },
+  mlWorkspace: {
+    abbreviation: "mlw", minLength: 3, maxLength: 33, separator: "-", pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/,
+    why: "soft-deleted workspaces keep their name",
+  },
+  managedIdentity: { abbreviation: "id", minLength: 3, maxLength: 128, separator: "-", pattern: /^[a-zA-Z0-9][\w-]*$/ },
+  computeCluster: { abbreviation: "gpu", minLength: 3, maxLength: 32, separator: "-", pattern: /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]$/ },
+} satisfies Record<string, NameRule>;
+
+export type ResourceKind = keyof typeof nameRules;
+
+/** The parts every Azure name is built from. */
+export interface NameParts {
+  /** `namePrefix` from the config: 3 to 12 lowercase letters and digits. */
+  readonly prefix: string;
+  /** The Pulumi stack name (letters, digits, `-`, `_`, `.`). */
+  readonly stack: string;
+  /** The stack's random suffix: lowercase letters and digits, kept in state. */
+  readonly suffix: string;
+}
+
+/** Lowercases `text` and keeps only what the rule allows between separators. */
+function sanitize(text: string, separator: NameRule["separator"]): string {
+  const lowered = text.toLowerCase();
+  if (separator === "") return lowered.replace(/[^a-z0-9]/g, "");
+  return lowered.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+}
+
+/**
+ * `<abbreviation><sep><prefix><sep><stack><sep><suffix>`, lowercase. The stack part is shortened (or dropped)
+ * to fit the rule's maximum length; prefix and suffix always stay whole, because the suffix is what makes
+ * the name unique and the prefix is what a person searches for.
+ */
+export function azureName(kind: ResourceKind, parts: NameParts): string {
+  const rule: NameRule = nameRules[kind];
+  const sep = rule.separator;
+  const fixed = [rule.abbreviation, sanitize(parts.prefix, sep), sanitize(parts.suffix, sep)];
+  const fixedLength = fixed.join(sep).length;
+  const room = rule.maxLength - fixedLength - sep.length;
+  let stack = sanitize(parts.stack, sep).slice(0, Math.max(room, 0));
+  if (sep) stack = stack.replace(/-+$/, "");
+  const name = (stack ? [fixed[0], fixed[1], stack, fixed[2]] : fixed).join(sep);
+  const problem = nameProblem(kind, name);
+  if (problem) throw new Error(`cannot build a ${kind} name from ${JSON.stringify(parts)}: ${problem}`);
+  return name;
+}
+
+/** Why `name` is not a valid name for `kind`, or undefined when it is. */
+export function nameProblem(kind: ResourceKind, name: string): string | undefined {
+  const rule: NameRule = nameRules[kind];
+  if (name.length < rule.minLength || name.length > rule.maxLength) {
+    return `'${name}' has ${name.length} characters; ${kind} names have ${rule.minLength} to ${rule.maxLength}`;
+  }
+  if (!rule.pattern.test(name)) return `'${name}' does not match ${rule.pattern} (${kind} naming rule)`;
+  return undefined;
+}
+
+/** Builds the Azure name of each resource the stack creates from the stack's stable parts. */
+export type AzureNamer = (kind: ResourceKind) => pulumi.Output<string>;
+
+/** A namer whose suffix is an output (the stack's `random.RandomString`), so names resolve once it exists. */
+export function createNamer(prefix: string, stack: string, suffix: pulumi.Input<string>): AzureNamer {
+  return (kind) => pulumi.output(suffix).apply((s) => azureName(kind, { prefix, stack, suffix: s }));
+}

@@ -1,0 +1,17 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** What the stack exports: for a person (`pulumi stack output`) and for the later stages and tools. */
+export interface StackOutputs {
+  /** Azure region of the stack. */
+  readonly location: string;
+  readonly subscriptionId: string;
+  readonly resourceGroupName: pulumi.Output<string>;
+  readonly workspaceName: pulumi.Output<string>;
+  /** The workspace in Azure ML studio. */
+  readonly studioUrl: pulumi.Output<string>;
+  /** ARM id of the training identity. */
+  readonly trainingIdentityId: pulumi.Output<string>;
+  readonly trainingIdentityClientId: pulumi.Output<string>;
+  readonly trainingIdentityPrincipalId: pulumi.Output<string>;
+  readonly computeClusterName: pulumi.Output<string>;
+}

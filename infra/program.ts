@@ -1,0 +1,95 @@
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as random from "@pulumi/random";
+import { checkQuota, QuotaDemand, QuotaSource } from "../components/azure/quota";
+import { GpuCluster } from "../components/gpuCluster";
+import { MlWorkspace } from "../components/mlWorkspace";
+import { TrainingIdentity } from "../components/trainingIdentity";
+import type { StackConfig } from "./config";
+import { createNamer } from "./naming";
+import type { StackOutputs } from "./outputs";
+
+/** What the stack takes from where it runs: the real cloud under `pulumi up`, stand-ins in the plan and tests. */
+export interface StackEnvironment {
+  /** The Pulumi stack name. */
+  readonly stack: string;
+  /** Quota facts for a subscription. */
+  readonly quotaSource: (subscriptionId: string) => QuotaSource;
+}
+
+/** Managed online endpoints reserve 20% extra instances for upgrades (Azure ML "Manage quotas" docs). */
+export const ONLINE_ENDPOINT_RESERVE = 0.2;
+
+/** The vCPUs the stack will run, by purpose: the training cluster at full scale and the online deployment. */
+export function quotaDemands(config: StackConfig): QuotaDemand[] {
+  const demands: QuotaDemand[] = [];
+  if (config.fineTune.enabled) {
+    demands.push({ purpose: "training cluster", vmSize: config.training.vmSize, instances: config.training.maxNodes });
+  }
+  if (config.serving.enabled) {
+    demands.push({
+      purpose: "online deployment",
+      vmSize: config.serving.vmSize,
+      instances: config.serving.instanceCount,
+      reserve: ONLINE_ENDPOINT_RESERVE,
+    });
+  }
+  return demands;
+}
+
+/** The whole stack. Everything that can fail without the cloud (config, quota) fails before any resource exists. */
+export async function deployStack(config: StackConfig, env: StackEnvironment): Promise<StackOutputs> {
+  const client = await authorization.getClientConfig();
+  if (config.quotaCheck) {
+    await checkQuota(env.quotaSource(client.subscriptionId), config.location, quotaDemands(config));
+  }
+
+  // Kept in state: a destroy and a new `up` get new names, clear of Azure's soft-deleted ones.
+  const suffix = new random.RandomString("name-suffix", { length: 6, special: false, upper: false, numeric: true });
+  const namer = createNamer(config.namePrefix, env.stack, suffix.result);
+  const tags = { project: "phi3-foundry", stack: env.stack, "managed-by": "pulumi" };
+
+  const ml = new MlWorkspace("ml", {
+    location: config.location,
+    namer,
+    tenantId: client.tenantId,
+    existingResourceGroupName: config.resourceGroupName,
+    keyVaultPurgeProtection: config.keyVaultPurgeProtection,
+    tags,
+  });
+
+  const identity = new TrainingIdentity("training-identity", {
+    resourceGroupName: ml.resourceGroupName,
+    resourceGroupId: ml.resourceGroupId,
+    location: config.location,
+    identityName: namer("managedIdentity"),
+    storageAccountId: ml.storageAccountId,
+    containerRegistryId: ml.containerRegistryId,
+    subscriptionId: client.subscriptionId,
+    tags,
+  });
+
+  const cluster = new GpuCluster("gpu", {
+    resourceGroupName: ml.resourceGroupName,
+    workspaceName: ml.workspaceName,
+    location: config.location,
+    computeName: namer("computeCluster"),
+    vmSize: config.training.vmSize,
+    minNodes: config.training.minNodes,
+    maxNodes: config.training.maxNodes,
+    idleSeconds: config.training.idleSeconds,
+    identityId: identity.id,
+    tags,
+  });
+
+  return {
+    location: config.location,
+    subscriptionId: client.subscriptionId,
+    resourceGroupName: ml.resourceGroupName,
+    workspaceName: ml.workspaceName,
+    studioUrl: ml.studioUrl,
+    trainingIdentityId: identity.id,
+    trainingIdentityClientId: identity.clientId,
+    trainingIdentityPrincipalId: identity.principalId,
+    computeClusterName: cluster.name,
+  };
+}

@@ -1,0 +1,114 @@
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { deterministicGuid } from "../../components/roles";
+
+/** The subscription and tenant that the offline plan and the tests pretend to deploy into. */
+export const MOCK_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
+export const MOCK_TENANT_ID = "00000000-0000-0000-0000-00000000abcd";
+
+/** Where a resource type sits in ARM: its provider path and the input that holds its name. */
+interface ArmShape {
+  /** `Microsoft.X/type`, or a path under a parent such as `Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes`. */
+  readonly path: string;
+  readonly nameInput: string;
+  /** Outputs Azure computes, derived from the inputs so that every run gives the same values. */
+  readonly computed?: (inputs: Record<string, any>, id: string) => Record<string, unknown>;
+}
+
+const identityOutputs = (_: Record<string, any>, id: string) => ({
+  principalId: deterministicGuid("principal", id),
+  clientId: deterministicGuid("client", id),
+  tenantId: MOCK_TENANT_ID,
+});
+
+const systemIdentity = (inputs: Record<string, any>, id: string) =>
+  inputs.identity ? { identity: { ...inputs.identity, principalId: deterministicGuid("principal", id), tenantId: MOCK_TENANT_ID } } : {};
+
+const ARM_SHAPES: Record<string, ArmShape> = {
+  "azure-native:resources:ResourceGroup": { path: "", nameInput: "resourceGroupName" },
+  "azure-native:storage:StorageAccount": { path: "Microsoft.Storage/storageAccounts", nameInput: "accountName" },
+  "azure-native:keyvault:Vault": {
+    path: "Microsoft.KeyVault/vaults",
+    nameInput: "vaultName",
+    computed: (inputs) => ({ properties: { ...inputs.properties, vaultUri: `https://${inputs.vaultName}.vault.azure.net/` } }),
+  },
+  "azure-native:operationalinsights:Workspace": { path: "Microsoft.OperationalInsights/workspaces", nameInput: "workspaceName" },
+  "azure-native:applicationinsights:Component": { path: "Microsoft.Insights/components", nameInput: "resourceName" },
+  "azure-native:containerregistry:Registry": {
+    path: "Microsoft.ContainerRegistry/registries",
+    nameInput: "registryName",
+    computed: (inputs) => ({ loginServer: `${inputs.registryName}.azurecr.io` }),
+  },
+  "azure-native:managedidentity:UserAssignedIdentity": {
+    path: "Microsoft.ManagedIdentity/userAssignedIdentities",
+    nameInput: "resourceName",
+    computed: identityOutputs,
+  },
+  "azure-native:machinelearningservices:Workspace": {
+    path: "Microsoft.MachineLearningServices/workspaces",
+    nameInput: "workspaceName",
+    computed: systemIdentity,
+  },
+  "azure-native:machinelearningservices:Compute": {
+    path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes",
+    nameInput: "computeName",
+  },
+};
+
+/** The ARM id Azure would give this resource. */
+function armId(type: string, name: string, inputs: Record<string, any>): string | undefined {
+  const group = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}`;
+  if (type === "azure-native:authorization:RoleAssignment") {
+    return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`;
+  }
+  const shape = ARM_SHAPES[type];
+  if (!shape) return undefined;
+  const resourceName = inputs[shape.nameInput] ?? name;
+  if (shape.path === "") return `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${resourceName}`;
+  const path = shape.path.replace(/\{(\w+)\}/g, (_, key: string) => String(inputs[key]));
+  return `${group}/providers/${path}/${resourceName}`;
+}
+
+/** A short, stable stand-in for random values: the same logical name always gives the same string. */
+function stableRandom(seed: string, length: number): string {
+  const digest = createHash("sha256").update(seed).digest();
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from(digest.subarray(0, length), (byte) => alphabet[byte % alphabet.length]).join("");
+}
+
+/**
+ * Pulumi mocks that answer like Azure would, deterministically: ARM ids built from the inputs, the physical name as
+ * `name`, identities with principal and client ids, and the client config of a fixed subscription and tenant.
+ */
+export const azureMocks: pulumi.runtime.Mocks = {
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    const inputs = args.inputs as Record<string, any>;
+    if (args.type === "random:index/randomString:RandomString") {
+      return { id: args.name, state: { ...inputs, result: stableRandom(args.name, Number(inputs.length ?? 6)) } };
+    }
+    if (!args.custom) return { id: undefined, state: inputs };
+    const id = armId(args.type, args.name, inputs) ?? `${args.name}-id`;
+    const shape = ARM_SHAPES[args.type];
+    const physicalName = shape ? inputs[shape.nameInput] : inputs.roleAssignmentName;
+    const state = { ...inputs, ...(physicalName ? { name: physicalName } : {}), ...(shape?.computed?.(inputs, id) ?? {}) };
+    return { id, state };
+  },
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    switch (args.token) {
+      case "azure-native:authorization:getClientConfig":
+        return {
+          subscriptionId: MOCK_SUBSCRIPTION_ID,
+          tenantId: MOCK_TENANT_ID,
+          clientId: deterministicGuid("mock-client"),
+          objectId: deterministicGuid("mock-user"),
+        };
+      case "azure-native:resources:getResourceGroup": {
+        const name = String(args.inputs.resourceGroupName);
+        return { id: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${name}`, name, location: "eastus2" };
+      }
+      default:
+        throw new Error(`the offline plan has no stand-in for ${args.token}`);
+    }
+  },
+};

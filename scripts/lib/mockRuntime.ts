@@ -1,0 +1,108 @@
+import * as pulumi from "@pulumi/pulumi";
+import { azureMocks } from "./mockAzure";
+import { SECRET_PLACEHOLDER, StackSettings } from "./stackFiles";
+
+/** One resource as the program registered it with the engine (here, the mock monitor). */
+export interface RecordedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly parent: string | null;
+  /** Every resource the engine would wait for: input dependencies and explicit `dependsOn`. */
+  readonly dependsOn: string[];
+  readonly id: string | null;
+  /** Inputs as registered; secrets as "[secret]", resource references as their URN. */
+  readonly inputs: Record<string, unknown>;
+}
+
+export interface MockRun {
+  readonly resources: RecordedResource[];
+  /** Stack outputs; secrets as "[secret]". */
+  readonly outputs: Record<string, unknown>;
+}
+
+// Signatures of Pulumi's wire format (sdk/nodejs/runtime/rpc.ts).
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** Turns a serialized property value into plain JSON, hiding secrets. */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    const sig = record[SIG_KEY];
+    if (sig === SECRET_SIG) return SECRET_PLACEHOLDER;
+    if (sig === RESOURCE_SIG) return record.urn;
+    if (sig === OUTPUT_SIG) return record.secret ? SECRET_PLACEHOLDER : plain(record.value);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+/** Resolves an output (or a plain value) to plain JSON, with "[secret]" wherever a secret sits. */
+async function resolve(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    const output = value as pulumi.Output<unknown>;
+    if (await output.isSecret) return SECRET_PLACEHOLDER;
+    return resolve(await output.promise());
+  }
+  if (value && typeof value === "object" && typeof (value as Promise<unknown>).then === "function") return resolve(await value);
+  if (Array.isArray(value)) return Promise.all(value.map(resolve));
+  if (value && typeof value === "object") {
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v)] as const));
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
+
+/**
+ * Runs a Pulumi program under the mock runtime with the given stack settings, inside a root stack resource as the
+ * CLI would, and records every resource registration the engine would receive.
+ */
+export async function runUnderMocks(settings: StackSettings, program: () => Promise<Record<string, unknown>>): Promise<MockRun> {
+  pulumi.runtime.setAllConfig(settings.config, settings.secretKeys);
+  await pulumi.runtime.setMocks(azureMocks, settings.project, settings.stack, false);
+
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    newUrn(parent: string, type: string, name: string): string;
+    registerResource(req: any, callback: (err: unknown, res: any) => void): void;
+  };
+  // URNs as the engine makes them: the type chain of every ancestor but the root stack.
+  monitor.newUrn = (parent, type, name) => {
+    const parentType = parent ? parent.split("::")[2] : ROOT_STACK_TYPE;
+    const qualified = parentType === ROOT_STACK_TYPE ? type : `${parentType}$${type}`;
+    return `urn:pulumi:${settings.stack}::${settings.project}::${qualified}::${name}`;
+  };
+  const resources: RecordedResource[] = [];
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) =>
+    register(req, (err, res) => {
+      if (!err) {
+        resources.push({
+          urn: res.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          custom: req.getCustom(),
+          parent: req.getParent() || null,
+          dependsOn: [...new Set<string>(req.getDependenciesList())].sort(),
+          id: res.getId() || null,
+          inputs: plain(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        });
+      }
+      callback(err, res);
+    });
+
+  let outputs: Record<string, unknown> = {};
+  await pulumi.runtime.runInPulumiStack(async () => {
+    outputs = (await resolve(await program())) as Record<string, unknown>;
+    return outputs;
+  });
+  // Wait until every registration still in flight has reached the monitor.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  return { resources, outputs };
+}
