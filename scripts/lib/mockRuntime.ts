@@ -47,8 +47,8 @@ function plain(value: unknown): unknown {
 async function resolve(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
     const output = value as pulumi.Output<unknown>;
-    if (await output.isSecret) return SECRET_PLACEHOLDER;
-    return resolve(await output.promise());
+    if (await pulumi.isSecret(output)) return SECRET_PLACEHOLDER;
+    return resolve(await new Promise((settle) => output.apply(settle)));
   }
   if (value && typeof value === "object" && typeof (value as Promise<unknown>).then === "function") return resolve(await value);
   if (Array.isArray(value)) return Promise.all(value.map(resolve));
