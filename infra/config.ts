@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { nameProblem } from "./naming";
 
 /** The project's config namespace: keys are written `phi3-foundry:<key>`. */
 export const CONFIG_NAMESPACE = "phi3-foundry";
@@ -231,12 +230,6 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     ),
   };
 
-  if (config.resourceGroupName === undefined && raw.resourceGroupName?.trim() === undefined) {
-    // nothing to check: a resource group is created
-  }
-  if (config.namePrefix && nameProblem("storageAccount", `st${config.namePrefix}000000`)) {
-    r.fail("namePrefix", "a prefix that leaves room for Azure's storage account name rules");
-  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

@@ -1,6 +1,6 @@
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
-import { checkQuota, QuotaDemand, QuotaSource } from "../components/azure/quota";
+import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
 import { GpuCluster } from "../components/gpuCluster";
 import { MlWorkspace } from "../components/mlWorkspace";
 import { TrainingIdentity } from "../components/trainingIdentity";
@@ -14,6 +14,8 @@ export interface StackEnvironment {
   readonly stack: string;
   /** Quota facts for a subscription. */
   readonly quotaSource: (subscriptionId: string) => QuotaSource;
+  /** Told the quota of each family the stack needs, once the check has passed. */
+  readonly onQuotaChecked?: (checks: FamilyQuotaCheck[]) => void;
 }
 
 /** Managed online endpoints reserve 20% extra instances for upgrades (Azure ML "Manage quotas" docs). */
@@ -40,7 +42,8 @@ export function quotaDemands(config: StackConfig): QuotaDemand[] {
 export async function deployStack(config: StackConfig, env: StackEnvironment): Promise<StackOutputs> {
   const client = await authorization.getClientConfig();
   if (config.quotaCheck) {
-    await checkQuota(env.quotaSource(client.subscriptionId), config.location, quotaDemands(config));
+    const checks = await checkQuota(env.quotaSource(client.subscriptionId), config.location, quotaDemands(config));
+    env.onQuotaChecked?.(checks);
   }
 
   // Kept in state: a destroy and a new `up` get new names, clear of Azure's soft-deleted ones.

@@ -1,0 +1,59 @@
+import type { FamilyQuotaCheck, QuotaSource } from "../../components/azure/quota";
+import { loadStackConfig } from "../../infra/config";
+import { deployStack } from "../../infra/program";
+import { MockRun, RecordedResource, runUnderMocks } from "./mockRuntime";
+import { loadStackSettings } from "./stackFiles";
+import { StandInQuotaSource } from "./standIns";
+
+/** The offline plan as DESIGN.md's contract fixes it. */
+export interface PlanDocument {
+  readonly project: string;
+  readonly stack: string;
+  readonly resources: RecordedResource[];
+  readonly outputs: Record<string, unknown>;
+}
+
+export interface PlanOptions {
+  /** Stack whose Pulumi.<stack>.yaml is read; "dev" by default. */
+  readonly stack?: string;
+  /** `KEY=VALUE` settings on top of the stack file. */
+  readonly overrides?: readonly string[];
+  /** Quota stand-in; generous limits by default. */
+  readonly quota?: QuotaSource;
+}
+
+/** A plan with what a person needs to read it: the notes on what was stood in for Azure. */
+export interface Plan {
+  readonly document: PlanDocument;
+  readonly notes: string[];
+}
+
+/** Runs the real stack program under the mock runtime with the stack's config, and no cloud. */
+export async function buildPlan(options: PlanOptions = {}): Promise<Plan> {
+  const settings = loadStackSettings(options.stack ?? "dev", options.overrides ?? []);
+  const quota = options.quota ?? new StandInQuotaSource();
+  const notes: string[] = [];
+  let quotaChecks: FamilyQuotaCheck[] | undefined;
+
+  const run: MockRun = await runUnderMocks(settings, async () => {
+    const outputs = await deployStack(loadStackConfig(), {
+      stack: settings.stack,
+      quotaSource: () => quota,
+      onQuotaChecked: (checks) => (quotaChecks = checks),
+    });
+    return { ...outputs };
+  });
+
+  if (quotaChecks === undefined) notes.push("Quota check skipped (quotaCheck=false).");
+  for (const check of quotaChecks ?? []) {
+    notes.push(
+      `Quota ${check.family}: need ${check.needed} vCPUs, limit ${check.limit}, in use ${check.inUse} ` +
+        `(from ${quota.description}; \`pulumi up\` reads the real numbers).`,
+    );
+  }
+  notes.push(
+    "Azure was not called: ids, principal ids and the random name suffix are deterministic stand-ins " +
+      "(the real suffix is random and kept in state).",
+  );
+  return { document: { project: settings.project, stack: settings.stack, ...run }, notes };
+}

@@ -1,0 +1,97 @@
+import fc from "fast-check";
+import * as pulumi from "@pulumi/pulumi";
+import { azureName, createNamer, nameProblem, nameRules, ResourceKind } from "../infra/naming";
+
+const kinds = Object.keys(nameRules) as ResourceKind[];
+const prefixes = fc.stringMatching(/^[a-z0-9]{3,12}$/);
+// Pulumi stack names: letters, digits, '-', '_' and '.', up to 100 characters.
+const stacks = fc.stringMatching(/^[A-Za-z0-9_.-]{1,100}$/);
+const suffixes = fc.stringMatching(/^[a-z0-9]{6}$/);
+
+describe("azureName", () => {
+  it("builds a valid name of every kind for any valid prefix, stack name and suffix", () => {
+    fc.assert(
+      fc.property(prefixes, stacks, suffixes, (prefix, stack, suffix) => {
+        for (const kind of kinds) {
+          const name = azureName(kind, { prefix, stack, suffix });
+          expect(nameProblem(kind, name)).toBeUndefined();
+          expect(name).toContain(prefix);
+          expect(name.endsWith(suffix)).toBe(true);
+          expect(name.startsWith(nameRules[kind].abbreviation)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("is deterministic: the same parts always give the same name", () => {
+    fc.assert(
+      fc.property(prefixes, stacks, suffixes, (prefix, stack, suffix) => {
+        for (const kind of kinds) expect(azureName(kind, { prefix, stack, suffix })).toBe(azureName(kind, { prefix, stack, suffix }));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("keeps the stack name where it fits and shortens it where it does not", () => {
+    const parts = { prefix: "finetunephi", stack: "production", suffix: "ab12cd" };
+    expect(azureName("resourceGroup", parts)).toBe("rg-finetunephi-production-ab12cd");
+    expect(azureName("storageAccount", parts)).toBe("stfinetunephiproduab12cd");
+    expect(azureName("storageAccount", parts)).toHaveLength(24);
+    expect(azureName("keyVault", parts)).toBe("kv-finetunephi-pr-ab12cd");
+    expect(azureName("containerRegistry", parts)).toBe("crfinetunephiproductionab12cd");
+  });
+
+  it("shortens the stack name to what is left by a long prefix, keeping prefix and suffix whole", () => {
+    const name = azureName("keyVault", { prefix: "abcdefghijkl", stack: "development", suffix: "ab12cd" });
+    expect(name).toBe("kv-abcdefghijkl-d-ab12cd");
+    expect(name).toHaveLength(24);
+  });
+
+  it("turns stack names with dots and underscores into the characters each kind allows", () => {
+    const parts = { prefix: "phi", stack: "team_a.dev", suffix: "x1y2z3" };
+    expect(azureName("mlWorkspace", parts)).toBe("mlw-phi-team-a-dev-x1y2z3");
+    expect(azureName("containerRegistry", parts)).toBe("crphiteamadevx1y2z3");
+  });
+});
+
+describe("nameProblem", () => {
+  it.each<[ResourceKind, string]>([
+    ["storageAccount", "st-has-hyphens"],
+    ["storageAccount", "stUPPER"],
+    ["storageAccount", "st"],
+    ["storageAccount", "s".repeat(25)],
+    ["keyVault", "1kv-starts-with-digit"],
+    ["keyVault", "kv--double-hyphen"],
+    ["keyVault", "kv-ends-with-hyphen-"],
+    ["containerRegistry", "cr1"],
+    ["containerRegistry", "cr-hyphen"],
+    ["mlWorkspace", "-mlw"],
+    ["mlWorkspace", "m".repeat(34)],
+    ["logAnalyticsWorkspace", "log-"],
+    ["computeCluster", "1gpu"],
+    ["computeCluster", "g".repeat(33)],
+    ["resourceGroup", "rg-ends-with-period."],
+    ["applicationInsights", "appi/slash"],
+  ])("refuses %s name %j", (kind, name) => {
+    expect(nameProblem(kind, name)).toMatch(kind);
+  });
+
+  it.each<[ResourceKind, string]>([
+    ["storageAccount", "stfinetunephi123"],
+    ["keyVault", "kv-finetunephi-ab12"],
+    ["containerRegistry", "crfinetunephi"],
+    ["mlWorkspace", "mlw_finetune-phi"],
+    ["computeCluster", "gpu-a100"],
+  ])("accepts %s name %j", (kind, name) => {
+    expect(nameProblem(kind, name)).toBeUndefined();
+  });
+});
+
+describe("createNamer", () => {
+  it("resolves names once the suffix output resolves", async () => {
+    const namer = createNamer("phi", "dev", pulumi.output("zz9zz9"));
+    const name = await new Promise((resolve) => namer("storageAccount").apply(resolve));
+    expect(name).toBe("stphidevzz9zz9");
+  });
+});
