@@ -44,8 +44,8 @@ export class GpuCluster extends pulumi.ComponentResource {
   public readonly id: pulumi.Output<string>;
 
   constructor(name: string, args: GpuClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("phi3-foundry:train:GpuCluster", name, {}, opts);
     validateGpuClusterArgs(args);
+    super("phi3-foundry:train:GpuCluster", name, {}, opts);
 
     const compute = new machinelearningservices.Compute(
       `${name}-compute`,

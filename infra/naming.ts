@@ -4,9 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
  * Azure's naming rules for each kind of resource the stack names, and the one function that builds a
  * valid name from the stack's prefix, the stack name and the stack's random suffix.
  *
- * Rules: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules (the ML workspace
- * pattern is the ARM one, `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`; AML compute is 3 to 32 alphanumerics and hyphens, and
- * we also require a leading letter, as the Azure ML CLI does).
+ * Rules: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules. The ML workspace
+ * pattern is the ARM spec's (`^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`). Compute names are held to the strictest of Azure's
+ * texts: 2-16 characters (resource-name-rules), starting with a letter and no hyphen before a last run of digits
+ * (how-to-create-attach-compute-cluster), so we use letters and digits only.
  * Abbreviations: https://learn.microsoft.com/azure/cloud-adoption-framework/ready/azure-best-practices/resource-abbreviations
  */
 export interface NameRule {
@@ -45,7 +46,10 @@ export const nameRules = {
     why: "soft-deleted workspaces keep their name",
   },
   managedIdentity: { abbreviation: "id", minLength: 3, maxLength: 128, separator: "-", pattern: /^[a-zA-Z0-9][\w-]*$/ },
-  computeCluster: { abbreviation: "gpu", minLength: 3, maxLength: 32, separator: "-", pattern: /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]$/ },
+  computeCluster: {
+    abbreviation: "gpu", minLength: 3, maxLength: 16, separator: "", pattern: /^[a-z][a-z0-9]+$/,
+    why: "unique among the region's computes",
+  },
 } satisfies Record<string, NameRule>;
 
 export type ResourceKind = keyof typeof nameRules;
@@ -68,19 +72,23 @@ function sanitize(text: string, separator: NameRule["separator"]): string {
 }
 
 /**
- * `<abbreviation><sep><prefix><sep><stack><sep><suffix>`, lowercase. The stack part is shortened (or dropped)
- * to fit the rule's maximum length; prefix and suffix always stay whole, because the suffix is what makes
- * the name unique and the prefix is what a person searches for.
+ * `<abbreviation><sep><prefix><sep><stack><sep><suffix>`, lowercase. Abbreviation and suffix always stay whole (the
+ * suffix is what makes the name unique); the prefix, then the stack name, get the room that is left, shortened or
+ * dropped to fit the rule's maximum length.
  */
 export function azureName(kind: ResourceKind, parts: NameParts): string {
   const rule: NameRule = nameRules[kind];
   const sep = rule.separator;
-  const fixed = [rule.abbreviation, sanitize(parts.prefix, sep), sanitize(parts.suffix, sep)];
-  const fixedLength = fixed.join(sep).length;
-  const room = rule.maxLength - fixedLength - sep.length;
-  let stack = sanitize(parts.stack, sep).slice(0, Math.max(room, 0));
-  if (sep) stack = stack.replace(/-+$/, "");
-  const name = (stack ? [fixed[0], fixed[1], stack, fixed[2]] : fixed).join(sep);
+  const trim = (text: string) => (sep ? text.replace(/-+$/, "") : text);
+  let room = rule.maxLength - rule.abbreviation.length - parts.suffix.length - sep.length;
+  const middle: string[] = [];
+  for (const part of [parts.prefix, parts.stack]) {
+    const piece = trim(sanitize(part, sep).slice(0, Math.max(room - sep.length, 0)));
+    if (!piece) continue;
+    middle.push(piece);
+    room -= piece.length + sep.length;
+  }
+  const name = [rule.abbreviation, ...middle, sanitize(parts.suffix, sep)].join(sep);
   const problem = nameProblem(kind, name);
   if (problem) throw new Error(`cannot build a ${kind} name from ${JSON.stringify(parts)}: ${problem}`);
   return name;
@@ -94,6 +102,19 @@ export function nameProblem(kind: ResourceKind, name: string): string | undefine
   }
   if (!rule.pattern.test(name)) return `'${name}' does not match ${rule.pattern} (${kind} naming rule)`;
   return undefined;
+}
+
+/** Length of the stack's random suffix (lowercase letters and digits). */
+export const SUFFIX_LENGTH = 6;
+
+/**
+ * Matches the `kind` names this prefix and stack give with any suffix: how the stack recognises its own resources
+ * (say, its workspace in Azure's quota usage) before its suffix is known.
+ */
+export function namePattern(kind: ResourceKind, prefix: string, stack: string): RegExp {
+  const placeholder = "0".repeat(SUFFIX_LENGTH);
+  const stem = azureName(kind, { prefix, stack, suffix: placeholder }).slice(0, -SUFFIX_LENGTH);
+  return new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[a-z0-9]{${SUFFIX_LENGTH}}$`, "i");
 }
 
 /** Builds the Azure name of each resource the stack creates from the stack's stable parts. */

@@ -5,7 +5,7 @@ import { GpuCluster } from "../components/gpuCluster";
 import { MlWorkspace } from "../components/mlWorkspace";
 import { TrainingIdentity } from "../components/trainingIdentity";
 import type { StackConfig } from "./config";
-import { createNamer } from "./naming";
+import { createNamer, namePattern, SUFFIX_LENGTH } from "./naming";
 import type { StackOutputs } from "./outputs";
 
 /** What the stack takes from where it runs: the real cloud under `pulumi up`, stand-ins in the plan and tests. */
@@ -42,12 +42,15 @@ export function quotaDemands(config: StackConfig): QuotaDemand[] {
 export async function deployStack(config: StackConfig, env: StackEnvironment): Promise<StackOutputs> {
   const client = await authorization.getClientConfig();
   if (config.quotaCheck) {
-    const checks = await checkQuota(env.quotaSource(client.subscriptionId), config.location, quotaDemands(config));
+    const ownWorkspace = namePattern("mlWorkspace", config.namePrefix, env.stack);
+    const checks = await checkQuota(env.quotaSource(client.subscriptionId), config.location, quotaDemands(config), (ws) =>
+      ownWorkspace.test(ws),
+    );
     env.onQuotaChecked?.(checks);
   }
 
   // Kept in state: a destroy and a new `up` get new names, clear of Azure's soft-deleted ones.
-  const suffix = new random.RandomString("name-suffix", { length: 6, special: false, upper: false, numeric: true });
+  const suffix = new random.RandomString("name-suffix", { length: SUFFIX_LENGTH, special: false, upper: false, numeric: true });
   const namer = createNamer(config.namePrefix, env.stack, suffix.result);
   const tags = { project: "phi3-foundry", stack: env.stack, "managed-by": "pulumi" };
 

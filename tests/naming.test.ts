@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
-import { azureName, createNamer, nameProblem, nameRules, ResourceKind } from "../infra/naming";
+import { azureName, createNamer, nameProblem, namePattern, nameRules, ResourceKind } from "../infra/naming";
 
 const kinds = Object.keys(nameRules) as ResourceKind[];
 const prefixes = fc.stringMatching(/^[a-z0-9]{3,12}$/);
@@ -15,7 +15,7 @@ describe("azureName", () => {
         for (const kind of kinds) {
           const name = azureName(kind, { prefix, stack, suffix });
           expect(nameProblem(kind, name)).toBeUndefined();
-          expect(name).toContain(prefix);
+          expect(name).toContain(prefix.slice(0, 7)); // the tightest rule (compute, 16) leaves 7 for the prefix
           expect(name.endsWith(suffix)).toBe(true);
           expect(name.startsWith(nameRules[kind].abbreviation)).toBe(true);
         }
@@ -40,6 +40,7 @@ describe("azureName", () => {
     expect(azureName("storageAccount", parts)).toHaveLength(24);
     expect(azureName("keyVault", parts)).toBe("kv-finetunephi-pr-ab12cd");
     expect(azureName("containerRegistry", parts)).toBe("crfinetunephiproductionab12cd");
+    expect(azureName("computeCluster", parts)).toBe("gpufinetunab12cd");
   });
 
   it("shortens the stack name to what is left by a long prefix, keeping prefix and suffix whole", () => {
@@ -70,7 +71,8 @@ describe("nameProblem", () => {
     ["mlWorkspace", "m".repeat(34)],
     ["logAnalyticsWorkspace", "log-"],
     ["computeCluster", "1gpu"],
-    ["computeCluster", "g".repeat(33)],
+    ["computeCluster", "gpu-a100"],
+    ["computeCluster", "g".repeat(17)],
     ["resourceGroup", "rg-ends-with-period."],
     ["applicationInsights", "appi/slash"],
   ])("refuses %s name %j", (kind, name) => {
@@ -82,9 +84,24 @@ describe("nameProblem", () => {
     ["keyVault", "kv-finetunephi-ab12"],
     ["containerRegistry", "crfinetunephi"],
     ["mlWorkspace", "mlw_finetune-phi"],
-    ["computeCluster", "gpu-a100"],
+    ["computeCluster", "gpua100phi"],
   ])("accepts %s name %j", (kind, name) => {
     expect(nameProblem(kind, name)).toBeUndefined();
+  });
+});
+
+describe("namePattern", () => {
+  it("matches the names of this prefix and stack with any suffix, and no other stack's", () => {
+    fc.assert(
+      fc.property(prefixes, stacks, suffixes, (prefix, stack, suffix) => {
+        expect(namePattern("mlWorkspace", prefix, stack).test(azureName("mlWorkspace", { prefix, stack, suffix }))).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+    const own = namePattern("mlWorkspace", "phi", "dev");
+    expect(own.test("mlw-phi-dev-abc123")).toBe(true);
+    expect(own.test("mlw-phi-prod-abc123")).toBe(false);
+    expect(own.test("mlw-phi-dev-abc1234")).toBe(false);
   });
 });
 

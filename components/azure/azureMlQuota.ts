@@ -1,6 +1,6 @@
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import type { TokenCredential } from "@azure/identity";
-import type { FamilyUsage, QuotaSource, VmSizeInfo } from "./quota";
+import type { QuotaSource, QuotaUsage, VmSizeInfo } from "./quota";
 
 /** Quota facts from Azure ML's own usages and VM sizes APIs, read with the official SDK. */
 export class AzureMlQuotaSource implements QuotaSource {
@@ -19,17 +19,14 @@ export class AzureMlQuotaSource implements QuotaSource {
       .map((size) => ({ name: size.name!, family: size.family!, vCPUs: size.vCPUs ?? 0, gpus: size.gpus ?? 0 }));
   }
 
-  async usages(location: string): Promise<FamilyUsage[]> {
-    const usages: FamilyUsage[] = [];
+  async usages(location: string): Promise<QuotaUsage[]> {
+    const usages: QuotaUsage[] = [];
     for await (const usage of this.client.usages.list(location)) {
-      // Subscription-wide family quotas only; entries with a workspace in their id are per-workspace shares.
-      if (!usage.name?.value || usage.id?.includes("/workspaces/")) continue;
-      usages.push({
-        family: usage.name.value,
-        displayName: usage.name.localizedValue ?? usage.name.value,
-        limit: usage.limit ?? 0,
-        inUse: usage.currentValue ?? 0,
-      });
+      const name = usage.name?.value;
+      // Per-compute rows split a workspace's row further; the workspace rows are enough.
+      if (!name || usage.id?.includes("/computes/")) continue;
+      const workspace = usage.id?.match(/\/workspaces\/([^/]+)\/usages\//i)?.[1];
+      usages.push({ name, limit: usage.limit ?? 0, inUse: usage.currentValue ?? 0, ...(workspace ? { workspace } : {}) });
     }
     return usages;
   }

@@ -12,13 +12,18 @@ export interface VmSizeInfo {
   readonly gpus: number;
 }
 
-/** One family's dedicated-vCPU usage and limit, from Azure ML's `locations/{location}/usages` API. */
-export interface FamilyUsage {
-  readonly family: string;
-  /** Human name of the quota, e.g. "Standard NCADSA100v4 Family Cluster Dedicated vCPUs". */
-  readonly displayName: string;
+/**
+ * One row of Azure ML's `locations/{location}/usages` API: a VM family's dedicated vCPUs ("Standard NCADSA100v4 Family
+ * Cluster Dedicated vCPUs"), the region's total ("Total Cluster Dedicated Regional vCPUs"), or one workspace's share
+ * of a family (rows whose id names a workspace).
+ */
+export interface QuotaUsage {
+  /** `name.value` of the row. */
+  readonly name: string;
   readonly limit: number;
   readonly inUse: number;
+  /** The workspace a per-workspace row belongs to. */
+  readonly workspace?: string;
 }
 
 /** Where quota facts come from: Azure ML itself, or a stand-in in the plan and the tests. */
@@ -26,7 +31,20 @@ export interface QuotaSource {
   /** Says where the numbers come from, for the plan's notes. */
   readonly description: string;
   vmSizes(location: string): Promise<VmSizeInfo[]>;
-  usages(location: string): Promise<FamilyUsage[]>;
+  usages(location: string): Promise<QuotaUsage[]>;
+}
+
+/** Name of the usage row that caps all dedicated cluster and endpoint vCPUs of a region. */
+export const TOTAL_DEDICATED = "Total Cluster Dedicated Regional vCPUs";
+
+// vmSizes calls the V100 family standardNCSv3Family; the usages API example (2025-12-01 Usage/list.json) names its
+// quota "Standard NCv3 Family Cluster Dedicated vCPUs".
+const FAMILY_ALIASES: Readonly<Record<string, string>> = { standardncsv3family: "standardncv3family" };
+
+/** One key for a family however an API spells it: "standardNCADSA100v4Family" = "Standard NCADSA100v4 Family Cluster Dedicated vCPUs". */
+export function familyKey(name: string): string {
+  const key = name.toLowerCase().replace(/[^a-z0-9]/g, "").replace(/clusterdedicatedvcpus$/, "");
+  return FAMILY_ALIASES[key] ?? key;
 }
 
 /** What one part of the stack will run. */
@@ -42,21 +60,23 @@ export interface QuotaDemand {
   readonly reserve?: number;
 }
 
-/** The quota of one family set against what the stack needs of it. */
+/** The quota of one family (or of the region's total) set against what the stack needs of it. */
 export interface FamilyQuotaCheck {
   readonly family: string;
-  readonly displayName: string;
   readonly needed: number;
   readonly limit: number;
   readonly inUse: number;
-  /** One line per demand on the family, e.g. "training cluster: 1 x Standard_NC24ads_A100_v4 (24 vCPUs)". */
+  /** Of `inUse`, what this stack's own workspace already holds (it is not needed twice). */
+  readonly inUseByStack: number;
+  /** One line per demand on the family, e.g. "training cluster: 1 x Standard_NC24ads_A100_v4 (24 vCPUs) = 24". */
   readonly breakdown: readonly string[];
   readonly ok: boolean;
 }
 
-/** Where a person asks for more Azure ML quota. */
-export const QUOTA_HELP_URL =
-  "https://learn.microsoft.com/azure/machine-learning/how-to-manage-quotas#request-quota-and-limit-increases";
+/** Where a person asks for more Azure ML quota (how-to-manage-quotas). */
+export const QUOTA_HELP =
+  "request more in Azure ML studio (https://ml.azure.com/quota) or in the Azure portal (your workspace > " +
+  "Support + troubleshooting > Usage + quotas); see https://learn.microsoft.com/azure/machine-learning/how-to-manage-quotas";
 
 export class QuotaError extends Error {
   constructor(
@@ -68,51 +88,91 @@ export class QuotaError extends Error {
         shortfalls
           .map(
             (s) =>
-              `  - ${s.displayName}: need ${s.needed} (${s.breakdown.join("; ")}), limit ${s.limit}, in use ${s.inUse}, ` +
-              `available ${Math.max(s.limit - s.inUse, 0)}`,
+              `  - ${s.family}: need ${s.needed} (${s.breakdown.join("; ")}), limit ${s.limit}, in use ${s.inUse}` +
+              `${s.inUseByStack ? ` (${s.inUseByStack} by this stack)` : ""}, available ${available(s)}`,
           )
           .join("\n") +
-        `\nRequest more in Azure ML studio (Quota) or the Azure portal (Quotas > Machine learning); see ${QUOTA_HELP_URL}. ` +
-        `Set phi3-foundry:quotaCheck=false to skip this check.`,
+        `\nTo fix: ${QUOTA_HELP}. Or lower trainingMaxNodes / servingInstanceCount, or set phi3-foundry:quotaCheck=false to skip this check.`,
     );
     this.name = "QuotaError";
   }
 }
 
-/** vCPUs a demand takes from its family's quota. */
-export function vcpusNeeded(demand: QuotaDemand, size: VmSizeInfo): number {
-  return Math.ceil(demand.instances * (1 + (demand.reserve ?? 0))) * size.vCPUs;
+/** vCPUs a family can still give this stack: its free quota plus what the stack already holds. */
+function available(check: Pick<FamilyQuotaCheck, "limit" | "inUse" | "inUseByStack">): number {
+  return Math.max(check.limit - check.inUse + check.inUseByStack, 0);
 }
 
 /**
- * Sets each family's limit and usage against the stack's demands (demands on the same family add up). Throws a
- * {@link QuotaError} naming every short family, or returns the checks, all ok.
+ * Families Azure ML does not reserve upgrade headroom for: the "Skip 20% Reservation" column of the managed online
+ * endpoints SKU list (azure-ai-docs reference-managed-online-endpoints-vm-sku-list).
  */
-export async function checkQuota(source: QuotaSource, location: string, demands: readonly QuotaDemand[]): Promise<FamilyQuotaCheck[]> {
+const RESERVE_EXEMPT_FAMILIES = new Set(
+  [
+    "standardNCADSA100v4Family",
+    "standardNCADSH100v5Family",
+    "standard NDAMSv4_A100Family",
+    "standard NDASv4_A100 Family",
+    "standardNDSv2Family",
+    "standardNDv5H100Family",
+  ].map(familyKey),
+);
+
+/** The share of extra instances Azure reserves for this demand on this size. */
+function reserveOf(demand: QuotaDemand, size: VmSizeInfo): number {
+  return RESERVE_EXEMPT_FAMILIES.has(familyKey(size.family)) ? 0 : (demand.reserve ?? 0);
+}
+
+/** vCPUs a demand takes from its family's quota. */
+export function vcpusNeeded(demand: QuotaDemand, size: VmSizeInfo): number {
+  return Math.ceil(demand.instances * (1 + reserveOf(demand, size))) * size.vCPUs;
+}
+
+/**
+ * Sets the quota of each family the stack needs, and the region's total, against the stack's demands (demands on one
+ * family add up). What the stack's own workspace already holds counts as available to it, so a second `pulumi up`
+ * does not fail on quota the first one took. Throws a {@link QuotaError} naming every short family.
+ */
+export async function checkQuota(
+  source: QuotaSource,
+  location: string,
+  demands: readonly QuotaDemand[],
+  isOwnWorkspace: (workspace: string) => boolean = () => false,
+): Promise<FamilyQuotaCheck[]> {
   if (demands.length === 0) return [];
   const [sizes, usages] = await Promise.all([source.vmSizes(location), source.usages(location)]);
   const sizeByName = new Map(sizes.map((s) => [s.name.toLowerCase(), s]));
-  const usageByFamily = new Map(usages.map((u) => [u.family.toLowerCase(), u]));
 
-  const byFamily = new Map<string, { needed: number; breakdown: string[] }>();
+  const needs = new Map<string, { family: string; needed: number; breakdown: string[] }>();
+  const add = (key: string, family: string, needed: number, line: string) => {
+    const entry = needs.get(key) ?? { family, needed: 0, breakdown: [] };
+    entry.needed += needed;
+    entry.breakdown.push(line);
+    needs.set(key, entry);
+  };
   for (const demand of demands) {
     const size = sizeByName.get(demand.vmSize.toLowerCase());
     if (!size) {
       throw new Error(`${demand.purpose}: VM size ${demand.vmSize} is not offered by Azure ML in ${location} (${source.description})`);
     }
     const needed = vcpusNeeded(demand, size);
-    const entry = byFamily.get(size.family) ?? { needed: 0, breakdown: [] };
-    entry.needed += needed;
-    const reserve = demand.reserve ? ` with ${Math.round(demand.reserve * 100)}% upgrade reserve` : "";
-    entry.breakdown.push(`${demand.purpose}: ${demand.instances} x ${size.name} (${size.vCPUs} vCPUs)${reserve} = ${needed}`);
-    byFamily.set(size.family, entry);
+    const share = reserveOf(demand, size);
+    const reserve = share ? ` with ${Math.round(share * 100)}% upgrade reserve` : "";
+    const line = `${demand.purpose}: ${demand.instances} x ${size.name} (${size.vCPUs} vCPUs)${reserve} = ${needed}`;
+    add(familyKey(size.family), size.family, needed, line);
+    add(familyKey(TOTAL_DEDICATED), TOTAL_DEDICATED, needed, line);
   }
 
-  const checks = [...byFamily].map(([family, { needed, breakdown }]): FamilyQuotaCheck => {
-    const usage = usageByFamily.get(family.toLowerCase());
-    const limit = usage?.limit ?? 0;
-    const inUse = usage?.inUse ?? 0;
-    return { family, displayName: usage?.displayName ?? family, needed, limit, inUse, breakdown, ok: limit - inUse >= needed };
+  const checks = [...needs].map(([key, { family, needed, breakdown }]): FamilyQuotaCheck => {
+    const rows = usages.filter((u) => familyKey(u.name) === key);
+    const subscriptionRow = rows.find((u) => u.workspace === undefined);
+    const inUseByStack = rows
+      .filter((u) => u.workspace !== undefined && isOwnWorkspace(u.workspace))
+      .reduce((sum, u) => sum + u.inUse, 0);
+    const limit = subscriptionRow?.limit ?? 0;
+    const inUse = subscriptionRow?.inUse ?? 0;
+    const check = { family, needed, limit, inUse, inUseByStack, breakdown };
+    return { ...check, ok: available(check) >= needed };
   });
   const short = checks.filter((c) => !c.ok);
   if (short.length > 0) throw new QuotaError(location, short);

@@ -97,12 +97,17 @@ export async function runUnderMocks(settings: StackSettings, program: () => Prom
     });
 
   let outputs: Record<string, unknown> = {};
+  let failure: unknown;
   await pulumi.runtime.runInPulumiStack(async () => {
-    outputs = (await resolve(await program())) as Record<string, unknown>;
+    try {
+      outputs = (await resolve(await program())) as Record<string, unknown>;
+    } catch (err) {
+      failure = err; // the CLI reports a failing program; here the caller does
+    }
     return outputs;
   });
   // Wait until every registration still in flight has reached the monitor.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  if (failure !== undefined) throw failure;
   return { resources, outputs };
 }

@@ -1,0 +1,72 @@
+import { deterministicGuid, roleDefinitionId } from "../components/roles";
+import { TrainingIdentity } from "../components/trainingIdentity";
+import { MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockAzure";
+import { ofType, runProgram, single } from "./helpers";
+
+const group = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg-phi`;
+const storage = `${group}/providers/Microsoft.Storage/storageAccounts/stphi`;
+const registry = `${group}/providers/Microsoft.ContainerRegistry/registries/crphi`;
+
+function run() {
+  return runProgram(
+    () =>
+      new TrainingIdentity("training-identity", {
+        resourceGroupName: "rg-phi",
+        resourceGroupId: group,
+        location: "eastus2",
+        identityName: "id-phi",
+        storageAccountId: storage,
+        containerRegistryId: registry,
+        subscriptionId: MOCK_SUBSCRIPTION_ID,
+      }),
+  );
+}
+
+describe("TrainingIdentity", () => {
+  it("creates a user-assigned identity with exactly three role assignments: the mission's roles and scopes", async () => {
+    const { resources } = await run();
+    const identity = single(resources, "azure-native:managedidentity:UserAssignedIdentity");
+    expect(identity.inputs).toMatchObject({ resourceName: "id-phi", resourceGroupName: "rg-phi", location: "eastus2" });
+
+    const assignments = ofType(resources, "azure-native:authorization:RoleAssignment");
+    const grants = assignments.map((a) => [a.inputs.scope, a.inputs.roleDefinitionId]).sort();
+    expect(grants).toEqual(
+      [
+        [group, roleDefinitionId(MOCK_SUBSCRIPTION_ID, "Contributor")],
+        [storage, roleDefinitionId(MOCK_SUBSCRIPTION_ID, "Storage Blob Data Reader")],
+        [registry, roleDefinitionId(MOCK_SUBSCRIPTION_ID, "AcrPull")],
+      ].sort(),
+    );
+  });
+
+  it("assigns to the identity's principal, as a ServicePrincipal, after the identity exists", async () => {
+    const { resources } = await run();
+    const identity = single(resources, "azure-native:managedidentity:UserAssignedIdentity");
+    for (const assignment of ofType(resources, "azure-native:authorization:RoleAssignment")) {
+      expect(assignment.inputs.principalType).toBe("ServicePrincipal");
+      expect(assignment.inputs.principalId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(assignment.dependsOn).toContain(identity.urn);
+    }
+  });
+
+  it("names each assignment by a GUID of scope, principal and role, so re-runs never collide", async () => {
+    const first = ofType((await run()).resources, "azure-native:authorization:RoleAssignment");
+    const second = ofType((await run()).resources, "azure-native:authorization:RoleAssignment");
+    const names = (list: typeof first) => list.map((a) => a.inputs.roleAssignmentName).sort();
+    expect(names(second)).toEqual(names(first));
+    for (const a of first) {
+      const roleGuid = String(a.inputs.roleDefinitionId).split("/").pop()!;
+      expect(a.inputs.roleAssignmentName).toBe(deterministicGuid(String(a.inputs.scope), String(a.inputs.principalId), roleGuid));
+    }
+    expect(new Set(names(first)).size).toBe(3);
+  });
+
+  it("parents the identity and its assignments to the component", async () => {
+    const { resources } = await run();
+    const component = single(resources, "phi3-foundry:prepare:TrainingIdentity");
+    for (const r of resources.filter((r) => r.custom)) {
+      expect(r.parent).toBe(component.urn);
+      expect(r.name.startsWith("training-identity-")).toBe(true);
+    }
+  });
+});
