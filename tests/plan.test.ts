@@ -1,0 +1,130 @@
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as resources from "@pulumi/azure-native/resources";
+import { runUnderMocks } from "../scripts/lib/mockRuntime";
+import { buildPlan, PlanDocument } from "../scripts/lib/plan";
+import { PROJECT_ROOT, SECRET_PLACEHOLDER } from "../scripts/lib/stackFiles";
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `npm run plan -- <args>` as a person would, minus npm's own banner. */
+function plan(...args: string[]): Promise<CliResult> {
+  const started = Date.now();
+  const tsx = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
+  return new Promise((resolve) => {
+    execFile(tsx, ["scripts/plan.ts", ...args], { cwd: PROJECT_ROOT }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+describe("npm run plan -- --json", () => {
+  let result: CliResult;
+  let doc: PlanDocument;
+  beforeAll(async () => {
+    result = await plan("--json");
+    doc = JSON.parse(result.stdout);
+  });
+
+  it("prints exactly one JSON document of the contract's shape, in under 5 s", () => {
+    expect(result.code).toBe(0);
+    expect(result.ms).toBeLessThan(5000);
+    expect(Object.keys(doc).sort()).toEqual(["outputs", "project", "resources", "stack"]);
+    expect(doc).toMatchObject({ project: "phi3-foundry", stack: "dev" });
+    for (const r of doc.resources) {
+      expect(Object.keys(r).sort()).toEqual(["custom", "dependsOn", "id", "inputs", "name", "parent", "type", "urn"]);
+      expect(r.urn).toBe(`urn:pulumi:dev::phi3-foundry::${r.urn.split("::")[2]}::${r.name}`);
+    }
+  });
+
+  it("links parents and dependencies only to resources of the plan", () => {
+    const urns = new Set(doc.resources.map((r) => r.urn));
+    for (const r of doc.resources) {
+      if (r.parent !== null) expect(urns).toContain(r.parent);
+      for (const d of r.dependsOn) expect(urns).toContain(d);
+    }
+    const roots = doc.resources.filter((r) => r.parent === null);
+    expect(roots.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
+  });
+
+  it("exports the typed outputs a user and the later stages need", () => {
+    expect(Object.keys(doc.outputs).sort()).toEqual(
+      [
+        "computeClusterName",
+        "location",
+        "resourceGroupName",
+        "studioUrl",
+        "subscriptionId",
+        "trainingIdentityClientId",
+        "trainingIdentityId",
+        "trainingIdentityPrincipalId",
+        "workspaceName",
+      ].sort(),
+    );
+    expect(doc.outputs.location).toBe("eastus2");
+    expect(doc.outputs.studioUrl).toMatch(/^https:\/\/ml\.azure\.com\/\?wsid=\/subscriptions\//);
+  });
+});
+
+describe("npm run plan refuses a bad setting before anything is created", () => {
+  it.each([
+    ["namePrefix=AB", "phi3-foundry:namePrefix"],
+    ["trainingVmSize=big", "phi3-foundry:trainingVmSize"],
+    ["servingVmSize=nc6", "phi3-foundry:servingVmSize"],
+    ["trainingMinNodes=2", "phi3-foundry:trainingMinNodes"],
+    ["trainingMaxNodes=0", "phi3-foundry:trainingMaxNodes"],
+    ["trainingIdleSeconds=-5", "phi3-foundry:trainingIdleSeconds"],
+    ["servingInstanceCount=1.5", "phi3-foundry:servingInstanceCount"],
+    ["epochs=1.5", "phi3-foundry:epochs"],
+    ["noSuchKey=1", "phi3-foundry:noSuchKey"],
+  ])("--config %s: non-zero exit, empty stdout, the key on stderr", async (setting, key) => {
+    const result = await plan("--json", "--config", setting);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(key);
+  });
+
+  it("names a stack without a stack file", async () => {
+    const result = await plan("--stack", "nowhere");
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("Pulumi.nowhere.yaml");
+  });
+});
+
+describe("npm run plan (readable)", () => {
+  it("shows resources under their components, outputs, GPU capacity and what was stood in for Azure", async () => {
+    const result = await plan();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/■ ml \(prepare:MlWorkspace\)\n(\s+\+ .*\n){7}/);
+    expect(result.stdout).toMatch(/■ training-identity \(prepare:TrainingIdentity\)/);
+    expect(result.stdout).toMatch(/training cluster gpu\w+: Standard_NC24ads_A100_v4, Dedicated, 0\.\.1 nodes, scales down after 120 s idle/);
+    expect(result.stdout).toMatch(/Quota standardNCADSA100v4Family: need 24 vCPUs/);
+    expect(result.stdout).toMatch(/Azure was not called/);
+  });
+});
+
+describe("buildPlan", () => {
+  it("gives the same plan on a second run", async () => {
+    const first = JSON.stringify((await buildPlan()).document);
+    const second = JSON.stringify((await buildPlan()).document);
+    expect(second).toBe(first);
+  });
+
+  it("prints every secret input and output as [secret]", async () => {
+    const run = await runUnderMocks({ project: "p", stack: "s", config: {}, secretKeys: [] }, async () => {
+      const group = new resources.ResourceGroup("rg", { resourceGroupName: "rg-x", tags: { token: pulumi.secret("hunter2") } });
+      return { plain: group.name, hidden: pulumi.secret("hunter2") };
+    });
+    const group = run.resources.find((r) => r.type === "azure-native:resources:ResourceGroup")!;
+    expect(group.inputs.tags).toEqual({ token: SECRET_PLACEHOLDER });
+    expect(run.outputs).toEqual({ plain: "rg-x", hidden: SECRET_PLACEHOLDER });
+    expect(JSON.stringify(run)).not.toContain("hunter2");
+  });
+});

@@ -1,0 +1,114 @@
+import { QuotaError, TOTAL_DEDICATED } from "../components/azure/quota";
+import { buildPlan } from "../scripts/lib/plan";
+import { azureMocks } from "../scripts/lib/mockAzure";
+import { StandInQuotaSource } from "../scripts/lib/standIns";
+import { input, named, ofType, single } from "./helpers";
+
+describe("the dev stack", () => {
+  it("wires the workspace to its four dependencies", async () => {
+    const { resources } = (await buildPlan()).document;
+    const workspace = single(resources, "azure-native:machinelearningservices:Workspace");
+    for (const [property, type] of [
+      ["storageAccount", "azure-native:storage:StorageAccount"],
+      ["keyVault", "azure-native:keyvault:Vault"],
+      ["applicationInsights", "azure-native:applicationinsights:Component"],
+      ["containerRegistry", "azure-native:containerregistry:Registry"],
+    ]) {
+      const dependency = single(resources, type);
+      expect(workspace.inputs[property]).toBe(dependency.id);
+      expect(workspace.dependsOn).toContain(dependency.urn);
+    }
+  });
+
+  it("gives the training identity its three roles on the resource group, the storage account and the registry", async () => {
+    const { resources } = (await buildPlan()).document;
+    const identity = single(resources, "azure-native:managedidentity:UserAssignedIdentity");
+    const scopes = ofType(resources, "azure-native:authorization:RoleAssignment").map((a) => {
+      expect(a.dependsOn).toContain(identity.urn);
+      return a.inputs.scope;
+    });
+    expect(scopes.sort()).toEqual(
+      [
+        single(resources, "azure-native:resources:ResourceGroup").id,
+        single(resources, "azure-native:storage:StorageAccount").id,
+        single(resources, "azure-native:containerregistry:Registry").id,
+      ].sort(),
+    );
+  });
+
+  it("creates the cluster in the workspace with the mission's settings, running as the training identity", async () => {
+    const { resources } = (await buildPlan()).document;
+    const compute = single(resources, "azure-native:machinelearningservices:Compute");
+    const workspace = single(resources, "azure-native:machinelearningservices:Workspace");
+    const identity = single(resources, "azure-native:managedidentity:UserAssignedIdentity");
+    expect(compute.inputs.workspaceName).toBe(workspace.inputs.workspaceName);
+    expect(compute.dependsOn).toEqual(expect.arrayContaining([workspace.urn, identity.urn]));
+    expect(input(compute, "identity.userAssignedIdentities")).toEqual([identity.id]);
+    expect(input(compute, "properties.properties")).toMatchObject({
+      vmSize: "Standard_NC24ads_A100_v4",
+      vmPriority: "Dedicated",
+      scaleSettings: { minNodeCount: 0, maxNodeCount: 1, nodeIdleTimeBeforeScaleDown: "PT120S" },
+    });
+  });
+
+  it("names every Azure resource from the prefix, the stack and one shared suffix", async () => {
+    const { resources } = (await buildPlan({ overrides: ["namePrefix=contoso"] })).document;
+    expect(single(resources, "random:index/randomString:RandomString").inputs).toMatchObject({ length: 6, upper: false, special: false });
+    const names = resources.filter((r) => r.type.startsWith("azure-native:") && r.type !== "azure-native:authorization:RoleAssignment");
+    const suffixes = new Set(names.map((r) => r.id!.split("/").pop()!.slice(-6)));
+    expect(suffixes.size).toBe(1);
+    for (const r of names) expect(r.id!.split("/").pop()).toContain("contoso");
+  });
+
+  it("deploys into an existing resource group without creating one", async () => {
+    const { resources } = (await buildPlan({ overrides: ["resourceGroupName=rg-shared"] })).document;
+    expect(ofType(resources, "azure-native:resources:ResourceGroup")).toHaveLength(0);
+    expect(named(resources, "ml-workspace").inputs.resourceGroupName).toBe("rg-shared");
+    const contributor = named(resources, "training-identity-contributor");
+    expect(contributor.inputs.scope).toMatch(/\/resourceGroups\/rg-shared$/);
+  });
+
+  it("turns purge protection on only when asked", async () => {
+    const vault = (overrides: string[]) => async () =>
+      input(single((await buildPlan({ overrides })).document.resources, "azure-native:keyvault:Vault"), "properties.enablePurgeProtection");
+    expect(await vault([])()).toBeUndefined();
+    expect(await vault(["keyVaultPurgeProtection=true"])()).toBe(true);
+  });
+});
+
+describe("the quota preflight", () => {
+  const short = new StandInQuotaSource([
+    { name: TOTAL_DEDICATED, limit: 100, inUse: 0 },
+    { name: "Standard NCADSA100v4 Family Cluster Dedicated vCPUs", limit: 0, inUse: 0 },
+    { name: "Standard NCv3 Family Cluster Dedicated vCPUs", limit: 6, inUse: 0 },
+  ]);
+
+  it("fails before any resource is created, naming each short family", async () => {
+    const created = jest.spyOn(azureMocks, "newResource");
+    const error = await buildPlan({ quota: short }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(QuotaError);
+    expect((error as QuotaError).shortfalls.map((s) => s.family)).toEqual(["standardNCADSA100v4Family", "standardNCSv3Family"]);
+    expect(created.mock.calls.filter(([args]) => args.custom)).toEqual([]);
+    created.mockRestore();
+  });
+
+  it("asks only for the families the stack will run", async () => {
+    const servingOnly = new StandInQuotaSource([
+      { name: TOTAL_DEDICATED, limit: 100, inUse: 0 },
+      { name: "Standard NCv3 Family Cluster Dedicated vCPUs", limit: 12, inUse: 0 },
+    ]);
+    await expect(buildPlan({ quota: servingOnly, overrides: ["fineTuneEnabled=false"] })).resolves.toBeDefined();
+    await expect(buildPlan({ quota: servingOnly, overrides: ["fineTuneEnabled=false", "servingInstanceCount=2"] })).rejects.toThrow(
+      /need 18 .*limit 12/,
+    );
+  });
+
+  it("is skipped with quotaCheck=false", async () => {
+    const plan = await buildPlan({ quota: short, overrides: ["quotaCheck=false"] });
+    expect(plan.notes.join("\n")).toMatch(/Quota check skipped/);
+    expect(plan.document.resources.length).toBeGreaterThan(10);
+  });
+});
