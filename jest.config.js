@@ -12,4 +12,5 @@ module.exports = {
   },
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 30000,
+  reporters: ["default", "<rootDir>/tests/plainSummaryReporter.js"],
 };
