@@ -1,15 +1,13 @@
 /**
- * Jest only transpiles (SWC); type-checking is `tsc --noEmit`, its own step of `npm test`,
- * so that Jest never type-checks all of azure-native.
+ * Jest only transpiles: ts-jest with `isolatedModules: true` (tsconfig.json) compiles each file on its own, without
+ * type-checking. Type-checking is `tsc --noEmit`, its own step of `npm test`, so Jest never type-checks azure-native.
  * @type {import('jest').Config}
  */
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
-  transform: {
-    "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }],
-  },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json" }] },
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 30000,
   reporters: ["default", "<rootDir>/tests/plainSummaryReporter.js"],
