@@ -28,6 +28,18 @@ export interface MlWorkspaceArgs {
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/** Checks the args before anything is created; throws naming the argument. */
+export function validateMlWorkspaceArgs(args: Pick<MlWorkspaceArgs, "logRetentionDays" | "existingResourceGroupName">): void {
+  const days = args.logRetentionDays;
+  // PerGB2018 workspaces keep data 30 to 730 days (Log Analytics workspace retentionInDays).
+  if (days !== undefined && (!Number.isInteger(days) || days < 30 || days > 730)) {
+    throw new Error(`MlWorkspace: logRetentionDays is ${days}; it must be a whole number from 30 to 730`);
+  }
+  if (args.existingResourceGroupName !== undefined && args.existingResourceGroupName.trim() === "") {
+    throw new Error("MlWorkspace: existingResourceGroupName is empty; name a resource group or leave it unset");
+  }
+}
+
 /**
  * An Azure ML workspace with its four dependencies: storage account, key vault, Application Insights (on a Log
  * Analytics workspace) and container registry, in a new or existing resource group, all secure by default.
@@ -49,6 +61,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
   public readonly studioUrl: pulumi.Output<string>;
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateMlWorkspaceArgs(args);
     super("phi3-foundry:prepare:MlWorkspace", name, {}, opts);
     const tags = args.tags;
 
@@ -132,6 +145,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
         ...common,
         workspaceName,
         friendlyName: workspaceName,
+        // kind and sku as Azure Verified Modules set them (avm/res/machine-learning-services/workspace/main.bicep).
         kind: "Default",
         sku: { name: "Basic", tier: machinelearningservices.SkuTier.Basic },
         identity: { type: machinelearningservices.ManagedServiceIdentityType.SystemAssigned },
@@ -153,6 +167,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
     this.workspaceName = workspace.name;
     this.workspaceId = workspace.id;
     this.workspacePrincipalId = workspace.identity.apply((identity) => identity?.principalId ?? "");
+    // The form Azure ML studio's own links use: the workspace's ARM id and the tenant.
     this.studioUrl = pulumi.interpolate`https://ml.azure.com/?wsid=${workspace.id}&tid=${args.tenantId}`;
 
     this.registerOutputs({

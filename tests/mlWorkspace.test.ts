@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MlWorkspace, MlWorkspaceArgs } from "../components/mlWorkspace";
+import { MlWorkspace, MlWorkspaceArgs, validateMlWorkspaceArgs } from "../components/mlWorkspace";
 import { azureName, ResourceKind } from "../infra/naming";
 import { input, named, ofType, runProgram, single } from "./helpers";
 
@@ -88,5 +88,14 @@ describe("MlWorkspace", () => {
     await runProgram(() => (url = new MlWorkspace("ml", baseArgs).studioUrl));
     const value = await new Promise((resolve) => url!.apply(resolve));
     expect(value).toMatch(/^https:\/\/ml\.azure\.com\/\?wsid=\/subscriptions\/.+\/workspaces\/mlw-phi-test-abc123&tid=tenant-1$/);
+  });
+
+  it.each([
+    [{ logRetentionDays: 7 }, /logRetentionDays is 7/],
+    [{ logRetentionDays: 731 }, /logRetentionDays is 731/],
+    [{ existingResourceGroupName: " " }, /existingResourceGroupName is empty/],
+  ])("refuses %j before creating anything", async (bad, message) => {
+    expect(() => validateMlWorkspaceArgs(bad)).toThrow(message);
+    await expect(run(bad)).rejects.toThrow(message);
   });
 });
