@@ -1,6 +1,8 @@
 import { QuotaError, TOTAL_DEDICATED } from "../components/azure/quota";
 import { buildPlan } from "../scripts/lib/plan";
 import { azureMocks } from "../scripts/lib/mockAzure";
+import { runUnderMocks } from "../scripts/lib/mockRuntime";
+import { loadStackSettings } from "../scripts/lib/stackFiles";
 import { StandInQuotaSource } from "../scripts/lib/standIns";
 import { input, named, ofType, single } from "./helpers";
 
@@ -110,5 +112,18 @@ describe("the quota preflight", () => {
     const plan = await buildPlan({ quota: short, overrides: ["quotaCheck=false"] });
     expect(plan.notes.join("\n")).toMatch(/Quota check skipped/);
     expect(plan.document.resources.length).toBeGreaterThan(10);
+  });
+});
+
+describe("infra/index.ts, the program the Pulumi CLI runs", () => {
+  it("exports a function that reads the stack's config and builds the stack", async () => {
+    const settings = loadStackSettings("dev", ["quotaCheck=false"]); // no Azure call for quota
+    const run = await runUnderMocks(settings, async () => {
+      // Pulumi's Node.js host require()s the program directory and calls what it exports.
+      const program = require("../infra") as () => Promise<Record<string, unknown>>;
+      return { ...(await program()) };
+    });
+    expect(run.outputs.workspaceName).toMatch(/^mlw-finetunephi-dev-/);
+    expect(ofType(run.resources, "azure-native:machinelearningservices:Compute")).toHaveLength(1);
   });
 });
