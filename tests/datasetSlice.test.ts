@@ -1,0 +1,40 @@
+import fc from "fast-check";
+import { percentSliceLength, permutation, roundHalfEven, testSize, trainTestSplit } from "../scripts/lib/datasetSlice";
+
+describe("percentSliceLength", () => {
+  it.each([
+    [207865, 1, 2079], // ultrachat_200k train_sft[:1%]: round(2078.65)
+    [1000, 10, 100],
+    [250, 1, 2], // round(2.5) = 2: Python rounds halves to even
+    [350, 1, 4], // round(3.5) = 4
+    [10, 100, 10],
+    [3, 1, 0],
+  ])("%i rows at %d%% take %i", (total, percent, expected) => {
+    expect(percentSliceLength(total, percent)).toBe(expected);
+  });
+
+  it("matches Python's round() on halves", () => {
+    expect([0.5, 1.5, 2.5, 3.5, 2.4, 2.6].map(roundHalfEven)).toEqual([0, 2, 2, 4, 2, 3]);
+  });
+});
+
+describe("trainTestSplit", () => {
+  it("gives test ceil(20%) and train the rest", () => {
+    expect([100, 101, 5, 2].map((n) => testSize(n))).toEqual([20, 21, 1, 1]);
+    const { train, test } = trainTestSplit(Array.from({ length: 101 }, (_, i) => i), 1);
+    expect([train.length, test.length]).toEqual([80, 21]);
+  });
+
+  it("is a partition, the same for a seed and different for another", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 300 }), fc.nat(), (n, seed) => {
+        const items = Array.from({ length: n }, (_, i) => i);
+        const { train, test } = trainTestSplit(items, seed);
+        expect([...train, ...test].sort((a, b) => a - b)).toEqual(items);
+        expect(trainTestSplit(items, seed)).toEqual({ train, test });
+      }),
+      { numRuns: 100 },
+    );
+    expect(permutation(100, 7)).not.toEqual(permutation(100, 8));
+  });
+});
