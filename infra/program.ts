@@ -1,12 +1,17 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
 import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
 import { GpuCluster } from "../components/gpuCluster";
 import { MlWorkspace } from "../components/mlWorkspace";
+import { TrainingData } from "../components/trainingData";
 import { TrainingIdentity } from "../components/trainingIdentity";
+import { ChatDataFile, validateChatFiles } from "./chatData";
 import type { StackConfig } from "./config";
 import { createNamer, namePattern, SUFFIX_LENGTH } from "./naming";
 import type { StackOutputs } from "./outputs";
+import { PROJECT_ROOT, projectPath } from "./paths";
 
 /** What the stack takes from where it runs: the real cloud under `pulumi up`, stand-ins in the plan and tests. */
 export interface StackEnvironment {
@@ -14,6 +19,8 @@ export interface StackEnvironment {
   readonly stack: string;
   /** Quota facts for a subscription. */
   readonly quotaSource: (subscriptionId: string) => QuotaSource;
+  /** Says something a person should know before `up`; `pulumi.log.warn` by default. */
+  readonly warn?: (message: string) => void;
   /** Told the quota of each family the stack needs, once the check has passed. */
   readonly onQuotaChecked?: (checks: FamilyQuotaCheck[]) => void;
 }
@@ -38,8 +45,28 @@ export function quotaDemands(config: StackConfig): QuotaDemand[] {
   return demands;
 }
 
+/** Fewer training records than this is a sample, not a fine-tuning set: the stack says so. */
+export const SMALL_TRAINING_SET = 100;
+
+/** The validated training and validation files; throws a DataError naming file and line. */
+function readTrainingData(config: StackConfig, warn: (message: string) => void): { train: ChatDataFile; validation: ChatDataFile } {
+  const [train, validation] = validateChatFiles(
+    [projectPath(config.fineTune.trainDataPath), projectPath(config.fineTune.validationDataPath)],
+    (file) => path.relative(PROJECT_ROOT, file),
+  );
+  if (train.records < SMALL_TRAINING_SET) {
+    warn(
+      `${config.fineTune.trainDataPath} holds ${train.records} records, a sample: run \`npm run prepare-data\` ` +
+        "for 1% of ultrachat_200k before fine-tuning for real.",
+    );
+  }
+  return { train, validation };
+}
+
 /** The whole stack. Everything that can fail without the cloud (config, quota) fails before any resource exists. */
 export async function deployStack(config: StackConfig, env: StackEnvironment): Promise<StackOutputs> {
+  const warn = env.warn ?? ((message: string) => pulumi.log.warn(message));
+  const data = config.fineTune.enabled ? readTrainingData(config, warn) : undefined;
   const client = await authorization.getClientConfig();
   if (config.quotaCheck) {
     const ownWorkspace = namePattern("mlWorkspace", config.namePrefix, env.stack);
@@ -73,6 +100,16 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     subscriptionId: client.subscriptionId,
     tags,
   });
+
+  if (data) {
+    new TrainingData("data", {
+      resourceGroupName: ml.resourceGroupName,
+      storageAccountName: ml.storageAccountName,
+      workspaceName: ml.workspaceName,
+      train: { file: data.train, assetName: "phi3-train" },
+      validation: { file: data.validation, assetName: "phi3-validation" },
+    });
+  }
 
   const cluster = new GpuCluster("gpu", {
     resourceGroupName: ml.resourceGroupName,

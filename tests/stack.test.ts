@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { QuotaError, TOTAL_DEDICATED } from "../components/azure/quota";
 import { buildPlan } from "../scripts/lib/plan";
 import { azureMocks } from "../scripts/lib/mockAzure";
@@ -5,6 +7,7 @@ import { runUnderMocks } from "../scripts/lib/mockRuntime";
 import { loadStackSettings } from "../scripts/lib/stackFiles";
 import { StandInQuotaSource } from "../scripts/lib/standIns";
 import { input, named, ofType, single } from "./helpers";
+import { chatRecord, tempDir, writeJsonl } from "./support/chatRecords";
 
 describe("the dev stack", () => {
   it("wires the workspace to its four dependencies", async () => {
@@ -56,10 +59,22 @@ describe("the dev stack", () => {
   it("names every Azure resource from the prefix, the stack and one shared suffix", async () => {
     const { resources } = (await buildPlan({ overrides: ["namePrefix=contoso"] })).document;
     expect(single(resources, "random:index/randomString:RandomString").inputs).toMatchObject({ length: 6, upper: false, special: false });
-    const names = resources.filter((r) => r.type.startsWith("azure-native:") && r.type !== "azure-native:authorization:RoleAssignment");
+    const namedByStack = [
+      "resources:ResourceGroup",
+      "storage:StorageAccount",
+      "keyvault:Vault",
+      "operationalinsights:Workspace",
+      "applicationinsights:Component",
+      "containerregistry:Registry",
+      "machinelearningservices:Workspace",
+      "managedidentity:UserAssignedIdentity",
+      "machinelearningservices:Compute",
+    ].map((t) => `azure-native:${t}`);
+    const names = resources.filter((r) => namedByStack.includes(r.type));
+    expect(names).toHaveLength(namedByStack.length);
     const suffixes = new Set(names.map((r) => r.id!.split("/").pop()!.slice(-6)));
     expect(suffixes.size).toBe(1);
-    for (const r of names) expect(r.id!.split("/").pop()).toContain("contoso");
+    for (const r of names) expect(r.id!.split("/").pop()).toContain("contos"); // the compute name keeps 7 characters
   });
 
   it("deploys into an existing resource group without creating one", async () => {
@@ -125,5 +140,34 @@ describe("infra/index.ts, the program the Pulumi CLI runs", () => {
     });
     expect(run.outputs.workspaceName).toMatch(/^mlw-finetunephi-dev-/);
     expect(ofType(run.resources, "azure-native:machinelearningservices:Compute")).toHaveLength(1);
+  });
+});
+
+describe("the training data", () => {
+  it("is validated before anything is created: an invalid record fails the plan naming file and line", async () => {
+    const dir = tempDir();
+    const good = writeJsonl(dir, 5, "train.jsonl");
+    const bad = path.join(dir, "bad.jsonl");
+    fs.writeFileSync(bad, JSON.stringify(chatRecord(0)) + "\n" + JSON.stringify({ messages: [{ role: "robot", content: "x" }] }) + "\n");
+    const created = jest.spyOn(azureMocks, "newResource");
+    await expect(buildPlan({ overrides: [`trainDataPath=${good}`, `validationDataPath=${bad}`] })).rejects.toThrow(
+      /bad\.jsonl:2: messages\[0\]\.role is "robot"/,
+    );
+    expect(created.mock.calls.filter(([args]) => args.custom)).toEqual([]);
+    created.mockRestore();
+  });
+
+  it("is uploaded and registered from the configured files, with a warning for a sample-sized set", async () => {
+    const plan = await buildPlan();
+    expect(ofType(plan.document.resources, "azure-native:machinelearningservices:DataVersion").map((r) => r.inputs.name).sort()).toEqual([
+      "phi3-train",
+      "phi3-validation",
+    ]);
+    expect(plan.warnings.join("\n")).toMatch(/data\/train_data\.jsonl holds 40 records, a sample/);
+  });
+
+  it("is left out when fine-tuning is off", async () => {
+    const { resources } = (await buildPlan({ overrides: ["fineTuneEnabled=false", "trainDataPath=missing.jsonl"] })).document;
+    expect(ofType(resources, "azure-native:machinelearningservices:DataVersion")).toHaveLength(0);
   });
 });

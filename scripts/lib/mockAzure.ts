@@ -53,11 +53,34 @@ const ARM_SHAPES: Record<string, ArmShape> = {
     path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes",
     nameInput: "computeName",
   },
+  "azure-native:storage:BlobContainer": {
+    path: "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers",
+    nameInput: "containerName",
+  },
+  "azure-native:machinelearningservices:Datastore": {
+    path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/datastores",
+    nameInput: "name",
+  },
+  "azure-native:machinelearningservices:DataVersion": {
+    path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/data/{name}/versions",
+    nameInput: "version",
+  },
+  "azure-native:machinelearningservices:ModelVersion": {
+    path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/models/{name}/versions",
+    nameInput: "version",
+  },
+  "azure-native:machinelearningservices:Job": {
+    path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/jobs",
+    nameInput: "id",
+  },
 };
 
 /** The ARM id Azure would give this resource. */
 function armId(type: string, name: string, inputs: Record<string, any>): string | undefined {
   const group = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}`;
+  if (type === "azure-native:storage:Blob") {
+    return `https://${inputs.accountName}.blob.core.windows.net/${inputs.containerName}/${inputs.blobName}`;
+  }
   if (type === "azure-native:authorization:RoleAssignment") {
     return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`;
   }
@@ -89,8 +112,9 @@ export const azureMocks: pulumi.runtime.Mocks = {
     if (!args.custom) return { id: undefined, state: inputs };
     const id = armId(args.type, args.name, inputs) ?? `${args.name}-id`;
     const shape = ARM_SHAPES[args.type];
-    const physicalName = shape ? inputs[shape.nameInput] : inputs.roleAssignmentName;
-    const state = { ...inputs, ...(physicalName ? { name: physicalName } : {}), ...(shape?.computed?.(inputs, id) ?? {}) };
+    const physicalName = shape ? inputs[shape.nameInput] : (inputs.roleAssignmentName ?? inputs.blobName);
+    const url = args.type === "azure-native:storage:Blob" ? { url: id } : {};
+    const state = { ...inputs, ...(physicalName ? { name: physicalName } : {}), ...url, ...(shape?.computed?.(inputs, id) ?? {}) };
     return { id, state };
   },
 

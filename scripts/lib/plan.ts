@@ -26,6 +26,8 @@ export interface PlanOptions {
 export interface Plan {
   readonly document: PlanDocument;
   readonly notes: string[];
+  /** What `pulumi up` would warn about. */
+  readonly warnings: string[];
 }
 
 /** Runs the real stack program under the mock runtime with the stack's config, and no cloud. */
@@ -33,6 +35,7 @@ export async function buildPlan(options: PlanOptions = {}): Promise<Plan> {
   const settings = loadStackSettings(options.stack ?? "dev", options.overrides ?? []);
   const quota = options.quota ?? new StandInQuotaSource();
   const notes: string[] = [];
+  const warnings: string[] = [];
   let quotaChecks: FamilyQuotaCheck[] | undefined;
 
   const run: MockRun = await runUnderMocks(settings, async () => {
@@ -40,6 +43,7 @@ export async function buildPlan(options: PlanOptions = {}): Promise<Plan> {
       stack: settings.stack,
       quotaSource: () => quota,
       onQuotaChecked: (checks) => (quotaChecks = checks),
+      warn: (message) => warnings.push(message),
     });
     return { ...outputs };
   });
@@ -55,5 +59,5 @@ export async function buildPlan(options: PlanOptions = {}): Promise<Plan> {
     "Azure was not called: ids, principal ids and the random name suffix are deterministic stand-ins " +
       "(the real suffix is random and kept in state).",
   );
-  return { document: { project: settings.project, stack: settings.stack, ...run }, notes };
+  return { document: { project: settings.project, stack: settings.stack, ...run }, notes, warnings };
 }

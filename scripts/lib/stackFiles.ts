@@ -2,8 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 
-/** The repository root: where Pulumi.yaml is. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+import { PROJECT_ROOT } from "../../infra/paths";
+
+export { PROJECT_ROOT };
 
 /** Shown instead of any secret value, in config and in the plan. */
 export const SECRET_PLACEHOLDER = "[secret]";

@@ -55,6 +55,7 @@ export function renderSummary(plan: Plan): string {
   const gpu = gpuLines(document.resources);
   lines.push(...(gpu.length ? gpu.map((l) => `  ${l}`) : ["  none"]));
 
+  if (plan.warnings.length > 0) lines.push("", "Warnings", ...plan.warnings.map((w) => `  ! ${w}`));
   lines.push("", "Notes", ...plan.notes.map((n) => `  - ${n}`));
   return lines.join("\n") + "\n";
 }
