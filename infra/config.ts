@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { FineTuneSettings, LR_SCHEDULER_TYPES } from "../components/fineTuneJob";
+import { GPU_VM_SIZES, gpuVmSize } from "./vmSizes";
 
 /** The project's config namespace: keys are written `phi3-foundry:<key>`. */
 export const CONFIG_NAMESPACE = "phi3-foundry";
@@ -22,9 +24,11 @@ export interface StackConfig {
   readonly fineTune: {
     readonly enabled: boolean;
     readonly baseModel: string;
-    readonly learningRate: number;
-    readonly lrSchedulerType: string;
-    readonly epochs: number;
+    /** The model to serve when fine-tuning is off. */
+    readonly registeredModelId?: string;
+    readonly settings: FineTuneSettings;
+    /** How long `pulumi up` waits for the job to finish. */
+    readonly timeoutMinutes: number;
     readonly trainDataPath: string;
     readonly validationDataPath: string;
   };
@@ -60,19 +64,6 @@ function qualified(key: string): string {
   return key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`;
 }
 
-/**
- * The learning-rate schedules the fine-tuning component accepts (`lr_scheduler_type` of the azureml registry's
- * `chat_completion_pipeline`, which passes them to Hugging Face `transformers.SchedulerType`).
- */
-export const LR_SCHEDULER_TYPES = [
-  "linear",
-  "cosine",
-  "cosine_with_restarts",
-  "polynomial",
-  "constant",
-  "constant_with_warmup",
-  "inverse_sqrt",
-] as const;
 
 /** Every project key the stack reads. Pulumi.yaml declares each with a type, description and default. */
 export const CONFIG_KEYS = [
@@ -86,9 +77,18 @@ export const CONFIG_KEYS = [
   "trainingIdleSeconds",
   "fineTuneEnabled",
   "baseModel",
+  "registeredModelId",
   "learningRate",
   "lrSchedulerType",
   "epochs",
+  "batchSize",
+  "gradientAccumulationSteps",
+  "warmupSteps",
+  "weightDecay",
+  "maxSeqLength",
+  "applyLora",
+  "trainingSeed",
+  "fineTuneTimeoutMinutes",
   "trainDataPath",
   "validationDataPath",
   "servingEnabled",
@@ -103,11 +103,18 @@ export type ConfigKey = (typeof CONFIG_KEYS)[number];
 /** Raw settings as Pulumi hands them over: strings, keyed by project key (or `namespace:key`). */
 export type RawConfig = Readonly<Partial<Record<ConfigKey | typeof LOCATION_KEY, string>>>;
 
-const VM_SIZE = /^Standard_[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$/;
 const REGION = /^[a-z][a-z0-9]*$/;
 const REGISTRY_MODEL = /^azureml:\/\/registries\/[\w-]+\/models\/[\w.-]+\/versions\/[\w.-]+$/;
 const WORKSPACE_MODEL = /^azureml:[\w.-]+:[\w.-]+$/;
+const MODEL_ID = new RegExp(`${REGISTRY_MODEL.source}|${WORKSPACE_MODEL.source}`);
 const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+
+/** `maxSeqLength`: -1 lets the component choose; otherwise 1 to 131072 tokens. */
+function maxSeqLength(r: Reader): number {
+  const value = r.whole("maxSeqLength", -1, 131072);
+  if (value === 0) r.fail("maxSeqLength", "-1 (the component's default) or a whole number from 1 to 131072");
+  return value;
+}
 
 /** Reads keys one at a time and records every problem instead of stopping at the first. */
 class Reader {
@@ -138,7 +145,7 @@ class Reader {
 
   whole(key: ConfigKey, min: number, max: number): number {
     const value = this.raw[key]?.trim();
-    const parsed = value !== undefined && /^\d+$/.test(value) ? Number(value) : NaN;
+    const parsed = value !== undefined && /^-?\d+$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
       this.fail(key, `a whole number from ${min} to ${max}`);
       return min;
@@ -146,14 +153,26 @@ class Reader {
     return parsed;
   }
 
-  decimal(key: ConfigKey, above: number, max: number): number {
+  /** A number in (min, max], or [min, max] when `includeMin`. */
+  decimal(key: ConfigKey, min: number, max: number, includeMin = false): number {
     const value = this.raw[key]?.trim();
     const parsed = value !== undefined && /^\d*\.?\d+(e-?\d+)?$/i.test(value) ? Number(value) : NaN;
-    if (!(parsed > above && parsed <= max)) {
-      this.fail(key, `a number greater than ${above} and at most ${max}`);
+    if (!((includeMin ? parsed >= min : parsed > min) && parsed <= max)) {
+      this.fail(key, `a number ${includeMin ? "from" : "greater than"} ${min}${includeMin ? " to" : " and at most"} ${max}`);
       return max;
     }
     return parsed;
+  }
+
+  /** A GPU VM size the stack knows (its vCPUs, GPUs and quota family). */
+  gpuSize(key: ConfigKey): string {
+    const value = this.raw[key]?.trim() ?? "";
+    const size = gpuVmSize(value);
+    if (!size) {
+      this.fail(key, `a GPU VM size Azure ML supports: ${GPU_VM_SIZES.map((s) => s.name).join(", ")}`);
+      return "";
+    }
+    return size.name;
   }
 
   flag(key: ConfigKey): boolean {
@@ -181,7 +200,6 @@ class Reader {
  */
 export function parseStackConfig(raw: RawConfig): StackConfig {
   const r = new Reader(raw);
-  const vmSizeAllowed = "an Azure VM size such as Standard_NC24ads_A100_v4 (Standard_<family><vCPUs><features>[_<version>])";
 
   const trainingMinNodes = r.whole("trainingMinNodes", 0, 100);
   const trainingMaxNodes = r.whole("trainingMaxNodes", 1, 100);
@@ -200,7 +218,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     keyVaultPurgeProtection: r.flag("keyVaultPurgeProtection"),
     quotaCheck: r.flag("quotaCheck"),
     training: {
-      vmSize: r.text("trainingVmSize", VM_SIZE, vmSizeAllowed),
+      vmSize: r.gpuSize("trainingVmSize"),
       minNodes: trainingMinNodes,
       maxNodes: trainingMaxNodes,
       // Azure ML takes the idle time as a whole number of seconds; a day is the longest that still idles out.
@@ -210,18 +228,31 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       enabled: r.flag("fineTuneEnabled"),
       baseModel: r.text(
         "baseModel",
-        new RegExp(`${REGISTRY_MODEL.source}|${WORKSPACE_MODEL.source}`),
+        MODEL_ID,
         "a model asset id: azureml://registries/<registry>/models/<name>/versions/<version>, or azureml:<name>:<version>",
       ),
-      learningRate: r.decimal("learningRate", 0, 1),
-      lrSchedulerType: r.oneOf("lrSchedulerType", LR_SCHEDULER_TYPES),
-      epochs: r.whole("epochs", 1, 100),
+      registeredModelId: r.optionalText("registeredModelId", (v) =>
+        MODEL_ID.test(v) ? undefined : "a model id: azureml:<name>:<version>, or azureml://registries/<registry>/models/<name>/versions/<version>",
+      ),
+      settings: {
+        learningRate: r.decimal("learningRate", 0, 1),
+        lrSchedulerType: r.oneOf("lrSchedulerType", LR_SCHEDULER_TYPES),
+        epochs: r.whole("epochs", 1, 100),
+        batchSize: r.whole("batchSize", 1, 64),
+        gradientAccumulationSteps: r.whole("gradientAccumulationSteps", 1, 128),
+        warmupSteps: r.whole("warmupSteps", 0, 100000),
+        weightDecay: r.decimal("weightDecay", 0, 1, true),
+        maxSeqLength: maxSeqLength(r),
+        applyLora: r.flag("applyLora"),
+        seed: r.whole("trainingSeed", 0, 2147483647),
+      },
+      timeoutMinutes: r.whole("fineTuneTimeoutMinutes", 10, 10080),
       trainDataPath: r.text("trainDataPath", /\.jsonl$/, "a path to a .jsonl file, relative to the project"),
       validationDataPath: r.text("validationDataPath", /\.jsonl$/, "a path to a .jsonl file, relative to the project"),
     },
     serving: {
       enabled: r.flag("servingEnabled"),
-      vmSize: r.text("servingVmSize", VM_SIZE, vmSizeAllowed.replace("NC24ads_A100_v4", "NC6s_v3")),
+      vmSize: r.gpuSize("servingVmSize"),
       instanceCount: r.whole("servingInstanceCount", 1, 20),
     },
     foundry: { enabled: r.flag("foundryEnabled") },
@@ -230,6 +261,10 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     ),
   };
 
+  const flagsValid = !r.problems.some((p) => p.key === "fineTuneEnabled" || p.key === "servingEnabled");
+  if (flagsValid && !config.fineTune.enabled && config.serving.enabled && config.fineTune.registeredModelId === undefined) {
+    r.fail("registeredModelId", "a registered model to serve (azureml:<name>:<version>) when fineTuneEnabled is false and servingEnabled is true");
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

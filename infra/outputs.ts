@@ -14,4 +14,9 @@ export interface StackOutputs {
   readonly trainingIdentityClientId: pulumi.Output<string>;
   readonly trainingIdentityPrincipalId: pulumi.Output<string>;
   readonly computeClusterName: pulumi.Output<string>;
+  /** The model the stack serves: the fine-tuned model version's ARM id, or `registeredModelId` when fine-tuning is off. */
+  readonly modelId: pulumi.Output<string>;
+  /** The fine-tuning job and its page in Azure ML studio, when fine-tuning is on. */
+  readonly fineTuneJobName?: pulumi.Output<string>;
+  readonly fineTuneJobStudioUrl?: pulumi.Output<string>;
 }

@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
 import { GpuCluster } from "../components/gpuCluster";
 import { MlWorkspace } from "../components/mlWorkspace";
+import { FineTuneJob } from "../components/fineTuneJob";
 import { TrainingData } from "../components/trainingData";
 import { TrainingIdentity } from "../components/trainingIdentity";
 import { ChatDataFile, validateChatFiles } from "./chatData";
@@ -12,6 +13,7 @@ import type { StackConfig } from "./config";
 import { createNamer, namePattern, SUFFIX_LENGTH } from "./naming";
 import type { StackOutputs } from "./outputs";
 import { PROJECT_ROOT, projectPath } from "./paths";
+import { gpuVmSize } from "./vmSizes";
 
 /** What the stack takes from where it runs: the real cloud under `pulumi up`, stand-ins in the plan and tests. */
 export interface StackEnvironment {
@@ -101,16 +103,6 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     tags,
   });
 
-  if (data) {
-    new TrainingData("data", {
-      resourceGroupName: ml.resourceGroupName,
-      storageAccountName: ml.storageAccountName,
-      workspaceName: ml.workspaceName,
-      train: { file: data.train, assetName: "phi3-train" },
-      validation: { file: data.validation, assetName: "phi3-validation" },
-    });
-  }
-
   const cluster = new GpuCluster("gpu", {
     resourceGroupName: ml.resourceGroupName,
     workspaceName: ml.workspaceName,
@@ -124,6 +116,10 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     tags,
   });
 
+  const model = data
+    ? fineTune(config, data, { ml, identity, cluster, subscriptionId: client.subscriptionId })
+    : { modelId: pulumi.output(config.fineTune.registeredModelId ?? ""), jobName: undefined, jobStudioUrl: undefined };
+
   return {
     location: config.location,
     subscriptionId: client.subscriptionId,
@@ -134,5 +130,44 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     trainingIdentityClientId: identity.clientId,
     trainingIdentityPrincipalId: identity.principalId,
     computeClusterName: cluster.name,
+    modelId: model.modelId,
+    fineTuneJobName: model.jobName,
+    fineTuneJobStudioUrl: model.jobStudioUrl,
   };
+}
+
+/** Stage 2's training half: upload and register the data, run the fine-tuning job, register its model. */
+function fineTune(
+  config: StackConfig,
+  data: { train: ChatDataFile; validation: ChatDataFile },
+  deps: { ml: MlWorkspace; identity: TrainingIdentity; cluster: GpuCluster; subscriptionId: string },
+) {
+  const { ml, identity, cluster } = deps;
+  const assets = new TrainingData("data", {
+    resourceGroupName: ml.resourceGroupName,
+    storageAccountName: ml.storageAccountName,
+    workspaceName: ml.workspaceName,
+    train: { file: data.train, assetName: "phi3-train" },
+    validation: { file: data.validation, assetName: "phi3-validation" },
+  });
+  const job = new FineTuneJob("finetune", {
+    resourceGroupName: ml.resourceGroupName,
+    workspaceName: ml.workspaceName,
+    subscriptionId: deps.subscriptionId,
+    baseModel: config.fineTune.baseModel,
+    trainAssetId: assets.trainAssetId,
+    validationAssetId: assets.validationAssetId,
+    dataFingerprint: `${data.train.sha256}:${data.validation.sha256}`,
+    computeName: cluster.name,
+    computeId: cluster.id,
+    vmSize: config.training.vmSize,
+    gpusPerNode: gpuVmSize(config.training.vmSize)!.gpus,
+    identityId: identity.id,
+    identityClientId: identity.clientId,
+    settings: config.fineTune.settings,
+    timeoutMinutes: config.fineTune.timeoutMinutes,
+    // The job reads data and pulls images as the identity: its roles must exist first.
+    dependsOn: identity.roleAssignments,
+  });
+  return { modelId: job.modelId, jobName: job.jobName, jobStudioUrl: job.studioUrl };
 }

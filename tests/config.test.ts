@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, ConfigError, LR_SCHEDULER_TYPES, parseStackConfig, RawConfig, readRawConfig } from "../infra/config";
+import { LR_SCHEDULER_TYPES } from "../components/fineTuneJob";
+import { CONFIG_KEYS, ConfigError, parseStackConfig, RawConfig, readRawConfig } from "../infra/config";
 import { loadStackSettings, PROJECT_ROOT, readProjectFile } from "../scripts/lib/stackFiles";
 
 /** The dev stack's raw config, read through pulumi.Config as the program reads it, with `changes` on top. */
@@ -29,7 +30,10 @@ describe("parseStackConfig", () => {
     expect(config.training).toEqual({ vmSize: "Standard_NC24ads_A100_v4", minNodes: 0, maxNodes: 1, idleSeconds: 120 });
     expect(config.serving).toEqual({ enabled: true, vmSize: "Standard_NC6s_v3", instanceCount: 1 });
     expect(config.fineTune.enabled).toBe(true);
-    expect(config.fineTune.lrSchedulerType).toBe("linear");
+    expect(config.fineTune.baseModel).toBe("azureml://registries/azureml/models/Phi-3-mini-4k-instruct/versions/15");
+    // Phi-3-mini-4k-instruct's own fine-tuning defaults (its model_specific_defaults in azureml-assets).
+    expect(config.fineTune.settings).toMatchObject({ learningRate: 5e-6, lrSchedulerType: "cosine", epochs: 1, applyLora: true });
+    expect(config.fineTune.timeoutMinutes).toBe(360);
     expect(config.quotaCheck).toBe(true);
     expect(config.keyVaultPurgeProtection).toBe(false);
     expect(config.resourceGroupName).toBeUndefined();
@@ -41,9 +45,9 @@ describe("parseStackConfig", () => {
     ["namePrefix", "ab", /3 to 12/],
     ["namePrefix", "waytoolongprefix", /3 to 12/],
     ["namePrefix", "has-hyphen", /lowercase letters and digits/],
-    ["trainingVmSize", "big", /Azure VM size/],
-    ["trainingVmSize", "NC24ads_A100_v4", /Azure VM size/],
-    ["servingVmSize", "Standard NC6s v3", /Azure VM size/],
+    ["trainingVmSize", "big", /a GPU VM size Azure ML supports: Standard_NC24ads_A100_v4, /],
+    ["trainingVmSize", "Standard_D4s_v3", /GPU VM size/],
+    ["servingVmSize", "Standard NC6s v3", /GPU VM size.*Standard_NC6s_v3/],
     ["trainingMinNodes", "-1", /whole number from 0/],
     ["trainingMinNodes", "0.5", /whole number/],
     ["trainingMaxNodes", "0", /whole number from 1/],
@@ -57,6 +61,16 @@ describe("parseStackConfig", () => {
     ["learningRate", "0", /greater than 0/],
     ["learningRate", "fast", /number/],
     ["lrSchedulerType", "exponential", /one of linear, cosine/],
+    ["lrSchedulerType", "inverse_sqrt", /constant_with_warmup$/],
+    ["batchSize", "0", /whole number from 1 to 64/],
+    ["gradientAccumulationSteps", "500", /1 to 128/],
+    ["warmupSteps", "-1", /0 to 100000/],
+    ["weightDecay", "1.5", /from 0 to 1/],
+    ["maxSeqLength", "0", /-1 \(the component's default\)/],
+    ["applyLora", "lora", /true or false/],
+    ["trainingSeed", "x", /whole number/],
+    ["fineTuneTimeoutMinutes", "5", /10 to 10080/],
+    ["registeredModelId", "my-model", /azureml:<name>:<version>/],
     ["fineTuneEnabled", "yes", /true or false/],
     ["servingEnabled", "1", /true or false/],
     ["quotaCheck", "", /true or false/],
@@ -77,11 +91,23 @@ describe("parseStackConfig", () => {
     expect(problems).toEqual([{ key: "trainingMinNodes", value: "3", allowed: "at most trainingMaxNodes (2)" }]);
   });
 
-  it("accepts min equal to max and every scheduler the component knows", () => {
+  it("accepts min equal to max, every scheduler the component knows, a weight decay of 0 and case-insensitive VM sizes", () => {
     expect(parseStackConfig(devRaw({ trainingMinNodes: "2", trainingMaxNodes: "2" })).training.minNodes).toBe(2);
     for (const scheduler of LR_SCHEDULER_TYPES) {
-      expect(parseStackConfig(devRaw({ lrSchedulerType: scheduler })).fineTune.lrSchedulerType).toBe(scheduler);
+      expect(parseStackConfig(devRaw({ lrSchedulerType: scheduler })).fineTune.settings.lrSchedulerType).toBe(scheduler);
     }
+    expect(parseStackConfig(devRaw({ weightDecay: "0" })).fineTune.settings.weightDecay).toBe(0);
+    expect(parseStackConfig(devRaw({ servingVmSize: "standard_nc6s_v3" })).serving.vmSize).toBe("Standard_NC6s_v3");
+  });
+
+  it("needs a registered model to serve when fine-tuning is off", () => {
+    expect(problemsOf(devRaw({ fineTuneEnabled: "false" }))).toEqual([
+      expect.objectContaining({ key: "registeredModelId", value: undefined, allowed: expect.stringMatching(/fineTuneEnabled is false/) }),
+    ]);
+    expect(parseStackConfig(devRaw({ fineTuneEnabled: "false", registeredModelId: "azureml:phi3-chat-finetuned:3" })).fineTune.registeredModelId).toBe(
+      "azureml:phi3-chat-finetuned:3",
+    );
+    expect(problemsOf(devRaw({ fineTuneEnabled: "false", servingEnabled: "false" }))).toEqual([]);
   });
 
   it("reports every wrong key at once, each qualified with its namespace in the message", () => {
@@ -122,7 +148,7 @@ describe("Pulumi.yaml", () => {
 
   it("gives a default to every key but the optional ones", () => {
     const withoutDefault = CONFIG_KEYS.filter((key) => project.keys[key].default === undefined);
-    expect(withoutDefault.sort()).toEqual(["ciGithubRepo", "resourceGroupName"]);
+    expect(withoutDefault.sort()).toEqual(["ciGithubRepo", "registeredModelId", "resourceGroupName"]);
   });
 
   it("points the Pulumi CLI at infra/, whose index.ts exports the program", () => {

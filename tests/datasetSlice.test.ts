@@ -3,7 +3,7 @@ import { percentSliceLength, permutation, roundHalfEven, testSize, trainTestSpli
 
 describe("percentSliceLength", () => {
   it.each([
-    [207865, 1, 2079], // ultrachat_200k train_sft[:1%]: round(2078.65)
+    [207865, 1, 2079], // round(2078.65)
     [1000, 10, 100],
     [250, 1, 2], // round(2.5) = 2: Python rounds halves to even
     [350, 1, 4], // round(3.5) = 4

@@ -57,7 +57,10 @@ describe("npm run plan -- --json", () => {
     expect(Object.keys(doc.outputs).sort()).toEqual(
       [
         "computeClusterName",
+        "fineTuneJobName",
+        "fineTuneJobStudioUrl",
         "location",
+        "modelId",
         "resourceGroupName",
         "studioUrl",
         "subscriptionId",

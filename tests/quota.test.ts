@@ -1,5 +1,6 @@
 import { checkQuota, familyKey, QUOTA_HELP, QuotaError, QuotaSource, QuotaUsage, TOTAL_DEDICATED, vcpusNeeded } from "../components/azure/quota";
-import { KNOWN_VM_SIZES, StandInQuotaSource } from "../scripts/lib/standIns";
+import { GPU_VM_SIZES as KNOWN_VM_SIZES } from "../infra/vmSizes";
+import { StandInQuotaSource } from "../scripts/lib/standIns";
 
 const A100 = { purpose: "training cluster", vmSize: "Standard_NC24ads_A100_v4", instances: 1 };
 const V100 = { purpose: "online deployment", vmSize: "Standard_NC6s_v3", instances: 1, reserve: 0.2 };
@@ -105,8 +106,8 @@ describe("checkQuota", () => {
   });
 
   it("names a VM size that Azure ML does not offer in the region", async () => {
-    const demand = { purpose: "training cluster", vmSize: "Standard_ND96amsr_A100_v4", instances: 1 };
-    await expect(checkQuota(new StandInQuotaSource(), "eastus2", [demand])).rejects.toThrow(/Standard_ND96amsr_A100_v4.*eastus2/);
+    const demand = { purpose: "training cluster", vmSize: "Standard_ND40rs_v2", instances: 1 };
+    await expect(checkQuota(new StandInQuotaSource(), "eastus2", [demand])).rejects.toThrow(/Standard_ND40rs_v2.*eastus2/);
   });
 
   it("asks Azure nothing when the stack needs no GPUs", async () => {

@@ -117,8 +117,9 @@ describe("the quota preflight", () => {
       { name: TOTAL_DEDICATED, limit: 100, inUse: 0 },
       { name: "Standard NCv3 Family Cluster Dedicated vCPUs", limit: 12, inUse: 0 },
     ]);
-    await expect(buildPlan({ quota: servingOnly, overrides: ["fineTuneEnabled=false"] })).resolves.toBeDefined();
-    await expect(buildPlan({ quota: servingOnly, overrides: ["fineTuneEnabled=false", "servingInstanceCount=2"] })).rejects.toThrow(
+    const servingOnlyStack = ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:1"];
+    await expect(buildPlan({ quota: servingOnly, overrides: servingOnlyStack })).resolves.toBeDefined();
+    await expect(buildPlan({ quota: servingOnly, overrides: [...servingOnlyStack, "servingInstanceCount=2"] })).rejects.toThrow(
       /need 18 .*limit 12/,
     );
   });
@@ -167,7 +168,50 @@ describe("the training data", () => {
   });
 
   it("is left out when fine-tuning is off", async () => {
-    const { resources } = (await buildPlan({ overrides: ["fineTuneEnabled=false", "trainDataPath=missing.jsonl"] })).document;
+    const overrides = ["fineTuneEnabled=false", "registeredModelId=azureml:m:1", "trainDataPath=missing.jsonl"];
+    const { resources } = (await buildPlan({ overrides })).document;
     expect(ofType(resources, "azure-native:machinelearningservices:DataVersion")).toHaveLength(0);
+  });
+});
+
+describe("fine-tuning in the stack", () => {
+  const jobOf = async (overrides: string[] = []) => named((await buildPlan({ overrides })).document.resources, "finetune-job");
+
+  it("chains data assets -> job -> completion gate -> model version, after the identity's roles", async () => {
+    const { resources, outputs } = (await buildPlan()).document;
+    const job = named(resources, "finetune-job");
+    const gate = named(resources, "finetune-completion");
+    const model = single(resources, "azure-native:machinelearningservices:ModelVersion");
+    for (const dependency of [
+      "data-train-asset",
+      "data-validation-asset",
+      "gpu-compute",
+      "training-identity-contributor",
+      "training-identity-blob-reader",
+      "training-identity-acr-pull",
+    ]) {
+      expect(job.dependsOn).toContain(named(resources, dependency).urn);
+    }
+    expect(gate.dependsOn).toContain(job.urn);
+    expect(model.dependsOn).toContain(gate.urn);
+    expect(outputs.modelId).toBe(model.id);
+    expect(outputs.fineTuneJobName).toBe(job.inputs.jobName);
+  });
+
+  it("keeps the job of an unchanged stack and starts a new one when a setting changes", async () => {
+    const first = (await jobOf()).inputs.jobName;
+    expect((await jobOf()).inputs.jobName).toBe(first);
+    expect((await jobOf(["learningRate=1e-5"])).inputs.jobName).not.toBe(first);
+    expect((await jobOf(["epochs=2"])).inputs.jobName).not.toBe(first);
+  });
+
+  it("serves a registered model without training when fine-tuning is off", async () => {
+    const plan = await buildPlan({ overrides: ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:3"] });
+    const types = plan.document.resources.map((r) => r.type);
+    expect(types).not.toContain("pulumi-nodejs:dynamic/phi3-foundry:PipelineJob");
+    expect(types).not.toContain("azure-native:machinelearningservices:ModelVersion");
+    expect(types).not.toContain("azure-native:machinelearningservices:DataVersion");
+    expect(plan.document.outputs.modelId).toBe("azureml:phi3-chat-finetuned:3");
+    expect(plan.document.outputs.fineTuneJobName).toBeUndefined();
   });
 });

@@ -69,10 +69,6 @@ const ARM_SHAPES: Record<string, ArmShape> = {
     path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/models/{name}/versions",
     nameInput: "version",
   },
-  "azure-native:machinelearningservices:Job": {
-    path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/jobs",
-    nameInput: "id",
-  },
 };
 
 /** The ARM id Azure would give this resource. */
@@ -110,6 +106,11 @@ export const azureMocks: pulumi.runtime.Mocks = {
       return { id: args.name, state: { ...inputs, result: stableRandom(args.name, Number(inputs.length ?? 6)) } };
     }
     if (!args.custom) return { id: undefined, state: inputs };
+    if (args.type.startsWith("pulumi-nodejs:dynamic/")) {
+      // The job and its completion gate: in the plan, the job exists and has completed.
+      const studioUrl = `https://ml.azure.com/runs/${inputs.jobName}`;
+      return { id: String(inputs.jobName ?? args.name), state: { ...inputs, status: "Completed", studioUrl } };
+    }
     const id = armId(args.type, args.name, inputs) ?? `${args.name}-id`;
     const shape = ARM_SHAPES[args.type];
     const physicalName = shape ? inputs[shape.nameInput] : (inputs.roleAssignmentName ?? inputs.blobName);

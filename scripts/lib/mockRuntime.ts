@@ -43,6 +43,11 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+/** A dynamic resource's serialized provider is code, not configuration: the plan names it instead of printing it. */
+function withoutProviderCode(inputs: Record<string, unknown>): Record<string, unknown> {
+  return "__provider" in inputs ? { ...inputs, __provider: "[dynamic provider code]" } : inputs;
+}
+
 /** Resolves an output (or a plain value) to plain JSON, with "[secret]" wherever a secret sits. */
 async function resolve(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
@@ -90,7 +95,7 @@ export async function runUnderMocks(settings: StackSettings, program: () => Prom
           parent: req.getParent() || null,
           dependsOn: [...new Set<string>(req.getDependenciesList())].sort(),
           id: res.getId() || null,
-          inputs: plain(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+          inputs: withoutProviderCode(plain(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>),
         });
       }
       callback(err, res);

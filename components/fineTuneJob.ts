@@ -1,0 +1,260 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
+import { JobCompletion } from "./azure/jobCompletion";
+import { PipelineJob } from "./azure/pipelineJob";
+
+/**
+ * The azureml registry's chat-completion fine-tuning pipeline, pinned. Its inputs and outputs are those of
+ * Azure/azureml-assets assets/training/finetune_acft_hf_nlp/components/pipeline_components/chat_completion/spec.yaml.
+ */
+export const CHAT_COMPLETION_PIPELINE = "azureml://registries/azureml/components/chat_completion_pipeline/versions/0.0.82";
+
+/** `lr_scheduler_type` values the pipeline accepts (its spec's enum). */
+export const LR_SCHEDULER_TYPES = ["linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup"] as const;
+
+/** Every input of chat_completion_pipeline 0.0.82 (its spec.yaml); the job passes none other. */
+export const COMPONENT_INPUTS = [
+  "mlflow_model_path", "pytorch_model_path", "huggingface_id", "finetune_config_path", "trust_remote_code",
+  "compute_model_import", "compute_preprocess", "compute_finetune", "compute_model_evaluation",
+  "instance_type_model_import", "instance_type_preprocess", "instance_type_finetune", "instance_type_model_evaluation",
+  "shm_size_finetune", "num_nodes_finetune", "number_of_gpu_to_use_finetuning",
+  "train_file_path", "validation_file_path", "test_file_path", "train_mltable_path", "validation_mltable_path",
+  "test_mltable_path", "task_name", "batch_size", "pad_to_max_length", "max_seq_length",
+  "apply_lora", "merge_lora_weights", "lora_alpha", "lora_r", "lora_dropout", "num_train_epochs", "max_steps",
+  "per_device_train_batch_size", "per_device_eval_batch_size", "auto_find_batch_size", "optim", "learning_rate",
+  "warmup_steps", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon", "gradient_accumulation_steps",
+  "eval_accumulation_steps", "lr_scheduler_type", "precision", "seed", "enable_full_determinism",
+  "dataloader_num_workers", "ignore_mismatched_sizes", "max_grad_norm", "evaluation_strategy",
+  "evaluation_steps_interval", "eval_steps", "logging_strategy", "logging_steps", "metric_for_best_model",
+  "resume_from_checkpoint", "save_total_limit", "apply_early_stopping", "early_stopping_patience",
+  "early_stopping_threshold", "apply_deepspeed", "deepspeed", "deepspeed_stage", "apply_ort",
+  "evaluation_config", "evaluation_config_params",
+] as const;
+
+/** The pipeline's MLflow model output (the parent job binds it to {@link TRAINED_MODEL_OUTPUT}). */
+export const COMPONENT_MODEL_OUTPUT = "mlflow_model_folder";
+
+/** The settings users tune in the studio's advanced fine-tuning settings, named as the stack's config names them. */
+export interface FineTuneSettings {
+  /** `learning_rate`. */
+  readonly learningRate: number;
+  /** `lr_scheduler_type`. */
+  readonly lrSchedulerType: (typeof LR_SCHEDULER_TYPES)[number];
+  /** `num_train_epochs`. */
+  readonly epochs: number;
+  /** `per_device_train_batch_size` (and `per_device_eval_batch_size`). */
+  readonly batchSize: number;
+  /** `gradient_accumulation_steps`. */
+  readonly gradientAccumulationSteps: number;
+  /** `warmup_steps`. */
+  readonly warmupSteps: number;
+  /** `weight_decay`. */
+  readonly weightDecay: number;
+  /** `max_seq_length`; -1 lets the component choose. */
+  readonly maxSeqLength: number;
+  /** `apply_lora`: train low-rank adapters instead of every weight. */
+  readonly applyLora: boolean;
+  /** `seed`. */
+  readonly seed: number;
+}
+
+/** The pipeline's output that holds the fine-tuned MLflow model (the parent job's name for `mlflow_model_folder`). */
+export const TRAINED_MODEL_OUTPUT = "trained_model";
+
+export interface FineTuneJobArgs {
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly workspaceName: pulumi.Input<string>;
+  readonly subscriptionId: pulumi.Input<string>;
+  /** Base model, e.g. `azureml://registries/azureml/models/Phi-3-mini-4k-instruct/versions/15`. */
+  readonly baseModel: string;
+  /** ARM id of the training data asset version. */
+  readonly trainAssetId: pulumi.Input<string>;
+  /** ARM id of the validation data asset version. */
+  readonly validationAssetId: pulumi.Input<string>;
+  /** What identifies the training data's content (its hash), so that new data means a new job. */
+  readonly dataFingerprint: string;
+  /** The GPU cluster's name and ARM id. */
+  readonly computeName: pulumi.Input<string>;
+  readonly computeId: pulumi.Input<string>;
+  /** VM size of the cluster and GPUs per node. */
+  readonly vmSize: string;
+  readonly gpusPerNode: number;
+  /** ARM id and client id of the user-assigned identity the job runs as. */
+  readonly identityId: pulumi.Input<string>;
+  readonly identityClientId: pulumi.Input<string>;
+  readonly settings: FineTuneSettings;
+  /** Name of the registered model; `phi3-chat-finetuned` by default. */
+  readonly modelName?: string;
+  /** How long `pulumi up` waits for the job; 360 minutes by default. */
+  readonly timeoutMinutes?: number;
+  /** Resources the job must wait for (the identity's role assignments). */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Checks the args before anything is created; throws naming the argument. */
+export function validateFineTuneJobArgs(args: Pick<FineTuneJobArgs, "gpusPerNode" | "settings" | "timeoutMinutes">): void {
+  if (!Number.isInteger(args.gpusPerNode) || args.gpusPerNode < 1) {
+    throw new Error(`FineTuneJob: gpusPerNode is ${args.gpusPerNode}; it must be a whole number of at least 1`);
+  }
+  if (!LR_SCHEDULER_TYPES.includes(args.settings.lrSchedulerType)) {
+    throw new Error(`FineTuneJob: settings.lrSchedulerType is '${args.settings.lrSchedulerType}'; allowed: ${LR_SCHEDULER_TYPES.join(", ")}`);
+  }
+  if (!(args.settings.learningRate > 0)) throw new Error(`FineTuneJob: settings.learningRate is ${args.settings.learningRate}; it must be above 0`);
+  if (args.timeoutMinutes !== undefined && !(args.timeoutMinutes > 0)) {
+    throw new Error(`FineTuneJob: timeoutMinutes is ${args.timeoutMinutes}; it must be above 0`);
+  }
+}
+
+/** The component's literal inputs for these settings: strings, as Azure ML takes literal job inputs. */
+export function literalInputs(
+  settings: FineTuneSettings,
+  gpusPerNode: number,
+  computeName: pulumi.Input<string>,
+): Record<string, pulumi.Input<string>> {
+  const bool = (b: boolean) => (b ? "true" : "false");
+  return {
+    task_name: "ChatCompletion",
+    compute_model_import: computeName,
+    compute_preprocess: computeName,
+    compute_finetune: computeName,
+    compute_model_evaluation: computeName,
+    number_of_gpu_to_use_finetuning: String(gpusPerNode),
+    num_nodes_finetune: "1",
+    learning_rate: String(settings.learningRate),
+    lr_scheduler_type: settings.lrSchedulerType,
+    num_train_epochs: String(settings.epochs),
+    per_device_train_batch_size: String(settings.batchSize),
+    per_device_eval_batch_size: String(settings.batchSize),
+    gradient_accumulation_steps: String(settings.gradientAccumulationSteps),
+    warmup_steps: String(settings.warmupSteps),
+    weight_decay: String(settings.weightDecay),
+    max_seq_length: String(settings.maxSeqLength),
+    apply_lora: bool(settings.applyLora),
+    seed: String(settings.seed),
+  };
+}
+
+/**
+ * The job's name: a hash of everything that changes what is trained (component, base model, data, settings, VM size),
+ * so an unchanged stack keeps its job, and any change starts a new one. Never a timestamp: that would re-train on
+ * every `pulumi up`.
+ */
+export function fineTuneJobName(parts: {
+  baseModel: string;
+  dataFingerprint: string;
+  settings: FineTuneSettings;
+  vmSize: string;
+  gpusPerNode: number;
+}): string {
+  const canonical = JSON.stringify([CHAT_COMPLETION_PIPELINE, parts.baseModel, parts.dataFingerprint, parts.vmSize, parts.gpusPerNode, parts.settings]);
+  return `phi3-ft-${createHash("sha256").update(canonical).digest("hex").slice(0, 16)}`;
+}
+
+/**
+ * Fine-tunes the base model with the azureml registry's chat_completion_pipeline on the GPU cluster, waits for the job
+ * to finish (not during preview), and registers the result as an MLflow model version.
+ */
+export class FineTuneJob extends pulumi.ComponentResource {
+  public readonly jobName: pulumi.Output<string>;
+  /** The job in Azure ML studio. */
+  public readonly studioUrl: pulumi.Output<string>;
+  /** ARM id of the registered model version. */
+  public readonly modelId: pulumi.Output<string>;
+  public readonly modelName: pulumi.Output<string>;
+  public readonly modelVersion: pulumi.Output<string>;
+
+  constructor(name: string, args: FineTuneJobArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateFineTuneJobArgs(args);
+    super("phi3-foundry:train:FineTuneJob", name, {}, opts);
+
+    const jobName = fineTuneJobName(args);
+    const literal = (value: pulumi.Input<string>) => ({ jobInputType: "literal" as const, value });
+    const bind = (input: string) => ({ job_input_type: "literal", value: `\${{parent.inputs.${input}}}` });
+
+    const literals = literalInputs(args.settings, args.gpusPerNode, args.computeName);
+    const inputNames = [...Object.keys(literals), "mlflow_model_path", "train_file_path", "validation_file_path"];
+    const job = new PipelineJob(
+      `${name}-job`,
+      {
+        subscriptionId: args.subscriptionId,
+        resourceGroupName: args.resourceGroupName,
+        workspaceName: args.workspaceName,
+        jobName,
+        properties: {
+          jobType: "Pipeline",
+          displayName: `Fine-tune ${args.baseModel.split("/models/")[1]?.split("/")[0] ?? args.baseModel} for chat`,
+          experimentName: "phi3-foundry-finetune",
+          computeId: args.computeId,
+          identity: { identityType: "Managed", clientId: args.identityClientId, resourceId: args.identityId },
+          inputs: {
+            ...Object.fromEntries(Object.entries(literals).map(([key, value]) => [key, literal(value)])),
+            mlflow_model_path: { jobInputType: "mlflow_model", uri: args.baseModel },
+            train_file_path: { jobInputType: "uri_file", uri: args.trainAssetId },
+            validation_file_path: { jobInputType: "uri_file", uri: args.validationAssetId },
+          },
+          outputs: { [TRAINED_MODEL_OUTPUT]: { jobOutputType: "mlflow_model" } },
+          // A pipeline job's nodes are free-form in the REST spec; this is the Azure ML SDK's REST form of a
+          // registry component node (azure-sdk-for-python pipeline node serialization).
+          jobs: {
+            finetune: {
+              _source: "REMOTE.REGISTRY",
+              type: "pipeline",
+              componentId: CHAT_COMPLETION_PIPELINE,
+              inputs: Object.fromEntries(inputNames.map((input) => [input, bind(input)])),
+              outputs: { [COMPONENT_MODEL_OUTPUT]: { type: "literal", value: `\${{parent.outputs.${TRAINED_MODEL_OUTPUT}}}` } },
+            },
+          },
+          settings: { continue_on_step_failure: false, default_compute: args.computeId },
+        },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+
+    const completion = new JobCompletion(
+      `${name}-completion`,
+      {
+        subscriptionId: args.subscriptionId,
+        resourceGroupName: args.resourceGroupName,
+        workspaceName: args.workspaceName,
+        jobName: job.jobName,
+        timeoutMinutes: args.timeoutMinutes ?? 360,
+      },
+      { parent: this },
+    );
+
+    const modelName = args.modelName ?? "phi3-chat-finetuned";
+    const model = new machinelearningservices.ModelVersion(
+      `${name}-model`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        workspaceName: args.workspaceName,
+        name: modelName,
+        version: jobName.slice("phi3-ft-".length),
+        properties: {
+          modelType: "mlflow_model",
+          // The documented form of a job output path (azureml://jobs/<job>/outputs/<output>).
+          modelUri: pulumi.interpolate`azureml://jobs/${completion.jobName}/outputs/${TRAINED_MODEL_OUTPUT}`,
+          jobName: completion.jobName,
+          description: `Fine-tuned from ${args.baseModel} by chat_completion_pipeline`,
+          tags: { baseModel: args.baseModel, learningRate: String(args.settings.learningRate), epochs: String(args.settings.epochs) },
+        },
+      },
+      { parent: this },
+    );
+
+    this.jobName = completion.jobName;
+    this.studioUrl = completion.studioUrl;
+    this.modelId = model.id;
+    this.modelName = pulumi.output(modelName);
+    this.modelVersion = model.name;
+
+    this.registerOutputs({
+      jobName: this.jobName,
+      studioUrl: this.studioUrl,
+      modelId: this.modelId,
+      modelName: this.modelName,
+      modelVersion: this.modelVersion,
+    });
+  }
+}
