@@ -131,8 +131,8 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     trainingIdentityPrincipalId: identity.principalId,
     computeClusterName: cluster.name,
     modelId: model.modelId,
-    fineTuneJobName: model.jobName,
-    fineTuneJobStudioUrl: model.jobStudioUrl,
+    // Only when there is a job: Pulumi warns about undefined stack outputs.
+    ...(model.jobName && model.jobStudioUrl ? { fineTuneJobName: model.jobName, fineTuneJobStudioUrl: model.jobStudioUrl } : {}),
   };
 }
 
