@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
@@ -91,6 +93,15 @@ describe("npm run plan refuses a bad setting before anything is created", () => 
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain(key);
+  });
+
+  it("names the file and line of an invalid training record", async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "phi3-plan-")), "train.jsonl");
+    fs.writeFileSync(file, '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n{"messages": "oops"}\n');
+    const result = await plan("--json", "--config", `trainDataPath=${file}`);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(`${path.relative(PROJECT_ROOT, file)}:2: no 'messages' array`);
   });
 
   it("names a stack without a stack file", async () => {
