@@ -1,0 +1,39 @@
+import { execFile } from "node:child_process";
+import { PROJECT_ROOT } from "./stackFiles";
+import type { EndpointTarget } from "./scoringClient";
+
+/** Runs `pulumi stack output --json --show-secrets` and returns its stdout. */
+export type StackOutputReader = (stack?: string) => Promise<string>;
+
+export const pulumiStackOutputs: StackOutputReader = (stack) =>
+  new Promise((resolve, reject) => {
+    const args = ["stack", "output", "--json", "--show-secrets", ...(stack ? ["--stack", stack] : [])];
+    execFile("pulumi", args, { cwd: PROJECT_ROOT, maxBuffer: 10 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if ((error as NodeJS.ErrnoException | null)?.code === "ENOENT") {
+        reject(new Error("the Pulumi CLI is not installed: set PHI3_ENDPOINT_URL and PHI3_ENDPOINT_KEY instead"));
+      } else if (error) {
+        reject(new Error(`pulumi stack output failed: ${stderr.trim() || error.message}`));
+      } else {
+        resolve(stdout);
+      }
+    });
+  });
+
+/**
+ * The endpoint to talk to: PHI3_ENDPOINT_URL and PHI3_ENDPOINT_KEY when both are set, else the stack's `scoringUri`
+ * and `endpointKey` outputs.
+ */
+export async function findEndpoint(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  readOutputs: StackOutputReader = pulumiStackOutputs,
+  stack?: string,
+): Promise<EndpointTarget> {
+  const { PHI3_ENDPOINT_URL: url, PHI3_ENDPOINT_KEY: key } = env;
+  if (url && key) return { url, key };
+  if (url || key) throw new Error("set both PHI3_ENDPOINT_URL and PHI3_ENDPOINT_KEY, or neither to read the stack's outputs");
+  const outputs = JSON.parse(await readOutputs(stack)) as { scoringUri?: string; endpointKey?: string };
+  if (!outputs.scoringUri || !outputs.endpointKey) {
+    throw new Error("the stack has no scoringUri/endpointKey outputs: is servingEnabled true and has `pulumi up` run?");
+  }
+  return { url: outputs.scoringUri, key: outputs.endpointKey };
+}

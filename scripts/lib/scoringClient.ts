@@ -1,0 +1,127 @@
+/**
+ * Talks to the fine-tuned model's scoring URI the way the mission's prompt flow does: the chat as `input_string`
+ * messages, generation `parameters`, key in `Authorization: Bearer`, the answer in the response's `output`.
+ */
+
+export interface ChatMessage {
+  readonly role: "system" | "user" | "assistant";
+  readonly content: string;
+}
+
+export interface GenerationParameters {
+  readonly temperature: number;
+  readonly maxNewTokens: number;
+}
+
+export const DEFAULT_PARAMETERS: GenerationParameters = { temperature: 0.7, maxNewTokens: 128 };
+
+export interface EndpointTarget {
+  readonly url: string;
+  readonly key: string;
+}
+
+export interface ClientOptions {
+  /** Per request. */
+  readonly timeoutMs: number;
+  /** Attempts for 429 and 5xx answers and network errors. */
+  readonly attempts: number;
+  /** First backoff; doubles each attempt (or follows Retry-After). */
+  readonly baseDelayMs: number;
+}
+
+export const DEFAULT_CLIENT: ClientOptions = { timeoutMs: 120_000, attempts: 4, baseDelayMs: 1000 };
+
+/** The body the deployment takes. */
+export function scoringBody(messages: readonly ChatMessage[], parameters: GenerationParameters = DEFAULT_PARAMETERS): unknown {
+  return {
+    input_data: {
+      input_string: messages,
+      parameters: { temperature: parameters.temperature, max_new_tokens: parameters.maxNewTokens },
+    },
+  };
+}
+
+/** The `output` of a response; MLflow servers sometimes answer with that JSON encoded once more as a string. */
+export function outputOf(body: unknown): string {
+  const value = typeof body === "string" ? safeJson(body) : body;
+  if (value && typeof value === "object" && typeof (value as { output?: unknown }).output === "string") {
+    return (value as { output: string }).output;
+  }
+  throw new ScoringError(`the endpoint answered without an "output" field: ${JSON.stringify(body).slice(0, 300)}`);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A failed call, with what a person can do about it. */
+export class ScoringError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "ScoringError";
+  }
+}
+
+/** What a status means for someone chatting with the model, per Azure ML's model consumption errors. */
+export function explainStatus(status: number, detail: string): string {
+  switch (status) {
+    case 401:
+      return "401 Unauthorized: the endpoint refused the key. Check PHI3_ENDPOINT_KEY, or take the key from `pulumi stack output endpointKey --show-secrets`.";
+    case 404:
+      return "404 Not Found: no endpoint or deployment answers at this URL. Check PHI3_ENDPOINT_URL, and that servingEnabled is true (a parked stack has no deployment).";
+    case 424:
+      return `424 Failed Dependency: the model's container failed on this request (${detail}). Read the deployment's logs in Azure ML studio (Endpoints > the endpoint > Logs).`;
+    case 429:
+      return "429 Too Many Requests: the deployment is busy; try again later or add instances (servingInstanceCount).";
+    default:
+      return `HTTP ${status}: ${detail}`;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends the conversation and returns the model's answer; retries 429, 5xx and network errors with backoff. */
+export async function chat(
+  target: EndpointTarget,
+  messages: readonly ChatMessage[],
+  parameters: GenerationParameters = DEFAULT_PARAMETERS,
+  options: ClientOptions = DEFAULT_CLIENT,
+): Promise<string> {
+  let last: ScoringError | undefined;
+  for (let attempt = 1; attempt <= options.attempts; attempt++) {
+    let retryAfterMs: number | undefined;
+    let response: Response | undefined;
+    try {
+      response = await fetch(target.url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${target.key}` },
+        body: JSON.stringify(scoringBody(messages, parameters)),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      last = new ScoringError(
+        (err as Error).name === "TimeoutError"
+          ? `no answer within ${options.timeoutMs / 1000} s`
+          : `cannot reach ${target.url} (${cause ?? (err as Error).message})`,
+      );
+    }
+    if (response) {
+      const text = await response.text();
+      if (response.ok) return outputOf(safeJson(text));
+      last = new ScoringError(explainStatus(response.status, text.slice(0, 300)), response.status);
+      if (response.status !== 429 && response.status < 500) throw last;
+      const retryAfter = Number(response.headers.get("retry-after"));
+      if (Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = retryAfter * 1000;
+    }
+    if (attempt < options.attempts) await sleep(retryAfterMs ?? options.baseDelayMs * 2 ** (attempt - 1));
+  }
+  throw new ScoringError(`gave up after ${options.attempts} attempts: ${last?.message}`, last?.status);
+}
