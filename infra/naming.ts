@@ -50,6 +50,12 @@ export const nameRules = {
     abbreviation: "gpu", minLength: 3, maxLength: 16, separator: "", pattern: /^[a-z][a-z0-9]+$/,
     why: "unique among the region's computes",
   },
+  // "must start with an upper- or lowercase letter and only consist of '-'s and alphanumeric characters", unique in
+  // the region (how-to-deploy-online-endpoints); 3 to 32 characters (how-to-manage-quotas, endpoint limits).
+  onlineEndpoint: {
+    abbreviation: "ep", minLength: 3, maxLength: 32, separator: "-", pattern: /^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$/,
+    why: "unique in the region",
+  },
 } satisfies Record<string, NameRule>;
 
 export type ResourceKind = keyof typeof nameRules;

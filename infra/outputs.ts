@@ -16,6 +16,13 @@ export interface StackOutputs {
   readonly computeClusterName: pulumi.Output<string>;
   /** The model the stack serves: the fine-tuned model version's ARM id, or `registeredModelId` when fine-tuning is off. */
   readonly modelId: pulumi.Output<string>;
+  readonly endpointName: pulumi.Output<string>;
+  /** Where to POST chat requests. */
+  readonly scoringUri: pulumi.Output<string>;
+  /** The endpoint's primary key: a secret (`pulumi stack output endpointKey --show-secrets`). */
+  readonly endpointKey: pulumi.Output<string>;
+  /** The GPU deployment, while serving is not parked. */
+  readonly deploymentName?: pulumi.Output<string>;
   /** The fine-tuning job and its page in Azure ML studio, when fine-tuning is on. */
   readonly fineTuneJobName?: pulumi.Output<string>;
   readonly fineTuneJobStudioUrl?: pulumi.Output<string>;

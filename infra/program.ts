@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
 import { GpuCluster } from "../components/gpuCluster";
 import { MlWorkspace } from "../components/mlWorkspace";
+import { OnlineEndpoint } from "../components/onlineEndpoint";
 import { FineTuneJob } from "../components/fineTuneJob";
 import { TrainingData } from "../components/trainingData";
 import { TrainingIdentity } from "../components/trainingIdentity";
@@ -13,6 +14,7 @@ import type { StackConfig } from "./config";
 import { createNamer, namePattern, SUFFIX_LENGTH } from "./naming";
 import type { StackOutputs } from "./outputs";
 import { PROJECT_ROOT, projectPath } from "./paths";
+import { NCV3_RETIREMENT, PHI3_FINETUNE_RETIREMENT } from "./retirements";
 import { gpuVmSize } from "./vmSizes";
 
 /** What the stack takes from where it runs: the real cloud under `pulumi up`, stand-ins in the plan and tests. */
@@ -68,6 +70,7 @@ function readTrainingData(config: StackConfig, warn: (message: string) => void):
 /** The whole stack. Everything that can fail without the cloud (config, quota) fails before any resource exists. */
 export async function deployStack(config: StackConfig, env: StackEnvironment): Promise<StackOutputs> {
   const warn = env.warn ?? ((message: string) => pulumi.log.warn(message));
+  warnAboutRetirements(config, warn);
   const data = config.fineTune.enabled ? readTrainingData(config, warn) : undefined;
   const client = await authorization.getClientConfig();
   if (config.quotaCheck) {
@@ -118,7 +121,26 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
 
   const model = data
     ? fineTune(config, data, { ml, identity, cluster, subscriptionId: client.subscriptionId })
-    : { modelId: pulumi.output(config.fineTune.registeredModelId ?? ""), jobName: undefined, jobStudioUrl: undefined };
+    : { modelId: modelAssetId(config.fineTune.registeredModelId ?? "", ml.workspaceId), jobName: undefined, jobStudioUrl: undefined };
+
+  const serving = new OnlineEndpoint("serving", {
+    subscriptionId: client.subscriptionId,
+    resourceGroupName: ml.resourceGroupName,
+    workspaceName: ml.workspaceName,
+    location: config.location,
+    endpointName: namer("onlineEndpoint"),
+    identityId: identity.id,
+    // Parked: no deployment and no traffic; the endpoint (free without deployments), model and data stay.
+    deployment: config.serving.enabled
+      ? {
+          modelId: model.modelId,
+          vmSize: config.serving.vmSize,
+          instanceCount: config.serving.instanceCount,
+          waitFor: identity.roleAssignments,
+        }
+      : undefined,
+    tags,
+  });
 
   return {
     location: config.location,
@@ -131,9 +153,29 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     trainingIdentityPrincipalId: identity.principalId,
     computeClusterName: cluster.name,
     modelId: model.modelId,
+    endpointName: serving.endpointName,
+    scoringUri: serving.scoringUri,
+    endpointKey: serving.primaryKey,
+    ...(serving.deploymentName ? { deploymentName: serving.deploymentName } : {}),
     // Only when there is a job: Pulumi warns about undefined stack outputs.
     ...(model.jobName && model.jobStudioUrl ? { fineTuneJobName: model.jobName, fineTuneJobStudioUrl: model.jobStudioUrl } : {}),
   };
+}
+
+/** An `azureml:<name>:<version>` model id as the ARM id a deployment takes; registry and ARM ids stay as they are. */
+export function modelAssetId(id: string, workspaceId: pulumi.Input<string>): pulumi.Output<string> {
+  const short = /^azureml:([^:/]+):([^:/]+)$/.exec(id);
+  return short ? pulumi.interpolate`${workspaceId}/models/${short[1]}/versions/${short[2]}` : pulumi.output(id);
+}
+
+function warnAboutRetirements(config: StackConfig, warn: (message: string) => void): void {
+  if (config.serving.enabled && NCV3_RETIREMENT.matches(config.serving.vmSize)) warn(NCV3_RETIREMENT.message(config.serving.vmSize));
+  if (config.fineTune.enabled && NCV3_RETIREMENT.matches(config.training.vmSize)) {
+    warn(NCV3_RETIREMENT.message(config.training.vmSize).replace("servingVmSize", "trainingVmSize"));
+  }
+  if (config.fineTune.enabled && PHI3_FINETUNE_RETIREMENT.matches(config.fineTune.baseModel)) {
+    warn(PHI3_FINETUNE_RETIREMENT.message(config.fineTune.baseModel));
+  }
 }
 
 /** Stage 2's training half: upload and register the data, run the fine-tuning job, register its model. */

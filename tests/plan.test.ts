@@ -59,11 +59,15 @@ describe("npm run plan -- --json", () => {
     expect(Object.keys(doc.outputs).sort()).toEqual(
       [
         "computeClusterName",
+        "deploymentName",
+        "endpointKey",
+        "endpointName",
         "fineTuneJobName",
         "fineTuneJobStudioUrl",
         "location",
         "modelId",
         "resourceGroupName",
+        "scoringUri",
         "studioUrl",
         "subscriptionId",
         "trainingIdentityClientId",

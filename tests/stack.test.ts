@@ -134,6 +134,7 @@ describe("the quota preflight", () => {
 describe("infra/index.ts, the program the Pulumi CLI runs", () => {
   it("exports a function that reads the stack's config and builds the stack", async () => {
     const settings = loadStackSettings("dev", ["quotaCheck=false"]); // no Azure call for quota
+    const warnings = jest.spyOn(console, "warn").mockImplementation(() => undefined); // pulumi.log.warn without an engine
     const run = await runUnderMocks(settings, async () => {
       // Pulumi's Node.js host require()s the program directory and calls what it exports.
       const program = require("../infra") as () => Promise<Record<string, unknown>>;
@@ -141,6 +142,8 @@ describe("infra/index.ts, the program the Pulumi CLI runs", () => {
     });
     expect(run.outputs.workspaceName).toMatch(/^mlw-finetunephi-dev-/);
     expect(ofType(run.resources, "azure-native:machinelearningservices:Compute")).toHaveLength(1);
+    expect(warnings.mock.calls.map(([message]) => String(message)).join("\n")).toMatch(/NCv3\) was retired/);
+    warnings.mockRestore();
   });
 });
 
@@ -211,7 +214,66 @@ describe("fine-tuning in the stack", () => {
     expect(types).not.toContain("pulumi-nodejs:dynamic/phi3-foundry:PipelineJob");
     expect(types).not.toContain("azure-native:machinelearningservices:ModelVersion");
     expect(types).not.toContain("azure-native:machinelearningservices:DataVersion");
-    expect(plan.document.outputs.modelId).toBe("azureml:phi3-chat-finetuned:3");
+    expect(plan.document.outputs.modelId).toMatch(/\/workspaces\/mlw-[\w-]+\/models\/phi3-chat-finetuned\/versions\/3$/);
     expect(plan.document.outputs.fineTuneJobName).toBeUndefined();
+  });
+});
+
+describe("serving in the stack", () => {
+  it("deploys the fine-tuned model version on NC6s_v3 x1 after the role assignments, then sends it all traffic", async () => {
+    const { resources, outputs } = (await buildPlan()).document;
+    const endpoint = single(resources, "azure-native:machinelearningservices:OnlineEndpoint");
+    const deployment = single(resources, "azure-native:machinelearningservices:OnlineDeployment");
+    const settle = named(resources, "serving-role-settle");
+    const traffic = named(resources, "serving-traffic");
+    const identity = single(resources, "azure-native:managedidentity:UserAssignedIdentity");
+    expect(input(endpoint, "properties.authMode")).toBe("Key");
+    expect(input(endpoint, "identity.userAssignedIdentities")).toEqual([identity.id]);
+    expect(deployment.inputs.sku).toEqual({ name: "Default", capacity: 1 });
+    expect(input(deployment, "properties")).toMatchObject({
+      endpointComputeType: "Managed",
+      instanceType: "Standard_NC6s_v3",
+      model: single(resources, "azure-native:machinelearningservices:ModelVersion").id,
+    });
+    for (const role of ["training-identity-contributor", "training-identity-blob-reader", "training-identity-acr-pull"]) {
+      expect(settle.dependsOn).toContain(named(resources, role).urn);
+    }
+    expect(deployment.dependsOn).toContain(settle.urn);
+    expect(traffic.dependsOn).toContain(deployment.urn);
+    expect(outputs.endpointKey).toBe("[secret]");
+    expect(outputs.scoringUri).toMatch(/^https:\/\/ep-finetunephi-dev-\w+\.eastus2\.inference\.ml\.azure\.com\/score$/);
+  });
+
+  it("parks with servingEnabled=false: no deployment, no traffic; endpoint, model, data and workspace stay", async () => {
+    const { resources, outputs } = (await buildPlan({ overrides: ["servingEnabled=false"] })).document;
+    const types = resources.map((r) => r.type);
+    expect(types).not.toContain("azure-native:machinelearningservices:OnlineDeployment");
+    expect(types).not.toContain("pulumi-nodejs:dynamic/phi3-foundry:EndpointTraffic");
+    for (const kept of [
+      "azure-native:machinelearningservices:OnlineEndpoint",
+      "azure-native:machinelearningservices:ModelVersion",
+      "azure-native:machinelearningservices:DataVersion",
+      "azure-native:machinelearningservices:Workspace",
+    ]) {
+      expect(types).toContain(kept);
+    }
+    expect(outputs.deploymentName).toBeUndefined();
+  });
+
+  it("serves a registered model by its workspace ARM id when fine-tuning is off", async () => {
+    const plan = await buildPlan({ overrides: ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:3"] });
+    const deployment = single(plan.document.resources, "azure-native:machinelearningservices:OnlineDeployment");
+    const workspace = single(plan.document.resources, "azure-native:machinelearningservices:Workspace");
+    expect(input(deployment, "properties.model")).toBe(`${workspace.id}/models/phi3-chat-finetuned/versions/3`);
+  });
+
+  it("warns about the retired defaults, and not once they are changed", async () => {
+    const defaults = (await buildPlan()).warnings.join("\n");
+    expect(defaults).toMatch(/Standard_NC6s_v3 \(NCv3\) was retired by Azure on 2025-09-30/);
+    expect(defaults).toMatch(/Phi-3-mini-4k-instruct version 15 is retired for fine-tuning/);
+    const current = await buildPlan({
+      overrides: ["servingVmSize=Standard_NC24ads_A100_v4", "baseModel=azureml://registries/azureml/models/Phi-4/versions/8"],
+    });
+    expect(current.warnings.join("\n")).not.toMatch(/retired/);
   });
 });

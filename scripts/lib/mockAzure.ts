@@ -53,6 +53,21 @@ const ARM_SHAPES: Record<string, ArmShape> = {
     path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes",
     nameInput: "computeName",
   },
+  "azure-native:machinelearningservices:OnlineEndpoint": {
+    path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints",
+    nameInput: "endpointName",
+    computed: (inputs) => ({
+      properties: {
+        ...inputs.properties,
+        scoringUri: `https://${inputs.endpointName}.${inputs.location}.inference.ml.azure.com/score`,
+        swaggerUri: `https://${inputs.endpointName}.${inputs.location}.inference.ml.azure.com/swagger.json`,
+      },
+    }),
+  },
+  "azure-native:machinelearningservices:OnlineDeployment": {
+    path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{endpointName}/deployments",
+    nameInput: "deploymentName",
+  },
   "azure-native:storage:BlobContainer": {
     path: "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers",
     nameInput: "containerName",
@@ -109,7 +124,7 @@ export const azureMocks: pulumi.runtime.Mocks = {
     if (args.type.startsWith("pulumi-nodejs:dynamic/")) {
       // The job and its completion gate: in the plan, the job exists and has completed.
       const studioUrl = `https://ml.azure.com/runs/${inputs.jobName}`;
-      return { id: String(inputs.jobName ?? args.name), state: { ...inputs, status: "Completed", studioUrl } };
+      return { id: String(inputs.jobName ?? `${args.name}-id`), state: { ...inputs, status: "Completed", studioUrl } };
     }
     const id = armId(args.type, args.name, inputs) ?? `${args.name}-id`;
     const shape = ARM_SHAPES[args.type];
@@ -128,6 +143,8 @@ export const azureMocks: pulumi.runtime.Mocks = {
           clientId: deterministicGuid("mock-client"),
           objectId: deterministicGuid("mock-user"),
         };
+      case "azure-native:machinelearningservices:listOnlineEndpointKeys":
+        return { primaryKey: `primary-key-of-${args.inputs.endpointName}`, secondaryKey: `secondary-key-of-${args.inputs.endpointName}` };
       case "azure-native:resources:getResourceGroup": {
         const name = String(args.inputs.resourceGroupName);
         return { id: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${name}`, name, location: "eastus2" };

@@ -12,7 +12,7 @@ function shortType(type: string): string {
 
 /** GPU capacity the stack would run, one line per GPU resource. */
 function gpuLines(resources: readonly RecordedResource[]): string[] {
-  return resources
+  const clusters = resources
     .filter((r) => r.type === "azure-native:machinelearningservices:Compute")
     .map((r) => {
       const props = (r.inputs.properties as any)?.properties ?? {};
@@ -20,6 +20,13 @@ function gpuLines(resources: readonly RecordedResource[]): string[] {
       const idle = String(scale.nodeIdleTimeBeforeScaleDown ?? "").replace(/^PT(\d+)S$/, "$1 s");
       return `training cluster ${azureName(r)}: ${props.vmSize}, ${props.vmPriority}, ${scale.minNodeCount}..${scale.maxNodeCount} nodes, scales down after ${idle} idle`;
     });
+  const deployments = resources
+    .filter((r) => r.type === "azure-native:machinelearningservices:OnlineDeployment")
+    .map((r) => {
+      const sku = (r.inputs.sku as { capacity?: number }) ?? {};
+      return `online deployment ${azureName(r)}: ${(r.inputs.properties as any)?.instanceType} x ${sku.capacity}, bills every hour it exists`;
+    });
+  return [...clusters, ...deployments];
 }
 
 /** The plan as a person reads it: resources under their components, outputs, GPU capacity and notes. */

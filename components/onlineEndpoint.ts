@@ -1,0 +1,177 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
+import { Delay } from "./azure/delay";
+import { EndpointTraffic } from "./azure/endpointTraffic";
+
+/** The GPU deployment behind the endpoint; absent when serving is parked. */
+export interface OnlineDeploymentArgs {
+  /** Deployment name inside the endpoint; `phi3` by default. */
+  readonly name?: string;
+  /** ARM id (or registry id) of the MLflow model version to serve. */
+  readonly modelId: pulumi.Input<string>;
+  /** VM size of each instance, e.g. Standard_NC6s_v3. */
+  readonly vmSize: string;
+  /** Instances; 1 by default. */
+  readonly instanceCount?: number;
+  /** Role assignments the deployment's identity needs in force (Storage Blob Data Reader, AcrPull). */
+  readonly waitFor: pulumi.CustomResource[];
+  /** Seconds to wait after those assignments before deploying; 120 by default. */
+  readonly roleSettleSeconds?: number;
+}
+
+export interface OnlineEndpointArgs {
+  readonly subscriptionId: pulumi.Input<string>;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly workspaceName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  /** Endpoint name: unique in the region, 3 to 32 letters, digits and '-', starting with a letter. */
+  readonly endpointName: pulumi.Input<string>;
+  /** ARM id of the user-assigned identity the endpoint runs as. */
+  readonly identityId: pulumi.Input<string>;
+  /** The deployment; undefined parks serving (the endpoint itself costs nothing). */
+  readonly deployment?: OnlineDeploymentArgs;
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Checks the args before anything is created; throws naming the argument. */
+export function validateOnlineEndpointArgs(args: Pick<OnlineEndpointArgs, "deployment">): void {
+  const d = args.deployment;
+  if (!d) return;
+  const count = d.instanceCount ?? 1;
+  if (!Number.isInteger(count) || count < 1 || count > 50) {
+    throw new Error(`OnlineEndpoint: deployment.instanceCount is ${count}; Azure allows 1 to 50 instances per deployment`);
+  }
+  if (d.name !== undefined && !/^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/.test(d.name)) {
+    throw new Error(`OnlineEndpoint: deployment.name '${d.name}' must be 3 to 32 letters, digits or '-', starting with a letter`);
+  }
+  const settle = d.roleSettleSeconds ?? 120;
+  if (!Number.isInteger(settle) || settle < 0 || settle > 1800) {
+    throw new Error(`OnlineEndpoint: deployment.roleSettleSeconds is ${settle}; it must be a whole number from 0 to 1800`);
+  }
+}
+
+/**
+ * Settings for a 3.8B-parameter MLflow model on one GPU: the probes give the container ten minutes to download and
+ * load the model, and a request may take 90 s (as Azure's Phi-3 fine-tune notebook deploys it; 180 s is the maximum).
+ */
+export const DEPLOYMENT_SETTINGS = {
+  requestSettings: { requestTimeout: "PT90S", maxConcurrentRequestsPerInstance: 1 },
+  livenessProbe: { initialDelay: "PT600S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
+  readinessProbe: { initialDelay: "PT600S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
+} as const;
+
+/**
+ * A managed online endpoint with key auth, running as the training identity, and (unless parked) an MLflow no-code
+ * deployment of the model on a GPU with 100% of live traffic.
+ */
+export class OnlineEndpoint extends pulumi.ComponentResource {
+  public readonly endpointName: pulumi.Output<string>;
+  public readonly scoringUri: pulumi.Output<string>;
+  /** The endpoint's primary key, as a Pulumi secret. */
+  public readonly primaryKey: pulumi.Output<string>;
+  /** The model served, or undefined when parked. */
+  public readonly servedModelId?: pulumi.Output<string>;
+  public readonly deploymentName?: pulumi.Output<string>;
+
+  constructor(name: string, args: OnlineEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateOnlineEndpointArgs(args);
+    super("phi3-foundry:serve:OnlineEndpoint", name, {}, opts);
+    const workspace = { resourceGroupName: args.resourceGroupName, workspaceName: args.workspaceName };
+    const endpointProperties = {
+      authMode: machinelearningservices.EndpointAuthMode.Key,
+      publicNetworkAccess: machinelearningservices.PublicNetworkAccessType.Enabled,
+      description: "Fine-tuned Phi-3 chat model (phi3-foundry)",
+    };
+
+    const endpoint = new machinelearningservices.OnlineEndpoint(
+      `${name}-endpoint`,
+      {
+        ...workspace,
+        endpointName: args.endpointName,
+        location: args.location,
+        tags: args.tags,
+        // The identity pulls the model and image: Storage Blob Data Reader and AcrPull (how-to-troubleshoot-online-endpoints).
+        identity: { type: machinelearningservices.ManagedServiceIdentityType.UserAssigned, userAssignedIdentities: [args.identityId] },
+        properties: endpointProperties,
+      },
+      // Traffic is EndpointTraffic's to set; the endpoint resource leaves it alone.
+      { parent: this, ignoreChanges: ["properties.traffic"] },
+    );
+    this.endpointName = endpoint.name;
+    this.scoringUri = endpoint.properties.apply((p) => p.scoringUri);
+
+    // azure-native does not mark listed keys secret.
+    const keys = machinelearningservices.listOnlineEndpointKeysOutput({ ...workspace, endpointName: endpoint.name }, { parent: this });
+    this.primaryKey = pulumi.secret(keys.apply((k) => k.primaryKey ?? ""));
+
+    if (args.deployment) {
+      const deployed = this.deploy(name, args, args.deployment, endpoint, JSON.stringify(endpointProperties));
+      this.servedModelId = pulumi.output(args.deployment.modelId);
+      this.deploymentName = deployed;
+    }
+
+    this.registerOutputs({
+      endpointName: this.endpointName,
+      scoringUri: this.scoringUri,
+      primaryKey: this.primaryKey,
+      servedModelId: this.servedModelId,
+      deploymentName: this.deploymentName,
+    });
+  }
+
+  /** Role settle wait, deployment, then 100% of traffic to it; returns the deployment's name. */
+  private deploy(
+    name: string,
+    args: OnlineEndpointArgs,
+    d: OnlineDeploymentArgs,
+    endpoint: machinelearningservices.OnlineEndpoint,
+    endpointSpec: string,
+  ): pulumi.Output<string> {
+    const settle = new Delay(
+      `${name}-role-settle`,
+      {
+        seconds: d.roleSettleSeconds ?? 120,
+        triggers: d.waitFor.map((assignment) => assignment.id),
+      },
+      { parent: this, dependsOn: d.waitFor },
+    );
+
+    const deployment = new machinelearningservices.OnlineDeployment(
+      `${name}-deployment`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        workspaceName: args.workspaceName,
+        endpointName: endpoint.name,
+        deploymentName: d.name ?? "phi3",
+        location: args.location,
+        tags: args.tags,
+        sku: { name: "Default", capacity: d.instanceCount ?? 1 },
+        properties: {
+          endpointComputeType: "Managed",
+          model: d.modelId, // an MLflow model: no environment or scoring script (no-code deployment)
+          instanceType: d.vmSize,
+          scaleSettings: { scaleType: "Default" },
+          appInsightsEnabled: true,
+          egressPublicNetworkAccess: machinelearningservices.EgressPublicNetworkAccessType.Enabled,
+          ...DEPLOYMENT_SETTINGS,
+        },
+      },
+      // A GPU deployment pulls and loads the model; Azure can take most of an hour.
+      { parent: this, dependsOn: [settle], customTimeouts: { create: "90m", update: "90m" } },
+    );
+
+    new EndpointTraffic(
+      `${name}-traffic`,
+      {
+        subscriptionId: args.subscriptionId,
+        resourceGroupName: args.resourceGroupName,
+        workspaceName: args.workspaceName,
+        endpointName: endpoint.name,
+        traffic: deployment.name.apply((deploymentName) => ({ [deploymentName]: 100 })),
+        endpointSpec,
+      },
+      { parent: this },
+    );
+    return deployment.name;
+  }
+}

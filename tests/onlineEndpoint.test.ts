@@ -1,0 +1,117 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RandomString } from "@pulumi/random";
+import { drained, setTraffic } from "../components/azure/endpointTraffic";
+import { DEPLOYMENT_SETTINGS, OnlineEndpoint, OnlineEndpointArgs, validateOnlineEndpointArgs } from "../components/onlineEndpoint";
+import { input, named, ofType, runProgram, single } from "./helpers";
+
+const identityId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id";
+const modelId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw/models/phi3-chat-finetuned/versions/abc";
+const base: OnlineEndpointArgs = {
+  subscriptionId: "s",
+  resourceGroupName: "rg",
+  workspaceName: "mlw",
+  location: "eastus2",
+  endpointName: "ep-phi",
+  identityId,
+};
+
+/** Builds the endpoint with two stand-in role assignments to wait for, and returns the outputs too. */
+async function run(deployment: Partial<NonNullable<OnlineEndpointArgs["deployment"]>> | null = {}) {
+  let component: OnlineEndpoint | undefined;
+  const { resources } = await runProgram(() => {
+    const roles = [new RandomString("role-a", { length: 4 }), new RandomString("role-b", { length: 4 })];
+    component = new OnlineEndpoint("serving", {
+      ...base,
+      deployment: deployment === null ? undefined : { modelId, vmSize: "Standard_NC6s_v3", waitFor: roles, ...deployment },
+    });
+  });
+  return { resources, component: component! };
+}
+
+const value = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
+
+describe("OnlineEndpoint", () => {
+  it("creates a key-auth endpoint running as the training identity", async () => {
+    const endpoint = single((await run()).resources, "azure-native:machinelearningservices:OnlineEndpoint");
+    expect(endpoint.inputs).toMatchObject({ endpointName: "ep-phi", workspaceName: "mlw", location: "eastus2" });
+    expect(input(endpoint, "properties.authMode")).toBe("Key");
+    expect(input(endpoint, "properties.traffic")).toBeUndefined();
+    expect(endpoint.inputs.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [identityId] });
+  });
+
+  it("deploys the model on the GPU with one instance, sized for a 3.8B model's cold start", async () => {
+    const deployment = single((await run()).resources, "azure-native:machinelearningservices:OnlineDeployment");
+    expect(deployment.inputs.sku).toEqual({ name: "Default", capacity: 1 });
+    expect(deployment.inputs.properties).toMatchObject({
+      endpointComputeType: "Managed",
+      model: modelId,
+      instanceType: "Standard_NC6s_v3",
+      scaleSettings: { scaleType: "Default" },
+      ...DEPLOYMENT_SETTINGS,
+    });
+    expect(input(deployment, "properties.environmentId")).toBeUndefined(); // MLflow: no-code deployment
+  });
+
+  it("deploys only after the role assignments and an explicit, bounded wait", async () => {
+    const { resources } = await run({ roleSettleSeconds: 90 });
+    const settle = named(resources, "serving-role-settle");
+    const deployment = single(resources, "azure-native:machinelearningservices:OnlineDeployment");
+    expect(settle.inputs.seconds).toBe(90);
+    expect(settle.dependsOn).toEqual(expect.arrayContaining([named(resources, "role-a").urn, named(resources, "role-b").urn]));
+    expect(deployment.dependsOn).toContain(settle.urn);
+    expect(deployment.dependsOn).toContain(single(resources, "azure-native:machinelearningservices:OnlineEndpoint").urn);
+  });
+
+  it("gives the deployment 100% of live traffic in a step after it exists", async () => {
+    const { resources } = await run();
+    const traffic = named(resources, "serving-traffic");
+    const deployment = single(resources, "azure-native:machinelearningservices:OnlineDeployment");
+    expect(traffic.inputs).toMatchObject({ endpointName: "ep-phi", traffic: { phi3: 100 } });
+    expect(traffic.dependsOn).toContain(deployment.urn);
+  });
+
+  it("exports the scoring URI, the served model and the primary key as a secret", async () => {
+    const { component } = await run();
+    expect(await value(component.scoringUri)).toBe("https://ep-phi.eastus2.inference.ml.azure.com/score");
+    expect(await pulumi.isSecret(component.primaryKey)).toBe(true);
+    expect(await value(component.primaryKey)).toBe("primary-key-of-ep-phi");
+    expect(await value(component.servedModelId!)).toBe(modelId);
+  });
+
+  it("parks: no deployment, no wait, no traffic; the endpoint stays", async () => {
+    const { resources, component } = await run(null);
+    expect(ofType(resources, "azure-native:machinelearningservices:OnlineEndpoint")).toHaveLength(1);
+    expect(ofType(resources, "azure-native:machinelearningservices:OnlineDeployment")).toHaveLength(0);
+    expect(resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))).toHaveLength(0);
+    expect(component.servedModelId).toBeUndefined();
+  });
+
+  it.each([
+    [{ instanceCount: 0 }, /instanceCount is 0/],
+    [{ instanceCount: 51 }, /1 to 50 instances/],
+    [{ name: "1bad" }, /deployment.name '1bad'/],
+    [{ roleSettleSeconds: -1 }, /roleSettleSeconds is -1/],
+  ])("refuses %j before creating anything", async (bad, message) => {
+    expect(() => validateOnlineEndpointArgs({ deployment: { modelId, vmSize: "Standard_NC6s_v3", waitFor: [], ...bad } })).toThrow(message);
+    await expect(run(bad)).rejects.toThrow(message);
+  });
+});
+
+describe("setTraffic", () => {
+  it("puts the endpoint back with only its traffic replaced", async () => {
+    const endpoint = { location: "eastus2", identity: { type: "UserAssigned" }, properties: { authMode: "Key", traffic: {} } };
+    const client = {
+      onlineEndpoints: { get: jest.fn(async () => endpoint), beginCreateOrUpdateAndWait: jest.fn(async () => undefined) },
+    } as any;
+    await setTraffic(client, { resourceGroupName: "rg", workspaceName: "mlw", endpointName: "ep" }, { phi3: 100 });
+    expect(client.onlineEndpoints.get).toHaveBeenCalledWith("rg", "mlw", "ep");
+    expect(client.onlineEndpoints.beginCreateOrUpdateAndWait).toHaveBeenCalledWith("rg", "mlw", "ep", {
+      ...endpoint,
+      properties: { authMode: "Key", traffic: { phi3: 100 } },
+    });
+  });
+
+  it("drains to 0% so that Azure lets the deployment be deleted", () => {
+    expect(drained({ phi3: 100 })).toEqual({ phi3: 0 });
+  });
+});
