@@ -1,12 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
-import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
-import * as storage from "@pulumi/azure-native/storage";
 import type { AzureNamer } from "../infra/naming";
+import { secureKeyVault, secureStorageAccount } from "./secureStores";
 
 export interface MlWorkspaceArgs {
   /** Azure region of every resource. */
@@ -70,36 +69,10 @@ export class MlWorkspace extends pulumi.ComponentResource {
     this.resourceGroupId = group.id;
     const common = { resourceGroupName: group.name, location: args.location, tags };
 
-    const account = new storage.StorageAccount(
-      `${name}-storage`,
-      {
-        ...common,
-        accountName: args.namer("storageAccount"),
-        kind: storage.Kind.StorageV2,
-        sku: { name: storage.SkuName.Standard_LRS },
-        minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
-        enableHttpsTrafficOnly: true, // ARM: supportsHttpsTrafficOnly
-        allowBlobPublicAccess: false,
-        // Azure ML reaches its default storage with the account key unless systemDatastoresAuthMode is identity.
-        allowSharedKeyAccess: true,
-      },
-      { parent: this },
-    );
-
-    const vault = new keyvault.Vault(
+    const account = secureStorageAccount(`${name}-storage`, { ...common, accountName: args.namer("storageAccount") }, { parent: this });
+    const vault = secureKeyVault(
       `${name}-keyvault`,
-      {
-        ...common,
-        vaultName: args.namer("keyVault"),
-        properties: {
-          tenantId: args.tenantId,
-          sku: { family: keyvault.SkuFamily.A, name: keyvault.SkuName.Standard },
-          enableRbacAuthorization: true,
-          enableSoftDelete: true,
-          // The API refuses false once purge protection is on, so the property is only ever sent as true.
-          ...(args.keyVaultPurgeProtection ? { enablePurgeProtection: true } : {}),
-        },
-      },
+      { ...common, vaultName: args.namer("keyVault"), tenantId: args.tenantId, purgeProtection: args.keyVaultPurgeProtection },
       { parent: this },
     );
 
