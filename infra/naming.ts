@@ -56,6 +56,26 @@ export const nameRules = {
     abbreviation: "ep", minLength: 3, maxLength: 32, separator: "-", pattern: /^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$/,
     why: "unique in the region",
   },
+  // Foundry: the hub's own storage and vault, the AI Services account, the hub and project workspaces.
+  hubStorageAccount: {
+    abbreviation: "sthub", minLength: 3, maxLength: 24, separator: "", pattern: /^[a-z0-9]+$/, why: "globally unique DNS name",
+  },
+  hubKeyVault: {
+    abbreviation: "kvhub", minLength: 3, maxLength: 24, separator: "-", pattern: /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]$/,
+    why: "globally unique; soft-deleted vaults keep their name",
+  },
+  aiServices: {
+    abbreviation: "ais", minLength: 2, maxLength: 64, separator: "-", pattern: /^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$/,
+    why: "deleted accounts keep their name for 48 hours",
+  },
+  hub: {
+    abbreviation: "hub", minLength: 3, maxLength: 33, separator: "-", pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/,
+    why: "soft-deleted workspaces keep their name",
+  },
+  project: {
+    abbreviation: "proj", minLength: 3, maxLength: 33, separator: "-", pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/,
+    why: "soft-deleted workspaces keep their name",
+  },
 } satisfies Record<string, NameRule>;
 
 export type ResourceKind = keyof typeof nameRules;

@@ -23,6 +23,13 @@ export interface StackOutputs {
   readonly endpointKey: pulumi.Output<string>;
   /** The GPU deployment, while serving is not parked. */
   readonly deploymentName?: pulumi.Output<string>;
+  /** Stage 3, when foundryEnabled: the hub, the project (and its portal page), the Custom keys connection. */
+  readonly hubName?: pulumi.Output<string>;
+  readonly projectName?: pulumi.Output<string>;
+  readonly projectUrl?: pulumi.Output<string>;
+  readonly connectionName?: pulumi.Output<string>;
+  /** The command that creates the chat flow in the project. */
+  readonly flowCreateCommand?: pulumi.Output<string>;
   /** The fine-tuning job and its page in Azure ML studio, when fine-tuning is on. */
   readonly fineTuneJobName?: pulumi.Output<string>;
   readonly fineTuneJobStudioUrl?: pulumi.Output<string>;

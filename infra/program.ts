@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
 import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
+import { Foundry } from "../components/foundry";
 import { GpuCluster } from "../components/gpuCluster";
 import { MlWorkspace } from "../components/mlWorkspace";
 import { OnlineEndpoint } from "../components/onlineEndpoint";
@@ -142,6 +143,19 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     tags,
   });
 
+  // Stage 3 needs nothing from training or serving but the endpoint its connection points at.
+  const foundry = config.foundry.enabled
+    ? new Foundry("foundry", {
+        resourceGroupName: ml.resourceGroupName,
+        location: config.location,
+        tenantId: client.tenantId,
+        namer,
+        endpoint: { scoringUri: serving.scoringUri, key: serving.primaryKey },
+        keyVaultPurgeProtection: config.keyVaultPurgeProtection,
+        tags,
+      })
+    : undefined;
+
   return {
     location: config.location,
     subscriptionId: client.subscriptionId,
@@ -157,10 +171,26 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     scoringUri: serving.scoringUri,
     endpointKey: serving.primaryKey,
     ...(serving.deploymentName ? { deploymentName: serving.deploymentName } : {}),
+    ...(foundry ? foundryOutputs(foundry, client.subscriptionId, ml.resourceGroupName) : {}),
     // Only when there is a job: Pulumi warns about undefined stack outputs.
     ...(model.jobName && model.jobStudioUrl ? { fineTuneJobName: model.jobName, fineTuneJobStudioUrl: model.jobStudioUrl } : {}),
   };
 }
+
+/** Where the flow goes: the outputs that find the project, and the exact command that creates the flow in it. */
+function foundryOutputs(foundry: Foundry, subscriptionId: string, resourceGroupName: pulumi.Output<string>) {
+  return {
+    hubName: foundry.hubName,
+    projectName: foundry.projectName,
+    projectUrl: foundry.projectUrl,
+    connectionName: foundry.connectionName!,
+    // Prompt flow's flow registry is not an ARM resource: pfazure (promptflow-azure) creates the flow in the project.
+    flowCreateCommand: pulumi.interpolate`pfazure flow create --flow ${FLOW_DIRECTORY} --set display_name=phi3-chat type=chat --subscription ${subscriptionId} --resource-group ${resourceGroupName} --workspace-name ${foundry.projectName}`,
+  };
+}
+
+/** The chat flow, relative to the project root. */
+export const FLOW_DIRECTORY = "flows/phi3-chat";
 
 /** An `azureml:<name>:<version>` model id as the ARM id a deployment takes; registry and ARM ids stay as they are. */
 export function modelAssetId(id: string, workspaceId: pulumi.Input<string>): pulumi.Output<string> {

@@ -59,13 +59,18 @@ describe("npm run plan -- --json", () => {
     expect(Object.keys(doc.outputs).sort()).toEqual(
       [
         "computeClusterName",
+        "connectionName",
         "deploymentName",
         "endpointKey",
         "endpointName",
         "fineTuneJobName",
         "fineTuneJobStudioUrl",
+        "flowCreateCommand",
+        "hubName",
         "location",
         "modelId",
+        "projectName",
+        "projectUrl",
         "resourceGroupName",
         "scoringUri",
         "studioUrl",

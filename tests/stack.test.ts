@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { QuotaError, TOTAL_DEDICATED } from "../components/azure/quota";
 import { buildPlan } from "../scripts/lib/plan";
 import { azureMocks } from "../scripts/lib/mockAzure";
-import { runUnderMocks } from "../scripts/lib/mockRuntime";
+import { RecordedResource, runUnderMocks } from "../scripts/lib/mockRuntime";
 import { loadStackSettings } from "../scripts/lib/stackFiles";
 import { StandInQuotaSource } from "../scripts/lib/standIns";
 import { input, named, ofType, single } from "./helpers";
@@ -12,14 +12,14 @@ import { chatRecord, tempDir, writeJsonl } from "./support/chatRecords";
 describe("the dev stack", () => {
   it("wires the workspace to its four dependencies", async () => {
     const { resources } = (await buildPlan()).document;
-    const workspace = single(resources, "azure-native:machinelearningservices:Workspace");
-    for (const [property, type] of [
-      ["storageAccount", "azure-native:storage:StorageAccount"],
-      ["keyVault", "azure-native:keyvault:Vault"],
-      ["applicationInsights", "azure-native:applicationinsights:Component"],
-      ["containerRegistry", "azure-native:containerregistry:Registry"],
+    const workspace = named(resources, "ml-workspace");
+    for (const [property, name] of [
+      ["storageAccount", "ml-storage"],
+      ["keyVault", "ml-keyvault"],
+      ["applicationInsights", "ml-insights"],
+      ["containerRegistry", "ml-registry"],
     ]) {
-      const dependency = single(resources, type);
+      const dependency = named(resources, name);
       expect(workspace.inputs[property]).toBe(dependency.id);
       expect(workspace.dependsOn).toContain(dependency.urn);
     }
@@ -35,7 +35,7 @@ describe("the dev stack", () => {
     expect(scopes.sort()).toEqual(
       [
         single(resources, "azure-native:resources:ResourceGroup").id,
-        single(resources, "azure-native:storage:StorageAccount").id,
+        named(resources, "ml-storage").id,
         single(resources, "azure-native:containerregistry:Registry").id,
       ].sort(),
     );
@@ -44,7 +44,7 @@ describe("the dev stack", () => {
   it("creates the cluster in the workspace with the mission's settings, running as the training identity", async () => {
     const { resources } = (await buildPlan()).document;
     const compute = single(resources, "azure-native:machinelearningservices:Compute");
-    const workspace = single(resources, "azure-native:machinelearningservices:Workspace");
+    const workspace = named(resources, "ml-workspace");
     const identity = single(resources, "azure-native:managedidentity:UserAssignedIdentity");
     expect(compute.inputs.workspaceName).toBe(workspace.inputs.workspaceName);
     expect(compute.dependsOn).toEqual(expect.arrayContaining([workspace.urn, identity.urn]));
@@ -70,7 +70,7 @@ describe("the dev stack", () => {
       "managedidentity:UserAssignedIdentity",
       "machinelearningservices:Compute",
     ].map((t) => `azure-native:${t}`);
-    const names = resources.filter((r) => namedByStack.includes(r.type));
+    const names = resources.filter((r) => namedByStack.includes(r.type) && !r.name.startsWith("foundry-"));
     expect(names).toHaveLength(namedByStack.length);
     const suffixes = new Set(names.map((r) => r.id!.split("/").pop()!.slice(-6)));
     expect(suffixes.size).toBe(1);
@@ -87,7 +87,7 @@ describe("the dev stack", () => {
 
   it("turns purge protection on only when asked", async () => {
     const vault = (overrides: string[]) => async () =>
-      input(single((await buildPlan({ overrides })).document.resources, "azure-native:keyvault:Vault"), "properties.enablePurgeProtection");
+      input(named((await buildPlan({ overrides })).document.resources, "ml-keyvault"), "properties.enablePurgeProtection");
     expect(await vault([])()).toBeUndefined();
     expect(await vault(["keyVaultPurgeProtection=true"])()).toBe(true);
   });
@@ -263,7 +263,7 @@ describe("serving in the stack", () => {
   it("serves a registered model by its workspace ARM id when fine-tuning is off", async () => {
     const plan = await buildPlan({ overrides: ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:3"] });
     const deployment = single(plan.document.resources, "azure-native:machinelearningservices:OnlineDeployment");
-    const workspace = single(plan.document.resources, "azure-native:machinelearningservices:Workspace");
+    const workspace = named(plan.document.resources, "ml-workspace");
     expect(input(deployment, "properties.model")).toBe(`${workspace.id}/models/phi3-chat-finetuned/versions/3`);
   });
 
@@ -275,5 +275,68 @@ describe("serving in the stack", () => {
       overrides: ["servingVmSize=Standard_NC24ads_A100_v4", "baseModel=azureml://registries/azureml/models/Phi-4/versions/8"],
     });
     expect(current.warnings.join("\n")).not.toMatch(/retired/);
+  });
+});
+
+describe("stage 3 in the stack", () => {
+  /** Every resource a resource waits for, directly or through others. */
+  function closure(resources: RecordedResource[], urn: string): Set<string> {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const seen = new Set<string>();
+    const visit = (u: string) => {
+      for (const d of byUrn.get(u)?.dependsOn ?? []) {
+        if (!seen.has(d)) {
+          seen.add(d);
+          visit(d);
+        }
+      }
+    };
+    visit(urn);
+    return seen;
+  }
+
+  it("deploys the hub, project, AI Services and its connection in parallel with training and serving", async () => {
+    const { resources } = (await buildPlan()).document;
+    const stages12 = new Set(
+      resources
+        .filter((r) =>
+          [
+            "pulumi-nodejs:dynamic/phi3-foundry:PipelineJob",
+            "pulumi-nodejs:dynamic/phi3-foundry:JobCompletion",
+            "azure-native:machinelearningservices:ModelVersion",
+            "azure-native:machinelearningservices:OnlineDeployment",
+            "azure-native:machinelearningservices:OnlineEndpoint",
+            "azure-native:machinelearningservices:Compute",
+            "azure-native:machinelearningservices:DataVersion",
+          ].includes(r.type),
+        )
+        .map((r) => r.urn),
+    );
+    expect(stages12.size).toBe(8);
+    for (const name of ["foundry-ai-services", "foundry-hub", "foundry-project", "foundry-ai-services-connection"]) {
+      const waitsFor = [...closure(resources, named(resources, name).urn)];
+      expect(waitsFor.filter((u) => stages12.has(u))).toEqual([]);
+    }
+    const project = named(resources, "foundry-project");
+    expect(project.inputs).toMatchObject({ kind: "Project", hubResourceId: named(resources, "foundry-hub").id });
+  });
+
+  it("makes only the Custom keys connection wait for the endpoint, with the key secret", async () => {
+    const { resources, outputs } = (await buildPlan()).document;
+    const connection = named(resources, "foundry-endpoint-connection");
+    expect(connection.dependsOn).toContain(single(resources, "azure-native:machinelearningservices:OnlineEndpoint").urn);
+    expect(connection.dependsOn).toContain(named(resources, "foundry-project").urn);
+    expect(input(connection, "properties.credentials.keys.key")).toBe("[secret]");
+    expect(input(connection, "properties.metadata.endpoint")).toBe(outputs.scoringUri);
+    expect(outputs.flowCreateCommand).toBe(
+      `pfazure flow create --flow flows/phi3-chat --set display_name=phi3-chat type=chat --subscription ${outputs.subscriptionId} ` +
+        `--resource-group ${outputs.resourceGroupName} --workspace-name ${outputs.projectName}`,
+    );
+  });
+
+  it("is left out with foundryEnabled=false", async () => {
+    const { resources, outputs } = (await buildPlan({ overrides: ["foundryEnabled=false"] })).document;
+    expect(resources.filter((r) => r.type === "phi3-foundry:integrate:Foundry" || r.type.includes("cognitiveservices"))).toEqual([]);
+    expect(outputs.flowCreateCommand).toBeUndefined();
   });
 });

@@ -52,6 +52,14 @@ def output_of(payload):
     return payload["output"]
 
 
+def _setting(connection, name, secret):
+    """A CustomConnection keeps metadata in `configs` and keys in `secrets`; plain objects (tests) have attributes."""
+    store = getattr(connection, "secrets" if secret else "configs", None)
+    if isinstance(store, dict) and name in store:
+        return store[name]
+    return getattr(connection, name)
+
+
 @tool
 def call_phi3(
     question: str,
@@ -62,10 +70,10 @@ def call_phi3(
 ) -> str:
     body = json.dumps(request_body(build_messages(question, chat_history), temperature, max_new_tokens)).encode("utf-8")
     request = urllib.request.Request(
-        connection.endpoint,
+        _setting(connection, "endpoint", secret=False),
         data=body,
         method="POST",
-        headers={"Content-Type": "application/json", "Authorization": "Bearer " + connection.key},
+        headers={"Content-Type": "application/json", "Authorization": "Bearer " + _setting(connection, "key", secret=True)},
     )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:

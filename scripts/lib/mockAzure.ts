@@ -68,6 +68,17 @@ const ARM_SHAPES: Record<string, ArmShape> = {
     path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{endpointName}/deployments",
     nameInput: "deploymentName",
   },
+  "azure-native:cognitiveservices:Account": {
+    path: "Microsoft.CognitiveServices/accounts",
+    nameInput: "accountName",
+    computed: (inputs) => ({
+      properties: { ...inputs.properties, endpoint: `https://${inputs.properties?.customSubDomainName ?? inputs.accountName}.cognitiveservices.azure.com/` },
+    }),
+  },
+  "azure-native:machinelearningservices:WorkspaceConnection": {
+    path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/connections",
+    nameInput: "connectionName",
+  },
   "azure-native:storage:BlobContainer": {
     path: "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers",
     nameInput: "containerName",
@@ -145,6 +156,8 @@ export const azureMocks: pulumi.runtime.Mocks = {
         };
       case "azure-native:machinelearningservices:listOnlineEndpointKeys":
         return { primaryKey: `primary-key-of-${args.inputs.endpointName}`, secondaryKey: `secondary-key-of-${args.inputs.endpointName}` };
+      case "azure-native:cognitiveservices:listAccountKeys":
+        return { key1: `key1-of-${args.inputs.accountName}`, key2: `key2-of-${args.inputs.accountName}` };
       case "azure-native:resources:getResourceGroup": {
         const name = String(args.inputs.resourceGroupName);
         return { id: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${name}`, name, location: "eastus2" };

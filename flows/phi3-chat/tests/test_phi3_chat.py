@@ -98,6 +98,11 @@ class CallPhi3Test(unittest.TestCase):
         with self.assertRaisesRegex(RuntimeError, "HTTP 424"):
             phi3_chat.call_phi3("x", [], self.connection)
 
+    def test_reads_a_custom_connection_from_its_configs_and_secrets(self):
+        connection = types.SimpleNamespace(configs={"endpoint": self.connection.endpoint}, secrets={"key": "secret-key"})
+        phi3_chat.call_phi3("x", [], connection)
+        self.assertEqual(StandIn.requests[0]["headers"]["Authorization"], "Bearer secret-key")
+
     def test_refuses_an_answer_without_output(self):
         with self.assertRaisesRegex(ValueError, "without an 'output' field"):
             phi3_chat.output_of({"result": "x"})

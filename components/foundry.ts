@@ -1,0 +1,174 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as cognitiveservices from "@pulumi/azure-native/cognitiveservices";
+import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
+import type { AzureNamer } from "../infra/naming";
+import { secureKeyVault, secureStorageAccount } from "./secureStores";
+
+/** The connection the chat flow in flows/phi3-chat uses as shipped. */
+export const DEFAULT_CONNECTION_NAME = "phi3-endpoint";
+
+/** The endpoint the Custom keys connection points Prompt flow at. */
+export interface ModelEndpointArgs {
+  /** The scoring URI (`connection.endpoint` in the flow). */
+  readonly scoringUri: pulumi.Input<string>;
+  /** The endpoint key (`connection.key` in the flow); kept secret. */
+  readonly key: pulumi.Input<string>;
+}
+
+export interface FoundryArgs {
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
+  readonly tenantId: pulumi.Input<string>;
+  /** Builds the Azure names of the account, hub, project and the hub's storage and vault. */
+  readonly namer: AzureNamer;
+  /** The fine-tuned model's endpoint; undefined creates no Custom keys connection (nothing to connect to). */
+  readonly endpoint?: ModelEndpointArgs;
+  /** Name of the Custom keys connection; `phi3-endpoint`, the flow's, by default. */
+  readonly connectionName?: string;
+  readonly keyVaultPurgeProtection?: boolean;
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Checks the args before anything is created; throws naming the argument. */
+export function validateFoundryArgs(args: Pick<FoundryArgs, "connectionName">): void {
+  const name = args.connectionName;
+  if (name !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/.test(name)) {
+    throw new Error(`Foundry: connectionName '${name}' must be 3 to 33 letters, digits, '-' or '_', starting with a letter or digit`);
+  }
+}
+
+/**
+ * An Azure AI Foundry hub (its own storage and key vault, connected to an Azure AI Services account, no AI Search) and a
+ * project in it, where Prompt flow runs; and the project's Custom keys connection to the fine-tuned model's endpoint.
+ * Nothing but that connection waits for training or serving.
+ */
+export class Foundry extends pulumi.ComponentResource {
+  public readonly aiServicesName: pulumi.Output<string>;
+  public readonly hubName: pulumi.Output<string>;
+  public readonly hubId: pulumi.Output<string>;
+  public readonly projectName: pulumi.Output<string>;
+  public readonly projectId: pulumi.Output<string>;
+  /** The project in the Azure AI Foundry portal. */
+  public readonly projectUrl: pulumi.Output<string>;
+  /** The Custom keys connection's name, when there is an endpoint to connect to. */
+  public readonly connectionName?: pulumi.Output<string>;
+
+  constructor(name: string, args: FoundryArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateFoundryArgs(args);
+    super("phi3-foundry:integrate:Foundry", name, {}, opts);
+    const placement = { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags };
+
+    // As the aifoundry-basics quickstart (Azure/azure-quickstart-templates) creates it.
+    const account = new cognitiveservices.Account(
+      `${name}-ai-services`,
+      {
+        ...placement,
+        accountName: args.namer("aiServices"),
+        kind: "AIServices",
+        sku: { name: "S0" },
+        properties: { customSubDomainName: args.namer("aiServices"), publicNetworkAccess: "Enabled" },
+      },
+      { parent: this },
+    );
+
+    const storage = secureStorageAccount(`${name}-storage`, { ...placement, accountName: args.namer("hubStorageAccount") }, { parent: this });
+    const vault = secureKeyVault(
+      `${name}-keyvault`,
+      { ...placement, vaultName: args.namer("hubKeyVault"), tenantId: args.tenantId, purgeProtection: args.keyVaultPurgeProtection },
+      { parent: this },
+    );
+
+    const hubName = args.namer("hub");
+    const hub = new machinelearningservices.Workspace(
+      `${name}-hub`,
+      {
+        ...placement,
+        workspaceName: hubName,
+        friendlyName: hubName,
+        kind: "Hub",
+        sku: { name: "Basic", tier: machinelearningservices.SkuTier.Basic },
+        identity: { type: machinelearningservices.ManagedServiceIdentityType.SystemAssigned },
+        storageAccount: storage.id,
+        keyVault: vault.id,
+        publicNetworkAccess: machinelearningservices.PublicNetworkAccessType.Enabled,
+      },
+      { parent: this },
+    );
+
+    // The hub's connection to AI Services, shaped as the quickstart's (ApiKey, metadata ApiType and ResourceId).
+    const accountKey = cognitiveservices.listAccountKeysOutput({ accountName: account.name, resourceGroupName: args.resourceGroupName }, { parent: this });
+    new machinelearningservices.WorkspaceConnection(
+      `${name}-ai-services-connection`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        workspaceName: hub.name,
+        connectionName: "aiservices",
+        properties: {
+          authType: "ApiKey",
+          category: "AIServices",
+          target: account.properties.apply((p) => p.endpoint ?? ""),
+          isSharedToAll: true,
+          credentials: { key: pulumi.secret(accountKey.apply((k) => k.key1 ?? "")) },
+          metadata: { ApiType: "Azure", ResourceId: account.id, Location: args.location },
+        },
+      },
+      { parent: this, additionalSecretOutputs: ["properties"] },
+    );
+
+    const projectName = args.namer("project");
+    const project = new machinelearningservices.Workspace(
+      `${name}-project`,
+      {
+        ...placement,
+        workspaceName: projectName,
+        friendlyName: projectName,
+        kind: "Project",
+        hubResourceId: hub.id,
+        sku: { name: "Basic", tier: machinelearningservices.SkuTier.Basic },
+        identity: { type: machinelearningservices.ManagedServiceIdentityType.SystemAssigned },
+        publicNetworkAccess: machinelearningservices.PublicNetworkAccessType.Enabled,
+      },
+      { parent: this },
+    );
+
+    if (args.endpoint) {
+      // Prompt flow turns a Custom keys connection into a CustomConnection: metadata become its configs
+      // (connection.endpoint), credentials.keys its secrets (connection.key) (promptflow workspace connection provider).
+      const connection = new machinelearningservices.WorkspaceConnection(
+        `${name}-endpoint-connection`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          workspaceName: project.name,
+          connectionName: args.connectionName ?? DEFAULT_CONNECTION_NAME,
+          properties: {
+            authType: "CustomKeys",
+            category: "CustomKeys",
+            target: args.endpoint.scoringUri,
+            isSharedToAll: true,
+            credentials: { keys: { key: pulumi.secret(args.endpoint.key) } },
+            metadata: { endpoint: args.endpoint.scoringUri },
+          },
+        },
+        { parent: this, additionalSecretOutputs: ["properties"] },
+      );
+      this.connectionName = connection.name;
+    }
+
+    this.aiServicesName = account.name;
+    this.hubName = hub.name;
+    this.hubId = hub.id;
+    this.projectName = project.name;
+    this.projectId = project.id;
+    this.projectUrl = pulumi.interpolate`https://ai.azure.com/build/overview?wsid=${project.id}&tid=${args.tenantId}`;
+
+    this.registerOutputs({
+      aiServicesName: this.aiServicesName,
+      hubName: this.hubName,
+      hubId: this.hubId,
+      projectName: this.projectName,
+      projectId: this.projectId,
+      projectUrl: this.projectUrl,
+      connectionName: this.connectionName,
+    });
+  }
+}

@@ -1,0 +1,87 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_CONNECTION_NAME, Foundry, FoundryArgs, validateFoundryArgs } from "../components/foundry";
+import { azureName, ResourceKind } from "../infra/naming";
+import { input, named, ofType, runProgram, single } from "./helpers";
+
+const namer = (kind: ResourceKind) => pulumi.output(azureName(kind, { prefix: "phi", stack: "test", suffix: "abc123" }));
+const args: FoundryArgs = {
+  resourceGroupName: "rg",
+  location: "eastus2",
+  tenantId: "tenant-1",
+  namer,
+  endpoint: { scoringUri: "https://ep.eastus2.inference.ml.azure.com/score", key: "endpoint-key" },
+};
+
+async function run(a: FoundryArgs = args) {
+  let foundry: Foundry | undefined;
+  const { resources } = await runProgram(() => (foundry = new Foundry("foundry", a)));
+  return { resources, foundry: foundry! };
+}
+
+const value = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
+
+describe("Foundry", () => {
+  it("creates an AI Services account, and a hub with its own secure storage and key vault", async () => {
+    const { resources } = await run();
+    const account = single(resources, "azure-native:cognitiveservices:Account");
+    expect(account.inputs).toMatchObject({ kind: "AIServices", sku: { name: "S0" }, accountName: "ais-phi-test-abc123" });
+    const hub = named(resources, "foundry-hub");
+    expect(hub.inputs).toMatchObject({ kind: "Hub", identity: { type: "SystemAssigned" }, workspaceName: "hub-phi-test-abc123" });
+    expect(hub.inputs.storageAccount).toBe(single(resources, "azure-native:storage:StorageAccount").id);
+    expect(hub.inputs.keyVault).toBe(single(resources, "azure-native:keyvault:Vault").id);
+    expect(single(resources, "azure-native:storage:StorageAccount").inputs).toMatchObject({ minimumTlsVersion: "TLS1_2", allowBlobPublicAccess: false });
+    expect(input(single(resources, "azure-native:keyvault:Vault"), "properties")).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true });
+  });
+
+  it("connects the hub to AI Services with the account's key, kept secret", async () => {
+    const { resources } = await run();
+    const connection = named(resources, "foundry-ai-services-connection");
+    const account = single(resources, "azure-native:cognitiveservices:Account");
+    expect(connection.inputs.workspaceName).toBe("hub-phi-test-abc123");
+    expect(input(connection, "properties")).toMatchObject({
+      authType: "ApiKey",
+      category: "AIServices",
+      target: "https://ais-phi-test-abc123.cognitiveservices.azure.com/",
+      credentials: { key: "[secret]" },
+      metadata: { ApiType: "Azure", ResourceId: account.id },
+    });
+  });
+
+  it("creates a project in the hub", async () => {
+    const { resources } = await run();
+    const project = named(resources, "foundry-project");
+    expect(project.inputs).toMatchObject({ kind: "Project", hubResourceId: named(resources, "foundry-hub").id, workspaceName: "proj-phi-test-abc123" });
+  });
+
+  it("stores the endpoint URL and key in a Custom keys connection shaped for Prompt flow, the key secret", async () => {
+    const { resources } = await run();
+    const connection = named(resources, "foundry-endpoint-connection");
+    expect(connection.inputs).toMatchObject({ connectionName: DEFAULT_CONNECTION_NAME, workspaceName: "proj-phi-test-abc123" });
+    expect(input(connection, "properties")).toMatchObject({
+      authType: "CustomKeys",
+      category: "CustomKeys",
+      metadata: { endpoint: "https://ep.eastus2.inference.ml.azure.com/score" },
+      credentials: { keys: { key: "[secret]" } },
+    });
+    expect(JSON.stringify(resources)).not.toContain("endpoint-key");
+  });
+
+  it("exports the hub, the project and its portal URL, and the connection name", async () => {
+    const { foundry } = await run();
+    expect(await value(foundry.projectUrl)).toMatch(/^https:\/\/ai\.azure\.com\/build\/overview\?wsid=\/subscriptions\/.+\/workspaces\/proj-phi-test-abc123&tid=tenant-1$/);
+    expect(await value(foundry.connectionName!)).toBe(DEFAULT_CONNECTION_NAME);
+    expect(await value(foundry.hubName)).toBe("hub-phi-test-abc123");
+  });
+
+  it("creates no Custom keys connection without an endpoint, and parents everything to itself", async () => {
+    const { resources } = await run({ ...args, endpoint: undefined });
+    expect(ofType(resources, "azure-native:machinelearningservices:WorkspaceConnection").map((r) => r.name)).toEqual(["foundry-ai-services-connection"]);
+    const component = single(resources, "phi3-foundry:integrate:Foundry");
+    for (const r of resources.filter((r) => r.custom)) expect(r.parent).toBe(component.urn);
+  });
+
+  it("refuses an invalid connection name before creating anything", async () => {
+    expect(() => validateFoundryArgs({ connectionName: "a b" })).toThrow(/connectionName 'a b'/);
+    await expect(run({ ...args, connectionName: "a b" })).rejects.toThrow(/connectionName 'a b'/);
+  });
+});
