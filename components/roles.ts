@@ -44,7 +44,8 @@ export interface RoleGrant {
   readonly scope: pulumi.Input<string>;
   /** Object id of the service principal that receives the role. */
   readonly principalId: pulumi.Input<string>;
-  readonly role: BuiltInRole;
+  /** A built-in role by name, or the full id of a custom role definition. */
+  readonly role: BuiltInRole | { readonly definitionId: pulumi.Input<string> };
   readonly subscriptionId: pulumi.Input<string>;
 }
 
@@ -54,13 +55,16 @@ export interface RoleGrant {
  * docs advise for new managed identities (role-assignments-template, "New service principal").
  */
 export function assignRole(name: string, grant: RoleGrant, opts: pulumi.CustomResourceOptions): authorization.RoleAssignment {
-  const roleId = pulumi.output(grant.subscriptionId).apply((sub) => roleDefinitionId(sub, grant.role));
+  const role = grant.role;
+  const roleId = typeof role === "string" ? pulumi.output(grant.subscriptionId).apply((sub) => roleDefinitionId(sub, role)) : pulumi.output(role.definitionId);
+  // Built-in roles by their GUID (stable across subscriptions), custom roles by their full id.
+  const roleKey = typeof role === "string" ? pulumi.output(BUILT_IN_ROLES[role]) : roleId;
   return new authorization.RoleAssignment(
     name,
     {
       roleAssignmentName: pulumi
-        .all([grant.scope, grant.principalId])
-        .apply(([scope, principal]) => deterministicGuid(scope, principal, BUILT_IN_ROLES[grant.role])),
+        .all([grant.scope, grant.principalId, roleKey])
+        .apply(([scope, principal, key]) => deterministicGuid(scope, principal, key)),
       scope: grant.scope,
       principalId: grant.principalId,
       principalType: "ServicePrincipal",

@@ -30,6 +30,9 @@ export interface StackOutputs {
   readonly connectionName?: pulumi.Output<string>;
   /** The command that creates the chat flow in the project. */
   readonly flowCreateCommand?: pulumi.Output<string>;
+  /** What the pull request preview workflow logs in with (ARM_CLIENT_ID, ARM_TENANT_ID), when ciGithubRepo is set. */
+  readonly ciClientId?: pulumi.Output<string>;
+  readonly ciTenantId?: pulumi.Output<string>;
   /** The fine-tuning job and its page in Azure ML studio, when fine-tuning is on. */
   readonly fineTuneJobName?: pulumi.Output<string>;
   readonly fineTuneJobStudioUrl?: pulumi.Output<string>;

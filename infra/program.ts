@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
 import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
+import { CiIdentity } from "../components/ciIdentity";
 import { Foundry } from "../components/foundry";
 import { GpuCluster } from "../components/gpuCluster";
 import { MlWorkspace } from "../components/mlWorkspace";
@@ -156,6 +157,15 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
       })
     : undefined;
 
+  const ci = config.ciGithubRepo
+    ? new CiIdentity("ci", {
+        githubRepo: config.ciGithubRepo,
+        resourceGroupId: ml.resourceGroupId,
+        subscriptionId: client.subscriptionId,
+        displayName: `${config.namePrefix}-${env.stack}`,
+      })
+    : undefined;
+
   return {
     location: config.location,
     subscriptionId: client.subscriptionId,
@@ -172,6 +182,7 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     endpointKey: serving.primaryKey,
     ...(serving.deploymentName ? { deploymentName: serving.deploymentName } : {}),
     ...(foundry ? foundryOutputs(foundry, client.subscriptionId, ml.resourceGroupName) : {}),
+    ...(ci ? { ciClientId: ci.clientId, ciTenantId: ci.tenantId } : {}),
     // Only when there is a job: Pulumi warns about undefined stack outputs.
     ...(model.jobName && model.jobStudioUrl ? { fineTuneJobName: model.jobName, fineTuneJobStudioUrl: model.jobStudioUrl } : {}),
   };

@@ -97,11 +97,30 @@ const ARM_SHAPES: Record<string, ArmShape> = {
   },
 };
 
+/** Entra ID objects (azuread): ids as the provider reports them, with client and object ids. */
+const ENTRA_ID: Record<string, (name: string, inputs: Record<string, any>) => { id: string; state: Record<string, unknown> }> = {
+  "azuread:index/application:Application": (name, inputs) => {
+    const objectId = deterministicGuid("application", name);
+    return { id: `/applications/${objectId}`, state: { ...inputs, objectId, clientId: deterministicGuid("app-client", name) } };
+  },
+  "azuread:index/servicePrincipal:ServicePrincipal": (name, inputs) => {
+    const objectId = deterministicGuid("service-principal", name);
+    return { id: `/servicePrincipals/${objectId}`, state: { ...inputs, objectId, applicationTenantId: MOCK_TENANT_ID } };
+  },
+  "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": (name, inputs) => ({
+    id: `${inputs.applicationId}/federatedIdentityCredential/${deterministicGuid("credential", name)}`,
+    state: inputs,
+  }),
+};
+
 /** The ARM id Azure would give this resource. */
 function armId(type: string, name: string, inputs: Record<string, any>): string | undefined {
   const group = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}`;
   if (type === "azure-native:storage:Blob") {
     return `https://${inputs.accountName}.blob.core.windows.net/${inputs.containerName}/${inputs.blobName}`;
+  }
+  if (type === "azure-native:authorization:RoleDefinition") {
+    return `${inputs.scope}/providers/Microsoft.Authorization/roleDefinitions/${inputs.roleDefinitionId}`;
   }
   if (type === "azure-native:authorization:RoleAssignment") {
     return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`;
@@ -132,6 +151,8 @@ export const azureMocks: pulumi.runtime.Mocks = {
       return { id: args.name, state: { ...inputs, result: stableRandom(args.name, Number(inputs.length ?? 6)) } };
     }
     if (!args.custom) return { id: undefined, state: inputs };
+    const entra = ENTRA_ID[args.type];
+    if (entra) return entra(args.name, inputs);
     if (args.type.startsWith("pulumi-nodejs:dynamic/")) {
       // The job and its completion gate: in the plan, the job exists and has completed.
       const studioUrl = `https://ml.azure.com/runs/${inputs.jobName}`;
