@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FineTuneSettings, LR_SCHEDULER_TYPES } from "../components/fineTuneJob";
+import { parsePriceOverrides } from "./prices";
 import { GPU_VM_SIZES, gpuVmSize } from "./vmSizes";
 
 /** The project's config namespace: keys are written `phi3-foundry:<key>`. */
@@ -40,6 +41,8 @@ export interface StackConfig {
   readonly foundry: { readonly enabled: boolean };
   /** `owner/repo` whose pull requests may preview the stack; undefined creates no CI identity. */
   readonly ciGithubRepo?: string;
+  /** USD per hour by VM size, over the plan's price table. */
+  readonly gpuPricesPerHour: Readonly<Record<string, number>>;
 }
 
 /** One wrong setting: the key, the value it had, and what is allowed. */
@@ -96,6 +99,7 @@ export const CONFIG_KEYS = [
   "servingInstanceCount",
   "foundryEnabled",
   "ciGithubRepo",
+  "gpuPricesPerHour",
 ] as const;
 
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
@@ -114,6 +118,16 @@ function maxSeqLength(r: Reader): number {
   const value = r.whole("maxSeqLength", -1, 131072);
   if (value === 0) r.fail("maxSeqLength", "-1 (the component's default) or a whole number from 1 to 131072");
   return value;
+}
+
+/** `gpuPricesPerHour`: `Size=USD,...` over the price table. */
+function priceOverrides(r: Reader, text: string): Record<string, number> {
+  const parsed = parsePriceOverrides(text);
+  if (typeof parsed === "string") {
+    r.fail("gpuPricesPerHour", `Size=USD pairs separated by commas, such as Standard_NC6s_v3=3.06 (${parsed})`);
+    return {};
+  }
+  return parsed;
 }
 
 /** Reads keys one at a time and records every problem instead of stopping at the first. */
@@ -259,6 +273,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     ciGithubRepo: r.optionalText("ciGithubRepo", (v) =>
       GITHUB_REPO.test(v) ? undefined : "a GitHub repository as owner/repo, such as contoso/phi3-infra",
     ),
+    gpuPricesPerHour: priceOverrides(r, raw.gpuPricesPerHour ?? ""),
   };
 
   const flagsValid = !r.problems.some((p) => p.key === "fineTuneEnabled" || p.key === "servingEnabled");

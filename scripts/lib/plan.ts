@@ -1,5 +1,6 @@
 import type { FamilyQuotaCheck, QuotaSource } from "../../components/azure/quota";
 import { loadStackConfig } from "../../infra/config";
+import { GpuPrice, parsePriceOverrides, priceTable } from "../../infra/prices";
 import { deployStack } from "../../infra/program";
 import { MockRun, RecordedResource, runUnderMocks } from "./mockRuntime";
 import { loadStackSettings } from "./stackFiles";
@@ -28,6 +29,8 @@ export interface Plan {
   readonly notes: string[];
   /** What `pulumi up` would warn about. */
   readonly warnings: string[];
+  /** The price table the cost estimate uses: built-in prices with the stack's gpuPricesPerHour on top. */
+  readonly prices: Record<string, GpuPrice>;
 }
 
 /** Runs the real stack program under the mock runtime with the stack's config, and no cloud. */
@@ -59,5 +62,7 @@ export async function buildPlan(options: PlanOptions = {}): Promise<Plan> {
     "Azure was not called: ids, principal ids and the random name suffix are deterministic stand-ins " +
       "(the real suffix is random and kept in state).",
   );
-  return { document: { project: settings.project, stack: settings.stack, ...run }, notes, warnings };
+  const overrides = parsePriceOverrides(settings.config[`${settings.project}:gpuPricesPerHour`] ?? "");
+  const prices = priceTable(typeof overrides === "string" ? {} : overrides); // the program has refused a bad value already
+  return { document: { project: settings.project, stack: settings.stack, ...run }, notes, warnings, prices };
 }

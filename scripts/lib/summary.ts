@@ -1,4 +1,5 @@
 import type { RecordedResource } from "./mockRuntime";
+import { gpuCost, renderCost } from "./cost";
 import type { Plan } from "./plan";
 
 /** The Azure name of a resource: the last segment of its ARM id. */
@@ -61,6 +62,8 @@ export function renderSummary(plan: Plan): string {
   lines.push("", "GPU");
   const gpu = gpuLines(document.resources);
   lines.push(...(gpu.length ? gpu.map((l) => `  ${l}`) : ["  none"]));
+
+  lines.push("", ...renderCost(gpuCost(document.resources, plan.prices), plan.prices));
 
   if (plan.warnings.length > 0) lines.push("", "Warnings", ...plan.warnings.map((w) => `  ! ${w}`));
   lines.push("", "Notes", ...plan.notes.map((n) => `  - ${n}`));
