@@ -10,5 +10,7 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json" }] },
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 30000,
+  // Both cores: most of the time goes to starting Pulumi runtimes and child processes, not to CPU-bound work.
+  maxWorkers: 2,
   reporters: ["default", "<rootDir>/tests/plainSummaryReporter.js"],
 };
