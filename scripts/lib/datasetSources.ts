@@ -1,5 +1,8 @@
 import * as fs from "node:fs";
 import { percentSliceLength } from "./datasetSlice";
+import { fetchWithRetry, RetryPolicy } from "./retryingFetch";
+
+export type { RetryPolicy };
 
 /** The leading `percent`% of a split, one JSON record per string, and how many rows the split has in all. */
 export interface Slice {
@@ -46,17 +49,7 @@ export class ParquetFileSource implements RecordSource {
   }
 }
 
-/** How hard to try an HTTP request before giving up. */
-export interface RetryPolicy {
-  readonly attempts: number;
-  /** First backoff; doubles each attempt (or follows Retry-After). */
-  readonly baseDelayMs: number;
-  readonly timeoutMs: number;
-}
-
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 500, timeoutMs: 30_000 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Thrown when the dataset server cannot be reached or keeps failing. */
 export class DownloadError extends Error {
@@ -68,27 +61,11 @@ export class DownloadError extends Error {
 
 /** GETs JSON, retrying network errors, timeouts, 429 and 5xx with exponential backoff. */
 export async function getJson(url: string, policy: RetryPolicy = DEFAULT_RETRY): Promise<unknown> {
-  let last = "";
-  for (let attempt = 1; attempt <= policy.attempts; attempt++) {
-    let retryAfterMs: number | undefined;
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(policy.timeoutMs) });
-      if (response.ok) return await response.json();
-      last = `HTTP ${response.status} ${response.statusText}`.trim();
-      if (response.status !== 429 && response.status < 500) {
-        throw new DownloadError(`${url}: ${last}: ${(await response.text()).slice(0, 300)}`);
-      }
-      const retryAfter = Number(response.headers.get("retry-after"));
-      if (Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = retryAfter * 1000;
-    } catch (err) {
-      if (err instanceof DownloadError) throw err;
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      last = cause?.code ?? cause?.message ?? (err as Error).message ?? String(err);
-    }
-    if (attempt < policy.attempts) await sleep(retryAfterMs ?? policy.baseDelayMs * 2 ** (attempt - 1));
-  }
+  const result = await fetchWithRetry(url, {}, policy);
+  if (result.response?.ok) return JSON.parse(result.body);
+  if (!result.exhausted) throw new DownloadError(`${url}: ${result.failure}: ${result.body.slice(0, 300)}`);
   throw new DownloadError(
-    `cannot get ${url} after ${policy.attempts} attempts (last: ${last}). Offline? ` +
+    `cannot get ${url} after ${policy.attempts} attempts (last: ${result.failure}). Offline? ` +
       "Use --source <file.jsonl|file.parquet> to prepare data from a local copy.",
   );
 }

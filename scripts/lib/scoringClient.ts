@@ -3,6 +3,8 @@
  * messages, generation `parameters`, key in `Authorization: Bearer`, the answer in the response's `output`.
  */
 
+import { fetchWithRetry, RetryPolicy } from "./retryingFetch";
+
 export interface ChatMessage {
   readonly role: "system" | "user" | "assistant";
   readonly content: string;
@@ -20,14 +22,8 @@ export interface EndpointTarget {
   readonly key: string;
 }
 
-export interface ClientOptions {
-  /** Per request. */
-  readonly timeoutMs: number;
-  /** Attempts for 429 and 5xx answers and network errors. */
-  readonly attempts: number;
-  /** First backoff; doubles each attempt (or follows Retry-After). */
-  readonly baseDelayMs: number;
-}
+/** Per-request timeout, attempts for 429, 5xx and network errors, and the first backoff. */
+export type ClientOptions = RetryPolicy;
 
 export const DEFAULT_CLIENT: ClientOptions = { timeoutMs: 120_000, attempts: 4, baseDelayMs: 1000 };
 
@@ -85,8 +81,6 @@ export function explainStatus(status: number, detail: string): string {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Sends the conversation and returns the model's answer; retries 429, 5xx and network errors with backoff. */
 export async function chat(
   target: EndpointTarget,
@@ -94,34 +88,23 @@ export async function chat(
   parameters: GenerationParameters = DEFAULT_PARAMETERS,
   options: ClientOptions = DEFAULT_CLIENT,
 ): Promise<string> {
-  let last: ScoringError | undefined;
-  for (let attempt = 1; attempt <= options.attempts; attempt++) {
-    let retryAfterMs: number | undefined;
-    let response: Response | undefined;
-    try {
-      response = await fetch(target.url, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Authorization: `Bearer ${target.key}` },
-        body: JSON.stringify(scoringBody(messages, parameters)),
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      last = new ScoringError(
-        (err as Error).name === "TimeoutError"
-          ? `no answer within ${options.timeoutMs / 1000} s`
-          : `cannot reach ${target.url} (${cause ?? (err as Error).message})`,
-      );
-    }
-    if (response) {
-      const text = await response.text();
-      if (response.ok) return outputOf(safeJson(text));
-      last = new ScoringError(explainStatus(response.status, text.slice(0, 300)), response.status);
-      if (response.status !== 429 && response.status < 500) throw last;
-      const retryAfter = Number(response.headers.get("retry-after"));
-      if (Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = retryAfter * 1000;
-    }
-    if (attempt < options.attempts) await sleep(retryAfterMs ?? options.baseDelayMs * 2 ** (attempt - 1));
-  }
-  throw new ScoringError(`gave up after ${options.attempts} attempts: ${last?.message}`, last?.status);
+  const result = await fetchWithRetry(
+    target.url,
+    {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${target.key}` },
+      body: JSON.stringify(scoringBody(messages, parameters)),
+    },
+    options,
+  );
+  const status = result.response?.status;
+  if (result.response?.ok) return outputOf(safeJson(result.body));
+  const reason =
+    status !== undefined
+      ? explainStatus(status, result.body.slice(0, 300))
+      : result.failure.startsWith("no answer")
+        ? result.failure
+        : `cannot reach ${target.url} (${result.failure})`;
+  if (!result.exhausted) throw new ScoringError(reason, status);
+  throw new ScoringError(`gave up after ${options.attempts} attempts: ${reason}`, status);
 }
