@@ -1,6 +1,6 @@
 import type { FamilyQuotaCheck, QuotaSource } from "../../components/azure/quota";
-import { loadStackConfig } from "../../infra/config";
-import { GpuPrice, parsePriceOverrides, priceTable } from "../../infra/prices";
+import { loadStackConfig, StackConfig } from "../../infra/config";
+import { GpuPrice, priceTable } from "../../infra/prices";
 import { deployStack } from "../../infra/program";
 import { MockRun, RecordedResource, runUnderMocks } from "./mockRuntime";
 import { loadStackSettings } from "./stackFiles";
@@ -40,9 +40,11 @@ export async function buildPlan(options: PlanOptions = {}): Promise<Plan> {
   const notes: string[] = [];
   const warnings: string[] = [];
   let quotaChecks: FamilyQuotaCheck[] | undefined;
+  let config: StackConfig | undefined;
 
   const run: MockRun = await runUnderMocks(settings, async () => {
-    const outputs = await deployStack(loadStackConfig(), {
+    config = loadStackConfig();
+    const outputs = await deployStack(config, {
       stack: settings.stack,
       quotaSource: () => quota,
       onQuotaChecked: (checks) => (quotaChecks = checks),
@@ -62,7 +64,6 @@ export async function buildPlan(options: PlanOptions = {}): Promise<Plan> {
     "Azure was not called: ids, principal ids and the random name suffix are deterministic stand-ins " +
       "(the real suffix is random and kept in state).",
   );
-  const overrides = parsePriceOverrides(settings.config[`${settings.project}:gpuPricesPerHour`] ?? "");
-  const prices = priceTable(typeof overrides === "string" ? {} : overrides); // the program has refused a bad value already
+  const prices = priceTable(config?.gpuPricesPerHour);
   return { document: { project: settings.project, stack: settings.stack, ...run }, notes, warnings, prices };
 }
