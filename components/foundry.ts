@@ -78,22 +78,23 @@ export class Foundry extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const hubName = args.namer("hub");
-    const hub = new machinelearningservices.Workspace(
-      `${name}-hub`,
-      {
-        ...placement,
-        workspaceName: hubName,
-        friendlyName: hubName,
-        kind: "Hub",
-        sku: { name: "Basic", tier: machinelearningservices.SkuTier.Basic },
-        identity: { type: machinelearningservices.ManagedServiceIdentityType.SystemAssigned },
-        storageAccount: storage.id,
-        keyVault: vault.id,
-        publicNetworkAccess: machinelearningservices.PublicNetworkAccessType.Enabled,
-      },
-      { parent: this },
-    );
+    // Hub and project: workspaces of kind Hub and Project, as the AVM workspace module's ai-hub and ai-project tests.
+    const workspace = (suffix: string, kind: "Hub" | "Project", workspaceName: pulumi.Output<string>, extra: Partial<machinelearningservices.WorkspaceArgs>) =>
+      new machinelearningservices.Workspace(
+        `${name}-${suffix}`,
+        {
+          ...placement,
+          workspaceName,
+          friendlyName: workspaceName,
+          kind,
+          sku: { name: "Basic", tier: machinelearningservices.SkuTier.Basic },
+          identity: { type: machinelearningservices.ManagedServiceIdentityType.SystemAssigned },
+          publicNetworkAccess: machinelearningservices.PublicNetworkAccessType.Enabled,
+          ...extra,
+        },
+        { parent: this },
+      );
+    const hub = workspace("hub", "Hub", args.namer("hub"), { storageAccount: storage.id, keyVault: vault.id });
 
     // The hub's connection to AI Services, shaped as the quickstart's (ApiKey, metadata ApiType and ResourceId).
     const accountKey = cognitiveservices.listAccountKeysOutput({ accountName: account.name, resourceGroupName: args.resourceGroupName }, { parent: this });
@@ -115,21 +116,7 @@ export class Foundry extends pulumi.ComponentResource {
       { parent: this, additionalSecretOutputs: ["properties"] },
     );
 
-    const projectName = args.namer("project");
-    const project = new machinelearningservices.Workspace(
-      `${name}-project`,
-      {
-        ...placement,
-        workspaceName: projectName,
-        friendlyName: projectName,
-        kind: "Project",
-        hubResourceId: hub.id,
-        sku: { name: "Basic", tier: machinelearningservices.SkuTier.Basic },
-        identity: { type: machinelearningservices.ManagedServiceIdentityType.SystemAssigned },
-        publicNetworkAccess: machinelearningservices.PublicNetworkAccessType.Enabled,
-      },
-      { parent: this },
-    );
+    const project = workspace("project", "Project", args.namer("project"), { hubResourceId: hub.id });
 
     if (args.endpoint) {
       // Prompt flow turns a Custom keys connection into a CustomConnection: metadata become its configs
