@@ -30,7 +30,7 @@ export interface MlWorkspaceArgs {
 /** Checks the args before anything is created; throws naming the argument. */
 export function validateMlWorkspaceArgs(args: Pick<MlWorkspaceArgs, "logRetentionDays" | "existingResourceGroupName">): void {
   const days = args.logRetentionDays;
-  // PerGB2018 workspaces keep data 30 to 730 days (Log Analytics workspace retentionInDays).
+  // The ARM spec leaves retentionInDays' range to the pricing plan; 30 to 730 is the range templates use for PerGB2018.
   if (days !== undefined && (!Number.isInteger(days) || days < 30 || days > 730)) {
     throw new Error(`MlWorkspace: logRetentionDays is ${days}; it must be a whole number from 30 to 730`);
   }
