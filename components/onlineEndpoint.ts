@@ -105,7 +105,7 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
     this.primaryKey = pulumi.secret(keys.apply((k) => k.primaryKey ?? ""));
 
     if (args.deployment) {
-      const deployed = this.deploy(name, args, args.deployment, endpoint, JSON.stringify(endpointProperties));
+      const deployed = this.deploy(name, args, args.deployment, endpoint, endpointProperties);
       this.servedModelId = pulumi.output(args.deployment.modelId);
       this.deploymentName = deployed;
     }
@@ -125,7 +125,7 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
     args: OnlineEndpointArgs,
     d: OnlineDeploymentArgs,
     endpoint: machinelearningservices.OnlineEndpoint,
-    endpointSpec: string,
+    endpointProperties: object,
   ): pulumi.Output<string> {
     const settle = new Delay(
       `${name}-role-settle`,
@@ -159,6 +159,12 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
       // A GPU deployment pulls and loads the model; Azure can take most of an hour.
       { parent: this, dependsOn: [settle], customTimeouts: { create: "90m", update: "90m" } },
     );
+    // Shown beside the deployment, which can keep `pulumi up` waiting longer than anything but the job.
+    pulumi.log.info(
+      `when the ${d.vmSize} deployment is created or changed, it waits ${d.roleSettleSeconds ?? 120} s for role assignments, ` +
+        "then pulls the serving image and loads the model: Azure can take up to 90 minutes",
+      deployment,
+    );
 
     new EndpointTraffic(
       `${name}-traffic`,
@@ -168,7 +174,8 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
         workspaceName: args.workspaceName,
         endpointName: endpoint.name,
         traffic: deployment.name.apply((deploymentName) => ({ [deploymentName]: 100 })),
-        endpointSpec,
+        // An update of the endpoint (its PUT resets traffic) or of the deployment applies traffic again.
+        revision: pulumi.jsonStringify({ endpoint: endpointProperties, identity: args.identityId, model: d.modelId, vmSize: d.vmSize, instances: d.instanceCount ?? 1 }),
       },
       { parent: this },
     );

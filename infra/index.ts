@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AzureMlQuotaSource } from "../components/azure/azureMlQuota";
-import { pulumiAzureCredential } from "../components/azure/credential";
+import { connectArm } from "../components/azure/providerSupport";
 import { loadStackConfig } from "./config";
 import { deployStack } from "./program";
 
-// Pulumi runs the exported function and exports what it returns as the stack's outputs.
+// Pulumi runs the exported function and exports what it returns as the stack's outputs. The stack's own Azure calls
+// sign in as azure-native does; runtime.getConfig reads secrets such as azure-native:clientSecret without a warning.
 export = async () =>
   deployStack(loadStackConfig(), {
     stack: pulumi.getStack(),
-    quotaSource: (subscriptionId) => new AzureMlQuotaSource(subscriptionId, pulumiAzureCredential()),
+    quotaSource: (subscriptionId) => new AzureMlQuotaSource(subscriptionId, () => connectArm(pulumi.runtime.getConfig)),
   });

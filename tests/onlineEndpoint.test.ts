@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RandomString } from "@pulumi/random";
-import { drained, setTraffic } from "../components/azure/endpointTraffic";
+import { drained } from "../components/azure/endpointTraffic";
 import { DEPLOYMENT_SETTINGS, OnlineEndpoint, OnlineEndpointArgs, validateOnlineEndpointArgs } from "../components/onlineEndpoint";
 import { input, named, ofType, runProgram, single } from "./helpers";
 
@@ -97,20 +97,7 @@ describe("OnlineEndpoint", () => {
   });
 });
 
-describe("setTraffic", () => {
-  it("puts the endpoint back with only its traffic replaced", async () => {
-    const endpoint = { location: "eastus2", identity: { type: "UserAssigned" }, properties: { authMode: "Key", traffic: {} } };
-    const client = {
-      onlineEndpoints: { get: jest.fn(async () => endpoint), beginCreateOrUpdateAndWait: jest.fn(async () => undefined) },
-    } as any;
-    await setTraffic(client, { resourceGroupName: "rg", workspaceName: "mlw", endpointName: "ep" }, { phi3: 100 });
-    expect(client.onlineEndpoints.get).toHaveBeenCalledWith("rg", "mlw", "ep");
-    expect(client.onlineEndpoints.beginCreateOrUpdateAndWait).toHaveBeenCalledWith("rg", "mlw", "ep", {
-      ...endpoint,
-      properties: { authMode: "Key", traffic: { phi3: 100 } },
-    });
-  });
-
+describe("drained", () => {
   it("drains to 0% so that Azure lets the deployment be deleted", () => {
     expect(drained({ phi3: 100 })).toEqual({ phi3: 0 });
   });

@@ -1,36 +1,155 @@
+import * as fs from "node:fs";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import {
-  ChainedTokenCredential,
+  AzureCliCredential,
   ClientAssertionCredential,
+  ClientCertificateCredential,
   ClientSecretCredential,
   DefaultAzureCredential,
-  TokenCredential,
+  ManagedIdentityCredential,
 } from "@azure/identity";
+import { AZURE_CLOUDS, AzureCloud, cloudFromMetadataHost } from "./cloud";
 
 type Env = Readonly<Record<string, string | undefined>>;
+/** Reads a key of the `azure-native` config namespace (`clientId` for `azure-native:clientId`). */
+export type ConfigLookup = (key: string) => string | undefined;
 
-/** Asks GitHub Actions for an OIDC token for Entra ID's token exchange (GitHub's documented id-token request). */
-async function githubOidcToken(env: Env): Promise<string> {
-  const direct = env.ARM_OIDC_TOKEN;
-  if (direct) return direct;
-  const url = env.ARM_OIDC_REQUEST_URL ?? env.ACTIONS_ID_TOKEN_REQUEST_URL;
-  const token = env.ARM_OIDC_REQUEST_TOKEN ?? env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
-  if (!url || !token) throw new Error("ARM_USE_OIDC is set but no OIDC token or token request URL is available");
-  const response = await fetch(`${url}&audience=${encodeURIComponent("api://AzureADTokenExchange")}`, {
-    headers: { Authorization: `Bearer ${token}` },
+/**
+ * How azure-native authenticates a stack: each provider config key and the environment variables it falls back to
+ * (pulumi-azure-native provider/pkg/provider/auth_azidentity.go readAuthConfig; registry docs "Azure Native:
+ * Installation & Configuration"). A stack config value wins over the environment.
+ */
+export const AUTH_KEYS = {
+  clientId: ["ARM_CLIENT_ID"],
+  clientSecret: ["ARM_CLIENT_SECRET"],
+  tenantId: ["ARM_TENANT_ID"],
+  subscriptionId: ["ARM_SUBSCRIPTION_ID"],
+  clientCertificatePath: ["ARM_CLIENT_CERTIFICATE_PATH"],
+  clientCertificatePassword: ["ARM_CLIENT_CERTIFICATE_PASSWORD"],
+  environment: ["ARM_ENVIRONMENT", "AZURE_ENVIRONMENT"],
+  metadataHost: ["ARM_METADATA_HOSTNAME"],
+  useOidc: ["ARM_USE_OIDC"],
+  oidcToken: ["ARM_OIDC_TOKEN"],
+  oidcTokenFilePath: ["ARM_OIDC_TOKEN_FILE_PATH"],
+  oidcRequestToken: ["ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"],
+  oidcRequestUrl: ["ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"],
+  useMsi: ["ARM_USE_MSI"],
+  useDefaultAzureCredential: ["ARM_USE_DEFAULT_AZURE_CREDENTIAL"],
+  disableInstanceDiscovery: ["ARM_DISABLE_INSTANCE_DISCOVERY"],
+} as const;
+
+export type AuthKey = keyof typeof AUTH_KEYS;
+export type AuthSettings = Readonly<Partial<Record<AuthKey, string>>>;
+
+/** The stack's azure-native settings, each from stack config first and then its environment variables. */
+export function authSettings(config: ConfigLookup, env: Env = process.env): AuthSettings {
+  const settings: Partial<Record<AuthKey, string>> = {};
+  for (const [key, variables] of Object.entries(AUTH_KEYS) as [AuthKey, readonly string[]][]) {
+    const value = config(key) ?? variables.map((v) => env[v]).find((v) => v !== undefined && v !== "");
+    if (value !== undefined && value !== "") settings[key] = value;
+  }
+  return settings;
+}
+
+/** A credential that says who it signs in as, so that a failed sign-in names the configured identity. */
+class DescribedCredential implements TokenCredential {
+  constructor(
+    readonly description: string,
+    private readonly inner: TokenCredential,
+  ) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    try {
+      return await this.inner.getToken(scopes, options);
+    } catch (err) {
+      throw new Error(`Azure sign-in ${this.description} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+/** The cloud, credential and subscription a stack's own Azure calls use. */
+export interface AzureConnection {
+  readonly cloud: AzureCloud;
+  readonly credential: TokenCredential & { readonly description: string };
+  readonly subscriptionId?: string;
+}
+
+/** The other names azure-native accepts for each cloud (provider/pkg/azure/cloud/cloud.go FromName). */
+const CLOUD_ALIASES: Readonly<Record<string, string>> = {
+  azurecloud: "public",
+  usgov: "usgovernment",
+  azureusgovernment: "usgovernment",
+  azureusgovernmentcloud: "usgovernment",
+  usgovernmentl4: "usgovernment",
+  azurechinacloud: "china",
+};
+
+const truthy = (value: string | undefined) => value === "true" || value === "1";
+
+/** The cloud `environment` or `metadataHost` selects; `public` by default. */
+export async function resolveCloud(settings: AuthSettings): Promise<AzureCloud> {
+  if (settings.metadataHost) return cloudFromMetadataHost(settings.metadataHost);
+  const name = (settings.environment ?? "public").toLowerCase();
+  const cloud = AZURE_CLOUDS[CLOUD_ALIASES[name] ?? name];
+  if (!cloud) throw new Error(`azure-native:environment is '${settings.environment}'; allowed: ${Object.keys(AZURE_CLOUDS).join(", ")}`);
+  return cloud;
+}
+
+/** Asks the OIDC issuer (GitHub Actions' id-token endpoint) for a token to exchange with Entra ID. */
+async function requestOidcToken(url: string, bearer: string): Promise<string> {
+  const separator = url.includes("?") ? "&" : "?";
+  const response = await fetch(`${url}${separator}audience=${encodeURIComponent("api://AzureADTokenExchange")}`, {
+    headers: { Authorization: `Bearer ${bearer}` },
   });
-  if (!response.ok) throw new Error(`GitHub OIDC token request failed: HTTP ${response.status}`);
+  if (!response.ok) throw new Error(`OIDC token request to ${new URL(url).host} failed: HTTP ${response.status}`);
   return ((await response.json()) as { value: string }).value;
 }
 
+/** Where an OIDC client assertion comes from: a token, a token file, or a token request. */
+function oidcAssertion(settings: AuthSettings): () => Promise<string> {
+  const { oidcToken, oidcTokenFilePath, oidcRequestUrl, oidcRequestToken } = settings;
+  if (oidcToken) return async () => oidcToken;
+  if (oidcTokenFilePath) return async () => fs.readFileSync(oidcTokenFilePath, "utf8").trim();
+  if (oidcRequestUrl && oidcRequestToken) return () => requestOidcToken(oidcRequestUrl, oidcRequestToken);
+  throw new Error("azure-native:useOidc is true but there is no oidcToken, oidcTokenFilePath, or oidcRequestUrl with oidcRequestToken");
+}
+
+function requireServicePrincipal(settings: AuthSettings, method: string): { tenantId: string; clientId: string } {
+  const { tenantId, clientId } = settings;
+  if (!tenantId || !clientId) throw new Error(`${method} needs azure-native:tenantId and azure-native:clientId (or ARM_TENANT_ID and ARM_CLIENT_ID)`);
+  return { tenantId, clientId };
+}
+
 /**
- * The credential `pulumi up` itself uses: azure-native's ARM_* service principal or OIDC settings when present, else
- * the Azure CLI login and the rest of DefaultAzureCredential's chain.
+ * Signs in the way azure-native does for the same stack: DefaultAzureCredential when asked for, else a client
+ * certificate, a client secret, OIDC, a managed identity, and the Azure CLI's login when nothing is configured. A
+ * configured method that fails is an error naming it; there is no silent fallback to another identity.
  */
-export function pulumiAzureCredential(env: Env = process.env): TokenCredential {
-  const { ARM_TENANT_ID: tenant, ARM_CLIENT_ID: client, ARM_CLIENT_SECRET: secret } = env;
-  const chain: TokenCredential[] = [];
-  if (tenant && client && secret) chain.push(new ClientSecretCredential(tenant, client, secret));
-  if (tenant && client && env.ARM_USE_OIDC === "true") chain.push(new ClientAssertionCredential(tenant, client, () => githubOidcToken(env)));
-  chain.push(new DefaultAzureCredential());
-  return new ChainedTokenCredential(...chain);
+export async function azureConnection(settings: AuthSettings): Promise<AzureConnection> {
+  const cloud = await resolveCloud(settings);
+  const common = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: !cloud.knownAuthority || truthy(settings.disableInstanceDiscovery) };
+  const described = (description: string, inner: TokenCredential) => new DescribedCredential(description, inner);
+
+  // azure-native's order (auth_azidentity.go, newSingleMethodAuthCredential): one method, no fallback chain.
+  let credential: DescribedCredential;
+  if (truthy(settings.useDefaultAzureCredential)) {
+    credential = described("with DefaultAzureCredential", new DefaultAzureCredential(common));
+  } else if (settings.clientCertificatePath) {
+    const sp = requireServicePrincipal(settings, "azure-native:clientCertificatePath");
+    // @azure/identity reads PEM files (certificate and private key); azure-native also takes PFX.
+    const certificate = { certificatePath: settings.clientCertificatePath, certificatePassword: settings.clientCertificatePassword };
+    credential = described(`with a certificate as service principal ${sp.clientId}`, new ClientCertificateCredential(sp.tenantId, sp.clientId, certificate, common));
+  } else if (settings.clientSecret) {
+    const sp = requireServicePrincipal(settings, "azure-native:clientSecret");
+    credential = described(`with a client secret as service principal ${sp.clientId}`, new ClientSecretCredential(sp.tenantId, sp.clientId, settings.clientSecret, common));
+  } else if (truthy(settings.useOidc)) {
+    const sp = requireServicePrincipal(settings, "azure-native:useOidc");
+    credential = described(`with OIDC as service principal ${sp.clientId}`, new ClientAssertionCredential(sp.tenantId, sp.clientId, oidcAssertion(settings), common));
+  } else if (truthy(settings.useMsi)) {
+    const inner = settings.clientId ? new ManagedIdentityCredential({ clientId: settings.clientId }) : new ManagedIdentityCredential();
+    credential = described(`as managed identity${settings.clientId ? ` ${settings.clientId}` : ""}`, inner);
+  } else {
+    credential = described("with the Azure CLI's login (az login)", new AzureCliCredential(settings.tenantId ? { tenantId: settings.tenantId } : {}));
+  }
+  return { cloud, credential, ...(settings.subscriptionId ? { subscriptionId: settings.subscriptionId } : {}) };
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { diffInputs, diffResult } from "./dynamicDiff";
 
 export interface DelayInputs {
   readonly seconds: number;
@@ -7,14 +8,13 @@ export interface DelayInputs {
 }
 
 /** Waits `seconds` once when created, or again when its triggers change; never during preview. */
-const provider: pulumi.dynamic.ResourceProvider = {
+export const delayProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: DelayInputs) {
     await new Promise((resolve) => setTimeout(resolve, inputs.seconds * 1000));
     return { id: `delay-${inputs.seconds}s`, outs: inputs };
   },
   async diff(_id: string, olds: DelayInputs, news: DelayInputs) {
-    const changed = JSON.stringify(olds.triggers) !== JSON.stringify(news.triggers);
-    return { changes: changed || olds.seconds !== news.seconds, replaces: changed ? ["triggers"] : [] };
+    return diffResult(diffInputs({ ...olds }, { ...news }), ["triggers"]);
   },
   async update(_id: string, _olds: DelayInputs, news: DelayInputs) {
     return { outs: news };
@@ -34,6 +34,6 @@ export interface DelayArgs {
  */
 export class Delay extends pulumi.dynamic.Resource {
   constructor(name: string, args: DelayArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, args, opts, "phi3-foundry", "Delay");
+    super(delayProvider, name, args, opts, "phi3-foundry", "Delay");
   }
 }

@@ -1,27 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AzureMachineLearningWorkspaces, OnlineEndpoint } from "@azure/arm-machinelearning";
-import { mlClient } from "./mlClient";
+import { ArmError } from "./armClient";
+import { EndpointAddress, readTraffic, setTraffic } from "./machineLearning";
+import { diffInputs, diffResult } from "./dynamicDiff";
+import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
 
-export interface TrafficInputs {
-  readonly subscriptionId: string;
-  readonly resourceGroupName: string;
-  readonly workspaceName: string;
-  readonly endpointName: string;
+export interface TrafficInputs extends EndpointAddress {
   /** Percent of live traffic per deployment; 0 or 100 in all. */
   readonly traffic: Record<string, number>;
-  /** The endpoint's own settings: when azure-native updates the endpoint, traffic is applied again. */
-  readonly endpointSpec: string;
-}
-
-/** Sets an endpoint's live traffic: GET the endpoint, PUT it back with `properties.traffic` replaced. */
-export async function setTraffic(
-  client: AzureMachineLearningWorkspaces,
-  target: Pick<TrafficInputs, "resourceGroupName" | "workspaceName" | "endpointName">,
-  traffic: Record<string, number>,
-): Promise<void> {
-  const endpoint = await client.onlineEndpoints.get(target.resourceGroupName, target.workspaceName, target.endpointName);
-  const body: OnlineEndpoint = { ...endpoint, properties: { ...endpoint.properties, traffic } };
-  await client.onlineEndpoints.beginCreateOrUpdateAndWait(target.resourceGroupName, target.workspaceName, target.endpointName, body);
+  /**
+   * What the endpoint and its deployments were set up with: when azure-native updates either (an endpoint PUT resets
+   * traffic), traffic is applied again.
+   */
+  readonly revision: string;
 }
 
 /** The same deployments at 0%: what lets Azure delete them. */
@@ -29,29 +19,41 @@ export function drained(traffic: Record<string, number>): Record<string, number>
   return Object.fromEntries(Object.keys(traffic).map((deployment) => [deployment, 0]));
 }
 
+const isNotFound = (err: unknown) => err instanceof Error && (err as ArmError).statusCode === 404;
+
 /**
  * Live traffic as a step after the deployment: Azure refuses traffic for a deployment that does not exist yet, and
  * refuses to delete a deployment that still has traffic, so delete sets it back to 0 before the deployment goes.
+ * `read` reports the traffic Azure really has, so a refresh shows a change made in the portal and the next
+ * `pulumi up` puts the stack's split back.
  */
-const provider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs: TrafficInputs) {
-    await setTraffic(mlClient(inputs.subscriptionId), inputs, inputs.traffic);
+export const endpointTrafficProvider: pulumi.dynamic.ResourceProvider<TrafficInputs, TrafficInputs> & AzureProvider = {
+  async configure(req) {
+    await keepStackConfig(this, req);
+  },
+  async create(inputs) {
+    if (!(await setTraffic(await armFor(this), inputs, inputs.traffic))) {
+      throw new Error(`online endpoint ${inputs.endpointName} does not exist in workspace ${inputs.workspaceName}`);
+    }
     return { id: `${inputs.endpointName}-traffic`, outs: inputs };
   },
-  async diff(_id: string, olds: TrafficInputs, news: TrafficInputs) {
-    const moved = olds.endpointName !== news.endpointName || olds.workspaceName !== news.workspaceName;
-    const changed = moved || JSON.stringify(olds.traffic) !== JSON.stringify(news.traffic) || olds.endpointSpec !== news.endpointSpec;
-    return { changes: changed, replaces: moved ? ["endpointName"] : [] };
+  async diff(_id, olds, news) {
+    return diffResult(diffInputs({ ...olds }, { ...news }), ["subscriptionId", "resourceGroupName", "workspaceName", "endpointName"]);
   },
-  async update(_id: string, _olds: TrafficInputs, news: TrafficInputs) {
-    await setTraffic(mlClient(news.subscriptionId), news, news.traffic);
+  async update(_id, _olds, news) {
+    await setTraffic(await armFor(this), news, news.traffic);
     return { outs: news };
   },
-  async delete(_id: string, olds: TrafficInputs) {
+  async read(id, props) {
+    const live = props ? await readTraffic(await armFor(this), props) : undefined;
+    if (!props || live === undefined) return { id: "", props: {} as TrafficInputs };
+    return { id, props: { ...props, traffic: live } };
+  },
+  async delete(_id, olds) {
     try {
-      await setTraffic(mlClient(olds.subscriptionId), olds, drained(olds.traffic));
+      await setTraffic(await armFor(this), olds, drained(olds.traffic));
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) throw err; // the endpoint is gone already
+      if (!isNotFound(err)) throw err; // the endpoint is gone already
     }
   },
 };
@@ -63,13 +65,15 @@ export interface EndpointTrafficArgs {
   readonly endpointName: pulumi.Input<string>;
   /** Percent of live traffic per deployment. */
   readonly traffic: pulumi.Input<Record<string, pulumi.Input<number>>>;
-  /** A digest of the endpoint's settings, so that an endpoint update re-applies traffic. */
-  readonly endpointSpec: pulumi.Input<string>;
+  /** A digest of the endpoint's and deployments' settings, so that an update of either re-applies traffic. */
+  readonly revision: pulumi.Input<string>;
 }
 
 /** An online endpoint's live traffic, set once its deployments exist (see the provider above). */
 export class EndpointTraffic extends pulumi.dynamic.Resource {
+  declare public readonly traffic: pulumi.Output<Record<string, number>>;
+
   constructor(name: string, args: EndpointTrafficArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, args, opts, "phi3-foundry", "EndpointTraffic");
+    super(endpointTrafficProvider, name, args, opts, "phi3-foundry", "EndpointTraffic");
   }
 }

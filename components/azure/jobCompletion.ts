@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { JobAddress, JobSnapshot, mlClient, readJob } from "./mlClient";
+import { JobAddress, JobSnapshot, readJob } from "./machineLearning";
+import { UNSUCCESSFUL_JOB_STATUSES, RERUN_KEY } from "./pipelineJob";
+import { diffInputs, diffResult } from "./dynamicDiff";
+import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
 
-/** Statuses after which a job never runs again. */
 export const SUCCEEDED = "Completed";
-export const FAILED_STATUSES = ["Failed", "Canceled"];
 
 export interface WaitOptions {
   readonly timeoutMs: number;
@@ -24,8 +25,8 @@ export async function waitForJob(jobName: string, read: () => Promise<JobSnapsho
     options.onStatus?.(snapshot);
     const where = snapshot.studioUrl ? ` See ${snapshot.studioUrl}` : "";
     if (snapshot.status === SUCCEEDED) return snapshot;
-    if (FAILED_STATUSES.includes(snapshot.status)) {
-      throw new Error(`fine-tuning job ${jobName} ended ${snapshot.status}; no model was registered.${where}`);
+    if (UNSUCCESSFUL_JOB_STATUSES.includes(snapshot.status)) {
+      throw new Error(`fine-tuning job ${jobName} ended ${snapshot.status}; no model was registered.${where} To run it again, bump ${RERUN_KEY}.`);
     }
     if (now() + options.pollMs > deadline) {
       throw new Error(
@@ -39,33 +40,48 @@ export async function waitForJob(jobName: string, read: () => Promise<JobSnapsho
 
 export interface JobCompletionInputs extends JobAddress {
   readonly timeoutMinutes: number;
+  /** Seconds between status reads; 60 by default. */
+  readonly pollSeconds?: number;
 }
 
-/** Reads a job's status with the official SDK; a job that does not exist is an error. */
-function azureJobReader(inputs: JobCompletionInputs): () => Promise<JobSnapshot> {
-  const client = mlClient(inputs.subscriptionId);
-  return async () => {
-    const job = await readJob(client, inputs);
-    if (!job) throw new Error(`no job ${inputs.jobName} in workspace ${inputs.workspaceName}`);
-    return job;
-  };
+export interface JobCompletionOutputs extends JobCompletionInputs {
+  readonly status: string;
+  readonly studioUrl: string;
 }
 
-/** The gate's provider: `create` waits for the job; nothing is created in Azure, so delete does nothing. */
-const provider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs: JobCompletionInputs) {
-    const done = await waitForJob(inputs.jobName, azureJobReader(inputs), {
-      timeoutMs: inputs.timeoutMinutes * 60_000,
-      pollMs: 60_000,
-    });
+const OUTPUT_ONLY = ["status", "studioUrl"];
+
+/**
+ * The gate's provider: `create` waits for the job; nothing is created in Azure, so delete does nothing. `read` reports
+ * the job's status as Azure has it now, so `pulumi refresh` shows a job cancelled or failed since.
+ */
+export const jobCompletionProvider: pulumi.dynamic.ResourceProvider<JobCompletionInputs, JobCompletionOutputs> & AzureProvider = {
+  async configure(req) {
+    await keepStackConfig(this, req);
+  },
+  async create(inputs) {
+    const arm = await armFor(this);
+    const done = await waitForJob(
+      inputs.jobName,
+      async () => {
+        const job = await readJob(arm, inputs);
+        if (!job) throw new Error(`no job ${inputs.jobName} in workspace ${inputs.workspaceName}`);
+        return job;
+      },
+      { timeoutMs: inputs.timeoutMinutes * 60_000, pollMs: (inputs.pollSeconds ?? 60) * 1000 },
+    );
     return { id: inputs.jobName, outs: { ...inputs, status: done.status, studioUrl: done.studioUrl ?? "" } };
   },
-  async diff(_id: string, olds: JobCompletionInputs, news: JobCompletionInputs) {
-    const replace = olds.jobName !== news.jobName || olds.workspaceName !== news.workspaceName;
-    return { changes: replace || olds.timeoutMinutes !== news.timeoutMinutes, replaces: replace ? ["jobName"] : [] };
+  async diff(_id, olds, news) {
+    return diffResult(diffInputs({ ...olds }, { ...news }, OUTPUT_ONLY), ["subscriptionId", "resourceGroupName", "workspaceName", "jobName"]);
   },
-  async update(_id: string, olds: JobCompletionInputs & { status: string; studioUrl: string }, news: JobCompletionInputs) {
+  async update(_id, olds, news) {
     return { outs: { ...news, status: olds.status, studioUrl: olds.studioUrl } };
+  },
+  async read(id, props) {
+    const job = props ? await readJob(await armFor(this), props) : undefined;
+    if (!props || !job) return { id: "", props: {} as JobCompletionOutputs };
+    return { id, props: { ...props, status: job.status, studioUrl: job.studioUrl ?? props.studioUrl } };
   },
 };
 
@@ -90,6 +106,6 @@ export class JobCompletion extends pulumi.dynamic.Resource {
   declare public readonly studioUrl: pulumi.Output<string>;
 
   constructor(name: string, args: JobCompletionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, status: undefined, studioUrl: undefined }, opts, "phi3-foundry", "JobCompletion");
+    super(jobCompletionProvider, name, { ...args, status: undefined, studioUrl: undefined }, opts, "phi3-foundry", "JobCompletion");
   }
 }

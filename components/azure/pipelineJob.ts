@@ -1,49 +1,91 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import type { AzureMachineLearningWorkspaces, JobBase } from "@azure/arm-machinelearning";
-import { JobAddress, JobSnapshot, mlClient, readJob } from "./mlClient";
+import { cancelJob, JobAddress, PipelineJobProperties, putJob, readJob, TERMINAL_JOB_STATUSES } from "./machineLearning";
+import { diffInputs, diffResult } from "./dynamicDiff";
+import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
 
-/** Statuses after which a job runs no more. */
-export const TERMINAL_STATUSES = ["Completed", "Failed", "Canceled"];
+/** Statuses of a job that will never produce a model: Azure keeps the name, so it cannot be submitted again. */
+export const UNSUCCESSFUL_JOB_STATUSES = ["Failed", "Canceled", "NotResponding"];
+
+/** The config key a user bumps to run an unchanged job again. */
+export const RERUN_KEY = "phi3-foundry:fineTuneRun";
 
 export interface PipelineJobInputs extends JobAddress {
-  /** The job's `properties` as the jobs API takes them (a PipelineJob). */
-  readonly properties: Record<string, unknown>;
+  /** The job's `properties` as the jobs API takes them. */
+  readonly properties: PipelineJobProperties;
 }
 
-/** Submits the job unless a job of that name exists (a retried `pulumi up` adopts it); returns its snapshot. */
-export async function submitJob(client: AzureMachineLearningWorkspaces, inputs: PipelineJobInputs): Promise<JobSnapshot> {
-  const existing = await readJob(client, inputs);
-  if (existing) return existing;
-  const body = { properties: inputs.properties } as unknown as JobBase;
-  await client.jobs.createOrUpdate(inputs.resourceGroupName, inputs.workspaceName, inputs.jobName, body);
-  return (await readJob(client, inputs)) ?? { status: "NotStarted" };
-}
-
-/** Cancels the job if it is still running, so that nothing keeps a GPU busy; finished jobs stay as history. */
-export async function cancelIfRunning(client: AzureMachineLearningWorkspaces, job: JobAddress): Promise<boolean> {
-  const found = await readJob(client, job);
-  if (!found || TERMINAL_STATUSES.includes(found.status)) return false;
-  await client.jobs.beginCancelAndWait(job.resourceGroupName, job.workspaceName, job.jobName);
-  return true;
+export interface PipelineJobOutputs extends PipelineJobInputs {
+  readonly status: string;
+  readonly studioUrl: string;
+  /** Whether this resource submitted the job (true) or found it already there (false). */
+  readonly submitted: boolean;
 }
 
 /**
- * Submits a job under a name we choose. azure-native's Job takes its name in an input called `id`, which Pulumi's
- * Node.js SDK never sends to a provider, so the job is submitted with the official SDK instead.
- * Create is idempotent (an existing job of that name is adopted), a job cannot change (any change is a new job),
- * and delete cancels a job still running, so `pulumi destroy` leaves no GPU busy.
+ * A job's name from the complete request Azure receives and the user's re-run counter: the same request keeps its
+ * job, any change (settings, data, model, compute, identity, node) is a new job. Never a timestamp: that would
+ * re-train on every `pulumi up`.
  */
-const provider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs: PipelineJobInputs) {
-    const job = await submitJob(mlClient(inputs.subscriptionId), inputs);
-    return { id: inputs.jobName, outs: { ...inputs, studioUrl: job.studioUrl ?? "" } };
+export function pipelineJobName(prefix: string, properties: PipelineJobProperties, run: string): string {
+  const canonical = JSON.stringify(sortKeys({ properties, run }));
+  return `${prefix}-${createHash("sha256").update(canonical).digest("hex").slice(0, 16)}`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
+  }
+  return value;
+}
+
+/** The error for a job of this name that ended without a model: what happened, where to look, how to run again. */
+export function unsuccessfulJobError(job: JobAddress, status: string, studioUrl: string | undefined): Error {
+  return new Error(
+    `fine-tuning job ${job.jobName} already exists in workspace ${job.workspaceName} and ended ${status}; Azure keeps a ` +
+      `job's name, so it is not submitted again.${studioUrl ? ` See why at ${studioUrl}.` : ""} To run it again, bump ` +
+      `${RERUN_KEY} (for example \`pulumi config set ${RERUN_KEY} 2\`) and run \`pulumi up\`.`,
+  );
+}
+
+/** Keys that name the job in Azure: a change is a different job. */
+const IDENTITY_KEYS = ["subscriptionId", "resourceGroupName", "workspaceName", "jobName"];
+const OUTPUT_ONLY = ["status", "studioUrl", "submitted"];
+
+/**
+ * The job's provider. Create submits the job, or adopts a job of the same name that is running or completed (a
+ * retried `pulumi up`); it never adopts a failed or cancelled one. A job cannot change: a change of request is a
+ * new name and so a replacement; new provider code alone is an update. Delete cancels the job only if this resource
+ * submitted it and it is still running, so that `pulumi destroy` leaves no GPU busy.
+ */
+export const pipelineJobProvider: pulumi.dynamic.ResourceProvider<PipelineJobInputs, PipelineJobOutputs> & AzureProvider = {
+  async configure(req) {
+    await keepStackConfig(this, req);
   },
-  async diff(_id: string, olds: PipelineJobInputs, news: PipelineJobInputs) {
-    const changed = JSON.stringify({ ...olds, studioUrl: undefined }) !== JSON.stringify({ ...news, studioUrl: undefined });
-    return { changes: changed, replaces: changed ? ["properties"] : [], deleteBeforeReplace: false };
+  async create(inputs) {
+    const arm = await armFor(this);
+    const existing = await readJob(arm, inputs);
+    if (existing && UNSUCCESSFUL_JOB_STATUSES.includes(existing.status)) throw unsuccessfulJobError(inputs, existing.status, existing.studioUrl);
+    const job = existing ?? (await putJob(arm, inputs, inputs.properties));
+    return { id: inputs.jobName, outs: { ...inputs, status: job.status, studioUrl: job.studioUrl ?? "", submitted: !existing } };
   },
-  async delete(_id: string, olds: PipelineJobInputs) {
-    await cancelIfRunning(mlClient(olds.subscriptionId), olds);
+  async diff(_id, olds, news) {
+    return diffResult(diffInputs({ ...olds }, { ...news }, OUTPUT_ONLY), IDENTITY_KEYS);
+  },
+  async update(_id, olds, news) {
+    return { outs: { ...news, status: olds.status, studioUrl: olds.studioUrl, submitted: olds.submitted } };
+  },
+  async read(id, props) {
+    const job = props ? await readJob(await armFor(this), props) : undefined;
+    if (!props || !job) return { id: "", props: {} as PipelineJobOutputs };
+    return { id, props: { ...props, status: job.status, studioUrl: job.studioUrl ?? props.studioUrl } };
+  },
+  async delete(_id, olds) {
+    if (!olds.submitted) return;
+    const arm = await armFor(this);
+    const job = await readJob(arm, olds);
+    if (job && !TERMINAL_JOB_STATUSES.includes(job.status)) await cancelJob(arm, olds);
   },
 };
 
@@ -51,19 +93,24 @@ export interface PipelineJobArgs {
   readonly subscriptionId: pulumi.Input<string>;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly workspaceName: pulumi.Input<string>;
-  /** The job's name: deterministic, so an unchanged stack keeps its job. */
+  /** The job's name: derived from the request (see {@link pipelineJobName}), so an unchanged stack keeps its job. */
   readonly jobName: pulumi.Input<string>;
   /** The job's `properties` (jobType Pipeline). */
-  readonly properties: pulumi.Input<Record<string, unknown>>;
+  readonly properties: pulumi.Input<PipelineJobProperties>;
 }
 
-/** An Azure ML job with a name of our choosing; see the provider above for why it is not azure-native's Job. */
+/**
+ * An Azure ML job with a name of our choosing. azure-native's Job takes its name in an input called `id`, which
+ * Pulumi's Node.js SDK never sends to a provider, so the job is submitted with a plain ARM request instead.
+ */
 export class PipelineJob extends pulumi.dynamic.Resource {
   // `declare`: the base constructor sets these; a class field would reset them to undefined.
   declare public readonly jobName: pulumi.Output<string>;
+  declare public readonly status: pulumi.Output<string>;
   declare public readonly studioUrl: pulumi.Output<string>;
+  declare public readonly submitted: pulumi.Output<boolean>;
 
   constructor(name: string, args: PipelineJobArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, studioUrl: undefined }, opts, "phi3-foundry", "PipelineJob");
+    super(pipelineJobProvider, name, { ...args, status: undefined, studioUrl: undefined, submitted: undefined }, opts, "phi3-foundry", "PipelineJob");
   }
 }

@@ -30,6 +30,8 @@ export interface QuotaUsage {
 export interface QuotaSource {
   /** Says where the numbers come from, for the plan's notes. */
   readonly description: string;
+  /** Regions (names such as `eastus2`) where Azure ML workspaces are offered. */
+  mlRegions(): Promise<string[]>;
   vmSizes(location: string): Promise<VmSizeInfo[]>;
   usages(location: string): Promise<QuotaUsage[]>;
 }
@@ -51,6 +53,8 @@ export function familyKey(name: string): string {
 export interface QuotaDemand {
   /** What the vCPUs are for, e.g. "training cluster". */
   readonly purpose: string;
+  /** The config key that sets the size, for messages. */
+  readonly key: string;
   readonly vmSize: string;
   readonly instances: number;
   /**
@@ -139,8 +143,10 @@ export async function checkQuota(
   demands: readonly QuotaDemand[],
   isOwnWorkspace: (workspace: string) => boolean = () => false,
 ): Promise<FamilyQuotaCheck[]> {
+  // The region first: for a region without Azure ML, its own message rather than the usages API's error.
+  const sizes = await checkRegion(source, location, demands);
   if (demands.length === 0) return [];
-  const [sizes, usages] = await Promise.all([source.vmSizes(location), source.usages(location)]);
+  const usages = await source.usages(location);
   const sizeByName = new Map(sizes.map((s) => [s.name.toLowerCase(), s]));
 
   const needs = new Map<string, { family: string; needed: number; breakdown: string[] }>();
@@ -152,9 +158,7 @@ export async function checkQuota(
   };
   for (const demand of demands) {
     const size = sizeByName.get(demand.vmSize.toLowerCase());
-    if (!size) {
-      throw new Error(`${demand.purpose}: VM size ${demand.vmSize} is not offered by Azure ML in ${location} (${source.description})`);
-    }
+    if (!size) throw new Error(`${demand.purpose}: VM size ${demand.vmSize} is not offered by Azure ML in ${location}`);
     const needed = vcpusNeeded(demand, size);
     const share = reserveOf(demand, size);
     const reserve = share ? ` with ${Math.round(share * 100)}% upgrade reserve` : "";
@@ -177,4 +181,44 @@ export async function checkQuota(
   const short = checks.filter((c) => !c.ok);
   if (short.length > 0) throw new QuotaError(location, short);
   return checks;
+}
+
+/** The region or a size is not what Azure offers; the message names the config key, the value and what is allowed. */
+export class PreflightError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`the stack's region or VM sizes are not offered by Azure ML:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "PreflightError";
+  }
+}
+
+/** Sizes whose name does not say their GPU (learn.microsoft.com/azure/virtual-machines/sizes/gpu-accelerated). */
+const GPU_OF_UNNAMED_SIZES: Readonly<Record<string, string>> = { standard_nd96asr_v4: "A100", standard_nd40rs_v2: "V100" };
+
+/** The GPU of a size (Standard_NC24ads_A100_v4 -> A100), or undefined when neither its name nor the table says. */
+export function gpuClassOf(size: string): string | undefined {
+  return /_(A100|H100|H200|T4|A10|V100|MI300X)(_|$)/i.exec(size)?.[1]?.toUpperCase() ?? GPU_OF_UNNAMED_SIZES[size.toLowerCase()];
+}
+
+/**
+ * Before anything is created: the region offers Azure ML, and offers each size the stack needs; else a
+ * {@link PreflightError} lists the regions, or the region's GPU sizes of the same GPU class. Returns the region's sizes.
+ */
+export async function checkRegion(source: QuotaSource, location: string, demands: readonly QuotaDemand[]): Promise<VmSizeInfo[]> {
+  const regions = await source.mlRegions();
+  if (!regions.includes(location)) {
+    throw new PreflightError([`azure-native:location = "${location}": Azure ML is not offered there; regions that offer it: ${regions.join(", ")}`]);
+  }
+  if (demands.length === 0) return [];
+  const sizes = await source.vmSizes(location);
+  const offered = new Set(sizes.map((s) => s.name.toLowerCase()));
+  const problems = demands
+    .filter((d) => !offered.has(d.vmSize.toLowerCase()))
+    .map((d) => {
+      const gpu = gpuClassOf(d.vmSize);
+      const alternatives = sizes.filter((s) => s.gpus > 0 && (!gpu || gpuClassOf(s.name) === gpu)).map((s) => s.name);
+      const what = gpu ? `${gpu} sizes` : "GPU sizes";
+      return `${d.key} = "${d.vmSize}": not offered by Azure ML in ${location}; ${what} it offers there: ${alternatives.join(", ") || "none"}`;
+    });
+  if (problems.length > 0) throw new PreflightError(problems);
+  return sizes;
 }

@@ -1,0 +1,133 @@
+import type { TokenCredential } from "@azure/core-auth";
+import { getClient, type Client, type PathUncheckedResponse } from "@azure-rest/core-client";
+import { createHttpPoller, type OperationResponse, type RunningOperation } from "@azure/core-lro";
+import type { AzureCloud } from "./cloud";
+
+/** An ARM error as the service reported it (common-types ErrorResponse: `{"error": {"code", "message"}}`). */
+export class ArmError extends Error {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly statusCode: number,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(`${method} ${url} failed: HTTP ${statusCode} ${code}: ${detail}`);
+    this.name = "ArmError";
+  }
+}
+
+export interface ArmClientOptions {
+  /** How long to wait between polls of a long-running operation when Azure sends no Retry-After; 5 s by default. */
+  readonly pollIntervalMs?: number;
+}
+
+type Method = "GET" | "PUT" | "POST" | "DELETE";
+
+/**
+ * Plain ARM requests through the Azure SDK's REST layer (`@azure-rest/core-client`: bearer token for the cloud's
+ * resource manager, retries with Retry-After, request ids), bodies as the REST spec's JSON, and long-running operations
+ * polled by `@azure/core-lro` (Azure-AsyncOperation, Location or the resource itself, as the response says).
+ */
+export class ArmClient {
+  private readonly client: Client;
+  private readonly pollIntervalMs: number;
+
+  constructor(
+    readonly cloud: AzureCloud,
+    credential: TokenCredential,
+    options: ArmClientOptions = {},
+  ) {
+    this.client = getClient(cloud.resourceManager, credential, {
+      credentials: { scopes: [`${cloud.resourceManagerAudience.replace(/\/$/, "")}/.default`] },
+      userAgentOptions: { userAgentPrefix: "phi3-foundry" },
+      retryOptions: { maxRetries: 4, maxRetryDelayInMs: 60_000 },
+    });
+    this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
+  }
+
+  /** GETs an ARM resource; undefined when Azure answers 404. */
+  async get<T>(path: string, apiVersion: string): Promise<T | undefined> {
+    const response = await this.send("GET", path, apiVersion);
+    if (response.status === "404") return undefined;
+    return this.bodyOf<T>("GET", path, response);
+  }
+
+  /** Every item of an ARM list, following `nextLink` pages. */
+  async list<T>(path: string, apiVersion: string): Promise<T[]> {
+    const items: T[] = [];
+    let page = await this.bodyOf<{ value?: T[]; nextLink?: string }>("GET", path, await this.send("GET", path, apiVersion));
+    items.push(...(page.value ?? []));
+    while (page.nextLink) {
+      const next = page.nextLink;
+      page = await this.bodyOf("GET", next, await this.sendUrl(next));
+      items.push(...(page.value ?? []));
+    }
+    return items;
+  }
+
+  /** PUTs a resource whose create is not long-running (200 or 201 with the resource). */
+  async put<T>(path: string, apiVersion: string, body: unknown): Promise<T> {
+    return this.bodyOf<T>("PUT", path, await this.send("PUT", path, apiVersion, body));
+  }
+
+  /**
+   * PUTs a resource whose create is long-running (201 with Azure-AsyncOperation, final state via the original URI) and
+   * waits for it; returns the resource as Azure finally reports it.
+   */
+  async putAndWait<T>(path: string, apiVersion: string, body: unknown): Promise<T> {
+    return this.longRunning<T>("PUT", path, apiVersion, body, "original-uri");
+  }
+
+  /** POSTs an action (such as a job's `cancel`) and waits for its long-running operation, if Azure starts one. */
+  async post(path: string, apiVersion: string, body?: unknown): Promise<void> {
+    await this.longRunning("POST", path, apiVersion, body, "location");
+  }
+
+  private async longRunning<T>(method: Method, path: string, apiVersion: string, body: unknown, finalState: "original-uri" | "location"): Promise<T> {
+    const operation: RunningOperation<unknown> = {
+      sendInitialRequest: async () => this.operationResponse(method, path, await this.send(method, path, apiVersion, body)),
+      sendPollRequest: async (pollUrl: string) => this.operationResponse("GET", pollUrl, await this.sendUrl(pollUrl)),
+    };
+    const poller = createHttpPoller<T, never>(operation, {
+      intervalInMs: this.pollIntervalMs,
+      resourceLocationConfig: finalState,
+      baseUrl: this.cloud.resourceManager,
+    });
+    return poller.pollUntilDone();
+  }
+
+  /** An HTTP answer in core-lro's terms; an error status (other than a poll's 404 for a deleted resource) throws. */
+  private operationResponse(method: string, url: string, response: PathUncheckedResponse): OperationResponse<unknown> {
+    const statusCode = Number(response.status);
+    if (statusCode >= 400) throw this.errorOf(method, url, response);
+    const headers = Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    return {
+      flatResponse: response.body,
+      rawResponse: { statusCode, headers, body: response.body, request: { method, url: response.request.url } },
+    };
+  }
+
+  private async send(method: Method, path: string, apiVersion: string, body?: unknown): Promise<PathUncheckedResponse> {
+    const resource = this.client.pathUnchecked(path as "/");
+    const options = { queryParameters: { "api-version": apiVersion }, ...(body === undefined ? {} : { body, contentType: "application/json" }) };
+    const verbs = { GET: resource.get, PUT: resource.put, POST: resource.post, DELETE: resource.delete };
+    return verbs[method](options);
+  }
+
+  /** GETs an absolute URL that Azure handed out (a nextLink or a polling URL), which carries its own api-version. */
+  private async sendUrl(url: string): Promise<PathUncheckedResponse> {
+    return this.client.pathUnchecked(url as "/").get({ skipUrlEncoding: true });
+  }
+
+  private bodyOf<T>(method: string, path: string, response: PathUncheckedResponse): T {
+    if (!/^2/.test(response.status)) throw this.errorOf(method, path, response);
+    return response.body as T;
+  }
+
+  private errorOf(method: string, path: string, response: PathUncheckedResponse): ArmError {
+    const error = (response.body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const detail = error?.message ?? (typeof response.body === "string" ? response.body.slice(0, 300) : "no error message");
+    return new ArmError(method, path, Number(response.status), error?.code ?? "Unknown", detail);
+  }
+}

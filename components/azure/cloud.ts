@@ -1,0 +1,74 @@
+import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
+
+/** Where one Azure cloud's services are: what `azure-native:environment` or `azure-native:metadataHost` selects. */
+export interface AzureCloud {
+  readonly name: string;
+  /** Azure Resource Manager, e.g. `https://management.azure.com/`. */
+  readonly resourceManager: string;
+  /** The audience ARM tokens are requested for (scope `<audience>/.default`). */
+  readonly resourceManagerAudience: string;
+  /** Entra ID's authority host, e.g. `https://login.microsoftonline.com/`. */
+  readonly authorityHost: string;
+  /** Whether Entra ID is a known public instance; a cloud from a metadata host skips MSAL's instance discovery. */
+  readonly knownAuthority: boolean;
+}
+
+/**
+ * The clouds `azure-native:environment` (`ARM_ENVIRONMENT`) names, with the endpoints Azure publishes for them
+ * (https://learn.microsoft.com/azure/azure-government/compare-azure-government-global-azure,
+ * https://learn.microsoft.com/azure/china/resources-developer-guide).
+ */
+export const AZURE_CLOUDS: Readonly<Record<string, AzureCloud>> = {
+  public: {
+    name: "public",
+    resourceManager: "https://management.azure.com/",
+    resourceManagerAudience: "https://management.core.windows.net/",
+    authorityHost: "https://login.microsoftonline.com/",
+    knownAuthority: true,
+  },
+  usgovernment: {
+    name: "usgovernment",
+    resourceManager: "https://management.usgovcloudapi.net/",
+    resourceManagerAudience: "https://management.core.usgovcloudapi.net/",
+    authorityHost: "https://login.microsoftonline.us/",
+    knownAuthority: true,
+  },
+  china: {
+    name: "china",
+    resourceManager: "https://management.chinacloudapi.cn/",
+    resourceManagerAudience: "https://management.core.chinacloudapi.cn/",
+    authorityHost: "https://login.chinacloudapi.cn/",
+    knownAuthority: true,
+  },
+};
+
+/** The cloud metadata API version Azure Stack Hub and the Azure CLI read (`az cloud register --endpoint-resource-manager`). */
+export const CLOUD_METADATA_API_VERSION = "2022-09-01";
+
+/** The shape of `GET https://<host>/metadata/endpoints`, the parts we use. */
+interface CloudMetadata {
+  readonly name?: string;
+  readonly resourceManager?: string;
+  readonly authentication?: { readonly loginEndpoint?: string; readonly audiences?: readonly string[] };
+}
+
+/** A cloud described by its metadata host, as azure-native's `metadataHost` (`ARM_METADATA_HOSTNAME`) selects one. */
+export async function cloudFromMetadataHost(host: string): Promise<AzureCloud> {
+  const url = `https://${host}/metadata/endpoints?api-version=${CLOUD_METADATA_API_VERSION}`;
+  const response = await createDefaultHttpClient().sendRequest(
+    createPipelineRequest({ url, method: "GET", headers: createHttpHeaders({ accept: "application/json" }), timeout: 30_000 }),
+  );
+  if (response.status !== 200) throw new Error(`cloud metadata ${url}: HTTP ${response.status}`);
+  const metadata = JSON.parse(response.bodyAsText ?? "{}") as CloudMetadata;
+  const audience = metadata.authentication?.audiences?.[0];
+  if (!metadata.resourceManager || !metadata.authentication?.loginEndpoint || !audience) {
+    throw new Error(`cloud metadata ${url} lacks resourceManager, authentication.loginEndpoint or authentication.audiences`);
+  }
+  return {
+    name: metadata.name ?? host,
+    resourceManager: metadata.resourceManager,
+    resourceManagerAudience: audience,
+    authorityHost: metadata.authentication.loginEndpoint,
+    knownAuthority: false,
+  };
+}

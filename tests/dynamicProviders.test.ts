@@ -1,0 +1,244 @@
+/**
+ * The four dynamic resources driven as the engine drives them (serialized code, the SDK's dynamic-provider server,
+ * gRPC), against Azure played by the local HTTPS stand-in. Request shapes are checked against the REST spec
+ * specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01/mfe.json.
+ */
+import { delayProvider } from "../components/azure/delay";
+import { endpointTrafficProvider } from "../components/azure/endpointTraffic";
+import { jobCompletionProvider } from "../components/azure/jobCompletion";
+import { ML_API_VERSION, PipelineJobProperties } from "../components/azure/machineLearning";
+import { pipelineJobProvider } from "../components/azure/pipelineJob";
+import { AzureStandIn, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
+import { DynamicProviderDriver, PROVIDER_KEY, Props, serializeProvider } from "./support/dynamicProviderDriver";
+
+let azure: AzureStandIn;
+let driver: DynamicProviderDriver;
+const code: Record<string, string> = {};
+
+/** The stack's config as the engine hands it to the provider: azure-native's service principal and cloud. */
+const stackConfig = () => ({
+  "azure-native:clientId": STAND_IN_CLIENT.id,
+  "azure-native:clientSecret": STAND_IN_CLIENT.secret,
+  "azure-native:tenantId": STAND_IN_TENANT,
+  "azure-native:metadataHost": azure.host,
+  "azure-native:location": "eastus2",
+});
+
+beforeAll(async () => {
+  azure = await AzureStandIn.start();
+  driver = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
+  await driver.configure(stackConfig());
+  const providers = { job: pipelineJobProvider, gate: jobCompletionProvider, traffic: endpointTrafficProvider, delay: delayProvider };
+  for (const [key, provider] of Object.entries(providers)) code[key] = await serializeProvider(provider);
+}, 60_000);
+
+afterAll(async () => {
+  await driver?.stop();
+  await azure?.close();
+});
+
+const workspace = { subscriptionId: STAND_IN_SUBSCRIPTION, resourceGroupName: "rg-phi3", workspaceName: "mlw-phi3" };
+const jobUrn = "urn:pulumi:dev::phi3-foundry::phi3-foundry:train:FineTuneJob$pulumi-nodejs:dynamic/phi3-foundry:PipelineJob::finetune-job";
+
+const jobProperties: PipelineJobProperties = {
+  jobType: "Pipeline",
+  computeId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/computes/gpu",
+  identity: { identityType: "Managed", clientId: "00000000-0000-0000-0000-000000000001", resourceId: "/subscriptions/s/id" },
+  inputs: {
+    huggingface_id: { jobInputType: "literal", value: "microsoft/Phi-3-mini-4k-instruct" },
+    train_file_path: { jobInputType: "uri_file", uri: "azureml:phi3-train:1" },
+    validation_file_path: { jobInputType: "uri_file", uri: "azureml:phi3-validation:1" },
+  },
+  outputs: { trained_model: { jobOutputType: "mlflow_model" } },
+  jobs: { finetune: { type: "pipeline", componentId: "azureml://registries/azureml/components/chat_completion_pipeline/versions/0.0.82" } },
+};
+
+function jobInputs(jobName: string, extra: Props = {}): Props {
+  return { ...workspace, jobName, properties: jobProperties, [PROVIDER_KEY]: code.job, ...extra };
+}
+
+describe("PipelineJob through the dynamic-provider server", () => {
+  it("submits the job as a plain PUT at the current api-version, with every input's uri, signed in as azure-native's service principal", async () => {
+    const created = await driver.create(jobUrn, jobInputs("phi3-ft-submit"));
+    expect(created.id).toBe("phi3-ft-submit");
+    expect(created.props).toMatchObject({ status: "NotStarted", submitted: true, studioUrl: "https://ml.azure.com/runs/phi3-ft-submit" });
+
+    const token = azure.requests.find((r) => r.path === `/${STAND_IN_TENANT}/oauth2/v2.0/token`);
+    expect(token?.body).toMatchObject({ client_id: STAND_IN_CLIENT.id, client_secret: STAND_IN_CLIENT.secret, grant_type: "client_credentials" });
+    const put = azure.armRequests().find((r) => r.method === "PUT");
+    expect(put?.path).toBe(`/subscriptions/${STAND_IN_SUBSCRIPTION}/resourceGroups/rg-phi3/providers/Microsoft.MachineLearningServices/workspaces/mlw-phi3/jobs/phi3-ft-submit`);
+    expect(put?.query["api-version"]).toBe(ML_API_VERSION);
+    expect(put?.headers.authorization).toMatch(/^Bearer token-\d+$/);
+    const body = put?.body as { properties: PipelineJobProperties };
+    // mfe.json: uri is required on uri_file and mlflow_model inputs; literal inputs carry value.
+    expect(body.properties.inputs?.train_file_path).toEqual({ jobInputType: "uri_file", uri: "azureml:phi3-train:1" });
+    expect(body.properties.inputs?.validation_file_path).toEqual({ jobInputType: "uri_file", uri: "azureml:phi3-validation:1" });
+    expect(body.properties.inputs?.huggingface_id).toEqual({ jobInputType: "literal", value: "microsoft/Phi-3-mini-4k-instruct" });
+    expect(body).toEqual({ properties: jobProperties });
+  });
+
+  it("adopts a running job of the same name instead of submitting twice", async () => {
+    await driver.create(jobUrn, jobInputs("phi3-ft-adopt"));
+    azure.setJobStatus("phi3-ft-adopt", "Running");
+    const puts = () => azure.armRequests().filter((r) => r.method === "PUT" && r.path.endsWith("/phi3-ft-adopt")).length;
+    const again = await driver.create(jobUrn, jobInputs("phi3-ft-adopt"));
+    expect(again.props).toMatchObject({ status: "Running", submitted: false });
+    expect(puts()).toBe(1);
+  });
+
+  it("never adopts a failed job: fails before submitting, with the studio URL and the config key that re-runs it", async () => {
+    await driver.create(jobUrn, jobInputs("phi3-ft-failed"));
+    azure.setJobStatus("phi3-ft-failed", "Failed");
+    const before = azure.armRequests().length;
+    await expect(driver.create(jobUrn, jobInputs("phi3-ft-failed"))).rejects.toThrow(
+      /phi3-ft-failed already exists in workspace mlw-phi3 and ended Failed.*https:\/\/ml\.azure\.com\/runs\/phi3-ft-failed.*phi3-foundry:fineTuneRun/,
+    );
+    expect(azure.armRequests().slice(before).map((r) => r.method)).toEqual(["GET"]);
+  });
+
+  it("second up unchanged: no change", async () => {
+    const created = await driver.create(jobUrn, jobInputs("phi3-ft-same"));
+    await expect(driver.diff(jobUrn, created.id, created.props, jobInputs("phi3-ft-same"))).resolves.toEqual({ changes: "none", replaces: [] });
+  });
+
+  it("provider code changed: an update that stores the new code, never a replacement, and nothing is cancelled", async () => {
+    const created = await driver.create(jobUrn, jobInputs("phi3-ft-code"));
+    azure.setJobStatus("phi3-ft-code", "Running");
+    const newCode = `${code.job}\n// a newer release of the program`;
+    const news = jobInputs("phi3-ft-code", { [PROVIDER_KEY]: newCode });
+    await expect(driver.diff(jobUrn, created.id, created.props, news)).resolves.toEqual({ changes: "some", replaces: [] });
+    const updated = await driver.update(jobUrn, created.id, created.props, news);
+    expect(updated[PROVIDER_KEY]).toBe(newCode);
+    expect(updated).toMatchObject({ submitted: true, status: "NotStarted" });
+    expect(azure.armRequests().filter((r) => r.path.endsWith("/phi3-ft-code/cancel"))).toHaveLength(0);
+  });
+
+  it("a new job name is a replacement", async () => {
+    const created = await driver.create(jobUrn, jobInputs("phi3-ft-old"));
+    await expect(driver.diff(jobUrn, created.id, created.props, jobInputs("phi3-ft-new"))).resolves.toEqual({ changes: "some", replaces: ["jobName"] });
+  });
+
+  it("job running during destroy: cancelled by a POST to cancel, polled to the end; one it did not submit is left alone", async () => {
+    const created = await driver.create(jobUrn, jobInputs("phi3-ft-destroy"));
+    azure.setJobStatus("phi3-ft-destroy", "Running");
+    await driver.delete(jobUrn, created.id, created.props);
+    const cancel = azure.armRequests().find((r) => r.method === "POST" && r.path.endsWith("/jobs/phi3-ft-destroy/cancel"));
+    expect(cancel?.query["api-version"]).toBe(ML_API_VERSION);
+    expect(azure.requests.some((r) => r.path.includes("/mfeOperationResults/cancel-phi3-ft-destroy"))).toBe(true);
+    expect(azure.jobs.get("phi3-ft-destroy")?.status).toBe("Canceled");
+
+    azure.setJobStatus("phi3-ft-destroy", "Running");
+    await driver.delete(jobUrn, created.id, { ...created.props, submitted: false });
+    expect(azure.jobs.get("phi3-ft-destroy")?.status).toBe("Running");
+  });
+
+  it("refresh reports a job cancelled in the studio", async () => {
+    const created = await driver.create(jobUrn, jobInputs("phi3-ft-refresh"));
+    azure.setJobStatus("phi3-ft-refresh", "Canceled");
+    const read = await driver.read(jobUrn, created.id, created.props);
+    expect(read).toMatchObject({ id: "phi3-ft-refresh", props: { status: "Canceled" } });
+  });
+});
+
+describe("JobCompletion through the dynamic-provider server", () => {
+  const gateUrn = "urn:pulumi:dev::phi3-foundry::phi3-foundry:train:FineTuneJob$pulumi-nodejs:dynamic/phi3-foundry:JobCompletion::finetune-completion";
+  const gate = (jobName: string) => ({ ...workspace, jobName, timeoutMinutes: 10, pollSeconds: 0, [PROVIDER_KEY]: code.gate });
+
+  it("passes once the job has completed, and fails naming the job when it failed", async () => {
+    await driver.create(jobUrn, jobInputs("phi3-ft-gate"));
+    azure.setJobStatus("phi3-ft-gate", "Completed");
+    await expect(driver.create(gateUrn, gate("phi3-ft-gate"))).resolves.toMatchObject({ props: { status: "Completed" } });
+    azure.setJobStatus("phi3-ft-gate", "Failed");
+    await expect(driver.create(gateUrn, gate("phi3-ft-gate"))).rejects.toThrow(/phi3-ft-gate ended Failed; no model was registered/);
+  });
+});
+
+describe("EndpointTraffic through the dynamic-provider server", () => {
+  const urn = "urn:pulumi:dev::phi3-foundry::phi3-foundry:serve:OnlineEndpoint$pulumi-nodejs:dynamic/phi3-foundry:EndpointTraffic::serving-traffic";
+  const endpointName = "ep-phi3";
+  const inputs = (extra: Props = {}) => ({ ...workspace, endpointName, traffic: { phi3: 100 }, revision: "r1", [PROVIDER_KEY]: code.traffic, ...extra });
+
+  beforeAll(() => {
+    azure.endpoints.set(endpointName, {
+      id: "/x",
+      name: endpointName,
+      type: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+      location: "eastus2",
+      tags: { project: "phi3-foundry" },
+      identity: { type: "UserAssigned", userAssignedIdentities: { "/subscriptions/s/id": { principalId: "p", clientId: "c" } } },
+      systemData: { createdAt: "2026-11-25T00:00:00Z" },
+      properties: { authMode: "Key", publicNetworkAccess: "Enabled", provisioningState: "Succeeded", scoringUri: "https://x/score", swaggerUri: "https://x/swagger.json", traffic: {} },
+    });
+  });
+
+  it("sets 100% with a PUT of only writable properties, polled through Azure-AsyncOperation", async () => {
+    const created = await driver.create(urn, inputs());
+    expect(created.props.traffic).toEqual({ phi3: 100 });
+    const put = azure.armRequests().find((r) => r.method === "PUT" && r.path.endsWith(`/onlineEndpoints/${endpointName}`));
+    expect(put?.query["api-version"]).toBe(ML_API_VERSION);
+    // mfe.json OnlineEndpointTrackedResource: id, name, type, systemData, provisioningState, scoringUri and swaggerUri are readOnly.
+    expect(put?.body).toEqual({
+      location: "eastus2",
+      tags: { project: "phi3-foundry" },
+      identity: { type: "UserAssigned", userAssignedIdentities: { "/subscriptions/s/id": {} } },
+      properties: { authMode: "Key", publicNetworkAccess: "Enabled", traffic: { phi3: 100 } },
+    });
+    expect(azure.requests.some((r) => r.path.includes("/mfeOperationsStatus/"))).toBe(true);
+  });
+
+  it("traffic changed behind our back: refresh shows the real split, and the next up puts ours back", async () => {
+    const created = await driver.create(urn, inputs());
+    azure.endpoints.get(endpointName)!.properties.traffic = { phi3: 0 };
+    const refreshed = await driver.read(urn, created.id, created.props);
+    expect(refreshed.props.traffic).toEqual({ phi3: 0 });
+    await expect(driver.diff(urn, created.id, refreshed.props, inputs())).resolves.toEqual({ changes: "some", replaces: [] });
+    await driver.update(urn, created.id, refreshed.props, inputs());
+    expect(azure.endpoints.get(endpointName)!.properties.traffic).toEqual({ phi3: 100 });
+  });
+
+  it("drains to 0% on delete, and a throttled call is retried after Retry-After", async () => {
+    const created = await driver.create(urn, inputs());
+    azure.faults.push({ method: "GET", path: new RegExp(`/onlineEndpoints/${endpointName}$`), status: 429, headers: { "retry-after": "1" }, body: { error: { code: "TooManyRequests", message: "slow down" } } });
+    await driver.delete(urn, created.id, created.props);
+    expect(azure.endpoints.get(endpointName)!.properties.traffic).toEqual({ phi3: 0 });
+  });
+});
+
+describe("Delay through the dynamic-provider server", () => {
+  const urn = "urn:pulumi:dev::phi3-foundry::pulumi-nodejs:dynamic/phi3-foundry:Delay::serving-role-settle";
+  it("new provider code is an update; new triggers wait again", async () => {
+    const olds = { seconds: 0, triggers: ["a"], [PROVIDER_KEY]: code.delay };
+    await expect(driver.diff(urn, "d", olds, { ...olds, [PROVIDER_KEY]: `${code.delay}\n//v2` })).resolves.toEqual({ changes: "some", replaces: [] });
+    await expect(driver.diff(urn, "d", olds, { ...olds, triggers: ["b"] })).resolves.toEqual({ changes: "some", replaces: ["triggers"] });
+  });
+});
+
+describe("credentials", () => {
+  it("a failing service principal is named in the error, with Entra ID's reason, and nothing else is tried", async () => {
+    const wrong = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
+    try {
+      await wrong.configure({ ...stackConfig(), "azure-native:clientSecret": "wrong" });
+      await expect(wrong.create(jobUrn, jobInputs("phi3-ft-wrong"))).rejects.toThrow(
+        new RegExp(`Azure sign-in with a client secret as service principal ${STAND_IN_CLIENT.id} failed: .*AADSTS7000215`),
+      );
+    } finally {
+      await wrong.stop();
+    }
+  }, 30_000);
+
+  it("reads ARM_* variables when the stack config has no service principal", async () => {
+    const fromEnv = await DynamicProviderDriver.start({
+      NODE_EXTRA_CA_CERTS: azure.caFile,
+      ARM_CLIENT_ID: STAND_IN_CLIENT.id,
+      ARM_CLIENT_SECRET: STAND_IN_CLIENT.secret,
+      ARM_TENANT_ID: STAND_IN_TENANT,
+      ARM_METADATA_HOSTNAME: azure.host,
+    });
+    try {
+      await fromEnv.configure({ "azure-native:location": "eastus2" });
+      await expect(fromEnv.create(jobUrn, jobInputs("phi3-ft-env"))).resolves.toMatchObject({ id: "phi3-ft-env" });
+    } finally {
+      await fromEnv.stop();
+    }
+  }, 30_000);
+});
