@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import { JobCompletion } from "./azure/jobCompletion";
-import { PipelineJob } from "./azure/pipelineJob";
+import type { JobInput, PipelineJobProperties } from "./azure/machineLearning";
+import { PipelineJob, pipelineJobName } from "./azure/pipelineJob";
 
 /**
  * The azureml registry's chat-completion fine-tuning pipeline, pinned. Its inputs and outputs are those of
@@ -35,6 +35,13 @@ export const COMPONENT_INPUTS = [
 /** The pipeline's MLflow model output (the parent job binds it to {@link TRAINED_MODEL_OUTPUT}). */
 export const COMPONENT_MODEL_OUTPUT = "mlflow_model_folder";
 
+/** Where the pipeline takes the base model from: an Azure ML registry (`mlflow_model_path`) or Hugging Face (`huggingface_id`). */
+export type BaseModelSource = { readonly kind: "registry"; readonly uri: string } | { readonly kind: "huggingface"; readonly id: string };
+
+/** `precision` and `deepspeed_stage` are string enums in the pipeline's spec. */
+export const PRECISIONS = ["16", "32"] as const;
+export const DEEPSPEED_STAGES = ["2", "3"] as const;
+
 /** The settings users tune in the studio's advanced fine-tuning settings, named as the stack's config names them. */
 export interface FineTuneSettings {
   /** `learning_rate`. */
@@ -55,35 +62,56 @@ export interface FineTuneSettings {
   readonly maxSeqLength: number;
   /** `apply_lora`: train low-rank adapters instead of every weight. */
   readonly applyLora: boolean;
+  /** `apply_deepspeed`. */
+  readonly applyDeepspeed: boolean;
+  /** `deepspeed_stage`: ZeRO stage 2 or 3. */
+  readonly deepspeedStage: (typeof DEEPSPEED_STAGES)[number];
+  /** `precision`: 16 or 32 bits. */
+  readonly precision: (typeof PRECISIONS)[number];
   /** `seed`. */
   readonly seed: number;
 }
 
+/**
+ * Inputs every catalogue model's `model_specific_defaults` sets to the same value (Phi-3-mini-4k-instruct and Phi-4
+ * specs): the studio passes them, and the pipeline's own defaults differ (logging, checkpoints kept).
+ */
+export const STUDIO_FIXED_INPUTS: Readonly<Record<string, string>> = {
+  apply_ort: "false",
+  ignore_mismatched_sizes: "false",
+  logging_strategy: "steps",
+  logging_steps: "10",
+  save_total_limit: "1",
+};
+
 /** The pipeline's output that holds the fine-tuned MLflow model (the parent job's name for `mlflow_model_folder`). */
 export const TRAINED_MODEL_OUTPUT = "trained_model";
+
+/** Prefix of the job's name; the rest is a digest of the request (see {@link pipelineJobName}). */
+export const JOB_NAME_PREFIX = "phi3-ft";
 
 export interface FineTuneJobArgs {
   readonly resourceGroupName: pulumi.Input<string>;
   readonly workspaceName: pulumi.Input<string>;
   readonly subscriptionId: pulumi.Input<string>;
-  /** Base model, e.g. `azureml://registries/azureml/models/Phi-3-mini-4k-instruct/versions/15`. */
-  readonly baseModel: string;
+  /** The base model: a short label for names and messages, and where the pipeline takes it from. */
+  readonly baseModel: { readonly label: string; readonly source: BaseModelSource };
   /** ARM id of the training data asset version. */
   readonly trainAssetId: pulumi.Input<string>;
   /** ARM id of the validation data asset version. */
   readonly validationAssetId: pulumi.Input<string>;
-  /** What identifies the training data's content (its hash), so that new data means a new job. */
-  readonly dataFingerprint: string;
   /** The GPU cluster's name and ARM id. */
   readonly computeName: pulumi.Input<string>;
   readonly computeId: pulumi.Input<string>;
-  /** VM size of the cluster and GPUs per node. */
-  readonly vmSize: string;
+  /** GPUs per node of the cluster's VM size. */
   readonly gpusPerNode: number;
   /** ARM id and client id of the user-assigned identity the job runs as. */
   readonly identityId: pulumi.Input<string>;
   readonly identityClientId: pulumi.Input<string>;
+  /** Every training setting, the model's defaults already applied. */
   readonly settings: FineTuneSettings;
+  /** Bumped by a user to run an unchanged job again (a failed job keeps its name); "" by default. */
+  readonly run?: string;
   /** Name of the registered model; `phi3-chat-finetuned` by default. */
   readonly modelName?: string;
   /** How long `pulumi up` waits for the job; 360 minutes by default. */
@@ -101,17 +129,17 @@ export function validateFineTuneJobArgs(args: Pick<FineTuneJobArgs, "gpusPerNode
     throw new Error(`FineTuneJob: settings.lrSchedulerType is '${args.settings.lrSchedulerType}'; allowed: ${LR_SCHEDULER_TYPES.join(", ")}`);
   }
   if (!(args.settings.learningRate > 0)) throw new Error(`FineTuneJob: settings.learningRate is ${args.settings.learningRate}; it must be above 0`);
+  if (!PRECISIONS.includes(args.settings.precision)) throw new Error(`FineTuneJob: settings.precision is '${args.settings.precision}'; allowed: ${PRECISIONS.join(", ")}`);
+  if (!DEEPSPEED_STAGES.includes(args.settings.deepspeedStage)) {
+    throw new Error(`FineTuneJob: settings.deepspeedStage is '${args.settings.deepspeedStage}'; allowed: ${DEEPSPEED_STAGES.join(", ")}`);
+  }
   if (args.timeoutMinutes !== undefined && !(args.timeoutMinutes > 0)) {
     throw new Error(`FineTuneJob: timeoutMinutes is ${args.timeoutMinutes}; it must be above 0`);
   }
 }
 
 /** The component's literal inputs for these settings: strings, as Azure ML takes literal job inputs. */
-export function literalInputs(
-  settings: FineTuneSettings,
-  gpusPerNode: number,
-  computeName: pulumi.Input<string>,
-): Record<string, pulumi.Input<string>> {
+export function literalInputs(settings: FineTuneSettings, gpusPerNode: number, computeName: string): Record<string, string> {
   const bool = (b: boolean) => (b ? "true" : "false");
   return {
     task_name: "ChatCompletion",
@@ -131,24 +159,59 @@ export function literalInputs(
     weight_decay: String(settings.weightDecay),
     max_seq_length: String(settings.maxSeqLength),
     apply_lora: bool(settings.applyLora),
+    apply_deepspeed: bool(settings.applyDeepspeed),
+    deepspeed_stage: settings.deepspeedStage,
+    precision: settings.precision,
     seed: String(settings.seed),
+    ...STUDIO_FIXED_INPUTS,
   };
 }
 
-/**
- * The job's name: a hash of everything that changes what is trained (component, base model, data, settings, VM size),
- * so an unchanged stack keeps its job, and any change starts a new one. Never a timestamp: that would re-train on
- * every `pulumi up`.
- */
-export function fineTuneJobName(parts: {
-  baseModel: string;
-  dataFingerprint: string;
-  settings: FineTuneSettings;
-  vmSize: string;
-  gpusPerNode: number;
-}): string {
-  const canonical = JSON.stringify([CHAT_COMPLETION_PIPELINE, parts.baseModel, parts.dataFingerprint, parts.vmSize, parts.gpusPerNode, parts.settings]);
-  return `phi3-ft-${createHash("sha256").update(canonical).digest("hex").slice(0, 16)}`;
+/** How the pipeline receives the base model: `mlflow_model_path` for a registry model, `huggingface_id` otherwise. */
+export function modelInputs(source: BaseModelSource): Record<string, JobInput> {
+  if (source.kind === "registry") return { mlflow_model_path: { jobInputType: "mlflow_model", uri: source.uri } };
+  return {
+    huggingface_id: { jobInputType: "literal", value: source.id },
+    // Transformers loads phi3 natively; the model's own remote code is not run (finetune_acft_hf_nlp preprocess).
+    trust_remote_code: { jobInputType: "literal", value: "false" },
+  };
+}
+
+/** The job's request, as the jobs API takes it (a PipelineJob of one registry pipeline node). */
+export function pipelineJobProperties(
+  args: Pick<FineTuneJobArgs, "baseModel" | "settings" | "gpusPerNode">,
+  resolved: { computeName: string; computeId: string; identityId: string; identityClientId: string; trainAssetId: string; validationAssetId: string },
+): PipelineJobProperties {
+  const inputs: Record<string, JobInput> = {
+    ...Object.fromEntries(
+      Object.entries(literalInputs(args.settings, args.gpusPerNode, resolved.computeName)).map(([key, value]) => [key, { jobInputType: "literal" as const, value }]),
+    ),
+    ...modelInputs(args.baseModel.source),
+    train_file_path: { jobInputType: "uri_file", uri: resolved.trainAssetId },
+    validation_file_path: { jobInputType: "uri_file", uri: resolved.validationAssetId },
+  };
+  const bind = (input: string) => ({ job_input_type: "literal", value: `\${{parent.inputs.${input}}}` });
+  return {
+    jobType: "Pipeline",
+    displayName: `Fine-tune ${args.baseModel.label} for chat`,
+    experimentName: "phi3-foundry-finetune",
+    computeId: resolved.computeId,
+    identity: { identityType: "Managed", clientId: resolved.identityClientId, resourceId: resolved.identityId },
+    inputs,
+    outputs: { [TRAINED_MODEL_OUTPUT]: { jobOutputType: "mlflow_model" } },
+    // A pipeline job's nodes are free-form in the REST spec (mfe.json PipelineJob.jobs); this is the Azure ML SDK's
+    // REST form of a registry component node (azure-sdk-for-python pipeline node serialization).
+    jobs: {
+      finetune: {
+        _source: "REMOTE.REGISTRY",
+        type: "pipeline",
+        componentId: CHAT_COMPLETION_PIPELINE,
+        inputs: Object.fromEntries(Object.keys(inputs).map((input) => [input, bind(input)])),
+        outputs: { [COMPONENT_MODEL_OUTPUT]: { type: "literal", value: `\${{parent.outputs.${TRAINED_MODEL_OUTPUT}}}` } },
+      },
+    },
+    settings: { continue_on_step_failure: false, default_compute: resolved.computeId },
+  };
 }
 
 /**
@@ -168,48 +231,32 @@ export class FineTuneJob extends pulumi.ComponentResource {
     validateFineTuneJobArgs(args);
     super("phi3-foundry:train:FineTuneJob", name, {}, opts);
 
-    const jobName = fineTuneJobName(args);
-    const literal = (value: pulumi.Input<string>) => ({ jobInputType: "literal" as const, value });
-    const bind = (input: string) => ({ job_input_type: "literal", value: `\${{parent.inputs.${input}}}` });
-
-    const literals = literalInputs(args.settings, args.gpusPerNode, args.computeName);
-    const inputNames = [...Object.keys(literals), "mlflow_model_path", "train_file_path", "validation_file_path"];
+    const resolved = pulumi.all({
+      computeName: args.computeName,
+      computeId: args.computeId,
+      identityId: args.identityId,
+      identityClientId: args.identityClientId,
+      trainAssetId: args.trainAssetId,
+      validationAssetId: args.validationAssetId,
+    });
+    const properties = resolved.apply((r) => pipelineJobProperties(args, r as Parameters<typeof pipelineJobProperties>[1]));
     const job = new PipelineJob(
       `${name}-job`,
       {
         subscriptionId: args.subscriptionId,
         resourceGroupName: args.resourceGroupName,
         workspaceName: args.workspaceName,
-        jobName,
-        properties: {
-          jobType: "Pipeline",
-          displayName: `Fine-tune ${args.baseModel.split("/models/")[1]?.split("/")[0] ?? args.baseModel} for chat`,
-          experimentName: "phi3-foundry-finetune",
-          computeId: args.computeId,
-          identity: { identityType: "Managed", clientId: args.identityClientId, resourceId: args.identityId },
-          inputs: {
-            ...Object.fromEntries(Object.entries(literals).map(([key, value]) => [key, literal(value)])),
-            mlflow_model_path: { jobInputType: "mlflow_model", uri: args.baseModel },
-            train_file_path: { jobInputType: "uri_file", uri: args.trainAssetId },
-            validation_file_path: { jobInputType: "uri_file", uri: args.validationAssetId },
-          },
-          outputs: { [TRAINED_MODEL_OUTPUT]: { jobOutputType: "mlflow_model" } },
-          // A pipeline job's nodes are free-form in the REST spec; this is the Azure ML SDK's REST form of a
-          // registry component node (azure-sdk-for-python pipeline node serialization).
-          jobs: {
-            finetune: {
-              _source: "REMOTE.REGISTRY",
-              type: "pipeline",
-              componentId: CHAT_COMPLETION_PIPELINE,
-              inputs: Object.fromEntries(inputNames.map((input) => [input, bind(input)])),
-              outputs: { [COMPONENT_MODEL_OUTPUT]: { type: "literal", value: `\${{parent.outputs.${TRAINED_MODEL_OUTPUT}}}` } },
-            },
-          },
-          settings: { continue_on_step_failure: false, default_compute: args.computeId },
-        },
+        jobName: properties.apply((p) => pipelineJobName(JOB_NAME_PREFIX, p, args.run ?? "")),
+        properties,
       },
       { parent: this, dependsOn: args.dependsOn },
     );
+    // Said as soon as the job exists, before the long wait for it.
+    pulumi.all([job.jobName, job.studioUrl]).apply(([jobName, url]) => {
+      if (jobName && url) {
+        pulumi.log.info(`fine-tuning job ${jobName}: ${url} (until it completes, \`pulumi up\` waits for it, up to ${args.timeoutMinutes ?? 360} minutes)`, this);
+      }
+    });
 
     const completion = new JobCompletion(
       `${name}-completion`,
@@ -230,14 +277,14 @@ export class FineTuneJob extends pulumi.ComponentResource {
         resourceGroupName: args.resourceGroupName,
         workspaceName: args.workspaceName,
         name: modelName,
-        version: jobName.slice("phi3-ft-".length),
+        version: completion.jobName.apply((jobName) => jobName.slice(JOB_NAME_PREFIX.length + 1)),
         properties: {
           modelType: "mlflow_model",
           // The documented form of a job output path (azureml://jobs/<job>/outputs/<output>).
           modelUri: pulumi.interpolate`azureml://jobs/${completion.jobName}/outputs/${TRAINED_MODEL_OUTPUT}`,
           jobName: completion.jobName,
-          description: `Fine-tuned from ${args.baseModel} by chat_completion_pipeline`,
-          tags: { baseModel: args.baseModel, learningRate: String(args.settings.learningRate), epochs: String(args.settings.epochs) },
+          description: `Fine-tuned from ${args.baseModel.label} by chat_completion_pipeline`,
+          tags: { baseModel: args.baseModel.label, learningRate: String(args.settings.learningRate), epochs: String(args.settings.epochs) },
         },
       },
       { parent: this },

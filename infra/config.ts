@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { FineTuneSettings, LR_SCHEDULER_TYPES } from "../components/fineTuneJob";
+import { DEEPSPEED_STAGES, FineTuneSettings, LR_SCHEDULER_TYPES, PRECISIONS } from "../components/fineTuneJob";
+import { BASE_MODEL_ALLOWED, PIPELINE_DEFAULTS, resolveBaseModel, ResolvedModel } from "./models";
 import { parsePriceOverrides } from "./prices";
+import { baseModelRetirement, retirementMessage, vmSizeRetirement } from "./retirements";
 import { GPU_VM_SIZES, gpuVmSize } from "./vmSizes";
 
 /** The project's config namespace: keys are written `phi3-foundry:<key>`. */
@@ -24,7 +26,9 @@ export interface StackConfig {
   };
   readonly fineTune: {
     readonly enabled: boolean;
-    readonly baseModel: string;
+    readonly baseModel: ResolvedModel;
+    /** Bumped to run an unchanged fine-tuning job again; "" when unset. */
+    readonly run: string;
     /** The model to serve when fine-tuning is off. */
     readonly registeredModelId?: string;
     readonly settings: FineTuneSettings;
@@ -80,6 +84,7 @@ export const CONFIG_KEYS = [
   "trainingIdleSeconds",
   "fineTuneEnabled",
   "baseModel",
+  "fineTuneRun",
   "registeredModelId",
   "learningRate",
   "lrSchedulerType",
@@ -90,6 +95,9 @@ export const CONFIG_KEYS = [
   "weightDecay",
   "maxSeqLength",
   "applyLora",
+  "applyDeepspeed",
+  "deepspeedStage",
+  "precision",
   "trainingSeed",
   "fineTuneTimeoutMinutes",
   "trainDataPath",
@@ -114,17 +122,47 @@ const MODEL_ID = new RegExp(`${REGISTRY_MODEL.source}|${WORKSPACE_MODEL.source}`
 const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 
 /** `maxSeqLength`: -1 lets the component choose; otherwise 1 to 131072 tokens. */
-function maxSeqLength(r: Reader): number {
-  const value = r.whole("maxSeqLength", -1, 131072);
-  if (value === 0) r.fail("maxSeqLength", "-1 (the component's default) or a whole number from 1 to 131072");
-  return value;
+function maxSeqLength(r: Reader, fallback: number): number {
+  return r.orDefault("maxSeqLength", fallback, () => {
+    const value = r.whole("maxSeqLength", -1, 131072);
+    if (value === 0) r.fail("maxSeqLength", "-1 (the component's default) or a whole number from 1 to 131072");
+    return value;
+  });
+}
+
+/** `baseModel`: a catalogue name, a registry URI or a Hugging Face id; retired registry models are refused. */
+function baseModel(r: Reader, raw: RawConfig): ResolvedModel {
+  const value = raw.baseModel?.trim() ?? "";
+  const retired = baseModelRetirement(value);
+  const resolved = retired ? undefined : resolveBaseModel(value);
+  if (!resolved) r.fail("baseModel", retired ? retirementMessage(retired) : BASE_MODEL_ALLOWED);
+  return resolved ?? { label: value, source: { kind: "huggingface", id: value } };
+}
+
+/** The training settings: each explicit value, else the base model's default. */
+function fineTuneSettings(r: Reader, defaults: FineTuneSettings): FineTuneSettings {
+  return {
+    learningRate: r.orDefault("learningRate", defaults.learningRate, () => r.decimal("learningRate", 0, 1)),
+    lrSchedulerType: r.orDefault("lrSchedulerType", defaults.lrSchedulerType, () => r.oneOf("lrSchedulerType", LR_SCHEDULER_TYPES)),
+    epochs: r.orDefault("epochs", defaults.epochs, () => r.whole("epochs", 1, 100)),
+    batchSize: r.orDefault("batchSize", defaults.batchSize, () => r.whole("batchSize", 1, 64)),
+    gradientAccumulationSteps: r.orDefault("gradientAccumulationSteps", defaults.gradientAccumulationSteps, () => r.whole("gradientAccumulationSteps", 1, 128)),
+    warmupSteps: r.orDefault("warmupSteps", defaults.warmupSteps, () => r.whole("warmupSteps", 0, 100000)),
+    weightDecay: r.orDefault("weightDecay", defaults.weightDecay, () => r.decimal("weightDecay", 0, 1, true)),
+    maxSeqLength: maxSeqLength(r, defaults.maxSeqLength),
+    applyLora: r.orDefault("applyLora", defaults.applyLora, () => r.flag("applyLora")),
+    applyDeepspeed: r.orDefault("applyDeepspeed", defaults.applyDeepspeed, () => r.flag("applyDeepspeed")),
+    deepspeedStage: r.orDefault("deepspeedStage", defaults.deepspeedStage, () => r.oneOf("deepspeedStage", DEEPSPEED_STAGES)),
+    precision: r.orDefault("precision", defaults.precision, () => r.oneOf("precision", PRECISIONS)),
+    seed: r.orDefault("trainingSeed", defaults.seed, () => r.whole("trainingSeed", 0, 2147483647)),
+  };
 }
 
 /** `gpuPricesPerHour`: `Size=USD,...` over the price table. */
 function priceOverrides(r: Reader, text: string): Record<string, number> {
   const parsed = parsePriceOverrides(text);
   if (typeof parsed === "string") {
-    r.fail("gpuPricesPerHour", `Size=USD pairs separated by commas, such as Standard_NC6s_v3=3.06 (${parsed})`);
+    r.fail("gpuPricesPerHour", `Size=USD pairs separated by commas, such as Standard_NC4as_T4_v3=0.526 (${parsed})`);
     return {};
   }
   return parsed;
@@ -182,11 +220,18 @@ class Reader {
   gpuSize(key: ConfigKey): string {
     const value = this.raw[key]?.trim() ?? "";
     const size = gpuVmSize(value);
+    const retired = vmSizeRetirement(value);
     if (!size) {
-      this.fail(key, `a GPU VM size Azure ML supports: ${GPU_VM_SIZES.map((s) => s.name).join(", ")}`);
+      this.fail(key, retired ? retirementMessage(retired) : `a GPU VM size Azure ML supports: ${GPU_VM_SIZES.map((s) => s.name).join(", ")}`);
       return "";
     }
     return size.name;
+  }
+
+  /** `fallback` when the key is unset or "", else what `parse` makes of it. */
+  orDefault<T>(key: ConfigKey, fallback: T, parse: () => T): T {
+    const value = this.raw[key]?.trim();
+    return value === undefined || value === "" ? fallback : parse();
   }
 
   flag(key: ConfigKey): boolean {
@@ -221,6 +266,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     r.fail("trainingMinNodes", `at most trainingMaxNodes (${trainingMaxNodes})`);
   }
 
+  const model = baseModel(r, raw);
   const config: StackConfig = {
     location: r.text(LOCATION_KEY, REGION, "an Azure region name in lowercase, such as eastus2 or swedencentral"),
     namePrefix: r.text("namePrefix", /^[a-z0-9]{3,12}$/, "3 to 12 lowercase letters and digits"),
@@ -240,26 +286,12 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     },
     fineTune: {
       enabled: r.flag("fineTuneEnabled"),
-      baseModel: r.text(
-        "baseModel",
-        MODEL_ID,
-        "a model asset id: azureml://registries/<registry>/models/<name>/versions/<version>, or azureml:<name>:<version>",
-      ),
+      baseModel: model,
+      run: raw.fineTuneRun?.trim() ?? "",
       registeredModelId: r.optionalText("registeredModelId", (v) =>
         MODEL_ID.test(v) ? undefined : "a model id: azureml:<name>:<version>, or azureml://registries/<registry>/models/<name>/versions/<version>",
       ),
-      settings: {
-        learningRate: r.decimal("learningRate", 0, 1),
-        lrSchedulerType: r.oneOf("lrSchedulerType", LR_SCHEDULER_TYPES),
-        epochs: r.whole("epochs", 1, 100),
-        batchSize: r.whole("batchSize", 1, 64),
-        gradientAccumulationSteps: r.whole("gradientAccumulationSteps", 1, 128),
-        warmupSteps: r.whole("warmupSteps", 0, 100000),
-        weightDecay: r.decimal("weightDecay", 0, 1, true),
-        maxSeqLength: maxSeqLength(r),
-        applyLora: r.flag("applyLora"),
-        seed: r.whole("trainingSeed", 0, 2147483647),
-      },
+      settings: fineTuneSettings(r, model.catalogue?.trainingDefaults ?? PIPELINE_DEFAULTS),
       timeoutMinutes: r.whole("fineTuneTimeoutMinutes", 10, 10080),
       trainDataPath: r.text("trainDataPath", /\.jsonl$/, "a path to a .jsonl file, relative to the project"),
       validationDataPath: r.text("validationDataPath", /\.jsonl$/, "a path to a .jsonl file, relative to the project"),
@@ -276,12 +308,25 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     gpuPricesPerHour: priceOverrides(r, raw.gpuPricesPerHour ?? ""),
   };
 
+  const fineTuneSizes = config.fineTune.baseModel.catalogue?.fineTuneSizes;
+  if (config.fineTune.enabled && fineTuneSizes && config.training.vmSize && !fineTuneSizes.includes(config.training.vmSize)) {
+    r.fail("trainingVmSize", `a size ${config.fineTune.baseModel.label} can be fine-tuned on: ${fineTuneSizes.join(", ")}`);
+  }
+
   const flagsValid = !r.problems.some((p) => p.key === "fineTuneEnabled" || p.key === "servingEnabled");
   if (flagsValid && !config.fineTune.enabled && config.serving.enabled && config.fineTune.registeredModelId === undefined) {
     r.fail("registeredModelId", "a registered model to serve (azureml:<name>:<version>) when fineTuneEnabled is false and servingEnabled is true");
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+/** Raw settings from config keyed `namespace:key`, as a stack's config files give them. */
+export function rawConfigFrom(config: Readonly<Record<string, string>>): RawConfig {
+  const raw: Partial<Record<ConfigKey | typeof LOCATION_KEY, string>> = {};
+  for (const key of CONFIG_KEYS) raw[key] = config[`${CONFIG_NAMESPACE}:${key}`];
+  raw[LOCATION_KEY] = config[LOCATION_KEY];
+  return raw;
 }
 
 /** Reads the stack's settings from Pulumi's config (Pulumi.yaml defaults, then Pulumi.<stack>.yaml). */

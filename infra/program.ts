@@ -16,7 +16,6 @@ import type { StackConfig } from "./config";
 import { createNamer, namePattern, SUFFIX_LENGTH } from "./naming";
 import type { StackOutputs } from "./outputs";
 import { PROJECT_ROOT, projectPath } from "./paths";
-import { NCV3_RETIREMENT, PHI3_FINETUNE_RETIREMENT } from "./retirements";
 import { gpuVmSize } from "./vmSizes";
 
 /** What the stack takes from where it runs: the real cloud under `pulumi up`, stand-ins in the plan and tests. */
@@ -38,11 +37,12 @@ export const ONLINE_ENDPOINT_RESERVE = 0.2;
 export function quotaDemands(config: StackConfig): QuotaDemand[] {
   const demands: QuotaDemand[] = [];
   if (config.fineTune.enabled) {
-    demands.push({ purpose: "training cluster", vmSize: config.training.vmSize, instances: config.training.maxNodes });
+    demands.push({ purpose: "training cluster", key: "trainingVmSize", vmSize: config.training.vmSize, instances: config.training.maxNodes });
   }
   if (config.serving.enabled) {
     demands.push({
       purpose: "online deployment",
+      key: "servingVmSize",
       vmSize: config.serving.vmSize,
       instances: config.serving.instanceCount,
       reserve: ONLINE_ENDPOINT_RESERVE,
@@ -72,7 +72,7 @@ function readTrainingData(config: StackConfig, warn: (message: string) => void):
 /** The whole stack. Everything that can fail without the cloud (config, quota) fails before any resource exists. */
 export async function deployStack(config: StackConfig, env: StackEnvironment): Promise<StackOutputs> {
   const warn = env.warn ?? ((message: string) => pulumi.log.warn(message));
-  warnAboutRetirements(config, warn);
+  warnAboutServingSize(config, warn);
   const data = config.fineTune.enabled ? readTrainingData(config, warn) : undefined;
   const client = await authorization.getClientConfig();
   if (config.quotaCheck) {
@@ -209,13 +209,16 @@ export function modelAssetId(id: string, workspaceId: pulumi.Input<string>): pul
   return short ? pulumi.interpolate`${workspaceId}/models/${short[1]}/versions/${short[2]}` : pulumi.output(id);
 }
 
-function warnAboutRetirements(config: StackConfig, warn: (message: string) => void): void {
-  if (config.serving.enabled && NCV3_RETIREMENT.matches(config.serving.vmSize)) warn(NCV3_RETIREMENT.message(config.serving.vmSize));
-  if (config.fineTune.enabled && NCV3_RETIREMENT.matches(config.training.vmSize)) {
-    warn(NCV3_RETIREMENT.message(config.training.vmSize).replace("servingVmSize", "trainingVmSize"));
-  }
-  if (config.fineTune.enabled && PHI3_FINETUNE_RETIREMENT.matches(config.fineTune.baseModel)) {
-    warn(PHI3_FINETUNE_RETIREMENT.message(config.fineTune.baseModel));
+/** A serving size below the base model's inference minimum (its registry spec's inferenceMinSkuSpec) is allowed, with a warning. */
+function warnAboutServingSize(config: StackConfig, warn: (message: string) => void): void {
+  const minimum = config.fineTune.baseModel.catalogue?.inferenceMinimum;
+  const size = gpuVmSize(config.serving.vmSize);
+  if (!config.serving.enabled || !minimum || !size) return;
+  if (size.vCPUs < minimum.vCPUs || size.gpus < minimum.gpus || size.memoryGB < minimum.memoryGB) {
+    warn(
+      `servingVmSize ${size.name} (${size.vCPUs} vCPUs, ${size.gpus} GPU, ${size.memoryGB} GB) is below ${config.fineTune.baseModel.label}'s ` +
+        `inference minimum (${minimum.vCPUs} vCPUs, ${minimum.gpus} GPU, ${minimum.memoryGB} GB); the deployment may fail to load the model.`,
+    );
   }
 }
 
@@ -238,12 +241,11 @@ function fineTune(
     workspaceName: ml.workspaceName,
     subscriptionId: deps.subscriptionId,
     baseModel: config.fineTune.baseModel,
+    run: config.fineTune.run,
     trainAssetId: assets.trainAssetId,
     validationAssetId: assets.validationAssetId,
-    dataFingerprint: `${data.train.sha256}:${data.validation.sha256}`,
     computeName: cluster.name,
     computeId: cluster.id,
-    vmSize: config.training.vmSize,
     gpusPerNode: gpuVmSize(config.training.vmSize)!.gpus,
     identityId: identity.id,
     identityClientId: identity.clientId,

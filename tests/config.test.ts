@@ -1,9 +1,12 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
 import { LR_SCHEDULER_TYPES } from "../components/fineTuneJob";
 import { CONFIG_KEYS, ConfigError, parseStackConfig, RawConfig, readRawConfig } from "../infra/config";
-import { loadStackSettings, PROJECT_ROOT, readProjectFile } from "../scripts/lib/stackFiles";
+import { GPU_VM_SIZES } from "../infra/vmSizes";
+import { loadStackSettings, PROJECT_ROOT, readProjectFile, SettingsError } from "../scripts/lib/stackFiles";
 
 /** The dev stack's raw config, read through pulumi.Config as the program reads it, with `changes` on top. */
 function devRaw(changes: Record<string, string | undefined> = {}): RawConfig {
@@ -28,11 +31,33 @@ describe("parseStackConfig", () => {
     expect(config.location).toBe("eastus2");
     expect(config.namePrefix).toBe("finetunephi");
     expect(config.training).toEqual({ vmSize: "Standard_NC24ads_A100_v4", minNodes: 0, maxNodes: 1, idleSeconds: 120 });
-    expect(config.serving).toEqual({ enabled: true, vmSize: "Standard_NC6s_v3", instanceCount: 1 });
+    expect(config.serving).toEqual({ enabled: true, vmSize: "Standard_NC24ads_A100_v4", instanceCount: 1 });
     expect(config.fineTune.enabled).toBe(true);
-    expect(config.fineTune.baseModel).toBe("azureml://registries/azureml/models/Phi-3-mini-4k-instruct/versions/15");
-    // Phi-3-mini-4k-instruct's own fine-tuning defaults (its model_specific_defaults in azureml-assets).
-    expect(config.fineTune.settings).toMatchObject({ learningRate: 5e-6, lrSchedulerType: "cosine", epochs: 1, applyLora: true });
+    // The catalogue's Phi-3-mini-4k-instruct: the same weights as the retired registry model, from Hugging Face.
+    expect(config.fineTune.baseModel).toMatchObject({
+      label: "Phi-3-mini-4k-instruct",
+      source: { kind: "huggingface", id: "microsoft/Phi-3-mini-4k-instruct" },
+    });
+    expect(config.fineTune.baseModel.catalogue?.name).toBe("Phi-3-mini-4k-instruct");
+    expect(config.fineTune.run).toBe("");
+    expect(config.fineTune.registeredModelId).toBeUndefined();
+    // Every training setting is "" on the dev stack, so each is Phi-3-mini-4k-instruct's own fine-tuning default
+    // (its model_specific_defaults in azureml-assets), the seed the pipeline's.
+    expect(config.fineTune.settings).toEqual({
+      learningRate: 5e-6,
+      lrSchedulerType: "cosine",
+      epochs: 1,
+      batchSize: 1,
+      gradientAccumulationSteps: 1,
+      warmupSteps: 0,
+      weightDecay: 0,
+      maxSeqLength: -1,
+      applyLora: true,
+      applyDeepspeed: true,
+      deepspeedStage: "2",
+      precision: "16",
+      seed: 42,
+    });
     expect(config.fineTune.timeoutMinutes).toBe(360);
     expect(config.quotaCheck).toBe(true);
     expect(config.keyVaultPurgeProtection).toBe(false);
@@ -47,7 +72,12 @@ describe("parseStackConfig", () => {
     ["namePrefix", "has-hyphen", /lowercase letters and digits/],
     ["trainingVmSize", "big", /a GPU VM size Azure ML supports: Standard_NC24ads_A100_v4, /],
     ["trainingVmSize", "Standard_D4s_v3", /GPU VM size/],
-    ["servingVmSize", "Standard NC6s v3", /GPU VM size.*Standard_NC6s_v3/],
+    ["servingVmSize", "Standard NC6s v3", /GPU VM size Azure ML supports: .*Standard_NC4as_T4_v3/],
+    ["servingVmSize", "Standard_NC6s_v3", /^retired by Azure on 2025-09-30: NCv3 \(V100\) virtual machines \(.+\); use Standard_NC24ads_A100_v4/],
+    ["servingVmSize", "standard_nc12s_v3", /retired by Azure on 2025-09-30/],
+    ["trainingVmSize", "Standard_NC24s_v3", /retired by Azure on 2025-09-30: .*; use Standard_NC24ads_A100_v4/],
+    ["trainingVmSize", "Standard_NC4as_T4_v3", /^a size Phi-3-mini-4k-instruct can be fine-tuned on: Standard_NC24ads_A100_v4, Standard_NC48ads_A100_v4, /],
+    ["trainingVmSize", "Standard_NC40ads_H100_v5", /a size Phi-3-mini-4k-instruct can be fine-tuned on: .*Standard_ND96amsr_A100_v4$/],
     ["trainingMinNodes", "-1", /whole number from 0/],
     ["trainingMinNodes", "0.5", /whole number/],
     ["trainingMaxNodes", "0", /whole number from 1/],
@@ -58,6 +88,7 @@ describe("parseStackConfig", () => {
     ["servingInstanceCount", "0", /whole number from 1 to 20/],
     ["servingInstanceCount", "1.5", /whole number/],
     ["epochs", "0", /whole number from 1/],
+    ["epochs", "1.5", /whole number from 1 to 100/],
     ["learningRate", "0", /greater than 0/],
     ["learningRate", "fast", /number/],
     ["lrSchedulerType", "exponential", /one of linear, cosine/],
@@ -68,13 +99,24 @@ describe("parseStackConfig", () => {
     ["weightDecay", "1.5", /from 0 to 1/],
     ["maxSeqLength", "0", /-1 \(the component's default\)/],
     ["applyLora", "lora", /true or false/],
+    ["applyDeepspeed", "yes", /true or false/],
+    ["deepspeedStage", "1", /one of 2, 3$/],
+    ["precision", "8", /one of 16, 32$/],
     ["trainingSeed", "x", /whole number/],
     ["fineTuneTimeoutMinutes", "5", /10 to 10080/],
     ["registeredModelId", "my-model", /azureml:<name>:<version>/],
     ["fineTuneEnabled", "yes", /true or false/],
     ["servingEnabled", "1", /true or false/],
     ["quotaCheck", "", /true or false/],
-    ["baseModel", "phi-3", /model asset id/],
+    ["baseModel", "phi-3", /^a catalogue model \(Phi-3-mini-4k-instruct, Phi-4\), a registry model .* or a Hugging Face id \(owner\/name\)$/],
+    ["baseModel", "azureml:my-phi3:2", /a catalogue model/],
+    ["baseModel", "", /a catalogue model/],
+    [
+      "baseModel",
+      "azureml://registries/azureml/models/Phi-3-mini-4k-instruct/versions/15",
+      /^retired by Azure on 2025-08-30: fine-tuning the azureml registry's Phi-3 and Phi-3.5 models \(.+\); use Phi-3-mini-4k-instruct \(the default: the same model, from Hugging Face\) or Phi-4$/,
+    ],
+    ["baseModel", "azureml://registries/azureml/models/Phi-3.5-mini-instruct/versions/6", /retired by Azure on 2025-08-30/],
     ["trainDataPath", "data/train.csv", /\.jsonl/],
     ["resourceGroupName", "ends-with-period.", /resource group/],
     ["ciGithubRepo", "not a repo", /owner\/repo/],
@@ -97,12 +139,136 @@ describe("parseStackConfig", () => {
       expect(parseStackConfig(devRaw({ lrSchedulerType: scheduler })).fineTune.settings.lrSchedulerType).toBe(scheduler);
     }
     expect(parseStackConfig(devRaw({ weightDecay: "0" })).fineTune.settings.weightDecay).toBe(0);
-    expect(parseStackConfig(devRaw({ servingVmSize: "standard_nc6s_v3" })).serving.vmSize).toBe("Standard_NC6s_v3");
+    expect(parseStackConfig(devRaw({ servingVmSize: "standard_nc4as_t4_v3" })).serving.vmSize).toBe("Standard_NC4as_T4_v3");
+    // The base model's fine-tuning sizes are compared by the canonical name.
+    expect(parseStackConfig(devRaw({ trainingVmSize: "standard_nc48ads_a100_v4" })).training.vmSize).toBe("Standard_NC48ads_A100_v4");
+  });
+
+  it("offers no retired VM size, and names none when it lists the sizes it supports", () => {
+    const names = GPU_VM_SIZES.map((s) => s.name.toLowerCase());
+    for (const retired of ["standard_nc6s_v3", "standard_nc12s_v3", "standard_nc24s_v3", "standard_nc24rs_v3"]) expect(names).not.toContain(retired);
+    const [problem] = problemsOf(devRaw({ servingVmSize: "Standard_D4s_v3" }));
+    expect(problem.allowed).toMatch(/^a GPU VM size Azure ML supports: Standard_NC24ads_A100_v4, /);
+    expect(problem.allowed).not.toMatch(/Standard_NC\d+r?s_v3/i);
+  });
+
+  it("checks the training size against the catalogue model's fine-tuning sizes only when it applies", () => {
+    // Phi-4 fine-tunes on H100 too.
+    expect(parseStackConfig(devRaw({ baseModel: "Phi-4", trainingVmSize: "Standard_NC40ads_H100_v5" })).training.vmSize).toBe("Standard_NC40ads_H100_v5");
+    expect(problemsOf(devRaw({ baseModel: "Phi-4", trainingVmSize: "Standard_NC4as_T4_v3" }))).toEqual([
+      expect.objectContaining({ key: "trainingVmSize", value: "Standard_NC4as_T4_v3", allowed: expect.stringMatching(/^a size Phi-4 can be fine-tuned on: .*Standard_ND96isr_H100_v5$/) }),
+    ]);
+    // A model outside the catalogue may train on any known GPU size.
+    expect(parseStackConfig(devRaw({ baseModel: "contoso/tiny-chat", trainingVmSize: "Standard_NC4as_T4_v3" })).training.vmSize).toBe("Standard_NC4as_T4_v3");
+    // No fine-tuning, no check.
+    expect(
+      problemsOf(devRaw({ fineTuneEnabled: "false", registeredModelId: "azureml:phi3-chat-finetuned:3", trainingVmSize: "Standard_NC4as_T4_v3" })),
+    ).toEqual([]);
+    // A wrong size is reported once, as unknown, not again as a size the model cannot use.
+    expect(problemsOf(devRaw({ trainingVmSize: "Standard_NC6s_v3" })).map((p) => p.key)).toEqual(["trainingVmSize"]);
+  });
+
+  it("resolves baseModel: a catalogue name, a registry URI or a Hugging Face id, the catalogue's where it knows the model", () => {
+    const phi4 = parseStackConfig(devRaw({ baseModel: "phi-4" })).fineTune.baseModel;
+    expect(phi4).toMatchObject({ label: "Phi-4", source: { kind: "registry", uri: "azureml://registries/azureml/models/Phi-4/versions/8" } });
+    expect(phi4.catalogue?.name).toBe("Phi-4");
+
+    const phi4Uri = "azureml://registries/azureml/models/Phi-4/versions/8";
+    const phi4ByUri = parseStackConfig(devRaw({ baseModel: phi4Uri })).fineTune.baseModel;
+    expect(phi4ByUri).toMatchObject({ label: "Phi-4", source: { kind: "registry", uri: phi4Uri } });
+    expect(phi4ByUri.catalogue?.name).toBe("Phi-4");
+
+    const phi3ByHf = parseStackConfig(devRaw({ baseModel: "microsoft/Phi-3-mini-4k-instruct" })).fineTune.baseModel;
+    expect(phi3ByHf).toMatchObject({ label: "Phi-3-mini-4k-instruct", source: { kind: "huggingface", id: "microsoft/Phi-3-mini-4k-instruct" } });
+    expect(phi3ByHf.catalogue?.name).toBe("Phi-3-mini-4k-instruct");
+
+    const ownUri = "azureml://registries/contoso/models/my-llm/versions/3";
+    expect(parseStackConfig(devRaw({ baseModel: ownUri })).fineTune.baseModel).toEqual({ label: "my-llm", source: { kind: "registry", uri: ownUri }, catalogue: undefined });
+    expect(parseStackConfig(devRaw({ baseModel: " contoso/tiny-chat " })).fineTune.baseModel).toEqual({
+      label: "tiny-chat",
+      source: { kind: "huggingface", id: "contoso/tiny-chat" },
+      catalogue: undefined,
+    });
+  });
+
+  it("takes each empty training setting from the base model, the pipeline's defaults outside the catalogue", () => {
+    expect(parseStackConfig(devRaw({ baseModel: "Phi-4" })).fineTune.settings).toEqual({
+      learningRate: 5e-6,
+      lrSchedulerType: "cosine",
+      epochs: 1,
+      batchSize: 1,
+      gradientAccumulationSteps: 1,
+      warmupSteps: 0,
+      weightDecay: 0,
+      maxSeqLength: -1,
+      applyLora: true,
+      applyDeepspeed: true,
+      deepspeedStage: "3",
+      precision: "16",
+      seed: 42,
+    });
+    // chat_completion_pipeline 0.0.82's own defaults.
+    expect(parseStackConfig(devRaw({ baseModel: "contoso/tiny-chat" })).fineTune.settings).toEqual({
+      learningRate: 2e-5,
+      lrSchedulerType: "linear",
+      epochs: 1,
+      batchSize: 1,
+      gradientAccumulationSteps: 1,
+      warmupSteps: 0,
+      weightDecay: 0,
+      maxSeqLength: -1,
+      applyLora: false,
+      applyDeepspeed: false,
+      deepspeedStage: "2",
+      precision: "32",
+      seed: 42,
+    });
+  });
+
+  it("lets explicit training settings override the base model's defaults", () => {
+    const explicit = {
+      learningRate: "1e-4",
+      lrSchedulerType: "linear",
+      epochs: "3",
+      batchSize: "4",
+      gradientAccumulationSteps: "8",
+      warmupSteps: "10",
+      weightDecay: "0.01",
+      maxSeqLength: "2048",
+      applyLora: "false",
+      applyDeepspeed: "false",
+      deepspeedStage: "3",
+      precision: "32",
+      trainingSeed: "7",
+    };
+    expect(parseStackConfig(devRaw(explicit)).fineTune.settings).toEqual({
+      learningRate: 1e-4,
+      lrSchedulerType: "linear",
+      epochs: 3,
+      batchSize: 4,
+      gradientAccumulationSteps: 8,
+      warmupSteps: 10,
+      weightDecay: 0.01,
+      maxSeqLength: 2048,
+      applyLora: false,
+      applyDeepspeed: false,
+      deepspeedStage: "3",
+      precision: "32",
+      seed: 7,
+    });
+    // One override leaves the other settings at the model's defaults.
+    expect(parseStackConfig(devRaw({ baseModel: "Phi-4", deepspeedStage: "2" })).fineTune.settings).toMatchObject({ deepspeedStage: "2", precision: "16" });
+  });
+
+  it("reads fineTuneRun, trimmed", () => {
+    expect(parseStackConfig(devRaw({ fineTuneRun: " 2 " })).fineTune.run).toBe("2");
+    expect(parseStackConfig(devRaw({ fineTuneRun: undefined })).fineTune.run).toBe("");
   });
 
   it("needs a registered model to serve when fine-tuning is off", () => {
     expect(problemsOf(devRaw({ fineTuneEnabled: "false" }))).toEqual([
-      expect.objectContaining({ key: "registeredModelId", value: undefined, allowed: expect.stringMatching(/fineTuneEnabled is false/) }),
+      // Pulumi.yaml's default for registeredModelId is "", the value an unset key now has.
+      expect.objectContaining({ key: "registeredModelId", value: "", allowed: expect.stringMatching(/fineTuneEnabled is false/) }),
     ]);
     expect(parseStackConfig(devRaw({ fineTuneEnabled: "false", registeredModelId: "azureml:phi3-chat-finetuned:3" })).fineTune.registeredModelId).toBe(
       "azureml:phi3-chat-finetuned:3",
@@ -126,12 +292,18 @@ describe("parseStackConfig", () => {
   });
 
   it("accepts an existing resource group, a GitHub repository and a workspace model id", () => {
+    // A workspace model id (azureml:<name>:<version>) is a model to serve; baseModel no longer takes one.
     const config = parseStackConfig(
-      devRaw({ resourceGroupName: "rg-shared_ml(1)", ciGithubRepo: "contoso/phi3-infra", baseModel: "azureml:my-phi3:2" }),
+      devRaw({
+        resourceGroupName: "rg-shared_ml(1)",
+        ciGithubRepo: "contoso/phi3-infra",
+        fineTuneEnabled: "false",
+        registeredModelId: "azureml:my-phi3:2",
+      }),
     );
     expect(config.resourceGroupName).toBe("rg-shared_ml(1)");
     expect(config.ciGithubRepo).toBe("contoso/phi3-infra");
-    expect(config.fineTune.baseModel).toBe("azureml:my-phi3:2");
+    expect(config.fineTune.registeredModelId).toBe("azureml:my-phi3:2");
   });
 });
 
@@ -146,9 +318,99 @@ describe("Pulumi.yaml", () => {
     }
   });
 
-  it("gives a default to every key but the optional ones", () => {
+  it("gives a default to every key, an empty one to the optional ones and the training settings", () => {
     const withoutDefault = CONFIG_KEYS.filter((key) => project.keys[key].default === undefined);
-    expect(withoutDefault.sort()).toEqual(["ciGithubRepo", "registeredModelId", "resourceGroupName"]);
+    expect(withoutDefault).toEqual([]);
+    const emptyDefault = CONFIG_KEYS.filter((key) => project.keys[key].default === "");
+    expect(emptyDefault.sort()).toEqual(
+      [
+        "ciGithubRepo",
+        "fineTuneRun",
+        "registeredModelId",
+        "resourceGroupName",
+        "gpuPricesPerHour",
+        "learningRate",
+        "lrSchedulerType",
+        "epochs",
+        "batchSize",
+        "gradientAccumulationSteps",
+        "warmupSteps",
+        "weightDecay",
+        "maxSeqLength",
+        "applyLora",
+        "applyDeepspeed",
+        "deepspeedStage",
+        "precision",
+        "trainingSeed",
+      ].sort(),
+    );
+    // An empty setting must be one Pulumi passes through: a string, since "" is neither an integer nor a boolean.
+    for (const key of emptyDefault) expect(project.keys[key].type).toBe("string");
+    expect(project.keys.baseModel.default).toBe("Phi-3-mini-4k-instruct");
+    expect(project.keys.servingVmSize.default).toBe("Standard_NC24ads_A100_v4");
+  });
+
+  describe("Pulumi's rule: a key without a default is required", () => {
+    const copies: string[] = [];
+    afterAll(() => {
+      for (const dir of copies) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** The project and its dev stack in a temporary directory, Pulumi.yaml changed by `edit`. */
+    function projectCopy(edit: (keys: Record<string, Record<string, unknown>>) => void): string {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "config-test-"));
+      copies.push(dir);
+      const doc = yaml.load(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
+      edit(doc.config);
+      fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml.dump(doc));
+      fs.copyFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.dev.yaml"));
+      return dir;
+    }
+
+    it("holds for every key Pulumi.yaml declares, so `pulumi preview` on the dev stack finds none missing", () => {
+      const withoutDefault = Object.entries(project.keys)
+        .filter(([, declared]) => declared.default === undefined || declared.default === null)
+        .map(([key]) => key);
+      expect(withoutDefault).toEqual([]);
+      // The dev stack sets only the region and namePrefix; every other key comes from its default.
+      const settings = loadStackSettings("dev");
+      for (const key of CONFIG_KEYS) expect(settings.config).toHaveProperty([`phi3-foundry:${key}`]);
+      expect(settings.config["phi3-foundry:registeredModelId"]).toBe("");
+    });
+
+    it("fails the stack, in Pulumi's words, when a key has no default and the stack does not set it", () => {
+      const dir = projectCopy((keys) => {
+        delete keys.baseModel.default;
+        delete keys.resourceGroupName.default;
+      });
+      expect(() => loadStackSettings("dev", [], dir)).toThrow(SettingsError);
+      expect(() => loadStackSettings("dev", [], dir)).toThrow(
+        "Stack 'dev' is missing configuration values 'phi3-foundry:baseModel' and 'phi3-foundry:resourceGroupName'",
+      );
+      // Setting them satisfies the rule.
+      const settings = loadStackSettings("dev", ["baseModel=Phi-4", "resourceGroupName=rg-shared"], dir);
+      expect(settings.config["phi3-foundry:baseModel"]).toBe("Phi-4");
+
+      const single = projectCopy((keys) => delete keys.fineTuneRun.default);
+      expect(() => loadStackSettings("dev", [], single)).toThrow(/^Stack 'dev' is missing configuration value 'phi3-foundry:fineTuneRun'$/);
+    });
+
+    it("reports a missing key together with every value of the wrong type", () => {
+      const dir = projectCopy((keys) => delete keys.baseModel.default);
+      let error: unknown;
+      try {
+        loadStackSettings("dev", ["trainingMinNodes=x", "quotaCheck=maybe"], dir);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(SettingsError);
+      const lines = (error as SettingsError).message.split("\n");
+      expect(lines).toEqual([
+        "--config trainingMinNodes=x: Stack 'dev' with configuration key 'phi3-foundry:trainingMinNodes' must be of type 'integer'",
+        "--config quotaCheck=maybe: Stack 'dev' with configuration key 'phi3-foundry:quotaCheck' must be of type 'boolean'",
+        "Stack 'dev' is missing configuration value 'phi3-foundry:baseModel'",
+      ]);
+    });
   });
 
   it("points the Pulumi CLI at infra/, whose index.ts exports the program", () => {

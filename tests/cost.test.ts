@@ -12,27 +12,29 @@ describe("GPU prices", () => {
   });
 
   it("take overrides as Size=USD pairs, for sizes the stack knows", () => {
-    expect(parsePriceOverrides("Standard_NC6s_v3=3.06, standard_nc24ads_a100_v4=4")).toEqual({ Standard_NC6s_v3: 3.06, Standard_NC24ads_A100_v4: 4 });
+    expect(parsePriceOverrides("Standard_NC4as_T4_v3=0.526, standard_nc24ads_a100_v4=4")).toEqual({ Standard_NC4as_T4_v3: 0.526, Standard_NC24ads_A100_v4: 4 });
     expect(parsePriceOverrides("")).toEqual({});
-    expect(parsePriceOverrides("Standard_NC6s_v3")).toMatch(/not Size=USD/);
+    expect(parsePriceOverrides("Standard_NC4as_T4_v3")).toMatch(/not Size=USD/);
     expect(parsePriceOverrides("Standard_D4s_v3=1")).toMatch(/not a GPU VM size/);
-    expect(priceTable({ Standard_NC6s_v3: 3.06 }).Standard_NC6s_v3).toMatchObject({ usdPerHour: 3.06, source: expect.stringMatching(/gpuPricesPerHour/) });
+    // Retired sizes (NCv3) are no longer sizes the stack knows.
+    expect(parsePriceOverrides("Standard_NC6s_v3=3.06")).toMatch(/'Standard_NC6s_v3' is not a GPU VM size/);
+    expect(priceTable({ Standard_NC4as_T4_v3: 0.526 }).Standard_NC4as_T4_v3).toMatchObject({ usdPerHour: 0.526, source: expect.stringMatching(/gpuPricesPerHour/) });
   });
 });
 
 describe("the plan's GPU cost", () => {
   it("prices the cluster per node-hour while a job runs and the deployment every hour", async () => {
-    const plan = await buildPlan({ overrides: ["gpuPricesPerHour=Standard_NC6s_v3=3.06", "trainingMaxNodes=2"] });
+    const plan = await buildPlan({ overrides: ["servingVmSize=Standard_NC4as_T4_v3", "gpuPricesPerHour=Standard_NC4as_T4_v3=0.526", "trainingMaxNodes=2"] });
     const cost = gpuCost(plan.document.resources, plan.prices);
     expect(cost.lines).toEqual([
       { what: "training cluster", vmSize: "Standard_NC24ads_A100_v4", usdPerHour: 3.673, idleUnits: 0, busyUnits: 2 },
-      { what: "online deployment", vmSize: "Standard_NC6s_v3", usdPerHour: 3.06, idleUnits: 1, busyUnits: 1 },
+      { what: "online deployment", vmSize: "Standard_NC4as_T4_v3", usdPerHour: 0.526, idleUnits: 1, busyUnits: 1 },
     ]);
-    expect(cost.idleUsdPerHour).toBeCloseTo(3.06);
+    expect(cost.idleUsdPerHour).toBeCloseTo(0.526);
     const text = renderCost(cost, plan.prices).join("\n");
     expect(text).toContain("Standard_NC24ads_A100_v4 $3.67 per node-hour while a job runs, up to $7.35/h; $0.00/h idle");
-    expect(text).toContain("Standard_NC6s_v3 x 1 = $3.06/h, every hour it exists");
-    expect(text).toContain("while nothing trains: $3.06/h");
+    expect(text).toContain("Standard_NC4as_T4_v3 x 1 = $0.53/h, every hour it exists");
+    expect(text).toContain("while nothing trains: $0.53/h");
   });
 
   it("shows serving at $0/h when parked", async () => {
@@ -42,9 +44,10 @@ describe("the plan's GPU cost", () => {
   });
 
   it("says which price is missing rather than guessing it", async () => {
-    const summary = renderSummary(await buildPlan());
-    expect(summary).toContain("Standard_NC6s_v3 x 1: no price known; set gpuPricesPerHour=Standard_NC6s_v3=<USD>");
-    expect(summary).toContain("plus Standard_NC6s_v3 (price unknown)");
+    // The default sizes (A100) have a built-in price; a T4 deployment has none.
+    const summary = renderSummary(await buildPlan({ overrides: ["servingVmSize=Standard_NC4as_T4_v3"] }));
+    expect(summary).toContain("Standard_NC4as_T4_v3 x 1: no price known; set gpuPricesPerHour=Standard_NC4as_T4_v3=<USD>");
+    expect(summary).toContain("plus Standard_NC4as_T4_v3 (price unknown)");
   });
 
   it("refuses a malformed override, naming the key", async () => {

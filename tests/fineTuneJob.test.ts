@@ -1,10 +1,14 @@
+import { pipelineJobName } from "../components/azure/pipelineJob";
 import {
   CHAT_COMPLETION_PIPELINE,
   COMPONENT_INPUTS,
   FineTuneJob,
   FineTuneJobArgs,
-  fineTuneJobName,
   FineTuneSettings,
+  JOB_NAME_PREFIX,
+  modelInputs,
+  pipelineJobProperties,
+  STUDIO_FIXED_INPUTS,
   validateFineTuneJobArgs,
 } from "../components/fineTuneJob";
 import { input, named, runProgram, single } from "./helpers";
@@ -19,23 +23,29 @@ const settings: FineTuneSettings = {
   weightDecay: 0,
   maxSeqLength: -1,
   applyLora: true,
+  applyDeepspeed: true,
+  deepspeedStage: "3",
+  precision: "16",
   seed: 42,
 };
 const ws = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw";
+const PHI4_URI = "azureml://registries/azureml/models/Phi-4/versions/8";
+/** What the job's request is built from once Pulumi has resolved the inputs. */
+const resolved = {
+  computeName: "gpuphi",
+  computeId: `${ws}/computes/gpuphi`,
+  identityId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id",
+  identityClientId: "client-1",
+  trainAssetId: `${ws}/data/phi3-train/versions/aaa`,
+  validationAssetId: `${ws}/data/phi3-validation/versions/bbb`,
+};
 const args: FineTuneJobArgs = {
   resourceGroupName: "rg",
   workspaceName: "mlw",
   subscriptionId: "s",
-  baseModel: "azureml://registries/azureml/models/Phi-3-mini-4k-instruct/versions/15",
-  trainAssetId: `${ws}/data/phi3-train/versions/aaa`,
-  validationAssetId: `${ws}/data/phi3-validation/versions/bbb`,
-  dataFingerprint: "aaa:bbb",
-  computeName: "gpuphi",
-  computeId: `${ws}/computes/gpuphi`,
-  vmSize: "Standard_NC24ads_A100_v4",
+  baseModel: { label: "Phi-4", source: { kind: "registry", uri: PHI4_URI } },
+  ...resolved,
   gpusPerNode: 1,
-  identityId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id",
-  identityClientId: "client-1",
   settings,
 };
 
@@ -43,11 +53,17 @@ async function run(a: FineTuneJobArgs = args) {
   return (await runProgram(() => new FineTuneJob("finetune", a))).resources;
 }
 
+/** The job name these args and resolved values give. */
+function nameOf(a: Pick<FineTuneJobArgs, "baseModel" | "settings" | "gpusPerNode"> = args, r: typeof resolved = resolved, runCounter = "") {
+  return pipelineJobName(JOB_NAME_PREFIX, pipelineJobProperties(a, r), runCounter);
+}
+
 describe("FineTuneJob", () => {
   it("submits a pipeline job of the pinned chat_completion_pipeline, passing only inputs the component has", async () => {
     const job = named(await run(), "finetune-job");
     const properties = job.inputs.properties as any;
     expect(properties.jobType).toBe("Pipeline");
+    expect(properties.displayName).toBe("Fine-tune Phi-4 for chat");
     expect(properties.jobs.finetune).toMatchObject({ componentId: CHAT_COMPLETION_PIPELINE, type: "pipeline", _source: "REMOTE.REGISTRY" });
     const names = Object.keys(properties.inputs);
     for (const name of names) expect(COMPONENT_INPUTS).toContain(name);
@@ -57,9 +73,10 @@ describe("FineTuneJob", () => {
 
   it("passes the base model, separate training and validation assets, the cluster and the tuned settings", async () => {
     const inputs = (named(await run(), "finetune-job").inputs.properties as any).inputs;
-    expect(inputs.mlflow_model_path).toEqual({ jobInputType: "mlflow_model", uri: args.baseModel });
-    expect(inputs.train_file_path).toEqual({ jobInputType: "uri_file", uri: args.trainAssetId });
-    expect(inputs.validation_file_path).toEqual({ jobInputType: "uri_file", uri: args.validationAssetId });
+    expect(inputs.mlflow_model_path).toEqual({ jobInputType: "mlflow_model", uri: PHI4_URI });
+    expect(inputs.huggingface_id).toBeUndefined();
+    expect(inputs.train_file_path).toEqual({ jobInputType: "uri_file", uri: resolved.trainAssetId });
+    expect(inputs.validation_file_path).toEqual({ jobInputType: "uri_file", uri: resolved.validationAssetId });
     const literal = (name: string) => inputs[name].value;
     expect(["compute_model_import", "compute_preprocess", "compute_finetune", "compute_model_evaluation"].map(literal)).toEqual(Array(4).fill("gpuphi"));
     expect(literal("number_of_gpu_to_use_finetuning")).toBe("1");
@@ -67,14 +84,33 @@ describe("FineTuneJob", () => {
     expect(literal("lr_scheduler_type")).toBe("cosine");
     expect(literal("num_train_epochs")).toBe("1");
     expect(literal("apply_lora")).toBe("true");
+    expect(literal("apply_deepspeed")).toBe("true");
+    expect(literal("deepspeed_stage")).toBe("3");
+    expect(literal("precision")).toBe("16");
     expect(literal("task_name")).toBe("ChatCompletion");
+    for (const [name, value] of Object.entries(STUDIO_FIXED_INPUTS)) expect(literal(name)).toBe(value);
     for (const value of Object.values<any>(inputs)) if (value.jobInputType === "literal") expect(typeof value.value).toBe("string");
+  });
+
+  it("takes a Hugging Face base model by id, without running the model's remote code", async () => {
+    const source = { kind: "huggingface", id: "microsoft/Phi-3-mini-4k-instruct" } as const;
+    expect(modelInputs(source)).toEqual({
+      huggingface_id: { jobInputType: "literal", value: "microsoft/Phi-3-mini-4k-instruct" },
+      trust_remote_code: { jobInputType: "literal", value: "false" },
+    });
+    expect(modelInputs({ kind: "registry", uri: PHI4_URI })).toEqual({ mlflow_model_path: { jobInputType: "mlflow_model", uri: PHI4_URI } });
+    const properties = named(await run({ ...args, baseModel: { label: "Phi-3-mini-4k-instruct", source } }), "finetune-job").inputs.properties as any;
+    expect(properties.inputs.huggingface_id).toEqual({ jobInputType: "literal", value: "microsoft/Phi-3-mini-4k-instruct" });
+    expect(properties.inputs.trust_remote_code).toEqual({ jobInputType: "literal", value: "false" });
+    expect(properties.inputs.mlflow_model_path).toBeUndefined();
+    expect(properties.jobs.finetune.inputs.huggingface_id).toEqual({ job_input_type: "literal", value: "${{parent.inputs.huggingface_id}}" });
+    expect(properties.displayName).toBe("Fine-tune Phi-3-mini-4k-instruct for chat");
   });
 
   it("runs on the cluster as the training identity and exposes the MLflow output", async () => {
     const properties = named(await run(), "finetune-job").inputs.properties as any;
-    expect(properties.computeId).toBe(args.computeId);
-    expect(properties.identity).toEqual({ identityType: "Managed", clientId: "client-1", resourceId: args.identityId });
+    expect(properties.computeId).toBe(resolved.computeId);
+    expect(properties.identity).toEqual({ identityType: "Managed", clientId: "client-1", resourceId: resolved.identityId });
     expect(properties.outputs).toEqual({ trained_model: { jobOutputType: "mlflow_model" } });
     expect(properties.jobs.finetune.outputs).toEqual({ mlflow_model_folder: { type: "literal", value: "${{parent.outputs.trained_model}}" } });
   });
@@ -92,19 +128,36 @@ describe("FineTuneJob", () => {
       modelType: "mlflow_model",
       modelUri: `azureml://jobs/${job.inputs.jobName}/outputs/trained_model`,
       jobName: job.inputs.jobName,
+      description: "Fine-tuned from Phi-4 by chat_completion_pipeline",
+      tags: { baseModel: "Phi-4", learningRate: "0.000005", epochs: "1" },
     });
     expect(model.inputs.name).toBe("phi3-chat-finetuned");
+    expect(model.inputs.version).toBe((job.inputs.jobName as string).slice("phi3-ft-".length));
   });
 
-  it("names the job from a hash of what is trained: the same inputs give the same job, any change a new one", async () => {
-    const name = fineTuneJobName(args);
+  it("names the job from a hash of the complete request and the run counter: the same request keeps its job, any change is a new one", async () => {
+    const name = nameOf();
     expect(name).toMatch(/^phi3-ft-[0-9a-f]{16}$/);
     expect(named(await run(), "finetune-job").inputs.jobName).toBe(name);
-    expect(fineTuneJobName({ ...args })).toBe(name);
-    expect(fineTuneJobName({ ...args, settings: { ...settings, learningRate: 1e-5 } })).not.toBe(name);
-    expect(fineTuneJobName({ ...args, dataFingerprint: "ccc:bbb" })).not.toBe(name);
-    expect(fineTuneJobName({ ...args, baseModel: "azureml://registries/azureml/models/Phi-4/versions/8" })).not.toBe(name);
-    expect(fineTuneJobName({ ...args, vmSize: "Standard_NC48ads_A100_v4", gpusPerNode: 2 })).not.toBe(name);
+    expect(nameOf({ ...args }, { ...resolved })).toBe(name);
+    // Key order is not part of the request.
+    const properties = pipelineJobProperties(args, resolved);
+    const reordered = Object.fromEntries(Object.entries(properties).reverse()) as typeof properties;
+    expect(pipelineJobName(JOB_NAME_PREFIX, reordered, "")).toBe(name);
+    expect(nameOf({ ...args, settings: { ...settings, learningRate: 1e-5 } })).not.toBe(name);
+    expect(nameOf({ ...args, settings: { ...settings, precision: "32" } })).not.toBe(name);
+    expect(nameOf(args, { ...resolved, trainAssetId: `${ws}/data/phi3-train/versions/ccc` })).not.toBe(name);
+    expect(nameOf({ ...args, baseModel: { label: "Phi-4", source: { kind: "registry", uri: "azureml://registries/azureml/models/Phi-4/versions/7" } } })).not.toBe(name);
+    expect(nameOf({ ...args, gpusPerNode: 2 })).not.toBe(name);
+    expect(nameOf(args, { ...resolved, computeId: `${ws}/computes/gpubig`, computeName: "gpubig" })).not.toBe(name);
+    expect(nameOf(args, { ...resolved, identityClientId: "client-2" })).not.toBe(name);
+    expect(nameOf(args, resolved, "2")).not.toBe(name);
+  });
+
+  it("submits an unchanged job again under a new name when the run counter is bumped", async () => {
+    const bumped = named(await run({ ...args, run: "2" }), "finetune-job").inputs.jobName;
+    expect(bumped).toBe(nameOf(args, resolved, "2"));
+    expect(bumped).not.toBe(nameOf());
   });
 
   it("waits for the resources it is given (the identity's role assignments) before submitting", async () => {
@@ -122,6 +175,8 @@ describe("FineTuneJob", () => {
     [{ gpusPerNode: 0 }, /gpusPerNode is 0/],
     [{ settings: { ...settings, lrSchedulerType: "exponential" as never } }, /lrSchedulerType is 'exponential'/],
     [{ settings: { ...settings, learningRate: 0 } }, /learningRate is 0/],
+    [{ settings: { ...settings, precision: "8" as never } }, /precision is '8'; allowed: 16, 32/],
+    [{ settings: { ...settings, deepspeedStage: "1" as never } }, /deepspeedStage is '1'; allowed: 2, 3/],
     [{ timeoutMinutes: 0 }, /timeoutMinutes is 0/],
   ])("refuses %j before creating anything", async (bad, message) => {
     expect(() => validateFineTuneJobArgs({ ...args, ...bad })).toThrow(message);

@@ -12,16 +12,14 @@ interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
-  ms: number;
 }
 
 /** Runs `npm run plan -- <args>` as a person would, minus npm's own banner. */
 function plan(...args: string[]): Promise<CliResult> {
-  const started = Date.now();
   const tsx = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
   return new Promise((resolve) => {
     execFile(tsx, ["scripts/plan.ts", ...args], { cwd: PROJECT_ROOT }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, ms: Date.now() - started });
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
 }
@@ -34,9 +32,8 @@ describe("npm run plan -- --json", () => {
     doc = JSON.parse(result.stdout);
   });
 
-  it("prints exactly one JSON document of the contract's shape, in under 5 s", () => {
+  it("prints exactly one JSON document of the contract's shape", () => {
     expect(result.code).toBe(0);
-    expect(result.ms).toBeLessThan(5000);
     expect(Object.keys(doc).sort()).toEqual(["outputs", "project", "resources", "stack"]);
     expect(doc).toMatchObject({ project: "phi3-foundry", stack: "dev" });
     for (const r of doc.resources) {
@@ -97,6 +94,8 @@ describe("npm run plan refuses a bad setting before anything is created", () => 
     ["servingInstanceCount=1.5", "phi3-foundry:servingInstanceCount"],
     ["epochs=1.5", "phi3-foundry:epochs"],
     ["noSuchKey=1", "phi3-foundry:noSuchKey"],
+    ["servingVmSize=Standard_NC6s_v3", "phi3-foundry:servingVmSize"],
+    ["azure-native:location=mars", "azure-native:location"],
   ])("--config %s: non-zero exit, empty stdout, the key on stderr", async (setting, key) => {
     const result = await plan("--json", "--config", setting);
     expect(result.code).not.toBe(0);
@@ -128,7 +127,9 @@ describe("npm run plan (readable)", () => {
     expect(result.stdout).toMatch(/■ ml \(prepare:MlWorkspace\)\n(\s+\+ .*\n){7}/);
     expect(result.stdout).toMatch(/■ training-identity \(prepare:TrainingIdentity\)/);
     expect(result.stdout).toMatch(/training cluster gpu\w+: Standard_NC24ads_A100_v4, Dedicated, 0\.\.1 nodes, scales down after 120 s idle/);
-    expect(result.stdout).toMatch(/Quota standardNCADSA100v4Family: need 24 vCPUs/);
+    expect(result.stdout).toMatch(/online deployment phi3: Standard_NC24ads_A100_v4 x 1/);
+    // Training (1 node) and serving (1 instance, no upgrade reserve on A100) share the A100 family: 24 + 24.
+    expect(result.stdout).toMatch(/Quota standardNCADSA100v4Family: need 48 vCPUs/);
     expect(result.stdout).toMatch(/Azure was not called/);
   });
 });

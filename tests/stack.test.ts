@@ -1,13 +1,35 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { QuotaError, TOTAL_DEDICATED } from "../components/azure/quota";
-import { buildPlan } from "../scripts/lib/plan";
+import { AzureMlQuotaSource } from "../components/azure/azureMlQuota";
+import type { PipelineJobProperties } from "../components/azure/machineLearning";
+import { pipelineJobName } from "../components/azure/pipelineJob";
+import { PreflightError, QuotaError, TOTAL_DEDICATED } from "../components/azure/quota";
+import { JOB_NAME_PREFIX } from "../components/fineTuneJob";
+import { ConfigError } from "../infra/config";
+import { baseModelRetirement, vmSizeRetirement } from "../infra/retirements";
+import { GPU_VM_SIZES } from "../infra/vmSizes";
+import { buildPlan, PlanOptions } from "../scripts/lib/plan";
 import { azureMocks } from "../scripts/lib/mockAzure";
-import { RecordedResource, runUnderMocks } from "../scripts/lib/mockRuntime";
+import { ProgramMessage, RecordedResource, runUnderMocks } from "../scripts/lib/mockRuntime";
 import { loadStackSettings } from "../scripts/lib/stackFiles";
-import { StandInQuotaSource } from "../scripts/lib/standIns";
+import { ML_REGIONS, StandInQuotaSource } from "../scripts/lib/standIns";
 import { input, named, ofType, single } from "./helpers";
 import { chatRecord, tempDir, writeJsonl } from "./support/chatRecords";
+
+// A failed expectation must not leave a spy (on azureMocks.newResource, console.warn) recording into the next test.
+afterEach(() => jest.restoreAllMocks());
+
+/** The error a plan fails with, and the custom resources it registered before failing. */
+async function refusal(options: PlanOptions): Promise<{ error: unknown; created: unknown[] }> {
+  const newResource = jest.spyOn(azureMocks, "newResource");
+  const error = await buildPlan(options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  const created = newResource.mock.calls.filter(([args]) => args.custom);
+  newResource.mockRestore();
+  return { error, created };
+}
 
 describe("the dev stack", () => {
   it("wires the workspace to its four dependencies", async () => {
@@ -97,53 +119,133 @@ describe("the quota preflight", () => {
   const short = new StandInQuotaSource([
     { name: TOTAL_DEDICATED, limit: 100, inUse: 0 },
     { name: "Standard NCADSA100v4 Family Cluster Dedicated vCPUs", limit: 0, inUse: 0 },
-    { name: "Standard NCv3 Family Cluster Dedicated vCPUs", limit: 6, inUse: 0 },
+    { name: "Standard NCASv3_T4 Family Cluster Dedicated vCPUs", limit: 6, inUse: 0 },
   ]);
+  // Training on A100 and serving on T4: two families, both short in `short`.
+  const twoFamilies = ["servingVmSize=Standard_NC4as_T4_v3"];
 
   it("fails before any resource is created, naming each short family", async () => {
-    const created = jest.spyOn(azureMocks, "newResource");
-    const error = await buildPlan({ quota: short }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const { error, created } = await refusal({ quota: short, overrides: twoFamilies });
     expect(error).toBeInstanceOf(QuotaError);
-    expect((error as QuotaError).shortfalls.map((s) => s.family)).toEqual(["standardNCADSA100v4Family", "standardNCSv3Family"]);
-    expect(created.mock.calls.filter(([args]) => args.custom)).toEqual([]);
-    created.mockRestore();
+    expect((error as QuotaError).shortfalls.map((s) => s.family)).toEqual(["standardNCADSA100v4Family", "standard NCASv3_T4 Family"]);
+    expect(created).toEqual([]);
   });
 
   it("asks only for the families the stack will run", async () => {
     const servingOnly = new StandInQuotaSource([
       { name: TOTAL_DEDICATED, limit: 100, inUse: 0 },
-      { name: "Standard NCv3 Family Cluster Dedicated vCPUs", limit: 12, inUse: 0 },
+      { name: "Standard NCASv3_T4 Family Cluster Dedicated vCPUs", limit: 8, inUse: 0 },
     ]);
-    const servingOnlyStack = ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:1"];
+    const servingOnlyStack = ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:1", "servingVmSize=Standard_NC4as_T4_v3"];
     await expect(buildPlan({ quota: servingOnly, overrides: servingOnlyStack })).resolves.toBeDefined();
+    // 2 instances with the 20% upgrade reserve: ceil(2.4) = 3 x 4 vCPUs.
     await expect(buildPlan({ quota: servingOnly, overrides: [...servingOnlyStack, "servingInstanceCount=2"] })).rejects.toThrow(
-      /need 18 .*limit 12/,
+      /need 12 .*limit 8/,
     );
   });
 
   it("is skipped with quotaCheck=false", async () => {
-    const plan = await buildPlan({ quota: short, overrides: ["quotaCheck=false"] });
+    const plan = await buildPlan({ quota: short, overrides: [...twoFamilies, "quotaCheck=false"] });
     expect(plan.notes.join("\n")).toMatch(/Quota check skipped/);
     expect(plan.document.resources.length).toBeGreaterThan(10);
+  });
+
+  it("refuses a region without Azure ML before any resource is created, listing the regions that have it", async () => {
+    const { error, created } = await refusal({ overrides: ["azure-native:location=mars"] });
+    expect(error).toBeInstanceOf(PreflightError);
+    const message = (error as Error).message;
+    expect(message).toContain('azure-native:location = "mars"');
+    expect(message).toContain("Azure ML is not offered there");
+    expect(message).toContain(ML_REGIONS.join(", "));
+    expect(created).toEqual([]);
+  });
+
+  it("refuses a size the region does not offer, naming its key and the region's sizes of the same GPU", async () => {
+    const noA100 = new StandInQuotaSource(undefined, GPU_VM_SIZES.filter((s) => s.gpu !== "A100" || s.name === "Standard_NC48ads_A100_v4"));
+    const { error, created } = await refusal({ quota: noA100 });
+    expect(error).toBeInstanceOf(PreflightError);
+    expect((error as PreflightError).problems).toEqual([
+      'trainingVmSize = "Standard_NC24ads_A100_v4": not offered by Azure ML in eastus2; A100 sizes it offers there: Standard_NC48ads_A100_v4',
+      'servingVmSize = "Standard_NC24ads_A100_v4": not offered by Azure ML in eastus2; A100 sizes it offers there: Standard_NC48ads_A100_v4',
+    ]);
+    expect(created).toEqual([]);
+  });
+});
+
+describe("retired values", () => {
+  it.each([
+    ["servingVmSize=Standard_NC6s_v3", "servingVmSize", "Standard_NC6s_v3", "2025-09-30", ["Standard_NC24ads_A100_v4", "Standard_NC4as_T4_v3"]],
+    ["trainingVmSize=Standard_NC6s_v3", "trainingVmSize", "Standard_NC6s_v3", "2025-09-30", ["Standard_NC24ads_A100_v4"]],
+    [
+      "baseModel=azureml://registries/azureml/models/Phi-3-mini-4k-instruct/versions/15",
+      "baseModel",
+      "azureml://registries/azureml/models/Phi-3-mini-4k-instruct/versions/15",
+      "2025-08-30",
+      ["Phi-3-mini-4k-instruct (the default", "Phi-4"],
+    ],
+  ])("--config %s is refused before any resource is created, naming the key, the date and what to use", async (setting, key, value, date, alternatives) => {
+    const { error, created } = await refusal({ overrides: [setting] });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => [p.key, p.value])).toEqual([[key, value]]);
+    const message = (error as Error).message;
+    expect(message).toContain(`phi3-foundry:${key} = ${JSON.stringify(value)}`);
+    expect(message).toContain(`retired by Azure on ${date}`);
+    const instead = message.split("; use ")[1] ?? "";
+    for (const alternative of alternatives) expect(instead).toContain(alternative);
+    expect(created).toEqual([]);
+  });
+
+  it("are not what the dev plan runs: its base model and VM sizes are current", async () => {
+    const { resources } = (await buildPlan()).document;
+    const job = named(resources, "finetune-job");
+    const modelInputs = input(job, "properties.inputs");
+    expect(modelInputs.huggingface_id).toEqual({ jobInputType: "literal", value: "microsoft/Phi-3-mini-4k-instruct" });
+    expect(modelInputs.mlflow_model_path).toBeUndefined();
+    expect(baseModelRetirement(modelInputs.huggingface_id.value)).toBeUndefined();
+    expect(baseModelRetirement(loadStackSettings("dev").config["phi3-foundry:baseModel"])).toBeUndefined();
+    const serving = input(single(resources, "azure-native:machinelearningservices:OnlineDeployment"), "properties.instanceType");
+    const training = input(single(resources, "azure-native:machinelearningservices:Compute"), "properties.properties.vmSize");
+    expect([serving, training]).toEqual(["Standard_NC24ads_A100_v4", "Standard_NC24ads_A100_v4"]);
+    expect(vmSizeRetirement(serving)).toBeUndefined();
+    expect(vmSizeRetirement(training)).toBeUndefined();
   });
 });
 
 describe("infra/index.ts, the program the Pulumi CLI runs", () => {
   it("exports a function that reads the stack's config and builds the stack", async () => {
     const settings = loadStackSettings("dev", ["quotaCheck=false"]); // no Azure call for quota
-    const warnings = jest.spyOn(console, "warn").mockImplementation(() => undefined); // pulumi.log.warn without an engine
+    const messages: ProgramMessage[] = []; // pulumi.log without an engine, as the mock runtime collects it
+    const run = await runUnderMocks(
+      settings,
+      async () => {
+        // Pulumi's Node.js host require()s the program directory and calls what it exports.
+        const program = require("../infra") as () => Promise<Record<string, unknown>>;
+        return { ...(await program()) };
+      },
+      messages,
+    );
+    expect(run.outputs.workspaceName).toMatch(/^mlw-finetunephi-dev-/);
+    expect(ofType(run.resources, "azure-native:machinelearningservices:Compute")).toHaveLength(1);
+    const warned = messages.filter((m) => m.severity === "warning").map((m) => m.text).join("\n");
+    expect(warned).toMatch(/data\/train_data\.jsonl holds 40 records, a sample/);
+    expect(warned).not.toMatch(/retired/);
+  });
+
+  it("checks quota with Azure ML's own APIs for the stack's subscription and region", async () => {
+    const settings = loadStackSettings("dev"); // quotaCheck on; the three Azure calls answered by the stand-in
+    const standIn = new StandInQuotaSource();
+    const regions = jest.spyOn(AzureMlQuotaSource.prototype, "mlRegions").mockImplementation(() => standIn.mlRegions());
+    const sizes = jest.spyOn(AzureMlQuotaSource.prototype, "vmSizes").mockImplementation(() => standIn.vmSizes());
+    const usages = jest.spyOn(AzureMlQuotaSource.prototype, "usages").mockImplementation(() => standIn.usages());
     const run = await runUnderMocks(settings, async () => {
-      // Pulumi's Node.js host require()s the program directory and calls what it exports.
       const program = require("../infra") as () => Promise<Record<string, unknown>>;
       return { ...(await program()) };
     });
     expect(run.outputs.workspaceName).toMatch(/^mlw-finetunephi-dev-/);
-    expect(ofType(run.resources, "azure-native:machinelearningservices:Compute")).toHaveLength(1);
-    expect(warnings.mock.calls.map(([message]) => String(message)).join("\n")).toMatch(/NCv3\) was retired/);
-    warnings.mockRestore();
+    expect(regions).toHaveBeenCalledTimes(1);
+    expect(sizes).toHaveBeenCalledWith("eastus2");
+    expect(usages).toHaveBeenCalledWith("eastus2");
+    expect(regions.mock.contexts[0].description).toBe(`Azure ML usages of subscription ${run.outputs.subscriptionId}`);
   });
 });
 
@@ -201,11 +303,35 @@ describe("fine-tuning in the stack", () => {
     expect(outputs.fineTuneJobName).toBe(job.inputs.jobName);
   });
 
+  it("submits the whole job request, named by its digest, fine-tuning Phi-3-mini from Hugging Face", async () => {
+    const { resources } = (await buildPlan()).document;
+    const job = named(resources, "finetune-job");
+    expect(Object.keys(job.inputs).sort()).toEqual(["__provider", "jobName", "properties", "resourceGroupName", "subscriptionId", "workspaceName"]);
+    expect(job.inputs).toMatchObject({
+      subscriptionId: "00000000-0000-0000-0000-000000000000",
+      resourceGroupName: named(resources, "ml-workspace").inputs.resourceGroupName,
+      workspaceName: named(resources, "ml-workspace").inputs.workspaceName,
+    });
+    const properties = job.inputs.properties as PipelineJobProperties;
+    expect(job.inputs.jobName).toBe(pipelineJobName(JOB_NAME_PREFIX, properties, ""));
+    expect(job.inputs.jobName).toMatch(/^phi3-ft-[0-9a-f]{16}$/);
+    expect(properties).toMatchObject({ jobType: "Pipeline", computeId: named(resources, "gpu-compute").id });
+    expect(properties.inputs).toMatchObject({
+      huggingface_id: { jobInputType: "literal", value: "microsoft/Phi-3-mini-4k-instruct" },
+      trust_remote_code: { jobInputType: "literal", value: "false" },
+      train_file_path: { jobInputType: "uri_file", uri: named(resources, "data-train-asset").id },
+      validation_file_path: { jobInputType: "uri_file", uri: named(resources, "data-validation-asset").id },
+    });
+    expect(properties.inputs).not.toHaveProperty("mlflow_model_path");
+  });
+
   it("keeps the job of an unchanged stack and starts a new one when a setting changes", async () => {
     const first = (await jobOf()).inputs.jobName;
     expect((await jobOf()).inputs.jobName).toBe(first);
     expect((await jobOf(["learningRate=1e-5"])).inputs.jobName).not.toBe(first);
     expect((await jobOf(["epochs=2"])).inputs.jobName).not.toBe(first);
+    expect((await jobOf(["fineTuneRun=2"])).inputs.jobName).not.toBe(first);
+    expect((await jobOf(["baseModel=Phi-4"])).inputs.jobName).not.toBe(first);
   });
 
   it("serves a registered model without training when fine-tuning is off", async () => {
@@ -220,7 +346,7 @@ describe("fine-tuning in the stack", () => {
 });
 
 describe("serving in the stack", () => {
-  it("deploys the fine-tuned model version on NC6s_v3 x1 after the role assignments, then sends it all traffic", async () => {
+  it("deploys the fine-tuned model version on NC24ads_A100_v4 x1 after the role assignments, then sends it all traffic", async () => {
     const { resources, outputs } = (await buildPlan()).document;
     const endpoint = single(resources, "azure-native:machinelearningservices:OnlineEndpoint");
     const deployment = single(resources, "azure-native:machinelearningservices:OnlineDeployment");
@@ -232,8 +358,17 @@ describe("serving in the stack", () => {
     expect(deployment.inputs.sku).toEqual({ name: "Default", capacity: 1 });
     expect(input(deployment, "properties")).toMatchObject({
       endpointComputeType: "Managed",
-      instanceType: "Standard_NC6s_v3",
+      instanceType: "Standard_NC24ads_A100_v4",
       model: single(resources, "azure-native:machinelearningservices:ModelVersion").id,
+    });
+    expect(traffic.inputs.traffic).toEqual({ phi3: 100 });
+    expect(traffic.inputs).not.toHaveProperty("endpointSpec");
+    expect(JSON.parse(String(traffic.inputs.revision))).toEqual({
+      endpoint: input(endpoint, "properties"),
+      identity: identity.id,
+      model: single(resources, "azure-native:machinelearningservices:ModelVersion").id,
+      vmSize: "Standard_NC24ads_A100_v4",
+      instances: 1,
     });
     for (const role of ["training-identity-contributor", "training-identity-blob-reader", "training-identity-acr-pull"]) {
       expect(settle.dependsOn).toContain(named(resources, role).urn);
@@ -267,14 +402,21 @@ describe("serving in the stack", () => {
     expect(input(deployment, "properties.model")).toBe(`${workspace.id}/models/phi3-chat-finetuned/versions/3`);
   });
 
-  it("warns about the retired defaults, and not once they are changed", async () => {
+  it("warns about a serving size below the base model's inference minimum, and not about the defaults", async () => {
     const defaults = (await buildPlan()).warnings.join("\n");
-    expect(defaults).toMatch(/Standard_NC6s_v3 \(NCv3\) was retired by Azure on 2025-09-30/);
-    expect(defaults).toMatch(/Phi-3-mini-4k-instruct version 15 is retired for fine-tuning/);
+    expect(defaults).not.toMatch(/retired/);
+    expect(defaults).not.toMatch(/inference minimum/);
+    const small = await buildPlan({ overrides: ["servingVmSize=Standard_NC4as_T4_v3"] });
+    expect(small.warnings.join("\n")).toMatch(
+      /servingVmSize Standard_NC4as_T4_v3 \(4 vCPUs, 1 GPU, 28 GB\) is below Phi-3-mini-4k-instruct's inference minimum \(6 vCPUs, 1 GPU, 112 GB\)/,
+    );
+    expect(input(single(small.document.resources, "azure-native:machinelearningservices:OnlineDeployment"), "properties.instanceType")).toBe(
+      "Standard_NC4as_T4_v3",
+    );
     const current = await buildPlan({
       overrides: ["servingVmSize=Standard_NC24ads_A100_v4", "baseModel=azureml://registries/azureml/models/Phi-4/versions/8"],
     });
-    expect(current.warnings.join("\n")).not.toMatch(/retired/);
+    expect(current.warnings.join("\n")).not.toMatch(/retired|inference minimum/);
   });
 });
 

@@ -22,6 +22,35 @@ export interface MockRun {
   readonly outputs: Record<string, unknown>;
 }
 
+/** What the program told the engine with `pulumi.log` while it ran. */
+export interface ProgramMessage {
+  readonly severity: "info" | "warning";
+  readonly text: string;
+}
+
+/**
+ * With no engine (as under mocks), `pulumi.log` prints `info: [runtime] ...` and `warning: [runtime] ...` to the
+ * console; the engine would show them as the program's diagnostics. Collects them instead while `run` runs, so that
+ * stdout stays the plan's alone.
+ */
+async function collectingLogs<T>(messages: ProgramMessage[], run: () => Promise<T>): Promise<T> {
+  const original = { log: console.log, warn: console.warn };
+  const capture = (severity: ProgramMessage["severity"], fallback: (...args: unknown[]) => void) => (...args: unknown[]) => {
+    const text = args.map(String).join(" ");
+    const prefix = `${severity}: [runtime] `;
+    if (text.startsWith(prefix)) messages.push({ severity, text: text.slice(prefix.length) });
+    else fallback(...args);
+  };
+  console.log = capture("info", original.log);
+  console.warn = capture("warning", original.warn);
+  try {
+    return await run();
+  } finally {
+    console.log = original.log;
+    console.warn = original.warn;
+  }
+}
+
 // Signatures of Pulumi's wire format (sdk/nodejs/runtime/rpc.ts).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -68,7 +97,11 @@ async function resolve(value: unknown): Promise<unknown> {
  * Runs a Pulumi program under the mock runtime with the given stack settings, inside a root stack resource as the
  * CLI would, and records every resource registration the engine would receive.
  */
-export async function runUnderMocks(settings: StackSettings, program: () => Promise<Record<string, unknown>>): Promise<MockRun> {
+export async function runUnderMocks(
+  settings: StackSettings,
+  program: () => Promise<Record<string, unknown>>,
+  messages: ProgramMessage[] = [],
+): Promise<MockRun> {
   pulumi.runtime.setAllConfig(settings.config, settings.secretKeys);
   await pulumi.runtime.setMocks(azureMocks, settings.project, settings.stack, false);
 
@@ -103,16 +136,18 @@ export async function runUnderMocks(settings: StackSettings, program: () => Prom
 
   let outputs: Record<string, unknown> = {};
   let failure: unknown;
-  await pulumi.runtime.runInPulumiStack(async () => {
-    try {
-      outputs = (await resolve(await program())) as Record<string, unknown>;
-    } catch (err) {
-      failure = err; // the CLI reports a failing program; here the caller does
-    }
-    return outputs;
+  await collectingLogs(messages, async () => {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        outputs = (await resolve(await program())) as Record<string, unknown>;
+      } catch (err) {
+        failure = err; // the CLI reports a failing program; here the caller does
+      }
+      return outputs;
+    });
+    // Wait until every registration still in flight has reached the monitor.
+    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
   });
-  // Wait until every registration still in flight has reached the monitor.
-  await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
   if (failure !== undefined) throw failure;
   return { resources, outputs };
 }

@@ -1,9 +1,9 @@
 import type { FamilyQuotaCheck, QuotaSource } from "../../components/azure/quota";
-import { loadStackConfig, StackConfig } from "../../infra/config";
+import { ConfigError, loadStackConfig, parseStackConfig, rawConfigFrom, StackConfig } from "../../infra/config";
 import { GpuPrice, priceTable } from "../../infra/prices";
 import { deployStack } from "../../infra/program";
-import { MockRun, RecordedResource, runUnderMocks } from "./mockRuntime";
-import { loadStackSettings } from "./stackFiles";
+import { MockRun, ProgramMessage, RecordedResource, runUnderMocks } from "./mockRuntime";
+import { loadStackSettings, SettingsError, StackSettings } from "./stackFiles";
 import { StandInQuotaSource } from "./standIns";
 
 /** The offline plan as DESIGN.md's contract fixes it. */
@@ -33,15 +33,34 @@ export interface Plan {
   readonly prices: Record<string, GpuPrice>;
 }
 
+/**
+ * The stack's settings under Pulumi's project-config rules; when those fail, the stack's own checks run on what could
+ * be read, so that one run reports every problem, type errors included.
+ */
+function loadSettingsReportingAll(stack: string, overrides: readonly string[]): StackSettings {
+  try {
+    return loadStackSettings(stack, overrides);
+  } catch (err) {
+    if (!(err instanceof SettingsError) || !err.partial) throw err;
+    try {
+      parseStackConfig(rawConfigFrom(err.partial));
+    } catch (configErr) {
+      if (configErr instanceof ConfigError) throw new SettingsError([...err.problems, configErr.message]);
+    }
+    throw err;
+  }
+}
+
 /** Runs the real stack program under the mock runtime with the stack's config, and no cloud. */
 export async function buildPlan(options: PlanOptions = {}): Promise<Plan> {
-  const settings = loadStackSettings(options.stack ?? "dev", options.overrides ?? []);
+  const settings = loadSettingsReportingAll(options.stack ?? "dev", options.overrides ?? []);
   const quota = options.quota ?? new StandInQuotaSource();
   const notes: string[] = [];
   const warnings: string[] = [];
   let quotaChecks: FamilyQuotaCheck[] | undefined;
   let config: StackConfig | undefined;
 
+  const messages: ProgramMessage[] = [];
   const run: MockRun = await runUnderMocks(settings, async () => {
     config = loadStackConfig();
     const outputs = await deployStack(config, {
@@ -51,7 +70,8 @@ export async function buildPlan(options: PlanOptions = {}): Promise<Plan> {
       warn: (message) => warnings.push(message),
     });
     return { ...outputs };
-  });
+  }, messages);
+  warnings.push(...messages.filter((m) => m.severity === "warning").map((m) => m.text));
 
   if (quotaChecks === undefined) notes.push("Quota check skipped (quotaCheck=false).");
   for (const check of quotaChecks ?? []) {
@@ -60,6 +80,7 @@ export async function buildPlan(options: PlanOptions = {}): Promise<Plan> {
         `(from ${quota.description}; \`pulumi up\` reads the real numbers).`,
     );
   }
+  for (const message of messages.filter((m) => m.severity === "info")) notes.push(`\`pulumi up\` would say: ${message.text}`);
   notes.push(
     "Azure was not called: ids, principal ids and the random name suffix are deterministic stand-ins " +
       "(the real suffix is random and kept in state).",

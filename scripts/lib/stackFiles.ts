@@ -34,10 +34,14 @@ export interface StackSettings {
   readonly secretKeys: string[];
 }
 
-/** Thrown for a config file or override that cannot be used, naming the file or key. */
+/** Thrown for a config file or override that cannot be used, naming the file or key of each problem. */
 export class SettingsError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(
+    readonly problems: readonly string[],
+    /** The config as far as it could be read, so that the stack's own checks can add their problems. */
+    readonly partial?: Readonly<Record<string, string>>,
+  ) {
+    super(problems.join("\n"));
     this.name = "SettingsError";
   }
 }
@@ -57,28 +61,36 @@ function asConfigString(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** Checks a value against the type Pulumi.yaml declares, as the CLI does before running the program. */
-function checkType(key: string, declared: DeclaredKey, value: string, where: string): void {
-  const ok =
-    declared.type === "integer" ? /^-?\d+$/.test(value) : declared.type === "boolean" ? /^(true|false)$/.test(value) : true;
-  if (!ok) throw new SettingsError(`${where}: ${key} = ${JSON.stringify(value)}: Pulumi.yaml declares it as ${declared.type}`);
+/** Whether a value fits the type Pulumi.yaml declares, as the CLI checks it before running the program. */
+function fitsType(declared: DeclaredKey, value: string): boolean {
+  return declared.type === "integer" ? /^-?\d+$/.test(value) : declared.type === "boolean" ? /^(true|false)$/.test(value) : true;
+}
+
+/** "'a', 'b' and 'c'", as Pulumi lists keys. */
+function listKeys(keys: readonly string[]): string {
+  const quoted = [...keys].sort().map((k) => `'${k}'`);
+  return quoted.length <= 1 ? quoted.join("") : `${quoted.slice(0, -1).join(", ")} and ${quoted.at(-1)}`;
 }
 
 /**
  * Builds the config of `stack`: Pulumi.yaml defaults, then Pulumi.<stack>.yaml, then `overrides` (`KEY=VALUE`,
- * where a KEY without a namespace is a project key). Unknown project keys and values of the wrong type are refused.
+ * where a KEY without a namespace is a project key). Applies Pulumi's project-config rules with Pulumi's wording
+ * (pulumi/pulumi sdk/go/common/workspace/config.go: a key without a default is required; values must fit the
+ * declared type) and refuses unknown project keys; every problem of a run is reported together.
  */
 export function loadStackSettings(stack: string, overrides: readonly string[] = [], root = PROJECT_ROOT): StackSettings {
   const project = readProjectFile(root);
   const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
+  const problems: string[] = [];
 
   const set = (rawKey: string, value: unknown, where: string) => {
     const key = qualify(rawKey);
     const bare = key.startsWith(`${project.name}:`) ? key.slice(project.name.length + 1) : undefined;
     if (bare !== undefined && !(bare in project.keys)) {
-      throw new SettingsError(`${where}: unknown key ${key}; Pulumi.yaml declares ${Object.keys(project.keys).join(", ")}`);
+      problems.push(`${where}: unknown key ${key}; Pulumi.yaml declares ${Object.keys(project.keys).join(", ")}`);
+      return;
     }
     if (value && typeof value === "object" && "secure" in (value as object)) {
       config[key] = SECRET_PLACEHOLDER;
@@ -86,23 +98,33 @@ export function loadStackSettings(stack: string, overrides: readonly string[] = 
       return;
     }
     const text = asConfigString(value);
-    if (bare !== undefined) checkType(key, project.keys[bare], text, where);
+    if (bare !== undefined && !fitsType(project.keys[bare], text)) {
+      problems.push(`${where}: Stack '${stack}' with configuration key '${key}' must be of type '${project.keys[bare].type}'`);
+    }
     config[key] = text;
   };
 
   for (const [key, declared] of Object.entries(project.keys)) {
-    if (declared.default !== undefined) config[qualify(key)] = asConfigString(declared.default);
+    if (declared.default !== undefined && declared.default !== null) config[qualify(key)] = asConfigString(declared.default);
   }
 
   const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(stackFile)) throw new SettingsError(`no stack file ${path.relative(root, stackFile)} for stack '${stack}'`);
+  if (!fs.existsSync(stackFile)) throw new SettingsError([`no stack file ${path.relative(root, stackFile)} for stack '${stack}'`]);
   const stackDoc = (yaml.load(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   for (const [key, value] of Object.entries(stackDoc.config ?? {})) set(key, value, path.basename(stackFile));
 
   for (const override of overrides) {
     const eq = override.indexOf("=");
-    if (eq <= 0) throw new SettingsError(`--config ${override}: expected KEY=VALUE`);
+    if (eq <= 0) {
+      problems.push(`--config ${override}: expected KEY=VALUE`);
+      continue;
+    }
     set(override.slice(0, eq).trim(), override.slice(eq + 1), `--config ${override}`);
   }
+  const missing = Object.entries(project.keys)
+    .filter(([key, declared]) => declared.default === undefined || declared.default === null ? config[qualify(key)] === undefined : false)
+    .map(([key]) => qualify(key));
+  if (missing.length > 0) problems.push(`Stack '${stack}' is missing configuration value${missing.length > 1 ? "s" : ""} ${listKeys(missing)}`);
+  if (problems.length > 0) throw new SettingsError(problems, config);
   return { project: project.name, stack, config, secretKeys };
 }

@@ -1,0 +1,37 @@
+/**
+ * `npm run preflight -- [--stack NAME] [--config KEY=VALUE]...`: the checks `pulumi up` makes before it creates
+ * anything, against your real subscription and without the Pulumi CLI: the stack's settings, that its region offers
+ * Azure ML and its VM sizes, and the vCPU quota of each GPU family. Signs in as azure-native would (the stack's
+ * `azure-native:` settings, then ARM_* variables, then the Azure CLI); the subscription comes from
+ * `azure-native:subscriptionId` or ARM_SUBSCRIPTION_ID.
+ */
+import { parseArgs } from "node:util";
+import { AzureMlQuotaSource } from "../components/azure/azureMlQuota";
+import { authSettings } from "../components/azure/credential";
+import { connectArm } from "../components/azure/providerSupport";
+import { checkQuota } from "../components/azure/quota";
+import { parseStackConfig, rawConfigFrom } from "../infra/config";
+import { quotaDemands } from "../infra/program";
+import { loadStackSettings } from "./lib/stackFiles";
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { stack: { type: "string", default: "dev" }, config: { type: "string", multiple: true, default: [] } },
+    strict: true,
+  });
+  const settings = loadStackSettings(values.stack, values.config);
+  // Secrets in the stack file are encrypted for the Pulumi CLI; here they come from the environment (ARM_CLIENT_SECRET).
+  const read = (key: string) => (settings.secretKeys.includes(key) ? undefined : settings.config[key]);
+  const config = parseStackConfig(rawConfigFrom(settings.config));
+  const subscriptionId = authSettings((key) => read(`azure-native:${key}`)).subscriptionId;
+  if (!subscriptionId) throw new Error("set azure-native:subscriptionId (or ARM_SUBSCRIPTION_ID) to say which subscription to check");
+  const source = new AzureMlQuotaSource(subscriptionId, () => connectArm(read));
+  const checks = await checkQuota(source, config.location, quotaDemands(config));
+  process.stdout.write(`ok: Azure ML is offered in ${config.location} with every VM size the stack needs\n`);
+  for (const c of checks) process.stdout.write(`  ${c.family}: need ${c.needed} vCPUs, limit ${c.limit}, in use ${c.inUse}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`preflight failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+/**
+ * `npm run preflight` against Azure played by the local HTTPS stand-in: the same credential and HTTP path as
+ * `pulumi up`'s quota and region checks, pointed at the stand-in the way a user points azure-native at another cloud
+ * (`azure-native:metadataHost`). Requests are checked against machineLearningServices.json (2025-12-01: usages,
+ * vmSizes) and resources.json (2025-04-01: Providers - Get).
+ */
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { ML_API_VERSION } from "../components/azure/machineLearning";
+import { GPU_VM_SIZES } from "../infra/vmSizes";
+import { AzureStandIn, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
+
+const ROOT = path.resolve(__dirname, "..");
+let azure: AzureStandIn;
+
+beforeAll(async () => {
+  azure = await AzureStandIn.start();
+  azure.vmSizes.eastus2 = [
+    { name: "Standard_DS3_v2", family: "standardDSv2Family", vCPUs: 4, gpus: 0, memoryGB: 14 },
+    ...GPU_VM_SIZES.filter((s) => s.gpu === "A100" || s.gpu === "T4").map(({ name, family, vCPUs, gpus, memoryGB }) => ({ name, family, vCPUs, gpus, memoryGB })),
+  ];
+  azure.usages.eastus2 = [
+    { id: "/u/1", currentValue: 0, limit: 100, name: { value: "Total Cluster Dedicated Regional vCPUs" } },
+    { id: "/u/2", currentValue: 0, limit: 48, name: { value: "Standard NCADSA100v4 Family Cluster Dedicated vCPUs" } },
+    { id: "/u/3", currentValue: 0, limit: 0, name: { value: "Standard NCASv3_T4 Family Cluster Dedicated vCPUs" } },
+  ];
+});
+
+afterAll(async () => {
+  await azure?.close();
+});
+
+function preflight(...config: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const args = [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/preflight.ts", "--config", `azure-native:metadataHost=${azure.host}`, ...config.flatMap((c) => ["--config", c])];
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_EXTRA_CA_CERTS: azure.caFile,
+    ARM_CLIENT_ID: STAND_IN_CLIENT.id,
+    ARM_CLIENT_SECRET: STAND_IN_CLIENT.secret,
+    ARM_TENANT_ID: STAND_IN_TENANT,
+    ARM_SUBSCRIPTION_ID: STAND_IN_SUBSCRIPTION,
+  };
+  return new Promise((resolve) =>
+    execFile(process.execPath, args, { cwd: ROOT, env, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+describe("npm run preflight", () => {
+  it("reads the region's offer, VM sizes and quota (every page) as plain ARM GETs, and passes the dev stack", async () => {
+    const result = await preflight();
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toMatch(/^ok: Azure ML is offered in eastus2/);
+    expect(result.stdout).toMatch(/standardNCADSA100v4Family: need 48 vCPUs, limit 48, in use 0/);
+    const gets = azure.armRequests().map((r) => `${r.method} ${r.path}?api-version=${r.query["api-version"]}${r.query.$skip ? `&$skip=${r.query.$skip}` : ""}`);
+    const ml = `/subscriptions/${STAND_IN_SUBSCRIPTION}/providers/Microsoft.MachineLearningServices`;
+    expect(gets).toEqual(
+      expect.arrayContaining([
+        `GET ${ml}?api-version=2025-04-01`,
+        `GET ${ml}/locations/eastus2/vmSizes?api-version=${ML_API_VERSION}`,
+        `GET ${ml}/locations/eastus2/usages?api-version=${ML_API_VERSION}`,
+        `GET ${ml}/locations/eastus2/usages?api-version=${ML_API_VERSION}&$skip=2`,
+      ]),
+    );
+  }, 60_000);
+
+  it("refuses a region without Azure ML, an unoffered size and a short quota, naming key, value and alternatives", async () => {
+    const mars = await preflight("azure-native:location=mars");
+    expect(mars.code).not.toBe(0);
+    expect(mars.stderr).toMatch(/azure-native:location = "mars": Azure ML is not offered there; regions that offer it: eastus2, swedencentral, westeurope/);
+
+    const h100 = await preflight("servingVmSize=Standard_NC40ads_H100_v5");
+    expect(h100.stderr).toMatch(/servingVmSize = "Standard_NC40ads_H100_v5": not offered by Azure ML in eastus2; H100 sizes it offers there: none/);
+
+    const t4 = await preflight("servingVmSize=Standard_NC4as_T4_v3");
+    expect(t4.stderr).toMatch(/not enough Azure ML vCPU quota in eastus2:\n  - standard NCASv3_T4 Family: need 8/);
+  }, 60_000);
+});
