@@ -84,8 +84,21 @@ describe("npm run plan -- --json", () => {
 });
 
 describe("npm run plan refuses a bad setting before anything is created", () => {
+  // The command-line contract, once for each kind of refusal: Pulumi's config rules, the stack's own checks, and the
+  // region preflight.
   it.each([
+    ["noSuchKey=1", "phi3-foundry:noSuchKey"],
     ["namePrefix=AB", "phi3-foundry:namePrefix"],
+    ["azure-native:location=mars", "azure-native:location"],
+  ])("--config %s: non-zero exit, empty stdout, the key on stderr", async (setting, key) => {
+    const result = await plan("--json", "--config", setting);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(key);
+  });
+
+  // The same refusals of every other kind of setting, in process.
+  it.each([
     ["trainingVmSize=big", "phi3-foundry:trainingVmSize"],
     ["servingVmSize=nc6", "phi3-foundry:servingVmSize"],
     ["trainingMinNodes=2", "phi3-foundry:trainingMinNodes"],
@@ -93,14 +106,9 @@ describe("npm run plan refuses a bad setting before anything is created", () => 
     ["trainingIdleSeconds=-5", "phi3-foundry:trainingIdleSeconds"],
     ["servingInstanceCount=1.5", "phi3-foundry:servingInstanceCount"],
     ["epochs=1.5", "phi3-foundry:epochs"],
-    ["noSuchKey=1", "phi3-foundry:noSuchKey"],
     ["servingVmSize=Standard_NC6s_v3", "phi3-foundry:servingVmSize"],
-    ["azure-native:location=mars", "azure-native:location"],
-  ])("--config %s: non-zero exit, empty stdout, the key on stderr", async (setting, key) => {
-    const result = await plan("--json", "--config", setting);
-    expect(result.code).not.toBe(0);
-    expect(result.stdout).toBe("");
-    expect(result.stderr).toContain(key);
+  ])("--config %s: refused, naming the key", async (setting, key) => {
+    await expect(buildPlan({ overrides: [setting] })).rejects.toThrow(key);
   });
 
   it("names the file and line of an invalid training record", async () => {

@@ -16,6 +16,10 @@ import { ML_REGIONS, StandInQuotaSource } from "../scripts/lib/standIns";
 import { input, named, ofType, single } from "./helpers";
 import { chatRecord, tempDir, writeJsonl } from "./support/chatRecords";
 
+/** The dev stack's plan, run once and shared: tests only read it. */
+let dev: ReturnType<typeof buildPlan> | undefined;
+const devPlan = () => (dev ??= buildPlan());
+
 // A failed expectation must not leave a spy (on azureMocks.newResource, console.warn) recording into the next test.
 afterEach(() => jest.restoreAllMocks());
 
@@ -33,7 +37,7 @@ async function refusal(options: PlanOptions): Promise<{ error: unknown; created:
 
 describe("the dev stack", () => {
   it("wires the workspace to its four dependencies", async () => {
-    const { resources } = (await buildPlan()).document;
+    const { resources } = (await devPlan()).document;
     const workspace = named(resources, "ml-workspace");
     for (const [property, name] of [
       ["storageAccount", "ml-storage"],
@@ -48,7 +52,7 @@ describe("the dev stack", () => {
   });
 
   it("gives the training identity its three roles on the resource group, the storage account and the registry", async () => {
-    const { resources } = (await buildPlan()).document;
+    const { resources } = (await devPlan()).document;
     const identity = single(resources, "azure-native:managedidentity:UserAssignedIdentity");
     const scopes = ofType(resources, "azure-native:authorization:RoleAssignment").map((a) => {
       expect(a.dependsOn).toContain(identity.urn);
@@ -64,7 +68,7 @@ describe("the dev stack", () => {
   });
 
   it("creates the cluster in the workspace with the mission's settings, running as the training identity", async () => {
-    const { resources } = (await buildPlan()).document;
+    const { resources } = (await devPlan()).document;
     const compute = single(resources, "azure-native:machinelearningservices:Compute");
     const workspace = named(resources, "ml-workspace");
     const identity = single(resources, "azure-native:managedidentity:UserAssignedIdentity");
@@ -196,7 +200,7 @@ describe("retired values", () => {
   });
 
   it("are not what the dev plan runs: its base model and VM sizes are current", async () => {
-    const { resources } = (await buildPlan()).document;
+    const { resources } = (await devPlan()).document;
     const job = named(resources, "finetune-job");
     const modelInputs = input(job, "properties.inputs");
     expect(modelInputs.huggingface_id).toEqual({ jobInputType: "literal", value: "microsoft/Phi-3-mini-4k-instruct" });
@@ -264,7 +268,7 @@ describe("the training data", () => {
   });
 
   it("is uploaded and registered from the configured files, with a warning for a sample-sized set", async () => {
-    const plan = await buildPlan();
+    const plan = await devPlan();
     expect(ofType(plan.document.resources, "azure-native:machinelearningservices:DataVersion").map((r) => r.inputs.name).sort()).toEqual([
       "phi3-train",
       "phi3-validation",
@@ -283,7 +287,7 @@ describe("fine-tuning in the stack", () => {
   const jobOf = async (overrides: string[] = []) => named((await buildPlan({ overrides })).document.resources, "finetune-job");
 
   it("chains data assets -> job -> completion gate -> model version, after the identity's roles", async () => {
-    const { resources, outputs } = (await buildPlan()).document;
+    const { resources, outputs } = (await devPlan()).document;
     const job = named(resources, "finetune-job");
     const gate = named(resources, "finetune-completion");
     const model = single(resources, "azure-native:machinelearningservices:ModelVersion");
@@ -304,7 +308,7 @@ describe("fine-tuning in the stack", () => {
   });
 
   it("submits the whole job request, named by its digest, fine-tuning Phi-3-mini from Hugging Face", async () => {
-    const { resources } = (await buildPlan()).document;
+    const { resources } = (await devPlan()).document;
     const job = named(resources, "finetune-job");
     expect(Object.keys(job.inputs).sort()).toEqual(["__provider", "jobName", "properties", "resourceGroupName", "subscriptionId", "workspaceName"]);
     expect(job.inputs).toMatchObject({
@@ -347,7 +351,7 @@ describe("fine-tuning in the stack", () => {
 
 describe("serving in the stack", () => {
   it("deploys the fine-tuned model version on NC24ads_A100_v4 x1 after the role assignments, then sends it all traffic", async () => {
-    const { resources, outputs } = (await buildPlan()).document;
+    const { resources, outputs } = (await devPlan()).document;
     const endpoint = single(resources, "azure-native:machinelearningservices:OnlineEndpoint");
     const deployment = single(resources, "azure-native:machinelearningservices:OnlineDeployment");
     const settle = named(resources, "serving-role-settle");
@@ -403,7 +407,7 @@ describe("serving in the stack", () => {
   });
 
   it("warns about a serving size below the base model's inference minimum, and not about the defaults", async () => {
-    const defaults = (await buildPlan()).warnings.join("\n");
+    const defaults = (await devPlan()).warnings.join("\n");
     expect(defaults).not.toMatch(/retired/);
     expect(defaults).not.toMatch(/inference minimum/);
     const small = await buildPlan({ overrides: ["servingVmSize=Standard_NC4as_T4_v3"] });
@@ -438,7 +442,7 @@ describe("stage 3 in the stack", () => {
   }
 
   it("deploys the hub, project, AI Services and its connection in parallel with training and serving", async () => {
-    const { resources } = (await buildPlan()).document;
+    const { resources } = (await devPlan()).document;
     const stages12 = new Set(
       resources
         .filter((r) =>
@@ -464,7 +468,7 @@ describe("stage 3 in the stack", () => {
   });
 
   it("makes only the Custom keys connection wait for the endpoint, with the key secret", async () => {
-    const { resources, outputs } = (await buildPlan()).document;
+    const { resources, outputs } = (await devPlan()).document;
     const connection = named(resources, "foundry-endpoint-connection");
     expect(connection.dependsOn).toContain(single(resources, "azure-native:machinelearningservices:OnlineEndpoint").urn);
     expect(connection.dependsOn).toContain(named(resources, "foundry-project").urn);

@@ -1,0 +1,84 @@
+/**
+ * The program as `pulumi up` starts it: Pulumi's own language-host entry (`@pulumi/pulumi/cmd/run`) loads
+ * infra/index.ts from infra/ with its TypeScript registration, and the program's preflight calls Azure (here the local
+ * HTTPS stand-in) with the credential azure-native would use. Only the resource monitor is Pulumi's mock.
+ */
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { ML_API_VERSION } from "../components/azure/machineLearning";
+import { GPU_VM_SIZES } from "../infra/vmSizes";
+import { loadStackSettings, PROJECT_ROOT, readProjectFile } from "../scripts/lib/stackFiles";
+import { AzureStandIn, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
+
+const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+const tsutils = require(path.join(sdk, "tsutils")) as { loadTypeScriptCompilerOptions(file: string): Record<string, unknown> };
+
+let azure: AzureStandIn;
+
+beforeAll(async () => {
+  azure = await AzureStandIn.start();
+  azure.vmSizes.eastus2 = GPU_VM_SIZES.map(({ name, family, vCPUs, gpus }) => ({ name, family, vCPUs, gpus }));
+  azure.usages.eastus2 = [
+    { id: "/u/1", currentValue: 0, limit: 100, name: { value: "Total Cluster Dedicated Regional vCPUs" } },
+    { id: "/u/2", currentValue: 0, limit: 96, name: { value: "Standard NCADSA100v4 Family Cluster Dedicated vCPUs" } },
+  ];
+});
+
+afterAll(async () => {
+  await azure?.close();
+});
+
+interface LoaderRun {
+  readonly code: number;
+  readonly stderr: string;
+  readonly result?: { cwd: string; typeScript: boolean; registered: string[]; outputs: string[] };
+}
+
+/** The dev stack with `overrides`, its config as the Pulumi CLI hands it to the program (Pulumi.yaml defaults included). */
+function runUnderPulumiLoader(...overrides: string[]): Promise<LoaderRun> {
+  const config = loadStackSettings("dev", [`azure-native:metadataHost=${azure.host}`, ...overrides]).config;
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_EXTRA_CA_CERTS: azure.caFile,
+    ARM_CLIENT_ID: STAND_IN_CLIENT.id,
+    ARM_CLIENT_SECRET: STAND_IN_CLIENT.secret,
+    ARM_TENANT_ID: STAND_IN_TENANT,
+    ARM_SUBSCRIPTION_ID: STAND_IN_SUBSCRIPTION,
+  };
+  return new Promise((resolve) =>
+    execFile(process.execPath, [path.join(__dirname, "support", "pulumiLoaderRun.js"), JSON.stringify(config)], { env, timeout: 90_000 }, (err, stdout, stderr) =>
+      // The program's own messages (pulumi.log with no engine) come first; the runner's summary is the last line.
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr, result: err ? undefined : JSON.parse(stdout.trim().split("\n").at(-1)!) }),
+    ),
+  );
+}
+
+describe("Pulumi's loader", () => {
+  it("finds the project's TypeScript settings where it runs the program (main: infra/), and only transpiles", () => {
+    const programDir = path.resolve(PROJECT_ROOT, readProjectFile().main ?? ".");
+    expect(programDir).toBe(path.join(PROJECT_ROOT, "infra"));
+    // Pulumi's own reader (cmd/run: tsconfig.json in the working directory; noCheck decides transpileOnly).
+    const options = tsutils.loadTypeScriptCompilerOptions(path.join(programDir, "tsconfig.json"));
+    expect(options).toMatchObject({ noCheck: true, module: "commonjs", target: "ES2022", esModuleInterop: true });
+  });
+
+  it("loads and runs the program, whose preflight asks Azure for the region, its sizes and quota before any resource", async () => {
+    const run = await runUnderPulumiLoader();
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.result?.cwd).toBe(path.join(PROJECT_ROOT, "infra"));
+    expect(run.result?.typeScript).toBe(true);
+    expect(run.result?.registered).toEqual(expect.arrayContaining(["pulumi-nodejs:dynamic/phi3-foundry:PipelineJob", "azure-native:machinelearningservices:OnlineDeployment"]));
+    expect(run.result?.outputs).toEqual(expect.arrayContaining(["scoringUri", "endpointKey", "fineTuneJobName"]));
+    const ml = `/subscriptions/${STAND_IN_SUBSCRIPTION}/providers/Microsoft.MachineLearningServices`;
+    expect(azure.armRequests().map((r) => `${r.path}?api-version=${r.query["api-version"]}`)).toEqual(
+      expect.arrayContaining([`${ml}?api-version=2025-04-01`, `${ml}/locations/eastus2/vmSizes?api-version=${ML_API_VERSION}`, `${ml}/locations/eastus2/usages?api-version=${ML_API_VERSION}`]),
+    );
+  }, 90_000);
+
+  it("stops the program before any resource when the region has no Azure ML", async () => {
+    const run = await runUnderPulumiLoader("azure-native:location=mars");
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/azure-native:location = "mars": Azure ML is not offered there/);
+  }, 90_000);
+});
