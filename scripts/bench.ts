@@ -1,0 +1,109 @@
+/**
+ * `npm run bench -- [--runs N] [--suite] [--install] [--out FILE]`: how long the commands people wait for take, as
+ * medians of N runs, each beside the yardstick measured in the same run (the bare load of @pulumi/pulumi and the
+ * azure-native modules the program uses), so that a slow or busy machine shows as a slow yardstick, not a slow plan.
+ * Prints a table and writes JSON (bench/latest.json by default). Timings live here, never in tests.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { PROJECT_ROOT, loadStackSettings } from "./lib/stackFiles";
+
+interface Measurement {
+  readonly name: string;
+  readonly command: string;
+  readonly runs: number[];
+  readonly medianMs: number;
+  /** Median over the yardstick's median. */
+  readonly vsYardstick?: number;
+  readonly note?: string;
+}
+
+const AZURE_MODULES = [
+  "authorization", "resources", "storage", "keyvault", "operationalinsights", "applicationinsights", "containerregistry",
+  "managedidentity", "machinelearningservices", "cognitiveservices",
+];
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Runs a command `runs` times; fails the benchmark if the command fails. */
+function time(command: string, args: readonly string[], runs: number, cwd = PROJECT_ROOT): number[] {
+  const durations: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    const result = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    durations.push(Number(process.hrtime.bigint() - started) / 1e6);
+    if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr.slice(-500)}`);
+  }
+  return durations;
+}
+
+function measure(name: string, command: string, args: readonly string[], runs: number, yardstick?: number): Measurement {
+  const durations = time(command, args, runs);
+  const medianMs = median(durations);
+  return { name, command: [command, ...args].join(" ").slice(0, 200), runs: durations.map(Math.round), medianMs: Math.round(medianMs), ...(yardstick ? { vsYardstick: Number((medianMs / yardstick).toFixed(2)) } : {}) };
+}
+
+/** `npm ci` of the project's lock file in a scratch folder: its time and the size of what it installs. */
+function install(runs: number): Measurement {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "phi3-bench-install-"));
+  try {
+    for (const file of ["package.json", "package-lock.json"]) fs.copyFileSync(path.join(PROJECT_ROOT, file), path.join(scratch, file));
+    const durations = time("npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts"], runs, scratch);
+    const du = spawnSync("du", ["-sm", path.join(scratch, "node_modules")], { encoding: "utf8" });
+    return { name: "npm ci", command: "npm ci --ignore-scripts (scratch copy)", runs: durations.map(Math.round), medianMs: Math.round(median(durations)), note: `${du.stdout.split("\t")[0]} MB installed` };
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: "string", default: "5" },
+      suite: { type: "boolean", default: false },
+      install: { type: "boolean", default: false },
+      out: { type: "string", default: path.join(PROJECT_ROOT, "bench", "latest.json") },
+    },
+    strict: true,
+  });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}: a whole number of at least 1`);
+  const node = process.execPath;
+  const tsx = path.join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+  const loadSdk = `require("@pulumi/pulumi");${AZURE_MODULES.map((m) => `require("@pulumi/azure-native/${m}");`).join("")}`;
+
+  const yardstick = measure("bare SDK load (yardstick)", node, ["-e", loadSdk], runs);
+  const rows: Measurement[] = [yardstick];
+  rows.push(measure("npm run plan -- --json", node, [tsx, "scripts/plan.ts", "--json"], runs, yardstick.medianMs));
+  const config = JSON.stringify(loadStackSettings("dev", ["quotaCheck=false"]).config);
+  rows.push(measure("program start-up under Pulumi's loader (cmd/run, mock monitor)", node, [path.join(PROJECT_ROOT, "tests", "support", "pulumiLoaderRun.js"), config], runs, yardstick.medianMs));
+  if (values.suite) rows.push(measure("npm test", "npm", ["test", "--silent"], Math.min(runs, 3), yardstick.medianMs));
+  if (values.install) rows.push(install(Math.min(runs, 3)));
+
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))) };
+  const report = { date: new Date().toISOString(), machine, runsEach: runs, results: rows };
+  fs.mkdirSync(path.dirname(values.out), { recursive: true });
+  fs.writeFileSync(values.out, JSON.stringify(report, null, 2) + "\n");
+
+  const width = Math.max(...rows.map((r) => r.name.length));
+  process.stdout.write(`${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGB} GB, Node ${machine.node}, load ${machine.loadAverage.join(" ")}\n`);
+  process.stdout.write(`${"what".padEnd(width)}  median ms  vs yardstick  runs\n`);
+  for (const r of rows) {
+    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.medianMs).padStart(9)}  ${(r.vsYardstick ? `${r.vsYardstick}x` : "").padStart(12)}  ${r.runs.join(", ")}${r.note ? `  (${r.note})` : ""}\n`);
+  }
+  process.stdout.write(`written to ${path.relative(PROJECT_ROOT, values.out)}\n`);
+}
+
+try {
+  main();
+} catch (err) {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
