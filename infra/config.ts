@@ -61,7 +61,7 @@ export class ConfigError extends Error {
   constructor(readonly problems: readonly ConfigProblem[]) {
     super(
       `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${qualified(p.key)} = ${p.value === undefined ? "(not set)" : JSON.stringify(p.value)}: ${p.allowed}`).join("\n"),
+        problems.map((p) => `  - ${qualified(p.key)} = ${p.value === undefined || p.value === "" ? "(not set)" : JSON.stringify(p.value)}: ${p.allowed}`).join("\n"),
     );
     this.name = "ConfigError";
   }
@@ -287,7 +287,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     fineTune: {
       enabled: r.flag("fineTuneEnabled"),
       baseModel: model,
-      run: raw.fineTuneRun?.trim() ?? "",
+      run: r.optionalText("fineTuneRun", (v) => (/^[\w.-]{1,64}$/.test(v) ? undefined : "up to 64 letters, digits, '.', '-' or '_', such as 2")) ?? "",
       registeredModelId: r.optionalText("registeredModelId", (v) =>
         MODEL_ID.test(v) ? undefined : "a model id: azureml:<name>:<version>, or azureml://registries/<registry>/models/<name>/versions/<version>",
       ),

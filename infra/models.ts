@@ -43,6 +43,11 @@ export const PIPELINE_DEFAULTS: FineTuneSettings = {
   seed: 42,
 };
 
+/** What the Phi models' `model_specific_defaults` share; they differ in the DeepSpeed ZeRO stage. */
+function phiDefaults(deepspeedStage: FineTuneSettings["deepspeedStage"]): FineTuneSettings {
+  return { ...PIPELINE_DEFAULTS, learningRate: 5e-6, lrSchedulerType: "cosine", applyLora: true, applyDeepspeed: true, deepspeedStage, precision: "16" };
+}
+
 const A100_FINETUNE = ["Standard_NC24ads_A100_v4", "Standard_NC48ads_A100_v4", "Standard_NC96ads_A100_v4", "Standard_ND96asr_v4", "Standard_ND96amsr_A100_v4"];
 
 export const MODEL_CATALOGUE: readonly CatalogueModel[] = [
@@ -51,15 +56,7 @@ export const MODEL_CATALOGUE: readonly CatalogueModel[] = [
     // The registry's Phi-3 is retired for fine-tuning; the same weights come from Hugging Face, whose model type
     // (phi3) transformers loads natively, so the pipeline's model import needs no remote code.
     source: { kind: "huggingface", id: "microsoft/Phi-3-mini-4k-instruct" },
-    trainingDefaults: {
-      ...PIPELINE_DEFAULTS,
-      learningRate: 5e-6,
-      lrSchedulerType: "cosine",
-      applyLora: true,
-      applyDeepspeed: true,
-      deepspeedStage: "2",
-      precision: "16",
-    },
+    trainingDefaults: phiDefaults("2"),
     fineTuneSizes: A100_FINETUNE,
     inferenceMinimum: { vCPUs: 6, gpus: 1, memoryGB: 112, diskGB: 64 },
     reference: "Azure/azureml-assets assets/models/system/phi-3-mini-4k-instruct/spec.yaml, version 15",
@@ -67,15 +64,7 @@ export const MODEL_CATALOGUE: readonly CatalogueModel[] = [
   {
     name: "Phi-4",
     source: { kind: "registry", uri: "azureml://registries/azureml/models/Phi-4/versions/8" },
-    trainingDefaults: {
-      ...PIPELINE_DEFAULTS,
-      learningRate: 5e-6,
-      lrSchedulerType: "cosine",
-      applyLora: true,
-      applyDeepspeed: true,
-      deepspeedStage: "3",
-      precision: "16",
-    },
+    trainingDefaults: phiDefaults("3"),
     fineTuneSizes: [...A100_FINETUNE, "Standard_NC40ads_H100_v5", "Standard_NC80adis_H100_v5", "Standard_ND96isr_H100_v5"],
     inferenceMinimum: { vCPUs: 24, gpus: 1, memoryGB: 220, diskGB: 64 },
     reference: "Azure/azureml-assets assets/models/system/Phi-4/spec.yaml, version 8",

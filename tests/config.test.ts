@@ -260,16 +260,18 @@ describe("parseStackConfig", () => {
     expect(parseStackConfig(devRaw({ baseModel: "Phi-4", deepspeedStage: "2" })).fineTune.settings).toMatchObject({ deepspeedStage: "2", precision: "16" });
   });
 
-  it("reads fineTuneRun, trimmed", () => {
+  it("reads fineTuneRun, trimmed, and refuses one that is not a short name", () => {
     expect(parseStackConfig(devRaw({ fineTuneRun: " 2 " })).fineTune.run).toBe("2");
     expect(parseStackConfig(devRaw({ fineTuneRun: undefined })).fineTune.run).toBe("");
+    expect(() => parseStackConfig(devRaw({ fineTuneRun: "run #2" }))).toThrow(/phi3-foundry:fineTuneRun = "run #2": up to 64 letters/);
   });
 
   it("needs a registered model to serve when fine-tuning is off", () => {
     expect(problemsOf(devRaw({ fineTuneEnabled: "false" }))).toEqual([
-      // Pulumi.yaml's default for registeredModelId is "", the value an unset key now has.
+      // Pulumi.yaml's default for registeredModelId is "", the value an unset key now has; the message says "(not set)".
       expect.objectContaining({ key: "registeredModelId", value: "", allowed: expect.stringMatching(/fineTuneEnabled is false/) }),
     ]);
+    expect(() => parseStackConfig(devRaw({ fineTuneEnabled: "false" }))).toThrow(/phi3-foundry:registeredModelId = \(not set\)/);
     expect(parseStackConfig(devRaw({ fineTuneEnabled: "false", registeredModelId: "azureml:phi3-chat-finetuned:3" })).fineTune.registeredModelId).toBe(
       "azureml:phi3-chat-finetuned:3",
     );

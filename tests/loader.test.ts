@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { ML_API_VERSION } from "../components/azure/machineLearning";
 import { GPU_VM_SIZES } from "../infra/vmSizes";
 import { loadStackSettings, PROJECT_ROOT, readProjectFile } from "../scripts/lib/stackFiles";
-import { AzureStandIn, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
+import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";
 
 const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 const tsutils = require(path.join(sdk, "tsutils")) as { loadTypeScriptCompilerOptions(file: string): Record<string, unknown> };
@@ -37,15 +37,7 @@ interface LoaderRun {
 /** The dev stack with `overrides`, its config as the Pulumi CLI hands it to the program (Pulumi.yaml defaults included). */
 function runUnderPulumiLoader(...overrides: string[]): Promise<LoaderRun> {
   const config = loadStackSettings("dev", [`azure-native:metadataHost=${azure.host}`, ...overrides]).config;
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_EXTRA_CA_CERTS: azure.caFile,
-    ARM_CLIENT_ID: STAND_IN_CLIENT.id,
-    ARM_CLIENT_SECRET: STAND_IN_CLIENT.secret,
-    ARM_TENANT_ID: STAND_IN_TENANT,
-    ARM_SUBSCRIPTION_ID: STAND_IN_SUBSCRIPTION,
-  };
+  const env = standInEnvironment(azure);
   return new Promise((resolve) =>
     execFile(process.execPath, [path.join(__dirname, "support", "pulumiLoaderRun.js"), JSON.stringify(config)], { env, timeout: 90_000 }, (err, stdout, stderr) =>
       // The program's own messages (pulumi.log with no engine) come first; the runner's summary is the last line.

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { ML_API_VERSION } from "../components/azure/machineLearning";
 import { GPU_VM_SIZES } from "../infra/vmSizes";
-import { AzureStandIn, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
+import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";
 
 const ROOT = path.resolve(__dirname, "..");
 let azure: AzureStandIn;
@@ -32,15 +32,7 @@ afterAll(async () => {
 
 function preflight(...config: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const args = [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/preflight.ts", "--config", `azure-native:metadataHost=${azure.host}`, ...config.flatMap((c) => ["--config", c])];
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_EXTRA_CA_CERTS: azure.caFile,
-    ARM_CLIENT_ID: STAND_IN_CLIENT.id,
-    ARM_CLIENT_SECRET: STAND_IN_CLIENT.secret,
-    ARM_TENANT_ID: STAND_IN_TENANT,
-    ARM_SUBSCRIPTION_ID: STAND_IN_SUBSCRIPTION,
-  };
+  const env = standInEnvironment(azure);
   return new Promise((resolve) =>
     execFile(process.execPath, args, { cwd: ROOT, env, timeout: 60_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),

@@ -50,6 +50,22 @@ export const STAND_IN_CLIENT = { id: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", sec
 
 const ML = "/providers/Microsoft.MachineLearningServices";
 
+/**
+ * The environment of a process that talks to the stand-in as a user's would talk to Azure: it trusts the stand-in's
+ * certificate and signs in as the stand-in's service principal through azure-native's ARM_* variables.
+ */
+export function standInEnvironment(standIn: { caFile: string }): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_EXTRA_CA_CERTS: standIn.caFile,
+    ARM_CLIENT_ID: STAND_IN_CLIENT.id,
+    ARM_CLIENT_SECRET: STAND_IN_CLIENT.secret,
+    ARM_TENANT_ID: STAND_IN_TENANT,
+    ARM_SUBSCRIPTION_ID: STAND_IN_SUBSCRIPTION,
+  };
+}
+
 export class AzureStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly jobs = new Map<string, StoredJob>();
