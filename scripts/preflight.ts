@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { AzureMlQuotaSource } from "../components/azure/azureMlQuota";
-import { authSettings } from "../components/azure/credential";
+import { AUTH_KEYS, AuthKey, authSettings } from "../components/azure/credential";
 import { connectArm } from "../components/azure/providerSupport";
 import { checkQuota } from "../components/azure/quota";
 import { parseStackConfig, rawConfigFrom } from "../infra/config";
@@ -20,7 +20,17 @@ async function main(): Promise<void> {
     strict: true,
   });
   const settings = loadStackSettings(values.stack, values.config);
-  // Secrets in the stack file are encrypted for the Pulumi CLI; here they come from the environment (ARM_CLIENT_SECRET).
+  // Secrets in the stack file are encrypted for the Pulumi CLI; here they must come from the environment, or the
+  // sign-in would fall through to another identity.
+  const encrypted = settings.secretKeys
+    .map((key) => key.replace(/^azure-native:/, ""))
+    .filter((key): key is AuthKey => key in AUTH_KEYS && AUTH_KEYS[key as AuthKey].every((variable) => !process.env[variable]));
+  if (encrypted.length > 0) {
+    throw new Error(
+      `${encrypted.map((k) => `azure-native:${k}`).join(", ")} is encrypted in Pulumi.${values.stack}.yaml, which only the Pulumi CLI ` +
+        `can read; set ${encrypted.map((k) => AUTH_KEYS[k][0]).join(", ")} to run the preflight as the same identity`,
+    );
+  }
   const read = (key: string) => (settings.secretKeys.includes(key) ? undefined : settings.config[key]);
   const config = parseStackConfig(rawConfigFrom(settings.config));
   const subscriptionId = authSettings((key) => read(`azure-native:${key}`)).subscriptionId;

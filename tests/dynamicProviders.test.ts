@@ -3,6 +3,11 @@
  * gRPC), against Azure played by the local HTTPS stand-in. Request shapes are checked against the REST spec
  * specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01/mfe.json.
  */
+import { createPublicKey, generateKeyPairSync, verify, constants as cryptoConstants } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import forge from "node-forge";
 import { delayProvider } from "../components/azure/delay";
 import { endpointTrafficProvider } from "../components/azure/endpointTraffic";
 import { jobCompletionProvider } from "../components/azure/jobCompletion";
@@ -151,6 +156,12 @@ describe("JobCompletion through the dynamic-provider server", () => {
     azure.setJobStatus("phi3-ft-gate", "Failed");
     await expect(driver.create(gateUrn, gate("phi3-ft-gate"))).rejects.toThrow(/phi3-ft-gate ended Failed; no model was registered/);
   });
+
+  it("waits through NotResponding, from which Azure lets a job recover, instead of failing the update", async () => {
+    await driver.create(jobUrn, jobInputs("phi3-ft-recovers"));
+    azure.setJobStatus("phi3-ft-recovers", "Running", "NotResponding", "Running", "Completed");
+    await expect(driver.create(gateUrn, gate("phi3-ft-recovers"))).resolves.toMatchObject({ props: { status: "Completed" } });
+  });
 });
 
 describe("EndpointTraffic through the dynamic-provider server", () => {
@@ -199,8 +210,34 @@ describe("EndpointTraffic through the dynamic-provider server", () => {
   it("drains to 0% on delete, and a throttled call is retried after Retry-After", async () => {
     const created = await driver.create(urn, inputs());
     azure.faults.push({ method: "GET", path: new RegExp(`/onlineEndpoints/${endpointName}$`), status: 429, headers: { "retry-after": "1" }, body: { error: { code: "TooManyRequests", message: "slow down" } } });
+    const before = azure.requests.length;
     await driver.delete(urn, created.id, created.props);
+    expect(azure.faults).toHaveLength(0);
+    const gets = azure.requests.slice(before).filter((r) => r.method === "GET" && r.path.endsWith(`/onlineEndpoints/${endpointName}`));
+    expect(gets.length).toBeGreaterThanOrEqual(2); // the throttled GET, then its retry
     expect(azure.endpoints.get(endpointName)!.properties.traffic).toEqual({ phi3: 0 });
+  });
+
+  it("waits for the endpoint's operation through InProgress, and fails with Azure's code when the operation fails", async () => {
+    const created = await driver.create(urn, inputs());
+    azure.nextOperation = [{ status: "InProgress" }, { status: "Succeeded" }];
+    const polls = () => azure.requests.filter((r) => r.path.includes("/mfeOperationsStatus/")).length;
+    const before = polls();
+    await driver.update(urn, created.id, created.props, inputs({ traffic: { phi3: 100 }, revision: "r2" }));
+    expect(polls() - before).toBe(2);
+    azure.nextOperation = [{ status: "Failed", error: { code: "BadTrafficSplit", message: "Traffic must add up to 100." } }];
+    await expect(driver.update(urn, created.id, created.props, inputs({ revision: "r3" }))).rejects.toThrow(
+      /PUT .*\/onlineEndpoints\/ep-phi3 failed: HTTP 200 BadTrafficSplit: Traffic must add up to 100\./,
+    );
+  });
+
+  it("new provider code alone updates the state without touching the endpoint", async () => {
+    const created = await driver.create(urn, inputs());
+    const before = azure.armRequests().length;
+    const news = inputs({ [PROVIDER_KEY]: `${code.traffic}\n// a newer release` });
+    await expect(driver.diff(urn, created.id, created.props, news)).resolves.toEqual({ changes: "some", replaces: [] });
+    await expect(driver.update(urn, created.id, created.props, news)).resolves.toMatchObject({ [PROVIDER_KEY]: news[PROVIDER_KEY] });
+    expect(azure.armRequests().length).toBe(before);
   });
 });
 
@@ -239,6 +276,42 @@ describe("credentials", () => {
       await expect(fromEnv.create(jobUrn, jobInputs("phi3-ft-env"))).resolves.toMatchObject({ id: "phi3-ft-env" });
     } finally {
       await fromEnv.stop();
+    }
+  }, 30_000);
+
+  it("signs in with the PFX certificate azure-native reads from clientCertificatePath: an assertion signed by its key", async () => {
+    // A self-signed certificate and its key in a password-protected PFX, as `az ad sp create-for-rbac --create-cert` gives one.
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const key = forge.pki.privateKeyFromPem(privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+    const certificate = forge.pki.createCertificate();
+    certificate.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+    certificate.serialNumber = "01";
+    certificate.validity.notBefore = new Date(Date.now() - 60_000);
+    certificate.validity.notAfter = new Date(Date.now() + 86_400_000);
+    certificate.setSubject([{ name: "commonName", value: "phi3-foundry-ci" }]);
+    certificate.setIssuer([{ name: "commonName", value: "phi3-foundry-ci" }]);
+    certificate.sign(key, forge.md.sha256.create());
+    const pfx = forge.asn1.toDer(forge.pkcs12.toPkcs12Asn1(key, [certificate], "pfx-password", { algorithm: "3des" })).getBytes();
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "phi3-cert-")), "sp.pfx");
+    fs.writeFileSync(file, Buffer.from(pfx, "binary"));
+
+    const withCertificate = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
+    try {
+      const { "azure-native:clientSecret": _secret, ...config } = stackConfig();
+      await withCertificate.configure({ ...config, "azure-native:clientCertificatePath": file, "azure-native:clientCertificatePassword": "pfx-password" });
+      const before = azure.requests.length;
+      await expect(withCertificate.create(jobUrn, jobInputs("phi3-ft-cert"))).resolves.toMatchObject({ id: "phi3-ft-cert" });
+      const token = azure.requests.slice(before).find((r) => r.path === `/${STAND_IN_TENANT}/oauth2/v2.0/token`)?.body as Record<string, string>;
+      expect(token).toMatchObject({ client_id: STAND_IN_CLIENT.id, client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" });
+      expect(token.client_secret).toBeUndefined();
+      const [header, payload, signature] = token.client_assertion.split(".");
+      const { alg } = JSON.parse(Buffer.from(header, "base64url").toString());
+      const publicKey = createPublicKey(forge.pki.certificateToPem(certificate));
+      const padding = alg === "PS256" ? { padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : {};
+      expect(verify("sha256", Buffer.from(`${header}.${payload}`), { key: publicKey, ...padding }, Buffer.from(signature, "base64url"))).toBe(true);
+      expect(JSON.parse(Buffer.from(payload, "base64url").toString())).toMatchObject({ iss: STAND_IN_CLIENT.id, sub: STAND_IN_CLIENT.id });
+    } finally {
+      await withCertificate.stop();
     }
   }, 30_000);
 });

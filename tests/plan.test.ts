@@ -86,15 +86,20 @@ describe("npm run plan -- --json", () => {
 describe("npm run plan refuses a bad setting before anything is created", () => {
   // The command-line contract, once for each kind of refusal: Pulumi's config rules, the stack's own checks, and the
   // region preflight.
-  it.each([
-    ["noSuchKey=1", "phi3-foundry:noSuchKey"],
-    ["namePrefix=AB", "phi3-foundry:namePrefix"],
-    ["azure-native:location=mars", "azure-native:location"],
-  ])("--config %s: non-zero exit, empty stdout, the key on stderr", async (setting, key) => {
-    const result = await plan("--json", "--config", setting);
+  it("reports Pulumi's config rules and the stack's own checks together: non-zero exit, empty stdout, every key on stderr", async () => {
+    const result = await plan("--json", "--config", "noSuchKey=1", "--config", "trainingMaxNodes=abc", "--config", "namePrefix=AB");
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toContain(key);
+    expect(result.stderr).toContain("unknown key phi3-foundry:noSuchKey");
+    expect(result.stderr).toContain("Stack 'dev' with configuration key 'phi3-foundry:trainingMaxNodes' must be of type 'integer'");
+    expect(result.stderr).toContain('phi3-foundry:namePrefix = "AB"');
+  });
+
+  it("--config azure-native:location=mars: refused by the region preflight, non-zero exit, empty stdout", async () => {
+    const result = await plan("--json", "--config", "azure-native:location=mars");
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain('azure-native:location = "mars"');
   });
 
   // The same refusals of every other kind of setting, in process.
@@ -121,10 +126,7 @@ describe("npm run plan refuses a bad setting before anything is created", () => 
   });
 
   it("names a stack without a stack file", async () => {
-    const result = await plan("--stack", "nowhere");
-    expect(result.code).not.toBe(0);
-    expect(result.stdout).toBe("");
-    expect(result.stderr).toContain("Pulumi.nowhere.yaml");
+    await expect(buildPlan({ stack: "nowhere" })).rejects.toThrow("Pulumi.nowhere.yaml");
   });
 });
 

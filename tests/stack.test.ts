@@ -16,9 +16,15 @@ import { ML_REGIONS, StandInQuotaSource } from "../scripts/lib/standIns";
 import { input, named, ofType, single } from "./helpers";
 import { chatRecord, tempDir, writeJsonl } from "./support/chatRecords";
 
-/** The dev stack's plan, run once and shared: tests only read it. */
-let dev: ReturnType<typeof buildPlan> | undefined;
-const devPlan = () => (dev ??= buildPlan());
+/** Plans by their overrides, each run once and shared: tests only read them. */
+const plans = new Map<string, ReturnType<typeof buildPlan>>();
+function planOf(overrides: string[] = []): ReturnType<typeof buildPlan> {
+  const key = overrides.join("\n");
+  if (!plans.has(key)) plans.set(key, buildPlan({ overrides }));
+  return plans.get(key)!;
+}
+const devPlan = () => planOf();
+const REGISTERED_MODEL = ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:3"];
 
 // A failed expectation must not leave a spy (on azureMocks.newResource, console.warn) recording into the next test.
 afterEach(() => jest.restoreAllMocks());
@@ -330,8 +336,8 @@ describe("fine-tuning in the stack", () => {
   });
 
   it("keeps the job of an unchanged stack and starts a new one when a setting changes", async () => {
-    const first = (await jobOf()).inputs.jobName;
-    expect((await jobOf()).inputs.jobName).toBe(first);
+    const first = named((await devPlan()).document.resources, "finetune-job").inputs.jobName;
+    expect((await jobOf()).inputs.jobName).toBe(first); // a second, independent run
     expect((await jobOf(["learningRate=1e-5"])).inputs.jobName).not.toBe(first);
     expect((await jobOf(["epochs=2"])).inputs.jobName).not.toBe(first);
     expect((await jobOf(["fineTuneRun=2"])).inputs.jobName).not.toBe(first);
@@ -339,7 +345,7 @@ describe("fine-tuning in the stack", () => {
   });
 
   it("serves a registered model without training when fine-tuning is off", async () => {
-    const plan = await buildPlan({ overrides: ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:3"] });
+    const plan = await planOf(REGISTERED_MODEL);
     const types = plan.document.resources.map((r) => r.type);
     expect(types).not.toContain("pulumi-nodejs:dynamic/phi3-foundry:PipelineJob");
     expect(types).not.toContain("azure-native:machinelearningservices:ModelVersion");
@@ -400,7 +406,7 @@ describe("serving in the stack", () => {
   });
 
   it("serves a registered model by its workspace ARM id when fine-tuning is off", async () => {
-    const plan = await buildPlan({ overrides: ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:3"] });
+    const plan = await planOf(REGISTERED_MODEL);
     const deployment = single(plan.document.resources, "azure-native:machinelearningservices:OnlineDeployment");
     const workspace = named(plan.document.resources, "ml-workspace");
     expect(input(deployment, "properties.model")).toBe(`${workspace.id}/models/phi3-chat-finetuned/versions/3`);

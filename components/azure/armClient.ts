@@ -1,20 +1,29 @@
 import type { TokenCredential } from "@azure/core-auth";
 import { getClient, type Client, type PathUncheckedResponse } from "@azure-rest/core-client";
-import { createHttpPoller, type OperationResponse, type RunningOperation } from "@azure/core-lro";
+import { createHttpPoller, type OperationResponse, type OperationState, type RunningOperation } from "@azure/core-lro";
 import type { AzureCloud } from "./cloud";
 
 /** An ARM error as the service reported it (common-types ErrorResponse: `{"error": {"code", "message"}}`). */
-export class ArmError extends Error {
-  constructor(
-    readonly method: string,
-    readonly url: string,
-    readonly statusCode: number,
-    readonly code: string,
-    detail: string,
-  ) {
-    super(`${method} ${url} failed: HTTP ${statusCode} ${code}: ${detail}`);
-    this.name = "ArmError";
-  }
+export interface ArmError extends Error {
+  readonly name: "ArmError";
+  readonly method: string;
+  readonly url: string;
+  readonly statusCode: number;
+  readonly code: string;
+}
+
+/**
+ * An {@link ArmError}. A plain Error with fields rather than a subclass: Pulumi's closure serializer, which carries
+ * this code into the dynamic providers, does not keep a subclass of Error's message.
+ */
+export function armError(method: string, url: string, statusCode: number, code: string, detail: string): ArmError {
+  const error = new Error(`${method} ${url} failed: HTTP ${statusCode} ${code}: ${detail}`);
+  return Object.assign(error, { name: "ArmError" as const, method, url, statusCode, code });
+}
+
+/** Whether `err` is an {@link ArmError} with this HTTP status. */
+export function isArmError(err: unknown, statusCode: number): err is ArmError {
+  return err instanceof Error && err.name === "ArmError" && (err as ArmError).statusCode === statusCode;
 }
 
 export interface ArmClientOptions {
@@ -85,19 +94,33 @@ export class ArmClient {
   }
 
   private async longRunning<T>(method: Method, path: string, apiVersion: string, body: unknown, finalState: "original-uri" | "location"): Promise<T> {
-    const operation: RunningOperation<unknown> = {
-      sendInitialRequest: async () => this.operationResponse(method, path, await this.send(method, path, apiVersion, body)),
-      sendPollRequest: async (pollUrl: string) => this.operationResponse("GET", pollUrl, await this.sendUrl(pollUrl)),
+    let last: { statusCode: number; body: unknown } | undefined;
+    const answer = (requestMethod: string, url: string, response: PathUncheckedResponse) => {
+      const result = this.operationResponse(requestMethod, url, response);
+      last = { statusCode: result.rawResponse.statusCode, body: response.body };
+      return result;
     };
-    const poller = createHttpPoller<T, never>(operation, {
+    const operation: RunningOperation<unknown> = {
+      sendInitialRequest: async () => answer(method, path, await this.send(method, path, apiVersion, body)),
+      sendPollRequest: async (pollUrl: string) => answer("GET", pollUrl, await this.sendUrl(pollUrl)),
+    };
+    const poller = createHttpPoller<T, OperationState<T>>(operation, {
       intervalInMs: this.pollIntervalMs,
       resourceLocationConfig: finalState,
       baseUrl: this.cloud.resourceManager,
+      resolveOnUnsuccessful: true,
     });
-    return poller.pollUntilDone();
+    const result = await poller.pollUntilDone();
+    const state = poller.operationState;
+    if (state && state.status !== "succeeded") {
+      // The operation's status body (ARM async-operations: {status, error: {code, message}}) says why.
+      const error = (last?.body as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw armError(method, path, last?.statusCode ?? 0, error?.code ?? `Operation${state.status}`, error?.message ?? state.error?.message ?? `the operation ended ${state.status}`);
+    }
+    return result;
   }
 
-  /** An HTTP answer in core-lro's terms; an error status (other than a poll's 404 for a deleted resource) throws. */
+  /** An HTTP answer in core-lro's terms; an error status throws an {@link ArmError}. */
   private operationResponse(method: string, url: string, response: PathUncheckedResponse): OperationResponse<unknown> {
     const statusCode = Number(response.status);
     if (statusCode >= 400) throw this.errorOf(method, url, response);
@@ -128,6 +151,6 @@ export class ArmClient {
   private errorOf(method: string, path: string, response: PathUncheckedResponse): ArmError {
     const error = (response.body as { error?: { code?: string; message?: string } } | undefined)?.error;
     const detail = error?.message ?? (typeof response.body === "string" ? response.body.slice(0, 300) : "no error message");
-    return new ArmError(method, path, Number(response.status), error?.code ?? "Unknown", detail);
+    return armError(method, path, Number(response.status), error?.code ?? "Unknown", detail);
   }
 }

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import forge from "node-forge";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import {
   AzureCliCredential,
@@ -95,6 +96,28 @@ export async function resolveCloud(settings: AuthSettings): Promise<AzureCloud> 
   return cloud;
 }
 
+/**
+ * A client certificate as @azure/identity takes it: PEM with the private key. azure-native reads
+ * `clientCertificatePath` as a PFX (PKCS#12) file, so the same setting works for both: a PFX is converted in memory,
+ * a PEM file is used as it is.
+ */
+export function certificatePem(file: string, password: string | undefined): string {
+  const bytes = fs.readFileSync(file);
+  const text = bytes.toString("utf8");
+  if (text.includes("-----BEGIN")) return text;
+  let p12: forge.pkcs12.Pkcs12Pfx;
+  try {
+    p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(bytes.toString("binary")), password ?? "");
+  } catch (err) {
+    throw new Error(`azure-native:clientCertificatePath ${file} is neither PEM nor a PFX that clientCertificatePassword opens: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const bags = (type: string) => p12.getBags({ bagType: type })[type] ?? [];
+  const key = [...bags(forge.pki.oids.pkcs8ShroudedKeyBag), ...bags(forge.pki.oids.keyBag)].find((bag) => bag.key)?.key;
+  const certificates = bags(forge.pki.oids.certBag).flatMap((bag) => (bag.cert ? [forge.pki.certificateToPem(bag.cert)] : []));
+  if (!key || certificates.length === 0) throw new Error(`azure-native:clientCertificatePath ${file} holds no private key and certificate`);
+  return forge.pki.privateKeyToPem(key) + certificates.join("");
+}
+
 /** Asks the OIDC issuer (GitHub Actions' id-token endpoint) for a token to exchange with Entra ID. */
 async function requestOidcToken(url: string, bearer: string): Promise<string> {
   const separator = url.includes("?") ? "&" : "?";
@@ -136,8 +159,7 @@ export async function azureConnection(settings: AuthSettings): Promise<AzureConn
     credential = described("with DefaultAzureCredential", new DefaultAzureCredential(common));
   } else if (settings.clientCertificatePath) {
     const sp = requireServicePrincipal(settings, "azure-native:clientCertificatePath");
-    // @azure/identity reads PEM files (certificate and private key); azure-native also takes PFX.
-    const certificate = { certificatePath: settings.clientCertificatePath, certificatePassword: settings.clientCertificatePassword };
+    const certificate = { certificate: certificatePem(settings.clientCertificatePath, settings.clientCertificatePassword) };
     credential = described(`with a certificate as service principal ${sp.clientId}`, new ClientCertificateCredential(sp.tenantId, sp.clientId, certificate, common));
   } else if (settings.clientSecret) {
     const sp = requireServicePrincipal(settings, "azure-native:clientSecret");

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ArmError } from "./armClient";
+import { isArmError } from "./armClient";
 import { EndpointAddress, readTraffic, setTraffic } from "./machineLearning";
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
@@ -19,7 +19,13 @@ export function drained(traffic: Record<string, number>): Record<string, number>
   return Object.fromEntries(Object.keys(traffic).map((deployment) => [deployment, 0]));
 }
 
-const isNotFound = (err: unknown) => err instanceof Error && (err as ArmError).statusCode === 404;
+/** Sets the stack's split; the endpoint must exist (the deployment's own resource made sure of that). */
+async function applyTraffic(provider: AzureProvider, inputs: TrafficInputs): Promise<void> {
+  if (!(await setTraffic(await armFor(provider), inputs, inputs.traffic))) {
+    throw new Error(`online endpoint ${inputs.endpointName} does not exist in workspace ${inputs.workspaceName}`);
+  }
+}
+
 
 /**
  * Live traffic as a step after the deployment: Azure refuses traffic for a deployment that does not exist yet, and
@@ -32,16 +38,15 @@ export const endpointTrafficProvider: pulumi.dynamic.ResourceProvider<TrafficInp
     await keepStackConfig(this, req);
   },
   async create(inputs) {
-    if (!(await setTraffic(await armFor(this), inputs, inputs.traffic))) {
-      throw new Error(`online endpoint ${inputs.endpointName} does not exist in workspace ${inputs.workspaceName}`);
-    }
+    await applyTraffic(this, inputs);
     return { id: `${inputs.endpointName}-traffic`, outs: inputs };
   },
   async diff(_id, olds, news) {
     return diffResult(diffInputs({ ...olds }, { ...news }), ["subscriptionId", "resourceGroupName", "workspaceName", "endpointName"]);
   },
-  async update(_id, _olds, news) {
-    await setTraffic(await armFor(this), news, news.traffic);
+  async update(_id, olds, news) {
+    // New provider code alone changes nothing in Azure: no endpoint PUT, which could collide with a deployment update.
+    if (!diffInputs({ ...olds }, { ...news }).codeOnly) await applyTraffic(this, news);
     return { outs: news };
   },
   async read(id, props) {
@@ -53,7 +58,7 @@ export const endpointTrafficProvider: pulumi.dynamic.ResourceProvider<TrafficInp
     try {
       await setTraffic(await armFor(this), olds, drained(olds.traffic));
     } catch (err) {
-      if (!isNotFound(err)) throw err; // the endpoint is gone already
+      if (!isArmError(err, 404)) throw err; // the endpoint is gone already
     }
   },
 };

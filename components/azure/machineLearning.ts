@@ -79,7 +79,7 @@ export interface JobSnapshot {
 }
 
 /** JobStatus values after which a job never runs again. */
-export const TERMINAL_JOB_STATUSES = ["Completed", "Failed", "Canceled", "NotResponding"];
+export const TERMINAL_JOB_STATUSES = ["Completed", "Failed", "Canceled"];
 
 export async function readJob(arm: ArmClient, job: JobAddress): Promise<JobSnapshot | undefined> {
   const found = await arm.get<JobResource>(jobPath(job), ML_API_VERSION);

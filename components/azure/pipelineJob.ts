@@ -4,8 +4,11 @@ import { cancelJob, JobAddress, PipelineJobProperties, putJob, readJob, TERMINAL
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
 
-/** Statuses of a job that will never produce a model: Azure keeps the name, so it cannot be submitted again. */
-export const UNSUCCESSFUL_JOB_STATUSES = ["Failed", "Canceled", "NotResponding"];
+/**
+ * Statuses of a job that will never produce a model: Azure keeps the name, so it cannot be submitted again.
+ * (NotResponding is not among them: the JobStatus enum of mfe.json lets a job go back from it to an earlier status.)
+ */
+export const UNSUCCESSFUL_JOB_STATUSES = ["Failed", "Canceled"];
 
 /** The config key a user bumps to run an unchanged job again. */
 export const RERUN_KEY = "phi3-foundry:fineTuneRun";
@@ -35,7 +38,7 @@ export function pipelineJobName(prefix: string, properties: PipelineJobPropertie
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, sortKeys(v)]));
   }
   return value;
 }

@@ -2,14 +2,19 @@ import { familyKey, QuotaSource, QuotaUsage, TOTAL_DEDICATED, VmSizeInfo } from 
 import { GPU_VM_SIZES } from "../../infra/vmSizes";
 
 /**
- * Regions that offer Azure ML workspaces, as the Microsoft.MachineLearningServices provider listed them in 2026
- * (Azure products-by-region): what the plan's preflight accepts for `azure-native:location`.
+ * The Azure public cloud's regions by programmatic name (learn.microsoft.com/azure/reliability/regions-list): what
+ * the plan's preflight accepts for `azure-native:location`. Offline, the plan cannot know which of them offer Azure
+ * ML to a subscription; `pulumi up` and `npm run preflight` ask Azure (Providers - Get).
  */
 export const ML_REGIONS: readonly string[] = [
-  "australiaeast", "brazilsouth", "canadacentral", "centralindia", "centralus", "eastasia", "eastus", "eastus2",
-  "francecentral", "germanywestcentral", "japaneast", "koreacentral", "northcentralus", "northeurope", "norwayeast",
-  "southafricanorth", "southcentralus", "southeastasia", "swedencentral", "switzerlandnorth", "uaenorth", "uksouth",
-  "westcentralus", "westeurope", "westus", "westus2", "westus3",
+  "australiacentral", "australiacentral2", "australiaeast", "australiasoutheast", "austriaeast", "belgiumcentral",
+  "brazilsouth", "brazilsoutheast", "canadacentral", "canadaeast", "centralindia", "centralus", "chilecentral",
+  "eastasia", "eastus", "eastus2", "francecentral", "francesouth", "germanynorth", "germanywestcentral",
+  "indonesiacentral", "israelcentral", "italynorth", "japaneast", "japanwest", "koreacentral", "koreasouth",
+  "malaysiawest", "mexicocentral", "newzealandnorth", "northcentralus", "northeurope", "norwayeast", "norwaywest",
+  "polandcentral", "qatarcentral", "southafricanorth", "southafricawest", "southcentralus", "southeastasia",
+  "southindia", "spaincentral", "swedencentral", "switzerlandnorth", "switzerlandwest", "uaecentral", "uaenorth",
+  "uksouth", "ukwest", "westcentralus", "westeurope", "westindia", "westus", "westus2", "westus3",
 ];
 
 /**

@@ -41,6 +41,14 @@ interface Answer {
 export interface StoredJob {
   body: { properties: Record<string, unknown> };
   status: string;
+  /** Statuses the next reads report, one each, before `status` stays (a job that runs on in Azure). */
+  upcoming?: string[];
+}
+
+/** What an async operation's status URL answers, poll after poll (ARM async operations: status and error). */
+export interface OperationStep {
+  readonly status: "InProgress" | "Succeeded" | "Failed" | "Canceled";
+  readonly error?: { readonly code: string; readonly message: string };
 }
 
 export const STAND_IN_TENANT = "72f988bf-0000-0000-0000-000000000001";
@@ -71,6 +79,9 @@ export class AzureStandIn {
   readonly jobs = new Map<string, StoredJob>();
   readonly endpoints = new Map<string, Record<string, any>>();
   readonly faults: Fault[] = [];
+  /** The steps of the next long-running operation the stand-in starts; it succeeds at once by default. */
+  nextOperation: OperationStep[] = [{ status: "Succeeded" }];
+  private readonly operations = new Map<string, OperationStep[]>();
   /** Regions (display names) where Microsoft.MachineLearningServices offers workspaces. */
   mlRegions = ["East US 2", "Sweden Central", "West Europe"];
   /** Azure ML VM sizes by region name. */
@@ -222,7 +233,10 @@ export class AzureStandIn {
     }
     m = /^\/providers\/Microsoft\.MachineLearningServices\/locations\/[^/]+\/(mfeOperationsStatus|mfeOperationResults)\/([^/]+)$/.exec(rest);
     if (m && method === "GET") {
-      return m[1] === "mfeOperationsStatus" ? { status: 200, body: { status: "Succeeded", name: m[2] } } : { status: 200 };
+      if (m[1] === "mfeOperationResults") return { status: 200 };
+      const steps = this.operations.get(m[2]) ?? [{ status: "Succeeded" }];
+      const step = steps.length > 1 ? steps.shift()! : steps[0];
+      return { status: 200, headers: { "retry-after": step.status === "InProgress" ? "1" : "0" }, body: { name: m[2], ...step } };
     }
     return armError(404, "ResourceNotFound", `The Resource '${rest}' was not found.`);
   }
@@ -237,6 +251,7 @@ export class AzureStandIn {
     }
     if (method === "GET") {
       if (!job) return armError(404, "UserError", `Could not find job ${name}.`);
+      if (job.upcoming?.length) job.status = job.upcoming.shift()!;
       return { status: 200, body: this.jobResource(name, job) };
     }
     if (method === "PUT") {
@@ -270,18 +285,23 @@ export class AzureStandIn {
         systemData: { createdAt: "2026-11-25T00:00:00Z" },
         properties: { ...body.properties, provisioningState: "Succeeded", scoringUri: `https://${name}.eastus2.inference.ml.azure.com/score` },
       };
-      this.endpoints.set(name, stored);
-      const asyncOp = `${this.url}/subscriptions/${STAND_IN_SUBSCRIPTION}${ML}/locations/eastus2/mfeOperationsStatus/op-${this.requests.length}?api-version=${url.searchParams.get("api-version")}`;
+      const steps = [...this.nextOperation];
+      this.nextOperation = [{ status: "Succeeded" }];
+      if (steps.at(-1)?.status === "Succeeded") this.endpoints.set(name, stored);
+      const operationId = `op-${this.requests.length}`;
+      this.operations.set(operationId, steps);
+      const asyncOp = `${this.url}/subscriptions/${STAND_IN_SUBSCRIPTION}${ML}/locations/eastus2/mfeOperationsStatus/${operationId}?api-version=${url.searchParams.get("api-version")}`;
       return { status: existing ? 200 : 201, headers: { "azure-asyncoperation": asyncOp, "retry-after": "0" }, body: { ...stored, properties: { ...stored.properties, provisioningState: "Updating" } } };
     }
     return armError(405, "MethodNotAllowed", method);
   }
 
-  /** A job's status changes in Azure (it runs, fails, is cancelled in the studio). */
-  setJobStatus(name: string, status: string): void {
+  /** A job's status changes in Azure (it runs, fails, is cancelled in the studio); `then` are the statuses of later reads. */
+  setJobStatus(name: string, status: string, ...then: string[]): void {
     const job = this.jobs.get(name);
     if (!job) throw new Error(`the stand-in has no job ${name}`);
     job.status = status;
+    job.upcoming = then;
   }
 }
 
