@@ -94,6 +94,21 @@ async function resolve(value: unknown): Promise<unknown> {
 }
 
 /**
+ * Runs `run` with no stack frames recorded. The SDK records a stack trace on every promise it makes, for the engine's
+ * leak report, which the plan never shows; without frames they cost nothing (under Jest each frame was source-mapped,
+ * half of a plan's time). Errors the program throws keep their messages.
+ */
+async function withoutStackFrames<T>(run: () => Promise<T>): Promise<T> {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return await run();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
  * Runs a Pulumi program under the mock runtime with the given stack settings, inside a root stack resource as the
  * CLI would, and records every resource registration the engine would receive.
  */
@@ -136,7 +151,7 @@ export async function runUnderMocks(
 
   let outputs: Record<string, unknown> = {};
   let failure: unknown;
-  await collectingLogs(messages, async () => {
+  await withoutStackFrames(() => collectingLogs(messages, async () => {
     await pulumi.runtime.runInPulumiStack(async () => {
       try {
         outputs = (await resolve(await program())) as Record<string, unknown>;
@@ -147,7 +162,7 @@ export async function runUnderMocks(
     });
     // Wait until every registration still in flight has reached the monitor.
     await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
-  });
+  }));
   if (failure !== undefined) throw failure;
   return { resources, outputs };
 }
