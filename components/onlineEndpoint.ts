@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
-import { Delay } from "./azure/delay";
+import * as time from "@pulumiverse/time";
 import { EndpointTraffic } from "./azure/endpointTraffic";
 
 /** The GPU deployment behind the endpoint; absent when serving is parked. */
@@ -127,11 +127,12 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
     endpoint: machinelearningservices.OnlineEndpoint,
     endpointProperties: object,
   ): pulumi.Output<string> {
-    const settle = new Delay(
+    // time.Sleep waits on create, and again whenever its triggers change (new role assignments replace it).
+    const settle = new time.Sleep(
       `${name}-role-settle`,
       {
-        seconds: d.roleSettleSeconds ?? 120,
-        triggers: d.waitFor.map((assignment) => assignment.id),
+        createDuration: `${d.roleSettleSeconds ?? 120}s`,
+        triggers: pulumi.all(d.waitFor.map((assignment) => assignment.id)).apply((ids) => ({ roleAssignments: ids.join(",") })),
       },
       { parent: this, dependsOn: d.waitFor },
     );

@@ -1,5 +1,5 @@
 /**
- * The four dynamic resources driven as the engine drives them (serialized code, the SDK's dynamic-provider server,
+ * The three dynamic resources driven as the engine drives them (serialized code, the SDK's dynamic-provider server,
  * gRPC), against Azure played by the local HTTPS stand-in. Request shapes are checked against the REST spec
  * specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01/mfe.json.
  */
@@ -8,7 +8,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import forge from "node-forge";
-import { delayProvider } from "../components/azure/delay";
 import { endpointTrafficProvider } from "../components/azure/endpointTraffic";
 import { jobCompletionProvider } from "../components/azure/jobCompletion";
 import { ML_API_VERSION, PipelineJobProperties } from "../components/azure/machineLearning";
@@ -33,7 +32,7 @@ beforeAll(async () => {
   azure = await AzureStandIn.start();
   driver = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
   await driver.configure(stackConfig());
-  const providers = { job: pipelineJobProvider, gate: jobCompletionProvider, traffic: endpointTrafficProvider, delay: delayProvider };
+  const providers = { job: pipelineJobProvider, gate: jobCompletionProvider, traffic: endpointTrafficProvider };
   for (const [key, provider] of Object.entries(providers)) code[key] = await serializeProvider(provider);
 }, 60_000);
 
@@ -238,15 +237,6 @@ describe("EndpointTraffic through the dynamic-provider server", () => {
     await expect(driver.diff(urn, created.id, created.props, news)).resolves.toEqual({ changes: "some", replaces: [] });
     await expect(driver.update(urn, created.id, created.props, news)).resolves.toMatchObject({ [PROVIDER_KEY]: news[PROVIDER_KEY] });
     expect(azure.armRequests().length).toBe(before);
-  });
-});
-
-describe("Delay through the dynamic-provider server", () => {
-  const urn = "urn:pulumi:dev::phi3-foundry::pulumi-nodejs:dynamic/phi3-foundry:Delay::serving-role-settle";
-  it("new provider code is an update; new triggers wait again", async () => {
-    const olds = { seconds: 0, triggers: ["a"], [PROVIDER_KEY]: code.delay };
-    await expect(driver.diff(urn, "d", olds, { ...olds, [PROVIDER_KEY]: `${code.delay}\n//v2` })).resolves.toEqual({ changes: "some", replaces: [] });
-    await expect(driver.diff(urn, "d", olds, { ...olds, triggers: ["b"] })).resolves.toEqual({ changes: "some", replaces: ["triggers"] });
   });
 });
 

@@ -56,7 +56,10 @@ describe("OnlineEndpoint", () => {
     const { resources } = await run({ roleSettleSeconds: 90 });
     const settle = named(resources, "serving-role-settle");
     const deployment = single(resources, "azure-native:machinelearningservices:OnlineDeployment");
-    expect(settle.inputs.seconds).toBe(90);
+    // @pulumiverse/time's Sleep: waits createDuration on create, and again when its triggers (the assignments) change.
+    expect(settle.type).toBe("time:index/sleep:Sleep");
+    expect(settle.inputs.createDuration).toBe("90s");
+    expect(settle.inputs.triggers).toEqual({ roleAssignments: [named(resources, "role-a").id, named(resources, "role-b").id].join(",") });
     expect(settle.dependsOn).toEqual(expect.arrayContaining([named(resources, "role-a").urn, named(resources, "role-b").urn]));
     expect(deployment.dependsOn).toContain(settle.urn);
     expect(deployment.dependsOn).toContain(single(resources, "azure-native:machinelearningservices:OnlineEndpoint").urn);
