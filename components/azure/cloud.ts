@@ -42,7 +42,7 @@ export const AZURE_CLOUDS: Readonly<Record<string, AzureCloud>> = {
   },
 };
 
-/** The cloud metadata API version Azure Stack Hub and the Azure CLI read (`az cloud register --endpoint-resource-manager`). */
+/** The api-version azure-native's cloud metadata client requests (pulumi-azure-native provider/pkg/azure/cloud/metadata). */
 export const CLOUD_METADATA_API_VERSION = "2022-09-01";
 
 /** The shape of `GET https://<host>/metadata/endpoints`, the parts we use. */
