@@ -1,6 +1,5 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AzureMlQuotaSource } from "../components/azure/azureMlQuota";
 import type { PipelineJobProperties } from "../components/azure/machineLearning";
 import { pipelineJobName } from "../components/azure/pipelineJob";
 import { PreflightError, QuotaError, TOTAL_DEDICATED } from "../components/azure/quota";
@@ -240,23 +239,8 @@ describe("infra/index.ts, the program the Pulumi CLI runs", () => {
     expect(warned).toMatch(/data\/train_data\.jsonl holds 40 records, a sample/);
     expect(warned).not.toMatch(/retired/);
   });
-
-  it("checks quota with Azure ML's own APIs for the stack's subscription and region", async () => {
-    const settings = loadStackSettings("dev"); // quotaCheck on; the three Azure calls answered by the stand-in
-    const standIn = new StandInQuotaSource();
-    const regions = jest.spyOn(AzureMlQuotaSource.prototype, "mlRegions").mockImplementation(() => standIn.mlRegions());
-    const sizes = jest.spyOn(AzureMlQuotaSource.prototype, "vmSizes").mockImplementation(() => standIn.vmSizes());
-    const usages = jest.spyOn(AzureMlQuotaSource.prototype, "usages").mockImplementation(() => standIn.usages());
-    const run = await runUnderMocks(settings, async () => {
-      const program = require("../infra") as () => Promise<Record<string, unknown>>;
-      return { ...(await program()) };
-    });
-    expect(run.outputs.workspaceName).toMatch(/^mlw-finetunephi-dev-/);
-    expect(regions).toHaveBeenCalledTimes(1);
-    expect(sizes).toHaveBeenCalledWith("eastus2");
-    expect(usages).toHaveBeenCalledWith("eastus2");
-    expect(regions.mock.contexts[0].description).toBe(`Azure ML usages of subscription ${run.outputs.subscriptionId}`);
-  });
+  // The program's quota and region calls, over HTTPS to Azure's stand-in, for the stack's subscription and region:
+  // tests/loader.test.ts.
 });
 
 describe("the training data", () => {

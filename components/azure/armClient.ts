@@ -26,12 +26,10 @@ export function isArmError(err: unknown, statusCode: number): err is ArmError {
   return err instanceof Error && err.name === "ArmError" && (err as ArmError).statusCode === statusCode;
 }
 
-export interface ArmClientOptions {
-  /** How long to wait between polls of a long-running operation when Azure sends no Retry-After; 5 s by default. */
-  readonly pollIntervalMs?: number;
-}
+/** How long to wait between polls of a long-running operation when Azure sends no Retry-After. */
+const POLL_INTERVAL_MS = 5_000;
 
-type Method = "GET" | "PUT" | "POST" | "DELETE";
+type Method = "GET" | "PUT" | "POST";
 
 /**
  * Plain ARM requests through the Azure SDK's REST layer (`@azure-rest/core-client`: bearer token for the cloud's
@@ -40,19 +38,16 @@ type Method = "GET" | "PUT" | "POST" | "DELETE";
  */
 export class ArmClient {
   private readonly client: Client;
-  private readonly pollIntervalMs: number;
 
   constructor(
     readonly cloud: AzureCloud,
     credential: TokenCredential,
-    options: ArmClientOptions = {},
   ) {
     this.client = getClient(cloud.resourceManager, credential, {
       credentials: { scopes: [`${cloud.resourceManagerAudience.replace(/\/$/, "")}/.default`] },
       userAgentOptions: { userAgentPrefix: "phi3-foundry" },
       retryOptions: { maxRetries: 4, maxRetryDelayInMs: 60_000 },
     });
-    this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
   }
 
   /** GETs an ARM resource; undefined when Azure answers 404. */
@@ -105,7 +100,7 @@ export class ArmClient {
       sendPollRequest: async (pollUrl: string) => answer("GET", pollUrl, await this.sendUrl(pollUrl)),
     };
     const poller = createHttpPoller<T, OperationState<T>>(operation, {
-      intervalInMs: this.pollIntervalMs,
+      intervalInMs: POLL_INTERVAL_MS,
       resourceLocationConfig: finalState,
       baseUrl: this.cloud.resourceManager,
       resolveOnUnsuccessful: true,
@@ -134,7 +129,7 @@ export class ArmClient {
   private async send(method: Method, path: string, apiVersion: string, body?: unknown): Promise<PathUncheckedResponse> {
     const resource = this.client.pathUnchecked(path as "/");
     const options = { queryParameters: { "api-version": apiVersion }, ...(body === undefined ? {} : { body, contentType: "application/json" }) };
-    const verbs = { GET: resource.get, PUT: resource.put, POST: resource.post, DELETE: resource.delete };
+    const verbs = { GET: resource.get, PUT: resource.put, POST: resource.post };
     return verbs[method](options);
   }
 

@@ -68,11 +68,10 @@ class DescribedCredential implements TokenCredential {
   }
 }
 
-/** The cloud, credential and subscription a stack's own Azure calls use. */
+/** The cloud and credential a stack's own Azure calls use. */
 export interface AzureConnection {
   readonly cloud: AzureCloud;
   readonly credential: TokenCredential & { readonly description: string };
-  readonly subscriptionId?: string;
 }
 
 /** The other names azure-native accepts for each cloud (provider/pkg/azure/cloud/cloud.go FromName). */
@@ -173,5 +172,5 @@ export async function azureConnection(settings: AuthSettings): Promise<AzureConn
   } else {
     credential = described("with the Azure CLI's login (az login)", new AzureCliCredential(settings.tenantId ? { tenantId: settings.tenantId } : {}));
   }
-  return { cloud, credential, ...(settings.subscriptionId ? { subscriptionId: settings.subscriptionId } : {}) };
+  return { cloud, credential };
 }
