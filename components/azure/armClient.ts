@@ -1,6 +1,8 @@
 import type { TokenCredential } from "@azure/core-auth";
-import { getClient, type Client, type PathUncheckedResponse } from "@azure-rest/core-client";
-import { createHttpPoller, type OperationResponse, type OperationState, type RunningOperation } from "@azure/core-lro";
+import type * as CoreClient from "@azure-rest/core-client";
+import type { Client, PathUncheckedResponse } from "@azure-rest/core-client";
+import type * as CoreLro from "@azure/core-lro";
+import type { OperationResponse, OperationState, RunningOperation } from "@azure/core-lro";
 import type { AzureCloud } from "./cloud";
 
 /** An ARM error as the service reported it (common-types ErrorResponse: `{"error": {"code", "message"}}`). */
@@ -43,6 +45,8 @@ export class ArmClient {
     readonly cloud: AzureCloud,
     credential: TokenCredential,
   ) {
+    // The Azure SDKs load when a provider first calls Azure, not when the program loads this module.
+    const { getClient } = require("@azure-rest/core-client") as typeof CoreClient;
     this.client = getClient(cloud.resourceManager, credential, {
       credentials: { scopes: [`${cloud.resourceManagerAudience.replace(/\/$/, "")}/.default`] },
       userAgentOptions: { userAgentPrefix: "phi3-foundry" },
@@ -99,6 +103,7 @@ export class ArmClient {
       sendInitialRequest: async () => answer(method, path, await this.send(method, path, apiVersion, body)),
       sendPollRequest: async (pollUrl: string) => answer("GET", pollUrl, await this.sendUrl(pollUrl)),
     };
+    const { createHttpPoller } = require("@azure/core-lro") as typeof CoreLro;
     const poller = createHttpPoller<T, OperationState<T>>(operation, {
       intervalInMs: POLL_INTERVAL_MS,
       resourceLocationConfig: finalState,

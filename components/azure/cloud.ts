@@ -1,4 +1,4 @@
-import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } from "@azure/core-rest-pipeline";
+import type * as CorePipeline from "@azure/core-rest-pipeline";
 
 /** Where one Azure cloud's services are: what `azure-native:environment` or `azure-native:metadataHost` selects. */
 export interface AzureCloud {
@@ -55,6 +55,8 @@ interface CloudMetadata {
 /** A cloud described by its metadata host, as azure-native's `metadataHost` (`ARM_METADATA_HOSTNAME`) selects one. */
 export async function cloudFromMetadataHost(host: string): Promise<AzureCloud> {
   const url = `https://${host}/metadata/endpoints?api-version=${CLOUD_METADATA_API_VERSION}`;
+  // Loaded on first use: only a provider signing in to a custom cloud asks for its metadata.
+  const { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } = require("@azure/core-rest-pipeline") as typeof CorePipeline;
   const response = await createDefaultHttpClient().sendRequest(
     createPipelineRequest({ url, method: "GET", headers: createHttpHeaders({ accept: "application/json" }), timeout: 30_000 }),
   );

@@ -1,14 +1,7 @@
 import * as fs from "node:fs";
-import forge from "node-forge";
+import type * as Forge from "node-forge";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import {
-  AzureCliCredential,
-  ClientAssertionCredential,
-  ClientCertificateCredential,
-  ClientSecretCredential,
-  DefaultAzureCredential,
-  ManagedIdentityCredential,
-} from "@azure/identity";
+import type * as Identity from "@azure/identity";
 import { AZURE_CLOUDS, AzureCloud, cloudFromMetadataHost } from "./cloud";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -104,7 +97,9 @@ export function certificatePem(file: string, password: string | undefined): stri
   const bytes = fs.readFileSync(file);
   const text = bytes.toString("utf8");
   if (text.includes("-----BEGIN")) return text;
-  let p12: forge.pkcs12.Pkcs12Pfx;
+  // Loaded here, not at the top: the program (and the plan) load this module but never sign in.
+  const forge = require("node-forge") as typeof Forge;
+  let p12: Forge.pkcs12.Pkcs12Pfx;
   try {
     p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(bytes.toString("binary")), password ?? "");
   } catch (err) {
@@ -151,6 +146,9 @@ export async function azureConnection(settings: AuthSettings): Promise<AzureConn
   const cloud = await resolveCloud(settings);
   const common = { authorityHost: cloud.authorityHost, disableInstanceDiscovery: !cloud.knownAuthority || truthy(settings.disableInstanceDiscovery) };
   const described = (description: string, inner: TokenCredential) => new DescribedCredential(description, inner);
+  // Loaded on sign-in, not with this module: only the dynamic providers sign in, and the plan never does.
+  const { AzureCliCredential, ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential, DefaultAzureCredential, ManagedIdentityCredential } =
+    require("@azure/identity") as typeof Identity;
 
   // azure-native's order (auth_azidentity.go, newSingleMethodAuthCredential): one method, no fallback chain.
   let credential: DescribedCredential;
