@@ -72,9 +72,12 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+/** What the plan records for a dynamic resource's provider: DESIGN.md's plan contract names it, never prints it. */
+const PROVIDER_CODE_PLACEHOLDER = "[dynamic provider code]";
+
 /** A dynamic resource's serialized provider is code, not configuration: the plan names it instead of printing it. */
 function withoutProviderCode(inputs: Record<string, unknown>): Record<string, unknown> {
-  return "__provider" in inputs ? { ...inputs, __provider: "[dynamic provider code]" } : inputs;
+  return "__provider" in inputs ? { ...inputs, __provider: PROVIDER_CODE_PLACEHOLDER } : inputs;
 }
 
 /** Resolves an output (or a plain value) to plain JSON, with "[secret]" wherever a secret sits. */
@@ -105,6 +108,26 @@ async function withoutStackFrames<T>(run: () => Promise<T>): Promise<T> {
     return await run();
   } finally {
     Error.stackTraceLimit = limit;
+  }
+}
+
+/**
+ * Runs `run` with the SDK's closure serializer answering the placeholder. The engine needs a dynamic resource's provider
+ * as code; the plan prints the placeholder instead, and serializing (the TypeScript compiler plus an inspector session
+ * walking every captured function) was a third of a plan's time. `tests/loader.test.ts` runs the program under Pulumi's
+ * own loader, which serializes, and `tests/dynamicProviders.test.ts` runs the serialized providers.
+ */
+async function withoutProviderSerialization<T>(run: () => Promise<T>): Promise<T> {
+  // pulumi/dynamic/index.ts calls this module's serializeFunction at registration time.
+  const closure = require("@pulumi/pulumi/runtime/closure/serializeClosure") as {
+    serializeFunction(...args: unknown[]): Promise<{ text: string; containsSecrets: boolean }>;
+  };
+  const serialize = closure.serializeFunction;
+  closure.serializeFunction = async () => ({ text: PROVIDER_CODE_PLACEHOLDER, containsSecrets: false });
+  try {
+    return await run();
+  } finally {
+    closure.serializeFunction = serialize;
   }
 }
 
@@ -151,7 +174,7 @@ export async function runUnderMocks(
 
   let outputs: Record<string, unknown> = {};
   let failure: unknown;
-  await withoutStackFrames(() => collectingLogs(messages, async () => {
+  await withoutStackFrames(() => withoutProviderSerialization(() => collectingLogs(messages, async () => {
     await pulumi.runtime.runInPulumiStack(async () => {
       try {
         outputs = (await resolve(await program())) as Record<string, unknown>;
@@ -162,7 +185,7 @@ export async function runUnderMocks(
     });
     // Wait until every registration still in flight has reached the monitor.
     await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
-  }));
+  })));
   if (failure !== undefined) throw failure;
   return { resources, outputs };
 }
