@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { npmScriptCommand } from "./lib/npmScripts";
 import { PROJECT_ROOT, loadStackSettings } from "./lib/stackFiles";
 
 interface Measurement {
@@ -44,10 +45,30 @@ function time(command: string, args: readonly string[], runs: number, cwd = PROJ
   return durations;
 }
 
-function measure(name: string, command: string, args: readonly string[], runs: number, yardstick?: number): Measurement {
-  const durations = time(command, args, runs);
-  const medianMs = median(durations);
-  return { name, command: [command, ...args].join(" ").slice(0, 200), runs: durations.map(Math.round), medianMs: Math.round(medianMs), ...(yardstick ? { vsYardstick: Number((medianMs / yardstick).toFixed(2)) } : {}) };
+interface Case {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+/**
+ * Runs the cases in turn, `runs` rounds, so that each case and the yardstick (the first case) meet the same load; a
+ * case's ratio is its median over the yardstick's.
+ */
+function measureInterleaved(cases: readonly Case[], runs: number): Measurement[] {
+  const durations = cases.map(() => [] as number[]);
+  for (let round = 0; round < runs; round++) cases.forEach((c, i) => durations[i].push(...time(c.command, c.args, 1)));
+  const yardstick = median(durations[0]);
+  return cases.map((c, i) => {
+    const medianMs = median(durations[i]);
+    return {
+      name: c.name,
+      command: [c.command, ...c.args].join(" ").slice(0, 200),
+      runs: durations[i].map(Math.round),
+      medianMs: Math.round(medianMs),
+      ...(i > 0 ? { vsYardstick: Number((medianMs / yardstick).toFixed(2)) } : {}),
+    };
+  });
 }
 
 /** `npm ci` of the project's lock file in a scratch folder: its time and the size of what it installs. */
@@ -76,15 +97,19 @@ function main(): void {
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}: a whole number of at least 1`);
   const node = process.execPath;
-  const tsx = path.join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
   const loadSdk = `require("@pulumi/pulumi");${AZURE_MODULES.map((m) => `require("@pulumi/azure-native/${m}");`).join("")}`;
-
-  const yardstick = measure("bare SDK load (yardstick)", node, ["-e", loadSdk], runs);
-  const rows: Measurement[] = [yardstick];
-  rows.push(measure("npm run plan -- --json", node, [tsx, "scripts/plan.ts", "--json"], runs, yardstick.medianMs));
+  const [planCommand, ...planArgs] = npmScriptCommand("plan");
   const config = JSON.stringify(loadStackSettings("dev", ["quotaCheck=false"]).config);
-  rows.push(measure("program start-up under Pulumi's loader (cmd/run, mock monitor)", node, [path.join(PROJECT_ROOT, "tests", "support", "pulumiLoaderRun.js"), config], runs, yardstick.medianMs));
-  if (values.suite) rows.push(measure("npm test", "npm", ["test", "--silent"], Math.min(runs, 3), yardstick.medianMs));
+  const cases: Case[] = [
+    { name: "bare SDK load (yardstick)", command: node, args: ["-e", loadSdk] },
+    { name: "npm run plan -- --json", command: planCommand, args: [...planArgs, "--json"] },
+    { name: "program start-up under Pulumi's loader (cmd/run, mock monitor)", command: node, args: [path.join(PROJECT_ROOT, "tests", "support", "pulumiLoaderRun.js"), config] },
+  ];
+  const rows = measureInterleaved(cases, runs);
+  if (values.suite) {
+    const suite = time("npm", ["test", "--silent"], Math.min(runs, 3));
+    rows.push({ name: "npm test", command: "npm test --silent", runs: suite.map(Math.round), medianMs: Math.round(median(suite)), vsYardstick: Number((median(suite) / rows[0].medianMs).toFixed(2)) });
+  }
   if (values.install) rows.push(install(Math.min(runs, 3)));
 
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))) };

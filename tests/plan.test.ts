@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -7,21 +6,13 @@ import * as resources from "@pulumi/azure-native/resources";
 import { runUnderMocks } from "../scripts/lib/mockRuntime";
 import { buildPlan, PlanDocument } from "../scripts/lib/plan";
 import { PROJECT_ROOT, SECRET_PLACEHOLDER } from "../scripts/lib/stackFiles";
+import { runNpmScript, ScriptResult } from "./support/npmScript";
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type CliResult = ScriptResult;
 
 /** Runs `npm run plan -- <args>` as a person would, minus npm's own banner. */
 function plan(...args: string[]): Promise<CliResult> {
-  const tsx = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
-  return new Promise((resolve) => {
-    execFile(tsx, ["scripts/plan.ts", ...args], { cwd: PROJECT_ROOT }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
+  return runNpmScript("plan", args);
 }
 
 describe("npm run plan -- --json", () => {

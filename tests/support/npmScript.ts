@@ -1,0 +1,19 @@
+import { execFile } from "node:child_process";
+import { npmScriptCommand } from "../../scripts/lib/npmScripts";
+import { PROJECT_ROOT } from "../../scripts/lib/stackFiles";
+
+export interface ScriptResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `npm run <name> -- <args>` in the project folder as a person would, minus npm's own banner. */
+export function runNpmScript(name: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ScriptResult> {
+  const [command, ...scriptArgs] = npmScriptCommand(name);
+  return new Promise((resolve) => {
+    execFile(command, [...scriptArgs, ...args], { cwd: PROJECT_ROOT, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
