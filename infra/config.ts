@@ -36,6 +36,8 @@ export interface StackConfig {
     readonly timeoutMinutes: number;
     readonly trainDataPath: string;
     readonly validationDataPath: string;
+    /** Fewest records each data file must hold. */
+    readonly minRecordsPerFile: number;
   };
   readonly serving: {
     readonly enabled: boolean;
@@ -102,6 +104,7 @@ export const CONFIG_KEYS = [
   "fineTuneTimeoutMinutes",
   "trainDataPath",
   "validationDataPath",
+  "minRecordsPerFile",
   "servingEnabled",
   "servingVmSize",
   "servingInstanceCount",
@@ -295,6 +298,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       timeoutMinutes: r.whole("fineTuneTimeoutMinutes", 10, 10080),
       trainDataPath: r.text("trainDataPath", /\.jsonl$/, "a path to a .jsonl file, relative to the project"),
       validationDataPath: r.text("validationDataPath", /\.jsonl$/, "a path to a .jsonl file, relative to the project"),
+      minRecordsPerFile: r.whole("minRecordsPerFile", 1, 1_000_000),
     },
     serving: {
       enabled: r.flag("servingEnabled"),

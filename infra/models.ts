@@ -22,6 +22,11 @@ export interface CatalogueModel {
   /** Sizes its registry spec allows for fine-tuning (`finetune_compute_allow_list`). */
   readonly fineTuneSizes: readonly string[];
   readonly inferenceMinimum: SkuSpec;
+  /**
+   * The longest sequence the model takes, in tokens: its model card's context length, `max_position_embeddings` in its
+   * config.json. A training record longer than this cannot be trained on whole.
+   */
+  readonly contextTokens: number;
   /** Where these facts come from. */
   readonly reference: string;
 }
@@ -59,7 +64,10 @@ export const MODEL_CATALOGUE: readonly CatalogueModel[] = [
     trainingDefaults: phiDefaults("2"),
     fineTuneSizes: A100_FINETUNE,
     inferenceMinimum: { vCPUs: 6, gpus: 1, memoryGB: 112, diskGB: 64 },
-    reference: "Azure/azureml-assets assets/models/system/phi-3-mini-4k-instruct/spec.yaml, version 15",
+    contextTokens: 4096,
+    reference:
+      "Azure/azureml-assets assets/models/system/phi-3-mini-4k-instruct/spec.yaml, version 15; context: the model card " +
+      "(huggingface.co/microsoft/Phi-3-mini-4k-instruct, \"Context length: 4K tokens\") and its config.json (max_position_embeddings 4096)",
   },
   {
     name: "Phi-4",
@@ -67,7 +75,10 @@ export const MODEL_CATALOGUE: readonly CatalogueModel[] = [
     trainingDefaults: phiDefaults("3"),
     fineTuneSizes: [...A100_FINETUNE, "Standard_NC40ads_H100_v5", "Standard_NC80adis_H100_v5", "Standard_ND96isr_H100_v5"],
     inferenceMinimum: { vCPUs: 24, gpus: 1, memoryGB: 220, diskGB: 64 },
-    reference: "Azure/azureml-assets assets/models/system/Phi-4/spec.yaml, version 8",
+    contextTokens: 16384,
+    reference:
+      "Azure/azureml-assets assets/models/system/Phi-4/spec.yaml, version 8; context: the model card " +
+      "(huggingface.co/microsoft/phi-4, \"Context length: 16K tokens\") and its config.json (max_position_embeddings 16384)",
   },
 ];
 

@@ -11,11 +11,12 @@ import { OnlineEndpoint } from "../components/onlineEndpoint";
 import { FineTuneJob } from "../components/fineTuneJob";
 import { TrainingData } from "../components/trainingData";
 import { TrainingIdentity } from "../components/trainingIdentity";
-import { ChatDataFile, validateChatFiles } from "./chatData";
+import type { ChatDataFile } from "./chatData";
 import type { StackConfig } from "./config";
 import { createNamer, namePattern, SUFFIX_LENGTH } from "./naming";
 import type { StackOutputs } from "./outputs";
 import { PROJECT_ROOT, projectPath } from "./paths";
+import { validateTrainingSet } from "./trainingSet";
 import { gpuVmSize } from "./vmSizes";
 
 /** What the stack takes from where it runs: the real cloud under `pulumi up`, stand-ins in the plan and tests. */
@@ -54,12 +55,19 @@ export function quotaDemands(config: StackConfig): QuotaDemand[] {
 /** Fewer training records than this is a sample, not a fine-tuning set: the stack says so. */
 export const SMALL_TRAINING_SET = 100;
 
-/** The validated training and validation files; throws a DataError naming file and line. */
+/** The validated training and validation files; throws a DataError naming setting, file and line of each problem. */
 function readTrainingData(config: StackConfig, warn: (message: string) => void): { train: ChatDataFile; validation: ChatDataFile } {
-  const [train, validation] = validateChatFiles(
-    [projectPath(config.fineTune.trainDataPath), projectPath(config.fineTune.validationDataPath)],
-    (file) => path.relative(PROJECT_ROOT, file),
-  );
+  const ref = (key: "trainDataPath" | "validationDataPath") => {
+    const file = projectPath(config.fineTune[key]);
+    return { path: file, name: path.relative(PROJECT_ROOT, file), key };
+  };
+  const model = config.fineTune.baseModel.catalogue;
+  const { train, validation, warnings } = validateTrainingSet(ref("trainDataPath"), ref("validationDataPath"), {
+    minRecordsPerFile: config.fineTune.minRecordsPerFile,
+    minRecordsSetting: "minRecordsPerFile",
+    context: model ? { model: model.name, tokens: model.contextTokens } : undefined,
+  });
+  warnings.forEach((warning) => warn(warning));
   if (train.records < SMALL_TRAINING_SET) {
     warn(
       `${config.fineTune.trainDataPath} holds ${train.records} records, a sample: run \`npm run prepare-data\` ` +

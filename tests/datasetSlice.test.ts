@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { percentSliceLength, permutation, roundHalfEven, testSize, trainTestSplit } from "../scripts/lib/datasetSlice";
+import { percentSliceLength, permutation, roundHalfEven, smallestPercent, smallestSplittable, testSize, trainTestSplit } from "../scripts/lib/datasetSlice";
 
 describe("percentSliceLength", () => {
   it.each([
@@ -36,5 +36,22 @@ describe("trainTestSplit", () => {
       { numRuns: 100 },
     );
     expect(permutation(100, 7)).not.toEqual(permutation(100, 8));
+  });
+});
+
+describe("how many rows two files need", () => {
+  it("finds the fewest rows whose 80/20 split holds the minimum on each side", () => {
+    expect([1, 2, 10, 100].map((min) => smallestSplittable(min))).toEqual([2, 6, 46, 496]);
+    for (const min of [1, 2, 10, 100]) {
+      const n = smallestSplittable(min);
+      expect(Math.min(testSize(n), n - testSize(n))).toBeGreaterThanOrEqual(min);
+      expect(Math.min(testSize(n - 1), n - 1 - testSize(n - 1))).toBeLessThan(min);
+    }
+  });
+
+  it("finds the smallest whole percentage that takes them, rounded as datasets rounds", () => {
+    expect(smallestPercent(50, 46)).toBe(91); // round(45.5) = 46
+    expect(smallestPercent(207_865, 46)).toBe(1);
+    expect(smallestPercent(20, 46)).toBeUndefined();
   });
 });

@@ -1,13 +1,14 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { DataError } from "../infra/chatData";
-import { DownloadError, HubRowsSource } from "../scripts/lib/datasetSources";
-import { prepareData } from "../scripts/lib/prepareData";
+import { RecordSource, SourceRecord } from "../scripts/lib/datasetSources";
+import { prepareData, PrepareOptions } from "../scripts/lib/prepareData";
+import { parsePrepareDataArgs, UsageError } from "../scripts/lib/prepareDataArgs";
+import { replaceFilesTogether } from "../scripts/lib/replaceFiles";
 import { PROJECT_ROOT } from "../scripts/lib/stackFiles";
 import { chatRecord, idsOf, tempDir, writeJsonl } from "./support/chatRecords";
+import { datasetStandIn } from "./support/datasetStandIn";
 
 const FAST_RETRY = { attempts: 3, baseDelayMs: 5, timeoutMs: 2000 };
 
@@ -21,181 +22,250 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
-describe("npm run prepare-data on a local JSONL file", () => {
-  it("takes --percent 10 of 1000 records: 80 train and 20 test from the first 100, the same twice, another with another seed", async () => {
-    const dir = tempDir();
-    const source = writeJsonl(dir, 1000);
-    const run = async (seed: string, out: string) => {
-      const result = await cli(["--source", source, "--percent", "10", "--seed", seed, "--out", path.join(dir, out)]);
-      expect(result.code).toBe(0);
-      return { train: idsOf(path.join(dir, out, "train_data.jsonl")), test: idsOf(path.join(dir, out, "test_data.jsonl")) };
-    };
-    const first = await run("7", "a");
-    expect([first.train.length, first.test.length]).toEqual([80, 20]);
-    const firstHundred = new Set(Array.from({ length: 100 }, (_, i) => `id-${i}`));
-    for (const id of [...first.train, ...first.test]) expect(firstHundred.has(id)).toBe(true);
-    expect(new Set([...first.train, ...first.test]).size).toBe(100);
+/** Every file in `dir` and its bytes. */
+function snapshot(dir: string): Record<string, Buffer> {
+  return Object.fromEntries(fs.readdirSync(dir).map((name) => [name, fs.readFileSync(path.join(dir, name))]));
+}
 
-    const again = await run("7", "b");
-    expect(fs.readFileSync(path.join(dir, "b", "train_data.jsonl"))).toEqual(fs.readFileSync(path.join(dir, "a", "train_data.jsonl")));
-    expect(again).toEqual(first);
-    const other = await run("8", "c");
-    expect(other.test).not.toEqual(first.test);
+/** A copy of the repository's data files in a temporary folder: what `--out` would overwrite. */
+function goodDataFolder(): string {
+  const dir = tempDir();
+  for (const name of ["train_data.jsonl", "test_data.jsonl"]) fs.copyFileSync(path.join(PROJECT_ROOT, "data", name), path.join(dir, name));
+  return dir;
+}
+
+/** A JSONL source of `n` numbered records with the given lines (1-based) replaced. */
+function sourceWith(dir: string, n: number, replaced: Record<number, string>, name = "source.jsonl"): string {
+  const lines = Array.from({ length: n }, (_, i) => replaced[i + 1] ?? JSON.stringify(chatRecord(i)));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, lines.join("\n") + "\n");
+  return file;
+}
+
+const run = (options: Partial<PrepareOptions> & Pick<PrepareOptions, "source" | "out">) => prepareData({ split: undefined, percent: 100, seed: 1, ...options });
+
+describe("npm run prepare-data over good data files", () => {
+  it("with a bad source: exits 1 naming the source's lines, and leaves the files byte-identical with nothing beside them", async () => {
+    const out = goodDataFolder();
+    const before = snapshot(out);
+    const source = sourceWith(tempDir(), 60, { 22: JSON.stringify({ messages: [{ role: "user", content: "only a question" }] }), 23: "{not json" });
+    const result = await cli(["--source", source, "--percent", "100", "--out", out]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${source}:22: no assistant turn`);
+    expect(result.stderr).toMatch(new RegExp(`${source.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:23: not valid JSON \\(`));
+    expect(result.stderr).not.toContain("train_data.jsonl:");
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("replaces both files only when everything is valid", async () => {
+    const out = goodDataFolder();
+    const result = await run({ source: writeJsonl(tempDir(), 60), out });
+    expect([result.train.records, result.test.records]).toEqual([48, 12]);
+    expect(idsOf(path.join(out, "test_data.jsonl"))).toHaveLength(12);
+    expect(fs.readdirSync(out).sort()).toEqual(["test_data.jsonl", "train_data.jsonl"]);
+  });
+});
+
+describe("prepareData", () => {
+  it("takes --percent 10 of 1000 records: 80 train and 20 test from the first 100, the same twice, another with another seed", async () => {
+    const source = writeJsonl(tempDir(), 1000);
+    const prepare = async (seed: number) => {
+      const out = tempDir();
+      await run({ source, percent: 10, seed, out });
+      return { train: idsOf(path.join(out, "train_data.jsonl")), test: idsOf(path.join(out, "test_data.jsonl")), bytes: fs.readFileSync(path.join(out, "train_data.jsonl")) };
+    };
+    const first = await prepare(7);
+    expect([first.train.length, first.test.length]).toEqual([80, 20]);
+    expect(new Set([...first.train, ...first.test])).toEqual(new Set(Array.from({ length: 100 }, (_, i) => `id-${i}`)));
+    expect(await prepare(7)).toEqual(first);
+    expect((await prepare(8)).test).not.toEqual(first.test);
   });
 
   it("keeps each record's line exactly as in the source", async () => {
     const dir = tempDir();
-    const source = writeJsonl(dir, 10);
-    await prepareData({ source, split: "train_sft", percent: 100, seed: 1, out: dir });
+    const source = writeJsonl(dir, 60);
+    await run({ source, out: dir });
     const sourceLines = new Set(fs.readFileSync(source, "utf8").split("\n").filter(Boolean));
     for (const file of ["train_data.jsonl", "test_data.jsonl"]) {
       for (const line of fs.readFileSync(path.join(dir, file), "utf8").split("\n").filter(Boolean)) expect(sourceLines.has(line)).toBe(true);
     }
   });
 
-  it("refuses a source with an invalid record, naming file and line", async () => {
+  it("reads a source with a byte order mark and empty lines at the end, and writes neither", async () => {
     const dir = tempDir();
-    const source = path.join(dir, "bad.jsonl");
-    const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify(chatRecord(i)));
-    lines[3] = JSON.stringify({ messages: [{ role: "user", content: "only a question" }] });
-    fs.writeFileSync(source, lines.join("\n") + "\n");
-    await expect(prepareData({ source, split: "s", percent: 100, seed: 3, out: dir })).rejects.toThrow(DataError);
-    await expect(prepareData({ source, split: "s", percent: 100, seed: 3, out: dir })).rejects.toThrow(/_data\.jsonl:\d+: no assistant turn/);
+    const source = path.join(dir, "windows.jsonl");
+    fs.writeFileSync(source, "\ufeff" + Array.from({ length: 50 }, (_, i) => JSON.stringify(chatRecord(i))).join("\r\n") + "\r\n\r\n\n  \n");
+    const result = await run({ source, out: dir });
+    expect(result.kept).toBe(50);
+    const written = fs.readFileSync(path.join(dir, "train_data.jsonl"), "utf8") + fs.readFileSync(path.join(dir, "test_data.jsonl"), "utf8");
+    expect(written).not.toMatch(/\ufeff|\r|\n\n/);
   });
 
-  it("refuses a percentage or seed out of range", async () => {
+  it("refuses an empty line between records, naming it", async () => {
     const dir = tempDir();
-    const source = writeJsonl(dir, 10);
-    const result = await cli(["--source", source, "--percent", "0", "--out", dir]);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/--percent 0/);
-    await expect(prepareData({ source, split: "s", percent: 50, seed: -1, out: dir })).rejects.toThrow(/--seed -1/);
+    const source = sourceWith(dir, 60, { 5: "" });
+    await expect(run({ source, out: dir })).rejects.toThrow(/source\.jsonl:5: empty line between records/);
   });
-});
 
-describe("npm run prepare-data on a local Parquet file", () => {
-  it("reads the leading rows with the Parquet reader", async () => {
+  it("leaves out records repeated or too long for the model, saying which, so no record is in both files", async () => {
     const dir = tempDir();
-    const file = path.join(dir, "rows.parquet");
-    await new Promise<void>((resolve, reject) =>
-      execFile(process.execPath, [path.join(__dirname, "support", "writeParquet.mjs"), file, "200"], { cwd: PROJECT_ROOT }, (err) =>
-        err ? reject(err) : resolve(),
-      ),
-    );
-    const result = await cli(["--source", file, "--percent", "10", "--seed", "5", "--out", dir]);
-    expect(result.stderr).toContain("16 records");
-    expect(result.code).toBe(0);
+    const long = { messages: [{ role: "user", content: "q" }, { role: "assistant", content: "x".repeat(400_000) }] };
+    // Lines 3 and 4 repeat line 1's conversation (another id, the same turns); line 6 is 400,000 characters.
+    const again = JSON.stringify({ ...chatRecord(0), prompt_id: "copy" });
+    const source = sourceWith(dir, 60, { 3: again, 4: again, 6: JSON.stringify(long) });
+    const lines: string[] = [];
+    const result = await run({ source, out: dir, log: (l) => lines.push(l) });
+    expect(result).toMatchObject({ taken: 60, kept: 57 });
+    expect(lines).toContain("left out 1 record longer than Phi-3-mini-4k-instruct's context window (4096 tokens, estimated at ~4 characters a token): lines 6");
+    expect(lines).toContain("left out 2 records repeating an earlier one: lines 3, 4");
     const ids = [...idsOf(path.join(dir, "train_data.jsonl")), ...idsOf(path.join(dir, "test_data.jsonl"))];
-    expect(ids.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `id-${i}`).sort());
-  });
-});
-
-/** A local stand-in of the dataset viewer's /rows API over `rows` records, recording each request. */
-async function standIn(total: number, behaviour: { failFirst?: number; partial?: boolean; status?: number } = {}) {
-  const requests: URL[] = [];
-  let failures = behaviour.failFirst ?? 0;
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    requests.push(url);
-    if (behaviour.status) {
-      res.writeHead(behaviour.status).end("no such dataset");
-      return;
-    }
-    if (failures > 0) {
-      failures--;
-      res.writeHead(503).end("busy");
-      return;
-    }
-    const offset = Number(url.searchParams.get("offset"));
-    const length = Math.min(Number(url.searchParams.get("length")), 100);
-    const rows = Array.from({ length: Math.max(0, Math.min(length, total - offset)) }, (_, i) => ({
-      row_idx: offset + i,
-      row: chatRecord(offset + i),
-      truncated_cells: [],
-    }));
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ features: [], rows, num_rows_total: total, num_rows_per_page: 100, partial: behaviour.partial ?? false }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, requests, close: () => new Promise((resolve) => server.close(resolve)) };
-}
-
-describe("the Hugging Face source (against a local stand-in of the dataset viewer)", () => {
-  it("fetches only the pages the percentage needs, with progress", async () => {
-    const server = await standIn(25_000);
-    try {
-      const progress: number[] = [];
-      const slice = await new HubRowsSource("HuggingFaceH4/ultrachat_200k", "train_sft", { serverUrl: server.url, retry: FAST_RETRY }).take(
-        1,
-        (done) => progress.push(done),
-      );
-      expect(slice.total).toBe(25_000);
-      expect(slice.records).toHaveLength(250);
-      expect(JSON.parse(slice.records[249]).prompt_id).toBe("id-249");
-      expect(server.requests.map((u) => [u.pathname, u.searchParams.get("offset"), u.searchParams.get("length")])).toEqual([
-        ["/rows", "0", "100"],
-        ["/rows", "100", "100"],
-        ["/rows", "200", "50"],
-      ]);
-      expect(server.requests[0].searchParams.get("dataset")).toBe("HuggingFaceH4/ultrachat_200k");
-      expect(server.requests[0].searchParams.get("split")).toBe("train_sft");
-      expect(server.requests[0].searchParams.get("config")).toBe("default");
-      expect(progress).toEqual([100, 200, 250]);
-    } finally {
-      await server.close();
-    }
+    expect(ids).not.toContain("copy");
+    // Phi-4's window (16,384 tokens) holds a 60,000-character record that Phi-3-mini's does not.
+    const medium = sourceWith(dir, 60, { 6: JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "y".repeat(60_000) }] }) }, "medium.jsonl");
+    expect((await run({ source: medium, out: dir, baseModel: "Phi-4" })).kept).toBe(60);
+    expect((await run({ source: medium, out: dir })).kept).toBe(59);
   });
 
-  it("retries 5xx answers and then succeeds", async () => {
-    const server = await standIn(500, { failFirst: 2 });
+  it("names rows, counting from 0, for a source of rows (a Parquet file or a dataset)", async () => {
+    const rows: SourceRecord[] = Array.from({ length: 60 }, (_, i) => ({ text: JSON.stringify(chatRecord(i)), row: i }));
+    rows[4] = { text: JSON.stringify({ messages: [{ role: "robot", content: "x" }] }), row: 4 };
+    const source: RecordSource = { description: "rows", name: "rows.parquet", take: async () => ({ total: 60, records: rows }) };
+    await expect(run({ source, out: tempDir() })).rejects.toThrow('rows.parquet, row 4: messages[0].role is "robot"');
+  });
+
+  it.each<[string, (dir: string) => Partial<PrepareOptions> & Pick<PrepareOptions, "source" | "out">, RegExp]>([
+    ["a missing source", (dir) => ({ source: path.join(dir, "missing.jsonl"), out: dir }), /^--source .*missing\.jsonl: no such file$/],
+    ["--out that is a file", (dir) => ({ source: writeJsonl(dir, 60), out: writeJsonl(dir, 1, "x.jsonl") }), /^--out .*x\.jsonl: is a file; --out names the folder/],
+    ["--split with a local file", (dir) => ({ source: writeJsonl(dir, 60), split: "train_sft", out: dir }), /^--split train_sft: a local file has no splits/],
+    [
+      "1% of 50 rows",
+      (dir) => ({ source: writeJsonl(dir, 50), percent: 1, out: dir }),
+      /^1% of 50 rows is 0 records; a training and a validation file of at least 10 records each \(--min-records\) take 46: use --percent 91 or more \(--percent 100 takes all 50\)$/,
+    ],
+    ["too small a source", (dir) => ({ source: writeJsonl(dir, 20), out: dir }), /100% of 20 rows is 20 records; .* take 46: the source has only 20; use a bigger one, or lower --min-records/],
+    ["a seed below 0", (dir) => ({ source: writeJsonl(dir, 60), seed: -1, out: dir }), /^--seed -1: a whole number of at least 0$/],
+  ])("refuses %s, saying what to do, and writes nothing", async (_, options, message) => {
+    const dir = tempDir();
+    const chosen = options(dir);
+    const before = snapshot(dir);
+    await expect(run(chosen)).rejects.toThrow(message);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("lets --min-records relax the minimum for a trial run", async () => {
+    const dir = tempDir();
+    const result = await run({ source: writeJsonl(dir, 10), out: dir, minRecordsPerFile: 2 });
+    expect([result.train.records, result.test.records]).toEqual([8, 2]);
+  });
+
+  it("reads a Hugging Face dataset through PHI3_DATASETS_SERVER, with progress", async () => {
+    const server = await datasetStandIn(1000);
     try {
       const dir = tempDir();
-      const result = await prepareData({ source: "HuggingFaceH4/ultrachat_200k", split: "train_sft", percent: 2, seed: 1, out: dir, serverUrl: server.url, retry: FAST_RETRY });
-      expect(result).toMatchObject({ sourceRows: 500, taken: 10 });
-      expect(server.requests).toHaveLength(3);
-    } finally {
-      await server.close();
-    }
-  });
-
-  it("gives up clearly when the server keeps failing, refuses, or is unreachable", async () => {
-    const failing = await standIn(500, { failFirst: 99 });
-    const missing = await standIn(500, { status: 404 });
-    const source = (url: string) => new HubRowsSource("a/b", "train", { serverUrl: url, retry: FAST_RETRY });
-    try {
-      await expect(source(failing.url).take(1)).rejects.toThrow(/after 3 attempts \(last: HTTP 503/);
-      await expect(source(missing.url).take(1)).rejects.toThrow(/HTTP 404/);
-      expect(missing.requests).toHaveLength(1);
-    } finally {
-      await failing.close();
-      await missing.close();
-    }
-    const closed = await standIn(0);
-    await closed.close(); // nothing listens on its port any more
-    await expect(source(closed.url).take(1)).rejects.toThrow(/ECONNREFUSED\)\. Offline\? Use --source/);
-  });
-
-  it("refuses a partial export, whose row count is not the split's", async () => {
-    const server = await standIn(500, { partial: true });
-    try {
-      await expect(new HubRowsSource("a/b", "train", { serverUrl: server.url, retry: FAST_RETRY }).take(1)).rejects.toThrow(DownloadError);
-    } finally {
-      await server.close();
-    }
-  });
-
-  it("is what the CLI uses by default, pointed at PHI3_DATASETS_SERVER", async () => {
-    const server = await standIn(1000);
-    try {
-      const dir = tempDir();
-      const result = await cli(["--percent", "5", "--seed", "2", "--out", dir], { PHI3_DATASETS_SERVER: server.url });
-      expect(result.code).toBe(0);
-      expect(result.stderr).toMatch(/HuggingFaceH4\/ultrachat_200k \(train_sft\)/);
-      expect(result.stderr).toMatch(/50\/50 rows/);
+      const parsed = parsePrepareDataArgs(["--percent", "5", "--seed", "2", "--out", dir], { PHI3_DATASETS_SERVER: server.url });
+      if (parsed.help) throw new Error("unexpected --help");
+      const lines: string[] = [];
+      const result = await prepareData({ ...parsed.options, retry: FAST_RETRY, log: (l) => lines.push(l) });
+      expect(result).toMatchObject({ sourceRows: 1000, taken: 50 });
+      expect(lines[0]).toBe("reading the first 5% of Hugging Face dataset HuggingFaceH4/ultrachat_200k (train_sft)");
+      expect(lines).toContain("  50/50 rows");
       expect(idsOf(path.join(dir, "train_data.jsonl"))).toHaveLength(40);
     } finally {
       await server.close();
     }
   });
+});
+
+describe("prepare-data's command line", () => {
+  const parse = (...argv: string[]) => parsePrepareDataArgs(argv, {});
+
+  it("has defaults a person can run, and --help", () => {
+    expect(parse()).toMatchObject({
+      help: false,
+      options: { source: "HuggingFaceH4/ultrachat_200k", split: undefined, percent: 1, seed: 42, out: "data", minRecordsPerFile: 10, baseModel: "Phi-3-mini-4k-instruct", deadlineSeconds: 600 },
+    });
+    expect(parse("--help")).toEqual({ help: true });
+    expect(parse("--percent", "0.5", "--request-timeout", "5", "--base-model", "phi-4")).toMatchObject({ options: { percent: 0.5, retry: { timeoutMs: 5000 }, baseModel: "Phi-4" } });
+  });
+
+  it.each([
+    [["--percent", "abc"], '--percent "abc": a number above 0 and at most 100, such as 1 or 0.5 (see --help)'],
+    [["--percent", "0"], '--percent "0": a number above 0 and at most 100'],
+    [["--percent", "150"], '--percent "150": a number above 0 and at most 100'],
+    [["--seed", "1.5"], '--seed "1.5": a whole number of at least 0'],
+    [["--min-records", "0"], '--min-records "0": a whole number from 1 to 1000000'],
+    [["--deadline", "soon"], '--deadline "soon": seconds, above 0 and at most 86400'],
+    [["--base-model", "Phi-9"], '--base-model "Phi-9": one of Phi-3-mini-4k-instruct, Phi-4'],
+    [["--out", ""], "--out is empty"],
+    [["--bogus"], "Unknown option '--bogus'"],
+    [["data.jsonl"], "Unexpected argument 'data.jsonl'"],
+  ])("refuses %j, naming the option", (argv, message) => {
+    expect(() => parse(...argv)).toThrow(UsageError);
+    expect(() => parse(...argv)).toThrow(message);
+  });
+
+  it("refuses a PHI3_DATASETS_SERVER that is not an address", () => {
+    expect(() => parsePrepareDataArgs([], { PHI3_DATASETS_SERVER: "not-a-url" })).toThrow(/^PHI3_DATASETS_SERVER="not-a-url": an http or https address/);
+  });
+});
+
+describe("prepare-data on local Parquet files", () => {
+  const parquet = (file: string, rows: number) =>
+    new Promise<void>((resolve, reject) =>
+      execFile(process.execPath, [path.join(__dirname, "support", "writeParquet.mjs"), file, String(rows)], { cwd: PROJECT_ROOT }, (err) => (err ? reject(err) : resolve())),
+    );
+
+  it("reads the leading rows with the Parquet reader", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "rows.parquet");
+    await parquet(file, 500);
+    const result = await cli(["--source", file, "--percent", "10", "--seed", "5", "--out", dir]);
+    expect(result.stderr).toContain("40 records");
+    expect(result.code).toBe(0);
+    const ids = [...idsOf(path.join(dir, "train_data.jsonl")), ...idsOf(path.join(dir, "test_data.jsonl"))];
+    expect(ids.sort()).toEqual(Array.from({ length: 50 }, (_, i) => `id-${i}`).sort());
+  });
+
+  it("names a corrupt file, and leaves the data files as they were", async () => {
+    const out = goodDataFolder();
+    const before = snapshot(out);
+    const file = path.join(tempDir(), "broken.parquet");
+    fs.writeFileSync(file, "PAR1 this is not a Parquet file");
+    const result = await cli(["--source", file, "--out", out]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`--source ${file}: not a Parquet file that can be read (`);
+    expect(snapshot(out)).toEqual(before);
+  });
+});
+
+describe("replaceFilesTogether", () => {
+  it("puts the first file back when the second cannot be replaced, and leaves nothing temporary", () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "a.jsonl"), "old a\n");
+    fs.mkdirSync(path.join(dir, "b.jsonl")); // a folder where the second file goes: its rename fails
+    const attempt = () =>
+      replaceFilesTogether([
+        { path: path.join(dir, "a.jsonl"), content: "new a\n" },
+        { path: path.join(dir, "b.jsonl"), content: "new b\n" },
+      ]);
+    expect(attempt).toThrow();
+    expect(fs.readFileSync(path.join(dir, "a.jsonl"), "utf8")).toBe("old a\n");
+    expect(fs.readdirSync(dir).sort()).toEqual(["a.jsonl", "b.jsonl"]);
+  });
+
+  it("replaces every file, and creates the ones that did not exist", () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "a.jsonl"), "old a\n");
+    replaceFilesTogether([
+      { path: path.join(dir, "a.jsonl"), content: "new a\n" },
+      { path: path.join(dir, "b.jsonl"), content: "new b\n" },
+    ]);
+    expect(snapshot(dir)).toEqual({ "a.jsonl": Buffer.from("new a\n"), "b.jsonl": Buffer.from("new b\n") });
+  });
+});
+
+// The DataError class is what the stack and the plan catch.
+it("reports bad records as a DataError", async () => {
+  const dir = tempDir();
+  await expect(run({ source: sourceWith(dir, 60, { 2: "[]" }), out: dir })).rejects.toThrow(DataError);
 });

@@ -257,6 +257,22 @@ describe("the training data", () => {
     created.mockRestore();
   });
 
+  it("is checked as a training set: the plan names the setting of each problem, and minRecordsPerFile relaxes the minimum", async () => {
+    const dir = tempDir();
+    const train = writeJsonl(dir, 5, "train.jsonl");
+    const write = (name: string, ids: number[]) => {
+      fs.writeFileSync(path.join(dir, name), ids.map((i) => JSON.stringify(chatRecord(i))).join("\n") + "\n");
+      return path.join(dir, name);
+    };
+    const error = await buildPlan({ overrides: [`trainDataPath=${train}`, `validationDataPath=${write("leaky.jsonl", [100, 3])}`] }).catch((err) => err);
+    expect(String(error)).toMatch(/trainDataPath: .*train\.jsonl: holds 5 records, fewer than 10 \(minRecordsPerFile\)/);
+    expect(String(error)).toMatch(/validationDataPath: .*leaky\.jsonl:2: the same conversation as .*train\.jsonl:4/);
+
+    const overrides = [`trainDataPath=${train}`, `validationDataPath=${write("repeated.jsonl", [100, 100])}`, "minRecordsPerFile=1"];
+    const plan = await buildPlan({ overrides });
+    expect(plan.warnings.join("\n")).toMatch(/validationDataPath: .*repeated\.jsonl: 1 record repeats an earlier one \(lines 2\)/);
+  });
+
   it("is uploaded and registered from the configured files, with a warning for a sample-sized set", async () => {
     const plan = await devPlan();
     expect(ofType(plan.document.resources, "azure-native:machinelearningservices:DataVersion").map((r) => r.inputs.name).sort()).toEqual([

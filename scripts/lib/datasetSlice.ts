@@ -54,3 +54,16 @@ export function trainTestSplit<T>(items: readonly T[], seed: number, testPercent
   const nTest = testSize(items.length, testPercent);
   return { test: order.slice(0, nTest).map((i) => items[i]), train: order.slice(nTest).map((i) => items[i]) };
 }
+
+/** The fewest rows whose 80/20 split leaves at least `minPerFile` rows on each side. */
+export function smallestSplittable(minPerFile: number, testPercent = 20): number {
+  let n = Math.max(2, minPerFile);
+  while (testSize(n, testPercent) < minPerFile || n - testSize(n, testPercent) < minPerFile) n++;
+  return n;
+}
+
+/** The smallest whole percentage of `total` rows that takes at least `needed`, or undefined when even 100% is too few. */
+export function smallestPercent(total: number, needed: number): number | undefined {
+  for (let percent = 1; percent <= 100; percent++) if (percentSliceLength(total, percent) >= needed) return percent;
+  return undefined;
+}

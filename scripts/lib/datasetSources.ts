@@ -1,135 +1,123 @@
+/**
+ * Where `prepare-data` reads records from. Every reader implements {@link RecordSource}; {@link sourceFor} picks one
+ * for a `--source` value. A new reader (such as the Hub's Parquet files) is one more class behind the same seam.
+ */
 import * as fs from "node:fs";
+import { DataProblem, EMPTY_LINE_REASON, splitJsonl } from "../../infra/chatData";
 import { percentSliceLength } from "./datasetSlice";
-import { fetchWithRetry, RetryPolicy } from "./retryingFetch";
+import type { DownloadPolicy } from "./datasetDownload";
+import { HubRowsSource } from "./hubRowsSource";
 
-export type { RetryPolicy };
+/** One record as read, and where it is in its source, for messages. */
+export interface SourceRecord {
+  /** The record as one line of JSON: a JSONL line as written, or a row serialised. */
+  readonly text: string;
+  /** Line of a JSONL file, counting from 1. */
+  readonly line?: number;
+  /** Row of a Parquet file or dataset, counting from 0. */
+  readonly row?: number;
+}
 
-/** The leading `percent`% of a split, one JSON record per string, and how many rows the split has in all. */
+/** The leading `percent`% of a source, and how many records the source has in all. */
 export interface Slice {
   readonly total: number;
-  readonly records: string[];
+  readonly records: SourceRecord[];
+  /** What is wrong in the slice other than its records, such as an empty line between them. */
+  readonly problems?: DataProblem[];
 }
 
 /** Where records come from: a local JSONL or Parquet file, or a Hugging Face dataset. */
 export interface RecordSource {
+  /** For progress lines, e.g. "local file my-chats.jsonl". */
   readonly description: string;
+  /** How problems name the source: a path, or the dataset and split. */
+  readonly name: string;
   take(percent: number, onProgress?: (done: number, wanted: number) => void): Promise<Slice>;
 }
 
-/** A local JSONL file: its lines, verbatim. */
+/** A local JSONL file: its lines as written (a byte order mark and empty lines at the end left out). */
 export class JsonlFileSource implements RecordSource {
   readonly description: string;
-  constructor(private readonly path: string) {
-    this.description = `local file ${path}`;
+  constructor(readonly name: string) {
+    this.description = `local file ${name}`;
   }
 
   async take(percent: number): Promise<Slice> {
-    const lines = fs.readFileSync(this.path, "utf8").split("\n").filter((line) => line.trim() !== "");
-    return { total: lines.length, records: lines.slice(0, percentSliceLength(lines.length, percent)) };
+    const { lines, blankLines } = splitJsonl(fs.readFileSync(this.name, "utf8"));
+    const records = lines.slice(0, percentSliceLength(lines.length, percent)).map(({ line, text }) => ({ text, line }));
+    const lastLine = records.at(-1)?.line ?? 0;
+    const problems = blankLines
+      .filter((line) => line < lastLine)
+      .map((line) => ({ file: this.name, line, reason: EMPTY_LINE_REASON }));
+    return { total: lines.length, records, problems };
   }
 }
+
+/** hyparquet ships only as an ES module; a native import() keeps it one from this CommonJS code. */
+const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;
 
 /** A local Parquet file, read with hyparquet; each row becomes one JSON record. */
 export class ParquetFileSource implements RecordSource {
   readonly description: string;
-  constructor(private readonly path: string) {
-    this.description = `local file ${path}`;
+  constructor(readonly name: string) {
+    this.description = `local file ${name}`;
   }
 
   async take(percent: number): Promise<Slice> {
-    // hyparquet ships only as an ES module; a native import() keeps it one from this CommonJS code.
-    const importEsm = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
     const { parquetMetadataAsync, parquetReadObjects, asyncBufferFromFile } = await importEsm("hyparquet");
-    const file = await asyncBufferFromFile(this.path);
-    const metadata = await parquetMetadataAsync(file);
-    const total = Number(metadata.num_rows);
-    const rowEnd = percentSliceLength(total, percent);
-    const rows: unknown[] = rowEnd === 0 ? [] : await parquetReadObjects({ file, metadata, rowStart: 0, rowEnd });
-    return { total, records: rows.map((row) => JSON.stringify(row, (_, v) => (typeof v === "bigint" ? Number(v) : v))) };
-  }
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 500, timeoutMs: 30_000 };
-
-/** Thrown when the dataset server cannot be reached or keeps failing. */
-export class DownloadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "DownloadError";
-  }
-}
-
-/** GETs JSON, retrying network errors, timeouts, 429 and 5xx with exponential backoff. */
-export async function getJson(url: string, policy: RetryPolicy = DEFAULT_RETRY): Promise<unknown> {
-  const result = await fetchWithRetry(url, {}, policy);
-  if (result.response?.ok) return JSON.parse(result.body);
-  if (!result.exhausted) throw new DownloadError(`${url}: ${result.failure}: ${result.body.slice(0, 300)}`);
-  throw new DownloadError(
-    `cannot get ${url} after ${policy.attempts} attempts (last: ${result.failure}). Offline? ` +
-      "Use --source <file.jsonl|file.parquet> to prepare data from a local copy.",
-  );
-}
-
-/** The Hugging Face dataset viewer's documented `/rows` API: at most 100 rows a request. */
-export const DATASETS_SERVER = "https://datasets-server.huggingface.co";
-const PAGE = 100;
-
-interface RowsPage {
-  rows: { row_idx: number; row: unknown }[];
-  num_rows_total: number;
-  partial?: boolean;
-}
-
-/** A split of a Hugging Face dataset, read page by page from the dataset viewer, only as far as the slice needs. */
-export class HubRowsSource implements RecordSource {
-  readonly description: string;
-  constructor(
-    private readonly dataset: string,
-    private readonly split: string,
-    private readonly options: { config?: string; serverUrl?: string; retry?: RetryPolicy } = {},
-  ) {
-    this.description = `Hugging Face dataset ${dataset} (${split})`;
-  }
-
-  private async page(offset: number, length: number): Promise<RowsPage> {
-    const url = new URL("/rows", this.options.serverUrl ?? DATASETS_SERVER);
-    url.search = new URLSearchParams({
-      dataset: this.dataset,
-      config: this.options.config ?? "default",
-      split: this.split,
-      offset: String(offset),
-      length: String(length),
-    }).toString();
-    const body = (await getJson(url.toString(), this.options.retry)) as RowsPage;
-    if (!Array.isArray(body?.rows) || typeof body.num_rows_total !== "number") {
-      throw new DownloadError(`${url}: unexpected answer (no rows / num_rows_total)`);
+    try {
+      const file = await asyncBufferFromFile(this.name);
+      const metadata = await parquetMetadataAsync(file);
+      const total = Number(metadata.num_rows);
+      const rowEnd = percentSliceLength(total, percent);
+      const rows: unknown[] = rowEnd === 0 ? [] : await parquetReadObjects({ file, metadata, rowStart: 0, rowEnd });
+      const records = rows.map((row, index) => ({
+        text: JSON.stringify(row, (_, v) => (typeof v === "bigint" ? Number(v) : v)),
+        row: index,
+      }));
+      return { total, records };
+    } catch (err) {
+      throw new Error(`--source ${this.name}: not a Parquet file that can be read (${(err as Error).message})`);
     }
-    if (body.partial) {
-      throw new DownloadError(`${this.dataset} is only partly exported by the dataset viewer; its row count is not the split's`);
-    }
-    return body;
-  }
-
-  async take(percent: number, onProgress?: (done: number, wanted: number) => void): Promise<Slice> {
-    const first = await this.page(0, PAGE);
-    const total = first.num_rows_total;
-    const wanted = percentSliceLength(total, percent);
-    const rows = first.rows.slice(0, wanted).map((r) => r.row);
-    onProgress?.(rows.length, wanted);
-    while (rows.length < wanted) {
-      const page = await this.page(rows.length, Math.min(PAGE, wanted - rows.length));
-      if (page.rows.length === 0) throw new DownloadError(`${this.dataset}: no rows at offset ${rows.length} of ${total}`);
-      rows.push(...page.rows.map((r) => r.row));
-      onProgress?.(rows.length, wanted);
-    }
-    return { total, records: rows.map((row) => JSON.stringify(row)) };
   }
 }
 
-/** The source a `--source` value names: a local .jsonl or .parquet file, or a Hugging Face dataset id. */
-export function sourceFor(source: string, split: string, options: { serverUrl?: string; retry?: RetryPolicy } = {}): RecordSource {
-  if (/\.jsonl$/i.test(source)) return new JsonlFileSource(source);
-  if (/\.parquet$/i.test(source)) return new ParquetFileSource(source);
-  if (/^[\w.-]+\/[\w.-]+$/.test(source)) return new HubRowsSource(source, split, options);
+/** The split `--split` names when it is not given: ultrachat_200k's supervised fine-tuning split. */
+export const DEFAULT_SPLIT = "train_sft";
+
+/** Where a Hugging Face source reads from, and how patiently. */
+export interface HubOptions {
+  readonly serverUrl?: string;
+  readonly retry?: DownloadPolicy;
+  readonly deadlineSeconds?: number;
+  /** Told of retries and waits. */
+  readonly log?: (line: string) => void;
+}
+
+/** Why a local source cannot be read, or undefined. */
+function localFileProblem(source: string): string | undefined {
+  try {
+    if (fs.statSync(source).isDirectory()) return "is a folder; name a .jsonl or .parquet file";
+    fs.accessSync(source, fs.constants.R_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === "ENOENT" ? "no such file" : code === "EACCES" || code === "EPERM" ? "cannot be read: permission denied" : `cannot be read (${code})`;
+  }
+}
+
+/**
+ * The source a `--source` value names: a local .jsonl or .parquet file, or a Hugging Face dataset id, whose split is
+ * `split` (train_sft when not given). A local file has no splits: a `split` with one is refused rather than ignored.
+ */
+export function sourceFor(source: string, split: string | undefined, options: HubOptions = {}): RecordSource {
+  const local = /\.jsonl$/i.test(source) ? JsonlFileSource : /\.parquet$/i.test(source) ? ParquetFileSource : undefined;
+  if (local) {
+    if (split !== undefined) throw new Error(`--split ${split}: a local file has no splits; --split names a split of a Hugging Face dataset`);
+    const problem = localFileProblem(source);
+    if (problem) throw new Error(`--source ${source}: ${problem}`);
+    return new local(source);
+  }
+  if (/^[\w.-]+\/[\w.-]+$/.test(source) && !fs.existsSync(source)) return new HubRowsSource(source, split ?? DEFAULT_SPLIT, options);
   throw new Error(`--source ${source}: expected a .jsonl or .parquet file or a Hugging Face dataset id (owner/name)`);
 }

@@ -1,0 +1,104 @@
+import { parseArgs } from "node:util";
+import { DEFAULT_BASE_MODEL, MODEL_CATALOGUE } from "../../infra/models";
+import { DEFAULT_MIN_RECORDS_PER_FILE } from "../../infra/trainingSet";
+import { DEFAULT_DEADLINE_SECONDS, DEFAULT_DOWNLOAD } from "./datasetDownload";
+import { DATASETS_SERVER } from "./hubRowsSource";
+import type { PrepareOptions } from "./prepareData";
+
+/** A command line that cannot be run; the CLI prints the message and exits with 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(`${message} (see --help)`);
+    this.name = "UsageError";
+  }
+}
+
+export const PREPARE_DATA_USAGE = `usage: npm run prepare-data -- [options]
+
+Takes the first --percent of a chat dataset, checks every record, and writes train_data.jsonl (80%) and
+test_data.jsonl (20%, by a seeded shuffle) to --out, replacing both only when everything is valid.
+
+  --source ID|FILE        HuggingFaceH4/ultrachat_200k (default), or a local .jsonl or .parquet file
+  --split NAME            split of a Hugging Face dataset (default train_sft); not for a local file
+  --percent N             share of the source to take, above 0 and at most 100 (default 1)
+  --seed N                seed of the shuffle; the same seed gives the same files (default 42)
+  --out DIR               folder of the two files (default data)
+  --min-records N         fewest records each file must hold (default ${DEFAULT_MIN_RECORDS_PER_FILE})
+  --base-model NAME       model whose context window bounds a record, ${MODEL_CATALOGUE.map((m) => m.name).join(" or ")} (default ${DEFAULT_BASE_MODEL});
+                          longer records are left out (length estimated at ~4 characters a token)
+  --request-timeout SECS  longest wait for one answer of the dataset server (default ${DEFAULT_DOWNLOAD.timeoutMs / 1000})
+  --deadline SECS         longest time for the whole download (default ${DEFAULT_DEADLINE_SECONDS})
+  --help                  this text
+
+Environment: PHI3_DATASETS_SERVER, the dataset viewer's address (default ${DATASETS_SERVER}).
+Progress, retries and problems go to stderr. Exit status: 0 written, 1 not written (bad data, download failed),
+2 bad command line.
+`;
+
+/** A number that matches `pattern` and `accept`, or a UsageError naming the option and what it takes. */
+function numberOption(name: string, text: string, pattern: RegExp, accept: (n: number) => boolean, allowed: string): number {
+  const value = pattern.test(text.trim()) ? Number(text) : NaN;
+  if (!accept(value)) throw new UsageError(`--${name} ${JSON.stringify(text)}: ${allowed}`);
+  return value;
+}
+
+const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
+const WHOLE = /^\d+$/;
+
+/** `prepare-data`'s arguments and environment as options, or `help`; throws a {@link UsageError} naming what is wrong. */
+export function parsePrepareDataArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): { help: true } | { help: false; options: PrepareOptions } {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        source: { type: "string" },
+        split: { type: "string" },
+        percent: { type: "string" },
+        seed: { type: "string" },
+        out: { type: "string" },
+        "min-records": { type: "string" },
+        "base-model": { type: "string" },
+        "request-timeout": { type: "string" },
+        deadline: { type: "string" },
+        help: { type: "boolean" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return { help: true };
+  const text = (name: string, fallback: string) => {
+    const value = values[name] as string | undefined;
+    if (value !== undefined && value.trim() === "") throw new UsageError(`--${name} is empty`);
+    return value ?? fallback;
+  };
+
+  const baseModel = text("base-model", DEFAULT_BASE_MODEL);
+  const model = MODEL_CATALOGUE.find((m) => m.name.toLowerCase() === baseModel.toLowerCase());
+  if (!model) throw new UsageError(`--base-model ${JSON.stringify(baseModel)}: one of ${MODEL_CATALOGUE.map((m) => m.name).join(", ")}`);
+
+  const serverUrl = env.PHI3_DATASETS_SERVER ?? DATASETS_SERVER;
+  if (!URL.canParse(serverUrl) || !/^https?:$/.test(new URL(serverUrl).protocol)) {
+    throw new UsageError(`PHI3_DATASETS_SERVER=${JSON.stringify(serverUrl)}: an http or https address, such as ${DATASETS_SERVER}`);
+  }
+  const timeoutSeconds = numberOption("request-timeout", text("request-timeout", String(DEFAULT_DOWNLOAD.timeoutMs / 1000)), DECIMAL, (n) => n > 0 && n <= 3600, "seconds, above 0 and at most 3600");
+
+  return {
+    help: false,
+    options: {
+      source: text("source", "HuggingFaceH4/ultrachat_200k"),
+      split: values.split as string | undefined,
+      percent: numberOption("percent", text("percent", "1"), DECIMAL, (n) => n > 0 && n <= 100, "a number above 0 and at most 100, such as 1 or 0.5"),
+      seed: numberOption("seed", text("seed", "42"), WHOLE, Number.isSafeInteger, "a whole number of at least 0"),
+      out: text("out", "data"),
+      minRecordsPerFile: numberOption("min-records", text("min-records", String(DEFAULT_MIN_RECORDS_PER_FILE)), WHOLE, (n) => n >= 1 && n <= 1_000_000, "a whole number from 1 to 1000000"),
+      baseModel: model.name,
+      serverUrl,
+      retry: { ...DEFAULT_DOWNLOAD, timeoutMs: timeoutSeconds * 1000 },
+      deadlineSeconds: numberOption("deadline", text("deadline", String(DEFAULT_DEADLINE_SECONDS)), DECIMAL, (n) => n > 0 && n <= 86400, "seconds, above 0 and at most 86400"),
+    },
+  };
+}
