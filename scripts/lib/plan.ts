@@ -1,7 +1,7 @@
 import type { FamilyQuotaCheck, QuotaSource } from "../../components/azure/quota";
 import { ConfigError, ConfigProblem, formatProblem, loadStackConfig, parseStackConfig, qualifiedKey, rawConfigFrom, StackConfig } from "../../infra/config";
 import { outsideProject } from "../../infra/paths";
-import { GpuPrice, priceTable } from "../../infra/prices";
+import { PriceBook, priceBook } from "../../infra/prices";
 import { deployStack } from "../../infra/program";
 import { MockRun, ProgramMessage, RecordedResource, runUnderMocks } from "./mockRuntime";
 import { loadStackSettings, SettingsError, StackSettings } from "./stackFiles";
@@ -30,8 +30,8 @@ export interface Plan {
   readonly notes: string[];
   /** What `pulumi up` would warn about. */
   readonly warnings: string[];
-  /** The price table the cost estimate uses: built-in prices with the stack's gpuPricesPerHour on top. */
-  readonly prices: Record<string, GpuPrice>;
+  /** The prices the cost estimate uses: infra/retailPrices.json for the stack's region, gpuPricesPerHour on top. */
+  readonly prices: PriceBook;
 }
 
 /**
@@ -100,6 +100,6 @@ export async function buildPlan(options: PlanOptions = {}): Promise<Plan> {
     "Azure was not called: ids, principal ids and the random name suffix are deterministic stand-ins " +
       "(the real suffix is random and kept in state).",
   );
-  const prices = priceTable(config?.gpuPricesPerHour);
+  const prices = priceBook(config?.location ?? "", config?.gpuPricesPerHour);
   return { document: { project: settings.project, stack: settings.stack, ...run }, notes, warnings, prices };
 }
