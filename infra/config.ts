@@ -1,8 +1,11 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DEEPSPEED_STAGES, FineTuneSettings, LR_SCHEDULER_TYPES, PRECISIONS } from "../components/fineTuneJob";
 import { BASE_MODEL_ALLOWED, PIPELINE_DEFAULTS, resolveBaseModel, ResolvedModel } from "./models";
+import { outsideProject, PROJECT_ROOT } from "./paths";
 import { parsePriceOverrides } from "./prices";
 import { baseModelRetirement, retirementMessage, vmSizeRetirement } from "./retirements";
+import { didYouMean } from "./similarNames";
 import { GPU_VM_SIZES, gpuVmSize } from "./vmSizes";
 
 /** The project's config namespace: keys are written `phi3-foundry:<key>`. */
@@ -56,6 +59,8 @@ export interface ConfigProblem {
   readonly key: string;
   readonly value: string | undefined;
   readonly allowed: string;
+  /** A key the project does not have: shown without its value, which may be a secret. */
+  readonly unknown?: true;
 }
 
 /** Every wrong setting of a stack, reported together. */
@@ -63,13 +68,20 @@ export class ConfigError extends Error {
   constructor(readonly problems: readonly ConfigProblem[]) {
     super(
       `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${qualified(p.key)} = ${p.value === undefined || p.value === "" ? "(not set)" : JSON.stringify(p.value)}: ${p.allowed}`).join("\n"),
+        problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
     );
     this.name = "ConfigError";
   }
 }
 
-function qualified(key: string): string {
+/** `phi3-foundry:key = "value": what is allowed`, as a problem is shown. */
+export function formatProblem(p: ConfigProblem): string {
+  if (p.unknown) return `${qualifiedKey(p.key)}: ${p.allowed}`;
+  return `${qualifiedKey(p.key)} = ${p.value === undefined || p.value === "" ? "(not set)" : JSON.stringify(p.value)}: ${p.allowed}`;
+}
+
+/** A key with its namespace: project keys get `phi3-foundry:`. */
+export function qualifiedKey(key: string): string {
   return key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`;
 }
 
@@ -159,6 +171,28 @@ function fineTuneSettings(r: Reader, defaults: FineTuneSettings): FineTuneSettin
     precision: r.orDefault("precision", defaults.precision, () => r.oneOf("precision", PRECISIONS)),
     seed: r.orDefault("trainingSeed", defaults.seed, () => r.whole("trainingSeed", 0, 2147483647)),
   };
+}
+
+const DATA_PATH_ALLOWED =
+  `a .jsonl file inside the project (${PROJECT_ROOT}), as a relative path such as data/train_data.jsonl that does not ` +
+  "leave it with '..', or an absolute path you choose for a file elsewhere";
+
+/**
+ * A data file: a relative path resolves inside the project, where Pulumi.yaml is; a relative path that would leave it
+ * ('..') is refused, so that a typo cannot upload some other file; a file elsewhere takes an absolute path, which the
+ * plan repeats. '~' is not a home directory to Pulumi, so it is refused too.
+ */
+function dataPath(r: Reader, raw: RawConfig, key: "trainDataPath" | "validationDataPath"): string {
+  const value = raw[key]?.trim() ?? "";
+  const problem = !value.endsWith(".jsonl")
+    ? DATA_PATH_ALLOWED
+    : value.startsWith("~")
+      ? `${DATA_PATH_ALLOWED} ('~' is not expanded: write the absolute path)`
+      : !path.isAbsolute(value) && outsideProject(value)
+        ? `${DATA_PATH_ALLOWED}; this one resolves to ${path.resolve(PROJECT_ROOT, value)}, outside the project`
+        : undefined;
+  if (problem) r.fail(key, problem);
+  return problem ? "" : value;
 }
 
 /** `gpuPricesPerHour`: `Size=USD,...` over the price table. */
@@ -296,8 +330,8 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       ),
       settings: fineTuneSettings(r, model.catalogue?.trainingDefaults ?? PIPELINE_DEFAULTS),
       timeoutMinutes: r.whole("fineTuneTimeoutMinutes", 10, 10080),
-      trainDataPath: r.text("trainDataPath", /\.jsonl$/, "a path to a .jsonl file, relative to the project"),
-      validationDataPath: r.text("validationDataPath", /\.jsonl$/, "a path to a .jsonl file, relative to the project"),
+      trainDataPath: dataPath(r, raw, "trainDataPath"),
+      validationDataPath: dataPath(r, raw, "validationDataPath"),
       minRecordsPerFile: r.whole("minRecordsPerFile", 1, 1_000_000),
     },
     serving: {
@@ -342,7 +376,37 @@ export function readRawConfig(): RawConfig {
   return raw;
 }
 
-/** The stack's validated settings; throws {@link ConfigError} before anything is created. */
+/**
+ * Keys of the project's namespace that the stack does not read, with the key meant where one is close. The Pulumi CLI
+ * no longer refuses keys Pulumi.yaml does not declare (pulumi/pulumi sdk/go/common/workspace/config.go, mergeConfig),
+ * so without this a typo in Pulumi.<stack>.yaml would be ignored without a word.
+ */
+export function unknownKeyProblems(config: Readonly<Record<string, string>>): ConfigProblem[] {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const known = new Set<string>(CONFIG_KEYS);
+  return Object.entries(config)
+    .filter(([key]) => key.startsWith(prefix) && !known.has(key.slice(prefix.length)))
+    .map(([key]) => ({
+      key,
+      value: undefined,
+      unknown: true as const,
+      allowed: `not a setting of this project; ${didYouMean(key.slice(prefix.length), [...CONFIG_KEYS, LOCATION_KEY], "the settings are", {
+        compareBy: (c) => c.slice(c.indexOf(":") + 1),
+        all: CONFIG_KEYS,
+      })}`,
+    }));
+}
+
+/** The stack's validated settings; throws {@link ConfigError} with every problem before anything is created. */
 export function loadStackConfig(): StackConfig {
-  return parseStackConfig(readRawConfig());
+  const problems = unknownKeyProblems(pulumi.runtime.allConfig());
+  let config: StackConfig | undefined;
+  try {
+    config = parseStackConfig(readRawConfig());
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return config;
 }

@@ -7,3 +7,8 @@ export const PROJECT_ROOT = path.resolve(__dirname, "..");
 export function projectPath(relative: string): string {
   return path.resolve(PROJECT_ROOT, relative);
 }
+
+/** Whether a config path (relative to the project, or absolute) names a file outside the project. */
+export function outsideProject(file: string): boolean {
+  return path.relative(PROJECT_ROOT, projectPath(file)).split(path.sep)[0] === "..";
+}

@@ -1,24 +1,85 @@
+import table from "./retailPrices.json";
 import { gpuVmSize } from "./vmSizes";
 
-/** An hourly list price of one VM size and where it comes from. */
-export interface GpuPrice {
-  readonly usdPerHour: number;
-  readonly source: string;
+/**
+ * One list price as the Azure Retail Prices API gives it (`retailPrice` per `unitOfMeasure`, in USD), and what it is
+ * worth knowing about it: the region it is for, the date it was read and where it comes from.
+ */
+export interface SourcedPrice {
+  readonly retailPrice: number;
+  /** The API's unit: "1 Hour" for VMs, "1/Day" for a registry unit. */
+  readonly unitOfMeasure: string;
+  /** The Azure region (armRegionName) the price is for; "" when the source names none. */
+  readonly region: string;
+  /** When the price was read, YYYY-MM-DD; "" for a price the stack's config sets. */
   readonly asOf: string;
+  readonly source: string;
 }
 
-/**
- * Pay-as-you-go Linux list prices the plan's cost estimate uses. Azure's own price pages are not reachable offline, so
- * each price names its source and date; `gpuPricesPerHour` overrides or adds any size (your region's and agreement's
- * prices may differ: check the Azure pricing calculator).
- */
-export const GPU_PRICE_TABLE: Readonly<Record<string, GpuPrice>> = {
-  Standard_NC24ads_A100_v4: {
-    usdPerHour: 3.673,
-    source: "data-receipts GPU pricing dataset (hyperscalers.json, Azure eastus)",
-    asOf: "2026-11-09",
-  },
-};
+/** The checked-in table `npm run prices` writes: prices by VM size and by service meter, each a list over regions. */
+export interface PriceTable {
+  readonly about: string;
+  /** Linux pay-as-you-go price of each VM size. */
+  readonly vmSizes: Readonly<Record<string, readonly SourcedPrice[]>>;
+  /** Standing charges of services, keyed `service:tier` (`containerRegistry:Basic`). */
+  readonly services: Readonly<Record<string, readonly SourcedPrice[]>>;
+}
+
+/** The prices the plan uses (infra/retailPrices.json). */
+export const PRICE_TABLE: PriceTable = table;
+
+/** Hours in the 30-day month the plan prices by. */
+export const HOURS_PER_MONTH = 720;
+
+const HOURS_PER_UNIT: Readonly<Record<string, number>> = { "1 Hour": 1, "1/Hour": 1, "1/Day": 24, "1/Month": HOURS_PER_MONTH };
+
+/** A price per hour, or undefined for a unit that is not a length of time. */
+export function usdPerHour(price: SourcedPrice): number | undefined {
+  const hours = HOURS_PER_UNIT[price.unitOfMeasure];
+  return hours === undefined ? undefined : price.retailPrice / hours;
+}
+
+/** A price chosen for the stack's region. */
+export interface ResolvedPrice extends SourcedPrice {
+  readonly usdPerHour: number;
+  /** Set when the table has no price for the stack's region and this one is another region's. */
+  readonly otherRegionThan?: string;
+}
+
+/** The prices of one stack: its region's where the table has them, else another region's, marked as such. */
+export interface PriceBook {
+  readonly region: string;
+  readonly vmSizes: Readonly<Record<string, ResolvedPrice>>;
+  readonly services: Readonly<Record<string, ResolvedPrice>>;
+}
+
+/** The stack region's price, else one that names no region, else the most recent of another region, marked. */
+function choose(prices: readonly SourcedPrice[], region: string): ResolvedPrice | undefined {
+  const timed = prices.filter((p) => usdPerHour(p) !== undefined);
+  const newest = (list: readonly SourcedPrice[]) => [...list].sort((a, b) => b.asOf.localeCompare(a.asOf))[0];
+  const own = newest(timed.filter((p) => p.region === region)) ?? newest(timed.filter((p) => p.region === ""));
+  if (own) return { ...own, usdPerHour: usdPerHour(own)! };
+  const other = newest(timed);
+  return other ? { ...other, usdPerHour: usdPerHour(other)!, otherRegionThan: region } : undefined;
+}
+
+/** The prices for a stack in `region`, with its `gpuPricesPerHour` over the table. */
+export function priceBook(region: string, overrides: Readonly<Record<string, number>> = {}, source: PriceTable = PRICE_TABLE): PriceBook {
+  const vmSizes: Record<string, ResolvedPrice> = {};
+  for (const [size, prices] of Object.entries(source.vmSizes)) {
+    const chosen = choose(prices, region);
+    if (chosen) vmSizes[size] = chosen;
+  }
+  for (const [size, usd] of Object.entries(overrides)) {
+    vmSizes[size] = { retailPrice: usd, unitOfMeasure: "1 Hour", usdPerHour: usd, region, asOf: "", source: "gpuPricesPerHour (stack config)" };
+  }
+  const services: Record<string, ResolvedPrice> = {};
+  for (const [meter, prices] of Object.entries(source.services)) {
+    const chosen = choose(prices, region);
+    if (chosen) services[meter] = chosen;
+  }
+  return { region, vmSizes, services };
+}
 
 /** `Size=USD,Size=USD` as a map, or a reason it is not one. */
 export function parsePriceOverrides(text: string): Record<string, number> | string {
@@ -31,11 +92,4 @@ export function parsePriceOverrides(text: string): Record<string, number> | stri
     prices[size.name] = Number(match[2]);
   }
   return prices;
-}
-
-/** The price table with the stack's overrides applied. */
-export function priceTable(overrides: Readonly<Record<string, number>> = {}): Record<string, GpuPrice> {
-  const table: Record<string, GpuPrice> = { ...GPU_PRICE_TABLE };
-  for (const [size, usdPerHour] of Object.entries(overrides)) table[size] = { usdPerHour, source: "gpuPricesPerHour (stack config)", asOf: "" };
-  return table;
 }

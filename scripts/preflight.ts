@@ -12,14 +12,14 @@ import { connectArm } from "../components/azure/providerSupport";
 import { checkQuota } from "../components/azure/quota";
 import { parseStackConfig, rawConfigFrom } from "../infra/config";
 import { quotaDemands } from "../infra/program";
-import { loadStackSettings } from "./lib/stackFiles";
+import { loadSettingsReportingAll } from "./lib/plan";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { stack: { type: "string", default: "dev" }, config: { type: "string", multiple: true, default: [] } },
     strict: true,
   });
-  const settings = loadStackSettings(values.stack, values.config);
+  const settings = loadSettingsReportingAll(values.stack, values.config);
   // Secrets in the stack file are encrypted for the Pulumi CLI; here they must come from the environment, or the
   // sign-in would fall through to another identity.
   const encrypted = settings.secretKeys
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     .filter((key): key is AuthKey => key in AUTH_KEYS && AUTH_KEYS[key as AuthKey].every((variable) => !process.env[variable]));
   if (encrypted.length > 0) {
     throw new Error(
-      `${encrypted.map((k) => `azure-native:${k}`).join(", ")} is encrypted in Pulumi.${values.stack}.yaml, which only the Pulumi CLI ` +
+      `${encrypted.map((k) => `azure-native:${k}`).join(", ")} is encrypted in Pulumi.${settings.stack}.yaml, which only the Pulumi CLI ` +
         `can read; set ${encrypted.map((k) => AUTH_KEYS[k][0]).join(", ")} to run the preflight as the same identity`,
     );
   }

@@ -4,9 +4,11 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { LR_SCHEDULER_TYPES } from "../components/fineTuneJob";
-import { CONFIG_KEYS, ConfigError, parseStackConfig, RawConfig, readRawConfig } from "../infra/config";
+import { CONFIG_KEYS, ConfigError, loadStackConfig, parseStackConfig, RawConfig, readRawConfig, unknownKeyProblems } from "../infra/config";
+import { closestNames, didYouMean, editDistance } from "../infra/similarNames";
 import { GPU_VM_SIZES } from "../infra/vmSizes";
-import { loadStackSettings, PROJECT_ROOT, readProjectFile, SettingsError } from "../scripts/lib/stackFiles";
+import { outsideProject } from "../infra/paths";
+import { loadStackSettings, parseStackName, PROJECT_ROOT, readProjectFile, SettingsError } from "../scripts/lib/stackFiles";
 
 /** The dev stack's raw config, read through pulumi.Config as the program reads it, with `changes` on top. */
 function devRaw(changes: Record<string, string | undefined> = {}): RawConfig {
@@ -406,8 +408,8 @@ describe("Pulumi.yaml", () => {
         error = err;
       }
       expect(error).toBeInstanceOf(SettingsError);
-      const lines = (error as SettingsError).message.split("\n");
-      expect(lines).toEqual([
+      expect((error as SettingsError).message).toMatch(/^3 problems in the stack's settings:\n {2}- --config trainingMinNodes=x: /);
+      expect((error as SettingsError).problems).toEqual([
         "--config trainingMinNodes=x: Stack 'dev' with configuration key 'phi3-foundry:trainingMinNodes' must be of type 'integer'",
         "--config quotaCheck=maybe: Stack 'dev' with configuration key 'phi3-foundry:quotaCheck' must be of type 'boolean'",
         "Stack 'dev' is missing configuration value 'phi3-foundry:baseModel'",
@@ -424,5 +426,195 @@ describe("Pulumi.yaml", () => {
   it("is documented: the README's config table names every key", () => {
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
     for (const key of CONFIG_KEYS) expect(readme).toContain(`| \`${key}\``);
+  });
+});
+
+describe("config errors that say what was meant", () => {
+  const copies: string[] = [];
+  afterAll(() => {
+    for (const dir of copies) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The project's Pulumi.yaml in a temporary directory with `files` (stack files) beside it. */
+  function projectWith(files: Record<string, string>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "config-errors-"));
+    copies.push(dir);
+    fs.copyFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    return dir;
+  }
+
+  function settingsProblems(stack: string, overrides: string[] = [], root?: string): readonly string[] {
+    try {
+      loadStackSettings(stack, overrides, root);
+    } catch (err) {
+      if (err instanceof SettingsError) return err.problems;
+      throw err;
+    }
+    return [];
+  }
+
+  describe("did you mean", () => {
+    it.each<[string, string[]]>([
+      ["trainingMaxNode", ["trainingMaxNodes"]],
+      ["trainingmaxnodes", ["trainingMaxNodes"]],
+      ["namePrefx", ["namePrefix"]],
+      ["learnignRate", ["learningRate"]],
+      ["epoch", ["epochs"]],
+      ["VmSize", ["servingVmSize", "trainingVmSize"]],
+      ["foo", []],
+    ])("finds %s -> %j among the stack's keys", (typed, meant) => {
+      expect(closestNames(typed, CONFIG_KEYS)).toEqual(meant);
+    });
+
+    it("says the keys meant, or lists them all when nothing is close", () => {
+      expect(didYouMean("trainingMaxNode", CONFIG_KEYS, "keys:")).toBe("did you mean trainingMaxNodes?");
+      expect(didYouMean("VmSize", CONFIG_KEYS, "keys:")).toBe("did you mean servingVmSize or trainingVmSize?");
+      expect(didYouMean("foo", ["b", "a"], "keys:")).toBe("keys: b, a");
+      expect(editDistance("ab", "ba")).toBe(1);
+      expect(editDistance("Kitten", "sitting")).toBe(3);
+    });
+
+    it("for an unknown --config key", () => {
+      expect(settingsProblems("dev", ["trainingMaxNode=3"])).toEqual([
+        "--config trainingMaxNode=3: unknown key phi3-foundry:trainingMaxNode; did you mean trainingMaxNodes?",
+      ]);
+      // Another namespace the stack sets is a candidate too.
+      expect(settingsProblems("dev", ["location=westus"])).toEqual([
+        "--config location=westus: unknown key phi3-foundry:location; did you mean azure-native:location?",
+      ]);
+    });
+
+    it("lists every key only when nothing is close", () => {
+      const [problem] = settingsProblems("dev", ["noSuchKey=1"]);
+      expect(problem).toMatch(/^--config noSuchKey=1: unknown key phi3-foundry:noSuchKey; Pulumi\.yaml declares namePrefix, /);
+      for (const key of CONFIG_KEYS) expect(problem).toContain(key);
+      expect(problem).not.toContain("did you mean");
+    });
+
+    it("for an unknown key in the stack file, with its file and line", () => {
+      const root = projectWith({
+        "Pulumi.typo.yaml": "config:\n  azure-native:location: eastus2\n  phi3-foundry:servingEnable: false\n  phi3-foundry:namePrefx: abc\n",
+      });
+      expect(settingsProblems("typo", [], root)).toEqual([
+        "Pulumi.typo.yaml:3: unknown key phi3-foundry:servingEnable; did you mean servingEnabled?",
+        "Pulumi.typo.yaml:4: unknown key phi3-foundry:namePrefx; did you mean namePrefix?",
+      ]);
+    });
+
+    it("for an unknown key under `pulumi up`, which Pulumi itself lets through, without its value", () => {
+      const settings = loadStackSettings("dev", ["namePrefix=AB"]);
+      const config = { ...settings.config, "phi3-foundry:trainingMaxNode": "hunter2" };
+      pulumi.runtime.setAllConfig(config, ["phi3-foundry:trainingMaxNode"]);
+      expect(unknownKeyProblems(config)).toEqual([
+        { key: "phi3-foundry:trainingMaxNode", value: undefined, unknown: true, allowed: "not a setting of this project; did you mean trainingMaxNodes?" },
+      ]);
+      let error: unknown;
+      try {
+        loadStackConfig();
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const { message } = error as ConfigError;
+      expect(message).toContain("2 problems");
+      expect(message).toContain("  - phi3-foundry:trainingMaxNode: not a setting of this project; did you mean trainingMaxNodes?");
+      expect(message).toContain('  - phi3-foundry:namePrefix = "AB": 3 to 12 lowercase letters and digits');
+      expect(message).not.toContain("hunter2");
+    });
+
+    it("for a stack without a stack file", () => {
+      expect(settingsProblems("deb")).toEqual(["no stack file Pulumi.deb.yaml for stack 'deb'; did you mean dev?"]);
+      expect(settingsProblems("xyzzy")).toEqual([expect.stringMatching(/^no stack file Pulumi\.xyzzy\.yaml for stack 'xyzzy'; this project's stacks: .*\bdev\b/)]);
+    });
+  });
+
+  describe("stack names, by Pulumi's rule", () => {
+    it.each([
+      ["../../etc/passwd", /^--stack "\.\.\/\.\.\/etc\/passwd": a stack name may only contain ASCII letters, digits, hyphens, underscores or periods, 1 to 100 of them \(Pulumi's rule\)/],
+      ["dev;rm -rf", /invalid character ";" at position 3$/],
+      ["dev stack", /invalid character " " at position 3$/],
+      ["", /a stack name may only contain/],
+      ["x".repeat(101), /1 to 100 of them/],
+      ["org/other-project/dev", /the project of org\/project\/name must be this project, phi3-foundry$/],
+      ["/dev", /a stack name may only contain/],
+    ])("refuses %j, saying what a stack name may contain", (stack, message) => {
+      const problems = settingsProblems(stack);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(message);
+    });
+
+    it("reads no file for a refused name, and still checks the overrides", () => {
+      expect(settingsProblems("../../etc/passwd", ["trainingMaxNode=2", "quotaCheck=maybe"])).toEqual([
+        expect.stringMatching(/^--stack "\.\.\/\.\.\/etc\/passwd": /),
+        "--config quotaCheck=maybe: Stack '../../etc/passwd' with configuration key 'phi3-foundry:quotaCheck' must be of type 'boolean'",
+        "--config trainingMaxNode=2: unknown key phi3-foundry:trainingMaxNode; did you mean trainingMaxNodes?",
+      ]);
+    });
+
+    it("takes a name as Pulumi does: alone, after org/, or after org/<this project>/; the stack file and URNs use the name", () => {
+      expect(parseStackName("dev", "phi3-foundry")).toEqual({ name: "dev" });
+      expect(parseStackName("my-org/dev", "phi3-foundry")).toEqual({ name: "dev" });
+      expect(parseStackName("my-org/phi3-foundry/dev", "phi3-foundry")).toEqual({ name: "dev" });
+      expect(parseStackName("feature_x.v2", "phi3-foundry")).toEqual({ name: "feature_x.v2" });
+      expect(loadStackSettings("my-org/phi3-foundry/dev").stack).toBe("dev");
+    });
+  });
+
+  describe("a malformed stack file", () => {
+    it.each([
+      ["bad indentation", "config:\n  azure-native:location: eastus2\n   phi3-foundry:namePrefix: abc\n", /^Pulumi\.broken\.yaml:3:\d+: bad indentation of a mapping entry$/],
+      ["a duplicated key", "config:\n  phi3-foundry:epochs: '1'\n  phi3-foundry:epochs: '2'\n", /^Pulumi\.broken\.yaml:3:\d+: duplicated mapping key$/],
+      ["an unclosed quote", "config:\n  phi3-foundry:namePrefix: \"abc\n", /^Pulumi\.broken\.yaml:\d+:\d+: unexpected end of the stream within a double quoted scalar$/],
+      ["config as a list", "config:\n  - namePrefix\n", /^Pulumi\.broken\.yaml: expected `config:` to be a mapping of keys to values$/],
+    ])("is named with its file and line: %s", (_, text, message) => {
+      const root = projectWith({ "Pulumi.broken.yaml": text });
+      const problems = settingsProblems("broken", [], root);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(message);
+    });
+
+    it("is reported together with the overrides' problems", () => {
+      const root = projectWith({ "Pulumi.broken.yaml": "config:\n  a: 1\n   b: 2\n" });
+      expect(settingsProblems("broken", ["trainingMaxNodes=abc"], root)).toEqual([
+        "Pulumi.broken.yaml:3:5: bad indentation of a mapping entry",
+        "--config trainingMaxNodes=abc: Stack 'broken' with configuration key 'phi3-foundry:trainingMaxNodes' must be of type 'integer'",
+      ]);
+    });
+
+    it("names Pulumi.yaml itself with its line", () => {
+      const root = projectWith({ "Pulumi.dev.yaml": "config: {}\n" });
+      fs.appendFileSync(path.join(root, "Pulumi.yaml"), "  broken: [\n");
+      expect(() => loadStackSettings("dev", [], root)).toThrow(/^Pulumi\.yaml:\d+:\d+: /);
+    });
+  });
+
+  describe("data paths", () => {
+    it.each([
+      ["trainDataPath", "../../etc/x.jsonl", `resolves to ${path.resolve(PROJECT_ROOT, "../../etc/x.jsonl")}, outside the project`],
+      ["validationDataPath", "data/../../other/test.jsonl", `resolves to ${path.resolve(PROJECT_ROOT, "../other/test.jsonl")}, outside the project`],
+      ["trainDataPath", "~/train.jsonl", "'~' is not expanded: write the absolute path"],
+      ["validationDataPath", "data/test.csv", ""],
+    ])("refuses %s = %j, naming the key, the value and what is allowed", (key, value, detail) => {
+      const problems = problemsOf(devRaw({ [key]: value }));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ key, value });
+      expect(problems[0].allowed).toContain(`a .jsonl file inside the project (${PROJECT_ROOT}), as a relative path such as data/train_data.jsonl`);
+      expect(problems[0].allowed).toContain("or an absolute path you choose for a file elsewhere");
+      expect(problems[0].allowed).toContain(detail);
+    });
+
+    it("accepts a path inside the project, and an absolute path the user chose, as given", () => {
+      expect(parseStackConfig(devRaw({ trainDataPath: "./data/train_data.jsonl" })).fineTune.trainDataPath).toBe("./data/train_data.jsonl");
+      expect(parseStackConfig(devRaw({ trainDataPath: "data/sample/../train_data.jsonl" })).fineTune.trainDataPath).toBe("data/sample/../train_data.jsonl");
+      expect(parseStackConfig(devRaw({ validationDataPath: "/srv/chats/test.jsonl" })).fineTune.validationDataPath).toBe("/srv/chats/test.jsonl");
+    });
+
+    it("outside the project are only absolute ones, which the plan's notes name", () => {
+      expect(outsideProject("/srv/chats/test.jsonl")).toBe(true);
+      expect(outsideProject(path.join(PROJECT_ROOT, "data", "x.jsonl"))).toBe(false);
+      expect(outsideProject("data/train_data.jsonl")).toBe(false);
+      expect(outsideProject("../x.jsonl")).toBe(true);
+    });
   });
 });

@@ -1,52 +1,121 @@
-import { GPU_PRICE_TABLE, parsePriceOverrides, priceTable } from "../infra/prices";
-import { gpuCost, renderCost } from "../scripts/lib/cost";
+import { HOURS_PER_MONTH, parsePriceOverrides, PRICE_TABLE, priceBook, usdPerHour } from "../infra/prices";
+import { GPU_VM_SIZES } from "../infra/vmSizes";
+import { planCost, renderCost, usd } from "../scripts/lib/cost";
 import { buildPlan } from "../scripts/lib/plan";
 import { renderSummary } from "../scripts/lib/summary";
 
-describe("GPU prices", () => {
-  it("name their source and date", () => {
-    for (const price of Object.values(GPU_PRICE_TABLE)) {
-      expect(price.source.length).toBeGreaterThan(10);
+describe("the price table (infra/retailPrices.json)", () => {
+  it("names for every price its region (or that the source names none), its date and its source", () => {
+    const all = [...Object.values(PRICE_TABLE.vmSizes), ...Object.values(PRICE_TABLE.services)].flat();
+    expect(all.length).toBeGreaterThan(0);
+    for (const price of all) {
+      expect(price.retailPrice).toBeGreaterThan(0);
+      expect(usdPerHour(price)).toBeDefined();
       expect(price.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(price.source.length).toBeGreaterThan(30);
+      if (price.region === "") expect(price.source).toMatch(/names no region/);
+      else expect(price.region).toMatch(/^[a-z][a-z0-9]*$/);
+      // A price not read from the API says so.
+      if (!price.source.startsWith("Azure Retail Prices API")) expect(price.source).toMatch(/not read from the Retail Prices API|Microsoft Learn/);
     }
+    for (const size of Object.keys(PRICE_TABLE.vmSizes)) expect(GPU_VM_SIZES.map((s) => s.name)).toContain(size);
   });
 
-  it("take overrides as Size=USD pairs, for sizes the stack knows", () => {
+  it("takes overrides as Size=USD pairs, for sizes the stack knows, over the table", () => {
     expect(parsePriceOverrides("Standard_NC4as_T4_v3=0.526, standard_nc24ads_a100_v4=4")).toEqual({ Standard_NC4as_T4_v3: 0.526, Standard_NC24ads_A100_v4: 4 });
     expect(parsePriceOverrides("")).toEqual({});
     expect(parsePriceOverrides("Standard_NC4as_T4_v3")).toMatch(/not Size=USD/);
     expect(parsePriceOverrides("Standard_D4s_v3=1")).toMatch(/not a GPU VM size/);
     // Retired sizes (NCv3) are no longer sizes the stack knows.
     expect(parsePriceOverrides("Standard_NC6s_v3=3.06")).toMatch(/'Standard_NC6s_v3' is not a GPU VM size/);
-    expect(priceTable({ Standard_NC4as_T4_v3: 0.526 }).Standard_NC4as_T4_v3).toMatchObject({ usdPerHour: 0.526, source: expect.stringMatching(/gpuPricesPerHour/) });
+    expect(priceBook("eastus2", { Standard_NC4as_T4_v3: 0.526 }).vmSizes.Standard_NC4as_T4_v3).toMatchObject({
+      usdPerHour: 0.526,
+      region: "eastus2",
+      source: "gpuPricesPerHour (stack config)",
+    });
+  });
+
+  it("prices by the hour whatever the API's unit", () => {
+    const price = { region: "", asOf: "2026-01-01", source: "test" };
+    expect(usdPerHour({ ...price, retailPrice: 2.4, unitOfMeasure: "1/Day" })).toBeCloseTo(0.1);
+    expect(usdPerHour({ ...price, retailPrice: 3, unitOfMeasure: "1 Hour" })).toBe(3);
+    expect(usdPerHour({ ...price, retailPrice: 3, unitOfMeasure: "1 GB/Month" })).toBeUndefined();
+    expect(usd(2644.56)).toBe("$2,644.56");
+    expect(usd(0.00696)).toBe("$0.0070");
+    expect(usd(0)).toBe("$0.00");
   });
 });
 
-describe("the plan's GPU cost", () => {
-  it("prices the cluster per node-hour while a job runs and the deployment every hour", async () => {
-    const plan = await buildPlan({ overrides: ["servingVmSize=Standard_NC4as_T4_v3", "gpuPricesPerHour=Standard_NC4as_T4_v3=0.526", "trainingMaxNodes=2"] });
-    const cost = gpuCost(plan.document.resources, plan.prices);
-    expect(cost.lines).toEqual([
-      { what: "training cluster", vmSize: "Standard_NC24ads_A100_v4", usdPerHour: 3.673, idleUnits: 0, busyUnits: 2 },
-      { what: "online deployment", vmSize: "Standard_NC4as_T4_v3", usdPerHour: 0.526, idleUnits: 1, busyUnits: 1 },
-    ]);
-    expect(cost.idleUsdPerHour).toBeCloseTo(0.526);
-    const text = renderCost(cost, plan.prices).join("\n");
-    expect(text).toContain("Standard_NC24ads_A100_v4 $3.67 per node-hour while a job runs, up to $7.35/h; $0.00/h idle");
-    expect(text).toContain("Standard_NC4as_T4_v3 x 1 = $0.53/h, every hour it exists");
-    expect(text).toContain("while nothing trains: $0.53/h");
+/** A plan built once, when a test first needs it: plans run one at a time (the mock runtime is global). */
+function once(overrides: string[] = []): () => ReturnType<typeof buildPlan> {
+  let plan: ReturnType<typeof buildPlan> | undefined;
+  return () => (plan ??= buildPlan({ overrides }));
+}
+
+describe("the plan's cost", () => {
+  const devPlan = once();
+  const parkedPlan = once(["servingEnabled=false"]);
+
+  it("shows serving on the dev stack per hour and per 30-day month, with the price's region, date and source", async () => {
+    const dev = await devPlan();
+    const summary = renderSummary(dev);
+    const a100 = dev.prices.vmSizes.Standard_NC24ads_A100_v4;
+    expect(a100.usdPerHour).toBeGreaterThan(0);
+    const hourly = usd(a100.usdPerHour);
+    const monthly = usd(a100.usdPerHour * HOURS_PER_MONTH);
+    expect(summary).toContain(`  serving: online deployment Standard_NC24ads_A100_v4 x 1: ${hourly}/h, ${monthly}/month, every hour it is deployed, busy or idle`);
+    expect(summary).toContain(`per node-hour while a job runs (up to 1 node: ${hourly}/h); 0 nodes while idle: $0.00/h, $0.00/month`);
+    expect(summary).toMatch(new RegExp(`\\n {4}Standard_NC24ads_A100_v4 \\$${a100.retailPrice}/h: ${a100.region}.*, ${a100.asOf}, from ${a100.source.slice(0, 20)}`));
+    // The dev stack is in eastus2; a price of another region says so and how to get the region's own.
+    if (a100.region !== "eastus2") expect(summary).toContain("(no eastus2 price in the table: run `npm run prices`)");
   });
 
-  it("shows serving at $0/h when parked", async () => {
-    const summary = renderSummary(await buildPlan({ overrides: ["servingEnabled=false"] }));
-    expect(summary).toContain("online deployment: none (serving parked): $0.00/h");
-    expect(summary).toContain("while nothing trains: $0.00/h\n");
+  it("shows the always-on services, priced where the table has a price and said to be unpriced where not", async () => {
+    const dev = await devPlan();
+    const summary = renderSummary(dev);
+    const registry = dev.prices.services["containerRegistry:Basic"];
+    expect(summary).toContain(`  always on: container registry Basic: ${usd(registry.usdPerHour)}/h, ${usd(registry.usdPerHour * HOURS_PER_MONTH)}/month`);
+    expect(summary).toContain("  always on: AI Services S0: not priced: billed by use (calls, tokens), no standing charge in the table");
+    expect(summary).toContain("  always on: Log Analytics PerGB2018: not priced: billed per GB ingested");
+    const cost = planCost(dev.document.resources, dev.prices);
+    expect(cost.idleUsdPerHour).toBeCloseTo(cost.servingUsdPerHour + registry.usdPerHour);
+    expect(cost.parkedUsdPerHour).toBeCloseTo(registry.usdPerHour);
+    expect(summary).toContain(`  total when parked (servingEnabled=false), nothing training: ${usd(registry.usdPerHour)}/h`);
+  });
+
+  it("shows serving at $0 when parked, and the parked total", async () => {
+    const parked = await parkedPlan();
+    const summary = renderSummary(parked);
+    expect(summary).toContain("  serving: none (servingEnabled=false, parked): $0.00/h, $0.00/month");
+    const { prices, document } = parked;
+    const cost = planCost(document.resources, prices);
+    expect(cost.servingUsdPerHour).toBe(0);
+    expect(cost.parkedUsdPerHour).toBeCloseTo(cost.idleUsdPerHour);
+    expect(summary).not.toContain("total while serving");
+  });
+
+  it("prices the cluster per node-hour while a job runs and the deployment every hour, from gpuPricesPerHour over the table", async () => {
+    const plan = await buildPlan({
+      overrides: ["servingVmSize=Standard_NC4as_T4_v3", "gpuPricesPerHour=Standard_NC4as_T4_v3=0.526,Standard_NC24ads_A100_v4=3", "trainingMaxNodes=2"],
+    });
+    const cost = planCost(plan.document.resources, plan.prices);
+    expect(cost.lines.filter((l) => l.bills !== "always").map(({ what, meter, units, idleUnits, price }) => ({ what, meter, units, idleUnits, usd: price?.usdPerHour }))).toEqual([
+      { what: "training cluster", meter: "Standard_NC24ads_A100_v4", units: 2, idleUnits: 0, usd: 3 },
+      { what: "online deployment", meter: "Standard_NC4as_T4_v3", units: 1, idleUnits: 1, usd: 0.526 },
+    ]);
+    expect(cost.servingUsdPerHour).toBeCloseTo(0.526);
+    const text = renderCost(cost).join("\n");
+    expect(text).toContain("  training: cluster Standard_NC24ads_A100_v4: $3.00 per node-hour while a job runs (up to 2 nodes: $6.00/h)");
+    expect(text).toContain("  serving: online deployment Standard_NC4as_T4_v3 x 1: $0.53/h, $378.72/month");
+    expect(text).toContain("    Standard_NC4as_T4_v3 $0.526/h: eastus2, from gpuPricesPerHour (stack config)");
   });
 
   it("says which price is missing rather than guessing it", async () => {
-    // The default sizes (A100) have a built-in price; a T4 deployment has none.
+    // No source for the T4 size's price was found; the plan says so and how to set one.
     const summary = renderSummary(await buildPlan({ overrides: ["servingVmSize=Standard_NC4as_T4_v3"] }));
-    expect(summary).toContain("Standard_NC4as_T4_v3 x 1: no price known; set gpuPricesPerHour=Standard_NC4as_T4_v3=<USD>");
+    expect(summary).toContain(
+      "  serving: online deployment Standard_NC4as_T4_v3 x 1: no price known; set gpuPricesPerHour=Standard_NC4as_T4_v3=<USD> or run `npm run prices`",
+    );
     expect(summary).toContain("plus Standard_NC4as_T4_v3 (price unknown)");
   });
 

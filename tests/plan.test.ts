@@ -119,6 +119,26 @@ describe("npm run plan refuses a bad setting before anything is created", () => 
   it("names a stack without a stack file", async () => {
     await expect(buildPlan({ stack: "nowhere" })).rejects.toThrow("Pulumi.nowhere.yaml");
   });
+
+  it("refuses a stack name Pulumi would refuse, before reading any file", async () => {
+    await expect(buildPlan({ stack: "../../etc/passwd" })).rejects.toThrow(
+      /^--stack "\.\.\/\.\.\/etc\/passwd": a stack name may only contain ASCII letters, digits, hyphens, underscores or periods/,
+    );
+  });
+
+  it("reports type errors with the stack's own problems, each key once with what is allowed", async () => {
+    const error: Error = await buildPlan({ overrides: ["trainingMaxNodes=abc", "trainingMinNodes=-1", "servingEnabled=yes", "namePrefix=AB"] }).then(
+      () => new Error("no error"),
+      (e: Error) => e,
+    );
+    expect(error.message.split("\n")).toEqual([
+      "4 problems in the stack's settings:",
+      "  - --config trainingMaxNodes=abc: Stack 'dev' with configuration key 'phi3-foundry:trainingMaxNodes' must be of type 'integer'; allowed: a whole number from 1 to 100",
+      "  - --config servingEnabled=yes: Stack 'dev' with configuration key 'phi3-foundry:servingEnabled' must be of type 'boolean'; allowed: true or false",
+      '  - phi3-foundry:trainingMinNodes = "-1": a whole number from 0 to 100',
+      '  - phi3-foundry:namePrefix = "AB": 3 to 12 lowercase letters and digits',
+    ]);
+  });
 });
 
 describe("npm run plan (readable)", () => {

@@ -1,6 +1,7 @@
 import type { FamilyQuotaCheck, QuotaSource } from "../../components/azure/quota";
-import { ConfigError, loadStackConfig, parseStackConfig, rawConfigFrom, StackConfig } from "../../infra/config";
-import { GpuPrice, priceTable } from "../../infra/prices";
+import { ConfigError, ConfigProblem, formatProblem, loadStackConfig, parseStackConfig, qualifiedKey, rawConfigFrom, StackConfig } from "../../infra/config";
+import { outsideProject } from "../../infra/paths";
+import { PriceBook, priceBook } from "../../infra/prices";
 import { deployStack } from "../../infra/program";
 import { MockRun, ProgramMessage, RecordedResource, runUnderMocks } from "./mockRuntime";
 import { loadStackSettings, SettingsError, StackSettings } from "./stackFiles";
@@ -29,25 +30,35 @@ export interface Plan {
   readonly notes: string[];
   /** What `pulumi up` would warn about. */
   readonly warnings: string[];
-  /** The price table the cost estimate uses: built-in prices with the stack's gpuPricesPerHour on top. */
-  readonly prices: Record<string, GpuPrice>;
+  /** The prices the cost estimate uses: infra/retailPrices.json for the stack's region, gpuPricesPerHour on top. */
+  readonly prices: PriceBook;
 }
 
 /**
  * The stack's settings under Pulumi's project-config rules; when those fail, the stack's own checks run on what could
- * be read, so that one run reports every problem, type errors included.
+ * be read, so that one run reports every problem, type errors included. A key of the wrong type is reported once,
+ * in Pulumi's words and with what the stack allows.
  */
-function loadSettingsReportingAll(stack: string, overrides: readonly string[]): StackSettings {
+export function loadSettingsReportingAll(stack: string, overrides: readonly string[]): StackSettings {
   try {
     return loadStackSettings(stack, overrides);
   } catch (err) {
     if (!(err instanceof SettingsError) || !err.partial) throw err;
+    let configProblems: readonly ConfigProblem[] = [];
     try {
       parseStackConfig(rawConfigFrom(err.partial));
     } catch (configErr) {
-      if (configErr instanceof ConfigError) throw new SettingsError([...err.problems, configErr.message]);
+      if (!(configErr instanceof ConfigError)) throw configErr;
+      configProblems = configErr.problems;
     }
-    throw err;
+    const problems = [...err.problems];
+    const others: string[] = [];
+    for (const problem of configProblems) {
+      const index = err.typeErrors[qualifiedKey(problem.key)];
+      if (index === undefined) others.push(formatProblem(problem));
+      else problems[index] += `; allowed: ${problem.allowed}`;
+    }
+    throw new SettingsError([...problems, ...others]);
   }
 }
 
@@ -80,11 +91,15 @@ export async function buildPlan(options: PlanOptions = {}): Promise<Plan> {
         `(from ${quota.description}; \`pulumi up\` reads the real numbers).`,
     );
   }
+  const dataFiles = config?.fineTune.enabled ? { trainDataPath: config.fineTune.trainDataPath, validationDataPath: config.fineTune.validationDataPath } : {};
+  for (const [key, file] of Object.entries(dataFiles).filter(([, file]) => outsideProject(file))) {
+    notes.push(`${key} is ${file}, outside the project, as you set it: \`pulumi up\` uploads that file.`);
+  }
   for (const message of messages.filter((m) => m.severity === "info")) notes.push(`\`pulumi up\` would say: ${message.text}`);
   notes.push(
     "Azure was not called: ids, principal ids and the random name suffix are deterministic stand-ins " +
       "(the real suffix is random and kept in state).",
   );
-  const prices = priceTable(config?.gpuPricesPerHour);
+  const prices = priceBook(config?.location ?? "", config?.gpuPricesPerHour);
   return { document: { project: settings.project, stack: settings.stack, ...run }, notes, warnings, prices };
 }

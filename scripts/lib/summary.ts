@@ -1,5 +1,5 @@
 import type { RecordedResource } from "./mockRuntime";
-import { gpuCost, renderCost } from "./cost";
+import { planCost, renderCost } from "./cost";
 import type { Plan } from "./plan";
 
 /** The Azure name of a resource: the last segment of its ARM id. */
@@ -63,7 +63,7 @@ export function renderSummary(plan: Plan): string {
   const gpu = gpuLines(document.resources);
   lines.push(...(gpu.length ? gpu.map((l) => `  ${l}`) : ["  none"]));
 
-  lines.push("", ...renderCost(gpuCost(document.resources, plan.prices), plan.prices));
+  lines.push("", ...renderCost(planCost(document.resources, plan.prices)));
 
   if (plan.warnings.length > 0) lines.push("", "Warnings", ...plan.warnings.map((w) => `  ! ${w}`));
   lines.push("", "Notes", ...plan.notes.map((n) => `  - ${n}`));
