@@ -173,3 +173,13 @@ describe("buildPlan", () => {
     expect(JSON.stringify(run)).not.toContain("hunter2");
   });
 });
+
+describe("buildPlan asked for twice at once", () => {
+  it("gives each caller its own stack's plan, as if run one after the other", async () => {
+    const [dev, parked] = await Promise.all([buildPlan(), buildPlan({ overrides: ["servingEnabled=false"] })]);
+    const types = (p: typeof dev) => p.document.resources.map((r) => r.type);
+    expect(types(dev)).toContain("azure-native:machinelearningservices:OnlineDeployment");
+    expect(types(parked)).not.toContain("azure-native:machinelearningservices:OnlineDeployment");
+    expect(new Set(dev.document.resources.map((r) => r.urn)).size).toBe(dev.document.resources.length);
+  });
+});

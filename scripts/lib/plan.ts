@@ -63,7 +63,16 @@ export function loadSettingsReportingAll(stack: string, overrides: readonly stri
 }
 
 /** Runs the real stack program under the mock runtime with the stack's config, and no cloud. */
-export async function buildPlan(options: PlanOptions = {}): Promise<Plan> {
+export function buildPlan(options: PlanOptions = {}): Promise<Plan> {
+  // Pulumi's runtime (config, mocks, the root stack) is one per process: plans asked for together run one at a time.
+  const plan = planQueue.then(() => buildOnePlan(options));
+  planQueue = plan.catch(() => undefined);
+  return plan;
+}
+
+let planQueue: Promise<unknown> = Promise.resolve();
+
+async function buildOnePlan(options: PlanOptions): Promise<Plan> {
   const settings = loadSettingsReportingAll(options.stack ?? "dev", options.overrides ?? []);
   const quota = options.quota ?? new StandInQuotaSource();
   const notes: string[] = [];
