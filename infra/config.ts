@@ -136,11 +136,14 @@ const WORKSPACE_MODEL = /^azureml:[\w.-]+:[\w.-]+$/;
 const MODEL_ID = new RegExp(`${REGISTRY_MODEL.source}|${WORKSPACE_MODEL.source}`);
 const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 
-/** `maxSeqLength`: -1 lets the component choose; otherwise 1 to 131072 tokens. */
-function maxSeqLength(r: Reader, fallback: number): number {
+/**
+ * `maxSeqLength`: -1 lets the component choose; otherwise 1 to the base model's context length (131072 for a model
+ * outside the catalogue): a longer sequence than the model was built for cannot be trained on.
+ */
+function maxSeqLength(r: Reader, fallback: number, contextTokens = 131072): number {
   return r.orDefault("maxSeqLength", fallback, () => {
-    const value = r.whole("maxSeqLength", -1, 131072);
-    if (value === 0) r.fail("maxSeqLength", "-1 (the component's default) or a whole number from 1 to 131072");
+    const value = r.whole("maxSeqLength", -1, contextTokens);
+    if (value === 0) r.fail("maxSeqLength", `-1 (the component's default) or a whole number from 1 to ${contextTokens}`);
     return value;
   });
 }
@@ -155,7 +158,7 @@ function baseModel(r: Reader, raw: RawConfig): ResolvedModel {
 }
 
 /** The training settings: each explicit value, else the base model's default. */
-function fineTuneSettings(r: Reader, defaults: FineTuneSettings): FineTuneSettings {
+function fineTuneSettings(r: Reader, defaults: FineTuneSettings, contextTokens?: number): FineTuneSettings {
   return {
     learningRate: r.orDefault("learningRate", defaults.learningRate, () => r.decimal("learningRate", 0, 1)),
     lrSchedulerType: r.orDefault("lrSchedulerType", defaults.lrSchedulerType, () => r.oneOf("lrSchedulerType", LR_SCHEDULER_TYPES)),
@@ -164,7 +167,7 @@ function fineTuneSettings(r: Reader, defaults: FineTuneSettings): FineTuneSettin
     gradientAccumulationSteps: r.orDefault("gradientAccumulationSteps", defaults.gradientAccumulationSteps, () => r.whole("gradientAccumulationSteps", 1, 128)),
     warmupSteps: r.orDefault("warmupSteps", defaults.warmupSteps, () => r.whole("warmupSteps", 0, 100000)),
     weightDecay: r.orDefault("weightDecay", defaults.weightDecay, () => r.decimal("weightDecay", 0, 1, true)),
-    maxSeqLength: maxSeqLength(r, defaults.maxSeqLength),
+    maxSeqLength: maxSeqLength(r, defaults.maxSeqLength, contextTokens),
     applyLora: r.orDefault("applyLora", defaults.applyLora, () => r.flag("applyLora")),
     applyDeepspeed: r.orDefault("applyDeepspeed", defaults.applyDeepspeed, () => r.flag("applyDeepspeed")),
     deepspeedStage: r.orDefault("deepspeedStage", defaults.deepspeedStage, () => r.oneOf("deepspeedStage", DEEPSPEED_STAGES)),
@@ -328,7 +331,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       registeredModelId: r.optionalText("registeredModelId", (v) =>
         MODEL_ID.test(v) ? undefined : "a model id: azureml:<name>:<version>, or azureml://registries/<registry>/models/<name>/versions/<version>",
       ),
-      settings: fineTuneSettings(r, model.catalogue?.trainingDefaults ?? PIPELINE_DEFAULTS),
+      settings: fineTuneSettings(r, model.catalogue?.trainingDefaults ?? PIPELINE_DEFAULTS, model.catalogue?.contextTokens),
       timeoutMinutes: r.whole("fineTuneTimeoutMinutes", 10, 10080),
       trainDataPath: dataPath(r, raw, "trainDataPath"),
       validationDataPath: dataPath(r, raw, "validationDataPath"),

@@ -100,6 +100,8 @@ describe("parseStackConfig", () => {
     ["warmupSteps", "-1", /0 to 100000/],
     ["weightDecay", "1.5", /from 0 to 1/],
     ["maxSeqLength", "0", /-1 \(the component's default\)/],
+    // Phi-3-mini-4k-instruct, the default base model, reads 4096 tokens at most.
+    ["maxSeqLength", "8192", /from -1 to 4096/],
     ["applyLora", "lora", /true or false/],
     ["applyDeepspeed", "yes", /true or false/],
     ["deepspeedStage", "1", /one of 2, 3$/],
