@@ -8,13 +8,11 @@ export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 
 /**
- * What `pulumi preview` calls beyond reading: the stack lists the online endpoint's and the AI Services account's keys
- * to fill the connections. Reader has neither, Contributor far more, so a custom role grants exactly these two.
+ * What `pulumi preview` calls beyond reading: the stack lists the online endpoint's keys to fill the Custom keys
+ * connection. Reader cannot, Contributor can far more, so a custom role grants exactly this. (The AI Services account's
+ * keys are no longer read: its local auth is off and the hub reaches it by Entra ID.)
  */
-export const PREVIEW_KEY_ACTIONS = [
-  "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/listKeys/action",
-  "Microsoft.CognitiveServices/accounts/listKeys/action",
-];
+export const PREVIEW_KEY_ACTIONS = ["Microsoft.MachineLearningServices/workspaces/onlineEndpoints/listKeys/action"];
 
 export interface CiIdentityArgs {
   /** `owner/repo` whose pull request workflows may sign in. */
@@ -80,7 +78,7 @@ export class CiIdentity extends pulumi.ComponentResource {
         scope: args.resourceGroupId,
         roleDefinitionId: pulumi.output(args.resourceGroupId).apply((scope) => deterministicGuid(scope, "phi3-foundry-preview-keys")),
         roleName: `phi3-foundry preview key reader (${args.displayName})`,
-        description: "Lists the online endpoint and AI Services keys that `pulumi preview` of phi3-foundry reads.",
+        description: "Lists the online endpoint keys that `pulumi preview` of phi3-foundry reads.",
         roleType: "CustomRole",
         permissions: [{ actions: PREVIEW_KEY_ACTIONS, notActions: [] }],
         assignableScopes: [args.resourceGroupId],

@@ -150,6 +150,7 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
         resourceGroupName: ml.resourceGroupName,
         location: config.location,
         tenantId: client.tenantId,
+        subscriptionId: client.subscriptionId,
         namer,
         endpoint: { scoringUri: serving.scoringUri, key: serving.primaryKey },
         keyVaultPurgeProtection: config.keyVaultPurgeProtection,

@@ -99,7 +99,7 @@ describe("the policy pack", () => {
       }
     }
     expect(reported).toEqual([]);
-    // 3 compute rules; 3 storage rules x 2 accounts; 2 vault rules x 2 vaults; registry; endpoint; 3 + 2 role assignments
-    expect(checked).toBe(3 + 6 + 4 + 1 + 1 + 5);
+    // 3 compute rules; 3 storage rules x 2 accounts; 2 vault rules x 2 vaults; registry; endpoint; 3 + 2 + 2 role assignments
+    expect(checked).toBe(3 + 6 + 4 + 1 + 1 + 7);
   });
 });

@@ -71,7 +71,8 @@ const ARM_SHAPES: Record<string, ArmShape> = {
   "azure-native:cognitiveservices:Account": {
     path: "Microsoft.CognitiveServices/accounts",
     nameInput: "accountName",
-    computed: (inputs) => ({
+    computed: (inputs, id) => ({
+      ...systemIdentity(inputs, id),
       properties: { ...inputs.properties, endpoint: `https://${inputs.properties?.customSubDomainName ?? inputs.accountName}.cognitiveservices.azure.com/` },
     }),
   },
