@@ -4,6 +4,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
 import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
 import { CiIdentity } from "../components/ciIdentity";
+import { blobServiceId, Diagnostics, DiagnosticTarget } from "../components/diagnostics";
 import { Foundry } from "../components/foundry";
 import { GpuCluster } from "../components/gpuCluster";
 import { MlWorkspace } from "../components/mlWorkspace";
@@ -158,6 +159,9 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
       })
     : undefined;
 
+  // Every resource that keeps resource logs sends them to the stack's Log Analytics workspace.
+  new Diagnostics("diagnostics", { logAnalyticsWorkspaceId: ml.logAnalyticsWorkspaceId, targets: diagnosticTargets(ml, serving, foundry) });
+
   const ci = config.ciGithubRepo
     ? new CiIdentity("ci", {
         githubRepo: config.ciGithubRepo,
@@ -187,6 +191,27 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     // Only when there is a job: Pulumi warns about undefined stack outputs.
     ...(model.jobName && model.jobStudioUrl ? { fineTuneJobName: model.jobName, fineTuneJobStudioUrl: model.jobStudioUrl } : {}),
   };
+}
+
+/** The resources whose logs go to Log Analytics: the workspace and its stores, the endpoint, and Foundry's when it exists. */
+function diagnosticTargets(ml: MlWorkspace, serving: OnlineEndpoint, foundry: Foundry | undefined): DiagnosticTarget[] {
+  const targets: DiagnosticTarget[] = [
+    { name: "workspace", type: "Microsoft.MachineLearningServices/workspaces", resourceUri: ml.workspaceId },
+    { name: "keyvault", type: "Microsoft.KeyVault/vaults", resourceUri: ml.keyVaultId },
+    { name: "storage-blobs", type: "Microsoft.Storage/storageAccounts/blobServices", resourceUri: blobServiceId(ml.storageAccountId) },
+    { name: "registry", type: "Microsoft.ContainerRegistry/registries", resourceUri: ml.containerRegistryId },
+    { name: "endpoint", type: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints", resourceUri: serving.endpointId },
+  ];
+  if (foundry) {
+    targets.push(
+      { name: "hub", type: "Microsoft.MachineLearningServices/workspaces", resourceUri: foundry.hubId },
+      { name: "project", type: "Microsoft.MachineLearningServices/workspaces", resourceUri: foundry.projectId },
+      { name: "hub-keyvault", type: "Microsoft.KeyVault/vaults", resourceUri: foundry.hubKeyVaultId },
+      { name: "hub-storage-blobs", type: "Microsoft.Storage/storageAccounts/blobServices", resourceUri: blobServiceId(foundry.hubStorageAccountId) },
+      { name: "ai-services", type: "Microsoft.CognitiveServices/accounts", resourceUri: foundry.aiServicesId },
+    );
+  }
+  return targets;
 }
 
 /** Where the flow goes: the outputs that find the project, and the exact command that creates the flow in it. */

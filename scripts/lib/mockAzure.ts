@@ -123,6 +123,9 @@ function armId(type: string, name: string, inputs: Record<string, any>): string 
   if (type === "azure-native:authorization:RoleDefinition") {
     return `${inputs.scope}/providers/Microsoft.Authorization/roleDefinitions/${inputs.roleDefinitionId}`;
   }
+  if (type === "azure-native:monitor:DiagnosticSetting") {
+    return `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`;
+  }
   if (type === "azure-native:authorization:RoleAssignment") {
     return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`;
   }
@@ -161,7 +164,7 @@ export const azureMocks: pulumi.runtime.Mocks = {
     }
     const id = armId(args.type, args.name, inputs) ?? `${args.name}-id`;
     const shape = ARM_SHAPES[args.type];
-    const physicalName = shape ? inputs[shape.nameInput] : (inputs.roleAssignmentName ?? inputs.blobName);
+    const physicalName = shape ? inputs[shape.nameInput] : (inputs.roleAssignmentName ?? inputs.blobName ?? inputs.name);
     const url = args.type === "azure-native:storage:Blob" ? { url: id } : {};
     const state = { ...inputs, ...(physicalName ? { name: physicalName } : {}), ...url, ...(shape?.computed?.(inputs, id) ?? {}) };
     return { id, state };
