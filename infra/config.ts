@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEEPSPEED_STAGES, FineTuneSettings, LR_SCHEDULER_TYPES, PRECISIONS } from "../components/fineTuneJob";
+import { GPU_CLUSTER, LIMIT_REASONS } from "./limits";
 import { BASE_MODEL_ALLOWED, PIPELINE_DEFAULTS, resolveBaseModel, ResolvedModel } from "./models";
 import { parsePriceOverrides } from "./prices";
 import { baseModelRetirement, retirementMessage, vmSizeRetirement } from "./retirements";
@@ -16,6 +17,8 @@ export interface StackConfig {
   readonly namePrefix: string;
   /** An existing resource group to deploy into; undefined creates one. */
   readonly resourceGroupName?: string;
+  /** A production stack: its resources are tagged so, and the policy pack holds them to the production rules. */
+  readonly production: boolean;
   readonly keyVaultPurgeProtection: boolean;
   readonly quotaCheck: boolean;
   readonly training: {
@@ -76,6 +79,7 @@ function qualified(key: string): string {
 export const CONFIG_KEYS = [
   "namePrefix",
   "resourceGroupName",
+  "production",
   "keyVaultPurgeProtection",
   "quotaCheck",
   "trainingVmSize",
@@ -156,6 +160,19 @@ function fineTuneSettings(r: Reader, defaults: FineTuneSettings): FineTuneSettin
     precision: r.orDefault("precision", defaults.precision, () => r.oneOf("precision", PRECISIONS)),
     seed: r.orDefault("trainingSeed", defaults.seed, () => r.whole("trainingSeed", 0, 2147483647)),
   };
+}
+
+/**
+ * A whole number from `min` to `max`, where values above `max` are what a mandatory rule of the policy pack refuses:
+ * the problem then says which rule and why (infra/limits.ts).
+ */
+function withinLimit(r: Reader, raw: RawConfig, key: ConfigKey, min: number, max: number, reason: string): number {
+  const text = raw[key]?.trim() ?? "";
+  if ((/^\d+$/.test(text) && Number(text) > max) || (min === max && text !== String(min))) {
+    r.fail(key, `${min === max ? `${min}` : `a whole number from ${min} to ${max}`}: ${reason}`);
+    return max;
+  }
+  return r.whole(key, min, max);
 }
 
 /** `gpuPricesPerHour`: `Size=USD,...` over the price table. */
@@ -260,11 +277,9 @@ class Reader {
 export function parseStackConfig(raw: RawConfig): StackConfig {
   const r = new Reader(raw);
 
-  const trainingMinNodes = r.whole("trainingMinNodes", 0, 100);
-  const trainingMaxNodes = r.whole("trainingMaxNodes", 1, 100);
-  if (!r.problems.some((p) => p.key.startsWith("training")) && trainingMinNodes > trainingMaxNodes) {
-    r.fail("trainingMinNodes", `at most trainingMaxNodes (${trainingMaxNodes})`);
-  }
+  // What the policy pack's mandatory cluster rules refuse is refused here first (infra/limits.ts).
+  const trainingMinNodes = withinLimit(r, raw, "trainingMinNodes", 0, GPU_CLUSTER.idleNodes, LIMIT_REASONS.idleNodes);
+  const trainingMaxNodes = r.whole("trainingMaxNodes", 1, GPU_CLUSTER.maxNodes);
 
   const model = baseModel(r, raw);
   const config: StackConfig = {
@@ -275,14 +290,15 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         ? undefined
         : "an existing resource group's name: 1 to 90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
     ),
+    production: r.flag("production"),
     keyVaultPurgeProtection: r.flag("keyVaultPurgeProtection"),
     quotaCheck: r.flag("quotaCheck"),
     training: {
       vmSize: r.gpuSize("trainingVmSize"),
       minNodes: trainingMinNodes,
       maxNodes: trainingMaxNodes,
-      // Azure ML takes the idle time as a whole number of seconds; a day is the longest that still idles out.
-      idleSeconds: r.whole("trainingIdleSeconds", 60, 86400),
+      // Azure ML takes the idle time as a whole number of seconds.
+      idleSeconds: withinLimit(r, raw, "trainingIdleSeconds", GPU_CLUSTER.minIdleSeconds, GPU_CLUSTER.maxIdleSeconds, LIMIT_REASONS.idleSeconds),
     },
     fineTune: {
       enabled: r.flag("fineTuneEnabled"),
@@ -311,6 +327,10 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   const fineTuneSizes = config.fineTune.baseModel.catalogue?.fineTuneSizes;
   if (config.fineTune.enabled && fineTuneSizes && config.training.vmSize && !fineTuneSizes.includes(config.training.vmSize)) {
     r.fail("trainingVmSize", `a size ${config.fineTune.baseModel.label} can be fine-tuned on: ${fineTuneSizes.join(", ")}`);
+  }
+
+  if (config.production && !config.keyVaultPurgeProtection && !r.problems.some((p) => p.key === "keyVaultPurgeProtection")) {
+    r.fail("keyVaultPurgeProtection", `true when production is true: ${LIMIT_REASONS.purgeProtection}`);
   }
 
   const flagsValid = !r.problems.some((p) => p.key === "fineTuneEnabled" || p.key === "servingEnabled");

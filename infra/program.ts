@@ -14,6 +14,7 @@ import { TrainingData } from "../components/trainingData";
 import { TrainingIdentity } from "../components/trainingIdentity";
 import { ChatDataFile, validateChatFiles } from "./chatData";
 import type { StackConfig } from "./config";
+import { PRODUCTION_TAG } from "./limits";
 import { createNamer, namePattern, SUFFIX_LENGTH } from "./naming";
 import type { StackOutputs } from "./outputs";
 import { PROJECT_ROOT, projectPath } from "./paths";
@@ -87,7 +88,13 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
   // Kept in state: a destroy and a new `up` get new names, clear of Azure's soft-deleted ones.
   const suffix = new random.RandomString("name-suffix", { length: SUFFIX_LENGTH, special: false, upper: false, numeric: true });
   const namer = createNamer(config.namePrefix, env.stack, suffix.result);
-  const tags = { project: "phi3-foundry", stack: env.stack, "managed-by": "pulumi" };
+  const tags: Record<string, string> = {
+    project: "phi3-foundry",
+    stack: env.stack,
+    "managed-by": "pulumi",
+    // Only on production stacks: the policy pack holds tagged resources to its production rules.
+    ...(config.production ? { [PRODUCTION_TAG.key]: PRODUCTION_TAG.value } : {}),
+  };
 
   const ml = new MlWorkspace("ml", {
     location: config.location,
