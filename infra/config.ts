@@ -45,7 +45,11 @@ export interface StackConfig {
     readonly vmSize: string;
     readonly instanceCount: number;
   };
-  readonly foundry: { readonly enabled: boolean };
+  readonly foundry: {
+    readonly enabled: boolean;
+    /** Whether the AI Services account answers on its public endpoint. */
+    readonly aiServicesPublicNetworkAccess: boolean;
+  };
   /** `owner/repo` whose pull requests may preview the stack; undefined creates no CI identity. */
   readonly ciGithubRepo?: string;
   /** USD per hour by VM size, over the plan's price table. */
@@ -110,6 +114,7 @@ export const CONFIG_KEYS = [
   "servingVmSize",
   "servingInstanceCount",
   "foundryEnabled",
+  "aiServicesPublicNetworkAccess",
   "ciGithubRepo",
   "gpuPricesPerHour",
 ] as const;
@@ -317,7 +322,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       vmSize: r.gpuSize("servingVmSize"),
       instanceCount: r.whole("servingInstanceCount", 1, 20),
     },
-    foundry: { enabled: r.flag("foundryEnabled") },
+    foundry: { enabled: r.flag("foundryEnabled"), aiServicesPublicNetworkAccess: r.flag("aiServicesPublicNetworkAccess") },
     ciGithubRepo: r.optionalText("ciGithubRepo", (v) =>
       GITHUB_REPO.test(v) ? undefined : "a GitHub repository as owner/repo, such as contoso/phi3-infra",
     ),

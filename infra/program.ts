@@ -162,6 +162,7 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
         namer,
         endpoint: { scoringUri: serving.scoringUri, key: serving.primaryKey },
         keyVaultPurgeProtection: config.keyVaultPurgeProtection,
+        aiServicesPublicNetworkAccess: config.foundry.aiServicesPublicNetworkAccess,
         tags,
       })
     : undefined;

@@ -116,32 +116,6 @@ describe("the dev stack", () => {
     expect(contributor.inputs.scope).toMatch(/\/resourceGroups\/rg-shared$/);
   });
 
-  it("sends the resource logs of the workspace, hub, project, both vaults, both blob services, AI Services, registry and endpoint to its Log Analytics workspace", async () => {
-    const { resources } = (await devPlan()).document;
-    const logs = single(resources, "azure-native:operationalinsights:Workspace");
-    const settings = ofType(resources, "azure-native:monitor:DiagnosticSetting");
-    for (const setting of settings) {
-      expect(setting.inputs).toMatchObject({ workspaceId: logs.id, logs: [{ categoryGroup: "allLogs", enabled: true }] });
-      expect(setting.dependsOn).toContain(logs.urn);
-    }
-    const uris = settings.map((s) => s.inputs.resourceUri).sort();
-    const id = (name: string) => named(resources, name).id!;
-    expect(uris).toEqual(
-      [
-        id("ml-workspace"),
-        id("foundry-hub"),
-        id("foundry-project"),
-        id("ml-keyvault"),
-        id("foundry-keyvault"),
-        `${id("ml-storage")}/blobServices/default`,
-        `${id("foundry-storage")}/blobServices/default`,
-        id("foundry-ai-services"),
-        id("ml-registry"),
-        id("serving-endpoint"),
-      ].sort(),
-    );
-  });
-
   it("turns purge protection on only when asked", async () => {
     const vault = (overrides: string[]) => async () =>
       input(named((await buildPlan({ overrides })).document.resources, "ml-keyvault"), "properties.enablePurgeProtection");
