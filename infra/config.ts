@@ -52,6 +52,8 @@ export interface StackConfig {
   };
   /** `owner/repo` whose pull requests may preview the stack; undefined creates no CI identity. */
   readonly ciGithubRepo?: string;
+  /** Object id of the destroy workflow's service principal, made an owner of the CI identity's Entra objects. */
+  readonly ciDestroyPrincipalId?: string;
   /** USD per hour by VM size, over the plan's price table. */
   readonly gpuPricesPerHour: Readonly<Record<string, number>>;
 }
@@ -116,6 +118,7 @@ export const CONFIG_KEYS = [
   "foundryEnabled",
   "aiServicesPublicNetworkAccess",
   "ciGithubRepo",
+  "ciDestroyPrincipalId",
   "gpuPricesPerHour",
 ] as const;
 
@@ -325,6 +328,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     foundry: { enabled: r.flag("foundryEnabled"), aiServicesPublicNetworkAccess: r.flag("aiServicesPublicNetworkAccess") },
     ciGithubRepo: r.optionalText("ciGithubRepo", (v) =>
       GITHUB_REPO.test(v) ? undefined : "a GitHub repository as owner/repo, such as contoso/phi3-infra",
+    ),
+    ciDestroyPrincipalId: r.optionalText("ciDestroyPrincipalId", (v) =>
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? undefined : "an Entra ID object id (a GUID): the destroy workflow's service principal",
     ),
     gpuPricesPerHour: priceOverrides(r, raw.gpuPricesPerHour ?? ""),
   };

@@ -120,6 +120,7 @@ describe("parseStackConfig", () => {
     ["trainDataPath", "data/train.csv", /\.jsonl/],
     ["resourceGroupName", "ends-with-period.", /resource group/],
     ["ciGithubRepo", "not a repo", /owner\/repo/],
+    ["ciDestroyPrincipalId", "destroyer", /Entra ID object id/],
     ["azure-native:location", "East US 2", /region/],
   ])("refuses %s = %j, naming the key, the value and what is allowed", (key, value, allowed) => {
     const problems = problemsOf(devRaw({ [key]: value }));
@@ -321,6 +322,7 @@ describe("Pulumi.yaml", () => {
     expect(emptyDefault.sort()).toEqual(
       [
         "ciGithubRepo",
+        "ciDestroyPrincipalId",
         "fineTuneRun",
         "registeredModelId",
         "resourceGroupName",

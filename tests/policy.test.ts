@@ -117,7 +117,13 @@ describe("diagnostics-present", () => {
 describe("the pack over the CI identity's resources", () => {
   it("reports nothing: the role assignments name their principal type", async () => {
     const { resources } = await runProgram(
-      () => new CiIdentity("ci", { githubRepo: "contoso/phi3-infra", resourceGroupId: "/subscriptions/s/resourceGroups/rg", subscriptionId: "s", displayName: "phi-dev" }),
+      () => new CiIdentity("ci", {
+          githubRepo: "contoso/phi3-infra",
+          resourceGroupId: "/subscriptions/s/resourceGroups/rg",
+          subscriptionId: "s",
+          displayName: "phi-dev",
+          keyReaderScopes: ["/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e"],
+        }),
     );
     const { reported, checked } = await packViolations(resources);
     expect(reported).toEqual([]);
