@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEEPSPEED_STAGES, FineTuneSettings, LR_SCHEDULER_TYPES, PRECISIONS } from "../components/fineTuneJob";
+import { TRAINING_IDENTITY_SCOPES, TrainingIdentityScope } from "../components/trainingIdentity";
 import { GPU_CLUSTER, LIMIT_REASONS } from "./limits";
 import { BASE_MODEL_ALLOWED, PIPELINE_DEFAULTS, resolveBaseModel, ResolvedModel } from "./models";
 import { parsePriceOverrides } from "./prices";
@@ -26,6 +27,8 @@ export interface StackConfig {
     readonly minNodes: number;
     readonly maxNodes: number;
     readonly idleSeconds: number;
+    /** How far the training identity's rights reach: the resource group (the tutorial's) or the workspace. */
+    readonly identityScope: TrainingIdentityScope;
   };
   readonly fineTune: {
     readonly enabled: boolean;
@@ -92,6 +95,7 @@ export const CONFIG_KEYS = [
   "trainingMinNodes",
   "trainingMaxNodes",
   "trainingIdleSeconds",
+  "trainingIdentityScope",
   "fineTuneEnabled",
   "baseModel",
   "fineTuneRun",
@@ -307,6 +311,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       maxNodes: trainingMaxNodes,
       // Azure ML takes the idle time as a whole number of seconds.
       idleSeconds: withinLimit(r, raw, "trainingIdleSeconds", GPU_CLUSTER.minIdleSeconds, GPU_CLUSTER.maxIdleSeconds, LIMIT_REASONS.idleSeconds),
+      identityScope: r.oneOf("trainingIdentityScope", TRAINING_IDENTITY_SCOPES),
     },
     fineTune: {
       enabled: r.flag("fineTuneEnabled"),

@@ -108,6 +108,8 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
   const identity = new TrainingIdentity("training-identity", {
     resourceGroupName: ml.resourceGroupName,
     resourceGroupId: ml.resourceGroupId,
+    scope: config.training.identityScope,
+    workspaceId: ml.workspaceId,
     location: config.location,
     identityName: namer("managedIdentity"),
     storageAccountId: ml.storageAccountId,

@@ -30,7 +30,7 @@ describe("parseStackConfig", () => {
     const config = parseStackConfig(devRaw());
     expect(config.location).toBe("eastus2");
     expect(config.namePrefix).toBe("finetunephi");
-    expect(config.training).toEqual({ vmSize: "Standard_NC24ads_A100_v4", minNodes: 0, maxNodes: 1, idleSeconds: 120 });
+    expect(config.training).toEqual({ vmSize: "Standard_NC24ads_A100_v4", minNodes: 0, maxNodes: 1, idleSeconds: 120, identityScope: "resourceGroup" });
     expect(config.serving).toEqual({ enabled: true, vmSize: "Standard_NC24ads_A100_v4", instanceCount: 1 });
     expect(config.fineTune.enabled).toBe(true);
     // The catalogue's Phi-3-mini-4k-instruct: the same weights as the retired registry model, from Hugging Face.
@@ -121,6 +121,7 @@ describe("parseStackConfig", () => {
     ["resourceGroupName", "ends-with-period.", /resource group/],
     ["ciGithubRepo", "not a repo", /owner\/repo/],
     ["ciDestroyPrincipalId", "destroyer", /Entra ID object id/],
+    ["trainingIdentityScope", "subscription", /one of resourceGroup, workspace$/],
     ["azure-native:location", "East US 2", /region/],
   ])("refuses %s = %j, naming the key, the value and what is allowed", (key, value, allowed) => {
     const problems = problemsOf(devRaw({ [key]: value }));
