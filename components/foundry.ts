@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cognitiveservices from "@pulumi/azure-native/cognitiveservices";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
+import * as authorization from "@pulumi/azure-native/authorization";
 import type { AzureNamer } from "../infra/naming";
+import { assignRole, BuiltInRole } from "./roles";
 import { secureKeyVault, secureStorageAccount } from "./secureStores";
 
 /** The connection the chat flow in flows/phi3-chat uses as shipped. */
@@ -15,10 +17,19 @@ export interface ModelEndpointArgs {
   readonly key: pulumi.Input<string>;
 }
 
+/**
+ * What the project's managed identity holds on the AI Services account, so that the hub's Entra ID connection works
+ * without keys: the data roles Azure's own keyless hub template gives the project (azure-quickstart-templates
+ * microsoft.azure-ai-agent-service/basic-agent-identity, ai-service-role-assignments.bicep).
+ */
+export const PROJECT_AI_SERVICES_ROLES: readonly BuiltInRole[] = ["Cognitive Services User", "Cognitive Services OpenAI User"];
+
 export interface FoundryArgs {
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
   readonly tenantId: pulumi.Input<string>;
+  /** Subscription whose built-in role definitions the project's identity is given. */
+  readonly subscriptionId: pulumi.Input<string>;
   /** Builds the Azure names of the account, hub, project and the hub's storage and vault. */
   readonly namer: AzureNamer;
   /** The fine-tuned model's endpoint; undefined creates no Custom keys connection (nothing to connect to). */
@@ -26,6 +37,12 @@ export interface FoundryArgs {
   /** Name of the Custom keys connection; `phi3-endpoint`, the flow's, by default. */
   readonly connectionName?: string;
   readonly keyVaultPurgeProtection?: boolean;
+  /**
+   * Whether the AI Services account answers on its public endpoint; true by default. Nothing in the chat flow calls
+   * it (the flow calls the online endpoint), so a hardened stack turns it off; the portal's playground then needs
+   * private access to the account.
+   */
+  readonly aiServicesPublicNetworkAccess?: boolean;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -40,10 +57,13 @@ export function validateFoundryArgs(args: Pick<FoundryArgs, "connectionName">): 
 /**
  * An Azure AI Foundry hub (its own storage and key vault, connected to an Azure AI Services account, no AI Search) and a
  * project in it, where Prompt flow runs; and the project's Custom keys connection to the fine-tuned model's endpoint.
- * Nothing but that connection waits for training or serving.
+ * The AI Services account accepts Entra ID only (local auth off) and the hub reaches it by Entra ID.
+ * Nothing but the Custom keys connection waits for training or serving.
  */
 export class Foundry extends pulumi.ComponentResource {
   public readonly aiServicesName: pulumi.Output<string>;
+  /** ARM id of the AI Services account. */
+  public readonly aiServicesId: pulumi.Output<string>;
   public readonly hubName: pulumi.Output<string>;
   public readonly hubId: pulumi.Output<string>;
   public readonly projectName: pulumi.Output<string>;
@@ -52,13 +72,19 @@ export class Foundry extends pulumi.ComponentResource {
   public readonly projectUrl: pulumi.Output<string>;
   /** The Custom keys connection's name, when there is an endpoint to connect to. */
   public readonly connectionName?: pulumi.Output<string>;
+  /** The hub's own storage account and key vault. */
+  public readonly hubStorageAccountId: pulumi.Output<string>;
+  public readonly hubKeyVaultId: pulumi.Output<string>;
+  /** The project identity's roles on the AI Services account. */
+  public readonly aiServicesRoleAssignments: authorization.RoleAssignment[];
 
   constructor(name: string, args: FoundryArgs, opts?: pulumi.ComponentResourceOptions) {
     validateFoundryArgs(args);
     super("phi3-foundry:integrate:Foundry", name, {}, opts);
     const placement = { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags };
 
-    // As the aifoundry-basics quickstart (Azure/azure-quickstart-templates) creates it.
+    // As the aifoundry-basics quickstart (Azure/azure-quickstart-templates) creates it, keyless: a system-assigned
+    // identity and disableLocalAuth (2025-06-01 AccountProperties; PSRule Azure.AI.DisableLocalAuth, Checkov CKV_AZURE_236).
     const account = new cognitiveservices.Account(
       `${name}-ai-services`,
       {
@@ -66,7 +92,12 @@ export class Foundry extends pulumi.ComponentResource {
         accountName: args.namer("aiServices"),
         kind: "AIServices",
         sku: { name: "S0" },
-        properties: { customSubDomainName: args.namer("aiServices"), publicNetworkAccess: "Enabled" },
+        identity: { type: cognitiveservices.ResourceIdentityType.SystemAssigned },
+        properties: {
+          customSubDomainName: args.namer("aiServices"),
+          disableLocalAuth: true,
+          publicNetworkAccess: args.aiServicesPublicNetworkAccess === false ? "Disabled" : "Enabled",
+        },
       },
       { parent: this },
     );
@@ -96,8 +127,9 @@ export class Foundry extends pulumi.ComponentResource {
       );
     const hub = workspace("hub", "Hub", args.namer("hub"), { storageAccount: storage.id, keyVault: vault.id });
 
-    // The hub's connection to AI Services, shaped as the quickstart's (ApiKey, metadata ApiType and ResourceId).
-    const accountKey = cognitiveservices.listAccountKeysOutput({ accountName: account.name, resourceGroupName: args.resourceGroupName }, { parent: this });
+    // The hub's connection to AI Services by Entra ID: no credentials stored. authType AAD is the REST spec's
+    // AADAuthTypeWorkspaceConnectionProperties (2025-12-01, "AAD auth for any applicable Azure service"), shaped as
+    // Azure's keyless hub template (basic-agent-identity, basic-ai-hub-identity.bicep: metadata ApiType, ResourceId, Location).
     new machinelearningservices.WorkspaceConnection(
       `${name}-ai-services-connection`,
       {
@@ -105,18 +137,25 @@ export class Foundry extends pulumi.ComponentResource {
         workspaceName: hub.name,
         connectionName: "aiservices",
         properties: {
-          authType: "ApiKey",
+          authType: "AAD",
           category: "AIServices",
           target: account.properties.apply((p) => p.endpoint ?? ""),
           isSharedToAll: true,
-          credentials: { key: pulumi.secret(accountKey.apply((k) => k.key1 ?? "")) },
           metadata: { ApiType: "Azure", ResourceId: account.id, Location: args.location },
         },
       },
-      { parent: this, additionalSecretOutputs: ["properties"] },
+      { parent: this },
     );
 
     const project = workspace("project", "Project", args.namer("project"), { hubResourceId: hub.id });
+    const projectPrincipal = project.identity.apply((identity) => identity?.principalId ?? "");
+    this.aiServicesRoleAssignments = PROJECT_AI_SERVICES_ROLES.map((role) =>
+      assignRole(
+        `${name}-project-${role.toLowerCase().replace(/[^a-z]+/g, "-")}`,
+        { scope: account.id, principalId: projectPrincipal, role, subscriptionId: args.subscriptionId },
+        { parent: this },
+      ),
+    );
 
     if (args.endpoint) {
       // Prompt flow turns a Custom keys connection into a CustomConnection: metadata become its configs
@@ -142,6 +181,9 @@ export class Foundry extends pulumi.ComponentResource {
     }
 
     this.aiServicesName = account.name;
+    this.aiServicesId = account.id;
+    this.hubStorageAccountId = storage.id;
+    this.hubKeyVaultId = vault.id;
     this.hubName = hub.name;
     this.hubId = hub.id;
     this.projectName = project.name;
@@ -150,6 +192,9 @@ export class Foundry extends pulumi.ComponentResource {
 
     this.registerOutputs({
       aiServicesName: this.aiServicesName,
+      aiServicesId: this.aiServicesId,
+      hubStorageAccountId: this.hubStorageAccountId,
+      hubKeyVaultId: this.hubKeyVaultId,
       hubName: this.hubName,
       hubId: this.hubId,
       projectName: this.projectName,

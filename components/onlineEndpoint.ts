@@ -66,6 +66,8 @@ export const DEPLOYMENT_SETTINGS = {
  */
 export class OnlineEndpoint extends pulumi.ComponentResource {
   public readonly endpointName: pulumi.Output<string>;
+  /** ARM id of the endpoint: where its logs come from and where a key reader is scoped. */
+  public readonly endpointId: pulumi.Output<string>;
   public readonly scoringUri: pulumi.Output<string>;
   /** The endpoint's primary key, as a Pulumi secret. */
   public readonly primaryKey: pulumi.Output<string>;
@@ -98,6 +100,7 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
       { parent: this, ignoreChanges: ["properties.traffic"] },
     );
     this.endpointName = endpoint.name;
+    this.endpointId = endpoint.id;
     this.scoringUri = endpoint.properties.apply((p) => p.scoringUri);
 
     // azure-native does not mark listed keys secret.
@@ -112,6 +115,7 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
 
     this.registerOutputs({
       endpointName: this.endpointName,
+      endpointId: this.endpointId,
       scoringUri: this.scoringUri,
       primaryKey: this.primaryKey,
       servedModelId: this.servedModelId,

@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 
 /**
- * Built-in role definition ids, from the role maps of Azure Verified Modules
- * (avm/res/storage/storage-account/main.bicep, avm/res/machine-learning-services/workspace/main.bicep,
- * avm/res/container-registry/registry/main.bicep), which copy https://learn.microsoft.com/azure/role-based-access-control/built-in-roles.
+ * Built-in role definition ids, as https://learn.microsoft.com/azure/role-based-access-control/built-in-roles lists
+ * them (the same ids the role maps of Azure Verified Modules use: avm/res/storage/storage-account/main.bicep,
+ * avm/res/machine-learning-services/workspace/main.bicep, avm/res/container-registry/registry/main.bicep).
  */
 export const BUILT_IN_ROLES = {
   Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
@@ -14,6 +14,9 @@ export const BUILT_IN_ROLES = {
   "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
   "AzureML Data Scientist": "f6c7c914-8db3-469d-8ca1-694a8f32e121",
+  // AI + machine learning: inference by Entra ID on an AI Services account, keys not needed.
+  "Cognitive Services User": "a97b65f3-24c7-4388-baec-2e87135dc908",
+  "Cognitive Services OpenAI User": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
 } as const;
 
 export type BuiltInRole = keyof typeof BUILT_IN_ROLES;

@@ -1,6 +1,8 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DEEPSPEED_STAGES, FineTuneSettings, LR_SCHEDULER_TYPES, PRECISIONS } from "../components/fineTuneJob";
+import { TRAINING_IDENTITY_SCOPES, TrainingIdentityScope } from "../components/trainingIdentity";
+import { GPU_CLUSTER, LIMIT_REASONS } from "./limits";
 import { BASE_MODEL_ALLOWED, PIPELINE_DEFAULTS, resolveBaseModel, ResolvedModel } from "./models";
 import { outsideProject, PROJECT_ROOT } from "./paths";
 import { parsePriceOverrides } from "./prices";
@@ -19,6 +21,8 @@ export interface StackConfig {
   readonly namePrefix: string;
   /** An existing resource group to deploy into; undefined creates one. */
   readonly resourceGroupName?: string;
+  /** A production stack: its resources are tagged so, and the policy pack holds them to the production rules. */
+  readonly production: boolean;
   readonly keyVaultPurgeProtection: boolean;
   readonly quotaCheck: boolean;
   readonly training: {
@@ -26,6 +30,8 @@ export interface StackConfig {
     readonly minNodes: number;
     readonly maxNodes: number;
     readonly idleSeconds: number;
+    /** How far the training identity's rights reach: the resource group (the tutorial's) or the workspace. */
+    readonly identityScope: TrainingIdentityScope;
   };
   readonly fineTune: {
     readonly enabled: boolean;
@@ -47,9 +53,15 @@ export interface StackConfig {
     readonly vmSize: string;
     readonly instanceCount: number;
   };
-  readonly foundry: { readonly enabled: boolean };
+  readonly foundry: {
+    readonly enabled: boolean;
+    /** Whether the AI Services account answers on its public endpoint. */
+    readonly aiServicesPublicNetworkAccess: boolean;
+  };
   /** `owner/repo` whose pull requests may preview the stack; undefined creates no CI identity. */
   readonly ciGithubRepo?: string;
+  /** Object id of the destroy workflow's service principal, made an owner of the CI identity's Entra objects. */
+  readonly ciDestroyPrincipalId?: string;
   /** USD per hour by VM size, over the plan's price table. */
   readonly gpuPricesPerHour: Readonly<Record<string, number>>;
 }
@@ -90,12 +102,14 @@ export function qualifiedKey(key: string): string {
 export const CONFIG_KEYS = [
   "namePrefix",
   "resourceGroupName",
+  "production",
   "keyVaultPurgeProtection",
   "quotaCheck",
   "trainingVmSize",
   "trainingMinNodes",
   "trainingMaxNodes",
   "trainingIdleSeconds",
+  "trainingIdentityScope",
   "fineTuneEnabled",
   "baseModel",
   "fineTuneRun",
@@ -121,7 +135,9 @@ export const CONFIG_KEYS = [
   "servingVmSize",
   "servingInstanceCount",
   "foundryEnabled",
+  "aiServicesPublicNetworkAccess",
   "ciGithubRepo",
+  "ciDestroyPrincipalId",
   "gpuPricesPerHour",
 ] as const;
 
@@ -196,6 +212,19 @@ function dataPath(r: Reader, raw: RawConfig, key: "trainDataPath" | "validationD
         : undefined;
   if (problem) r.fail(key, problem);
   return problem ? "" : value;
+}
+
+/**
+ * A whole number from `min` to `max`, where values above `max` are what a mandatory rule of the policy pack refuses:
+ * the problem then says which rule and why (infra/limits.ts).
+ */
+function withinLimit(r: Reader, raw: RawConfig, key: ConfigKey, min: number, max: number, reason: string): number {
+  const text = raw[key]?.trim() ?? "";
+  if ((/^\d+$/.test(text) && Number(text) > max) || (min === max && text !== String(min))) {
+    r.fail(key, `${min === max ? `${min}` : `a whole number from ${min} to ${max}`}: ${reason}`);
+    return max;
+  }
+  return r.whole(key, min, max);
 }
 
 /** `gpuPricesPerHour`: `Size=USD,...` over the price table. */
@@ -300,11 +329,9 @@ class Reader {
 export function parseStackConfig(raw: RawConfig): StackConfig {
   const r = new Reader(raw);
 
-  const trainingMinNodes = r.whole("trainingMinNodes", 0, 100);
-  const trainingMaxNodes = r.whole("trainingMaxNodes", 1, 100);
-  if (!r.problems.some((p) => p.key.startsWith("training")) && trainingMinNodes > trainingMaxNodes) {
-    r.fail("trainingMinNodes", `at most trainingMaxNodes (${trainingMaxNodes})`);
-  }
+  // What the policy pack's mandatory cluster rules refuse is refused here first (infra/limits.ts).
+  const trainingMinNodes = withinLimit(r, raw, "trainingMinNodes", 0, GPU_CLUSTER.idleNodes, LIMIT_REASONS.idleNodes);
+  const trainingMaxNodes = r.whole("trainingMaxNodes", 1, GPU_CLUSTER.maxNodes);
 
   const model = baseModel(r, raw);
   const config: StackConfig = {
@@ -315,14 +342,16 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         ? undefined
         : "an existing resource group's name: 1 to 90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
     ),
+    production: r.flag("production"),
     keyVaultPurgeProtection: r.flag("keyVaultPurgeProtection"),
     quotaCheck: r.flag("quotaCheck"),
     training: {
       vmSize: r.gpuSize("trainingVmSize"),
       minNodes: trainingMinNodes,
       maxNodes: trainingMaxNodes,
-      // Azure ML takes the idle time as a whole number of seconds; a day is the longest that still idles out.
-      idleSeconds: r.whole("trainingIdleSeconds", 60, 86400),
+      // Azure ML takes the idle time as a whole number of seconds.
+      idleSeconds: withinLimit(r, raw, "trainingIdleSeconds", GPU_CLUSTER.minIdleSeconds, GPU_CLUSTER.maxIdleSeconds, LIMIT_REASONS.idleSeconds),
+      identityScope: r.oneOf("trainingIdentityScope", TRAINING_IDENTITY_SCOPES),
     },
     fineTune: {
       enabled: r.flag("fineTuneEnabled"),
@@ -342,9 +371,12 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       vmSize: r.gpuSize("servingVmSize"),
       instanceCount: r.whole("servingInstanceCount", 1, 20),
     },
-    foundry: { enabled: r.flag("foundryEnabled") },
+    foundry: { enabled: r.flag("foundryEnabled"), aiServicesPublicNetworkAccess: r.flag("aiServicesPublicNetworkAccess") },
     ciGithubRepo: r.optionalText("ciGithubRepo", (v) =>
       GITHUB_REPO.test(v) ? undefined : "a GitHub repository as owner/repo, such as contoso/phi3-infra",
+    ),
+    ciDestroyPrincipalId: r.optionalText("ciDestroyPrincipalId", (v) =>
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? undefined : "an Entra ID object id (a GUID): the destroy workflow's service principal",
     ),
     gpuPricesPerHour: priceOverrides(r, raw.gpuPricesPerHour ?? ""),
   };
@@ -352,6 +384,10 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   const fineTuneSizes = config.fineTune.baseModel.catalogue?.fineTuneSizes;
   if (config.fineTune.enabled && fineTuneSizes && config.training.vmSize && !fineTuneSizes.includes(config.training.vmSize)) {
     r.fail("trainingVmSize", `a size ${config.fineTune.baseModel.label} can be fine-tuned on: ${fineTuneSizes.join(", ")}`);
+  }
+
+  if (config.production && !config.keyVaultPurgeProtection && !r.problems.some((p) => p.key === "keyVaultPurgeProtection")) {
+    r.fail("keyVaultPurgeProtection", `true when production is true: ${LIMIT_REASONS.purgeProtection}`);
   }
 
   const flagsValid = !r.problems.some((p) => p.key === "fineTuneEnabled" || p.key === "servingEnabled");

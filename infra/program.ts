@@ -4,6 +4,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
 import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
 import { CiIdentity } from "../components/ciIdentity";
+import { blobServiceId, Diagnostics, DiagnosticTarget } from "../components/diagnostics";
 import { Foundry } from "../components/foundry";
 import { GpuCluster } from "../components/gpuCluster";
 import { MlWorkspace } from "../components/mlWorkspace";
@@ -13,6 +14,7 @@ import { TrainingData } from "../components/trainingData";
 import { TrainingIdentity } from "../components/trainingIdentity";
 import type { ChatDataFile } from "./chatData";
 import type { StackConfig } from "./config";
+import { PRODUCTION_TAG } from "./limits";
 import { createNamer, namePattern, SUFFIX_LENGTH } from "./naming";
 import type { StackOutputs } from "./outputs";
 import { PROJECT_ROOT, projectPath } from "./paths";
@@ -94,7 +96,13 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
   // Kept in state: a destroy and a new `up` get new names, clear of Azure's soft-deleted ones.
   const suffix = new random.RandomString("name-suffix", { length: SUFFIX_LENGTH, special: false, upper: false, numeric: true });
   const namer = createNamer(config.namePrefix, env.stack, suffix.result);
-  const tags = { project: "phi3-foundry", stack: env.stack, "managed-by": "pulumi" };
+  const tags: Record<string, string> = {
+    project: "phi3-foundry",
+    stack: env.stack,
+    "managed-by": "pulumi",
+    // Only on production stacks: the policy pack holds tagged resources to its production rules.
+    ...(config.production ? { [PRODUCTION_TAG.key]: PRODUCTION_TAG.value } : {}),
+  };
 
   const ml = new MlWorkspace("ml", {
     location: config.location,
@@ -108,6 +116,8 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
   const identity = new TrainingIdentity("training-identity", {
     resourceGroupName: ml.resourceGroupName,
     resourceGroupId: ml.resourceGroupId,
+    scope: config.training.identityScope,
+    workspaceId: ml.workspaceId,
     location: config.location,
     identityName: namer("managedIdentity"),
     storageAccountId: ml.storageAccountId,
@@ -158,12 +168,17 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
         resourceGroupName: ml.resourceGroupName,
         location: config.location,
         tenantId: client.tenantId,
+        subscriptionId: client.subscriptionId,
         namer,
         endpoint: { scoringUri: serving.scoringUri, key: serving.primaryKey },
         keyVaultPurgeProtection: config.keyVaultPurgeProtection,
+        aiServicesPublicNetworkAccess: config.foundry.aiServicesPublicNetworkAccess,
         tags,
       })
     : undefined;
+
+  // Every resource that keeps resource logs sends them to the stack's Log Analytics workspace.
+  new Diagnostics("diagnostics", { logAnalyticsWorkspaceId: ml.logAnalyticsWorkspaceId, targets: diagnosticTargets(ml, serving, foundry) });
 
   const ci = config.ciGithubRepo
     ? new CiIdentity("ci", {
@@ -171,6 +186,10 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
         resourceGroupId: ml.resourceGroupId,
         subscriptionId: client.subscriptionId,
         displayName: `${config.namePrefix}-${env.stack}`,
+        // A preview lists the endpoint's keys (the Custom keys connection); AI Services has none in use.
+        keyReaderScopes: [serving.endpointId],
+        // Whoever runs `pulumi up`, and the destroy workflow's identity, so that destroy can delete the Entra objects.
+        ownerObjectIds: [client.objectId, ...(config.ciDestroyPrincipalId ? [config.ciDestroyPrincipalId] : [])],
       })
     : undefined;
 
@@ -194,6 +213,27 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     // Only when there is a job: Pulumi warns about undefined stack outputs.
     ...(model.jobName && model.jobStudioUrl ? { fineTuneJobName: model.jobName, fineTuneJobStudioUrl: model.jobStudioUrl } : {}),
   };
+}
+
+/** The resources whose logs go to Log Analytics: the workspace and its stores, the endpoint, and Foundry's when it exists. */
+function diagnosticTargets(ml: MlWorkspace, serving: OnlineEndpoint, foundry: Foundry | undefined): DiagnosticTarget[] {
+  const targets: DiagnosticTarget[] = [
+    { name: "workspace", type: "Microsoft.MachineLearningServices/workspaces", resourceUri: ml.workspaceId },
+    { name: "keyvault", type: "Microsoft.KeyVault/vaults", resourceUri: ml.keyVaultId },
+    { name: "storage-blobs", type: "Microsoft.Storage/storageAccounts/blobServices", resourceUri: blobServiceId(ml.storageAccountId) },
+    { name: "registry", type: "Microsoft.ContainerRegistry/registries", resourceUri: ml.containerRegistryId },
+    { name: "endpoint", type: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints", resourceUri: serving.endpointId },
+  ];
+  if (foundry) {
+    targets.push(
+      { name: "hub", type: "Microsoft.MachineLearningServices/workspaces", resourceUri: foundry.hubId },
+      { name: "project", type: "Microsoft.MachineLearningServices/workspaces", resourceUri: foundry.projectId },
+      { name: "hub-keyvault", type: "Microsoft.KeyVault/vaults", resourceUri: foundry.hubKeyVaultId },
+      { name: "hub-storage-blobs", type: "Microsoft.Storage/storageAccounts/blobServices", resourceUri: blobServiceId(foundry.hubStorageAccountId) },
+      { name: "ai-services", type: "Microsoft.CognitiveServices/accounts", resourceUri: foundry.aiServicesId },
+    );
+  }
+  return targets;
 }
 
 /** Where the flow goes: the outputs that find the project, and the exact command that creates the flow in it. */

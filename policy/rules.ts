@@ -1,12 +1,37 @@
-import { EnforcementLevel, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import * as containerregistry from "@pulumi/azure-native/containerregistry";
+import {
+  EnforcementLevel,
+  PolicyResource,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+  validateResourceOfType,
+} from "@pulumi/policy";
 import * as authorization from "@pulumi/azure-native/authorization";
+import * as cognitiveservices from "@pulumi/azure-native/cognitiveservices";
+import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as storage from "@pulumi/azure-native/storage";
+// The limits the stack's config refuses first; a plain module without imports, shared with the program.
+import { GPU_CLUSTER, PRODUCTION_TAG, RULES } from "../infra/limits";
 
 /** The longest a GPU node may sit idle before the cluster releases it. */
-export const MAX_IDLE_SECONDS = 3600;
+export const MAX_IDLE_SECONDS = GPU_CLUSTER.maxIdleSeconds;
+
+/**
+ * The resource types that keep resource logs, which must reach a Log Analytics workspace (PSRule Azure.KeyVault.Logs,
+ * Azure.Cognitive.Logs and the like; Azure Policy's "Enable logging by category group" built-ins). A storage account's
+ * blob logs come from its blob service, so its setting sits on `<account>/blobServices/default`.
+ */
+export const LOGGED_TYPES: readonly string[] = [
+  "azure-native:machinelearningservices:Workspace",
+  "azure-native:machinelearningservices:OnlineEndpoint",
+  "azure-native:keyvault:Vault",
+  "azure-native:storage:StorageAccount",
+  "azure-native:cognitiveservices:Account",
+  "azure-native:containerregistry:Registry",
+];
+const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
+const LOG_ANALYTICS_WORKSPACE = "azure-native:operationalinsights:Workspace";
 
 /** Seconds of an ISO 8601 duration such as PT120S, PT5M or PT1H30M; NaN when it is not one. */
 export function durationSeconds(duration: string | undefined): number {
@@ -14,6 +39,38 @@ export function durationSeconds(duration: string | undefined): number {
   if (!match || match.slice(1).every((part) => part === undefined)) return NaN;
   const [hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0));
   return hours * 3600 + minutes * 60 + seconds;
+}
+
+/** A value of a resource's properties, or undefined when the preview does not know it yet. */
+function known<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    // The policy SDK's proxy throws its UnknownValueError (not exported) when a value is unknown in a preview.
+    if ((err as Error)?.constructor?.name === "UnknownValueError") return undefined;
+    throw err;
+  }
+}
+
+/** Whether a resource carries the production tag (set by the stack's `production: true`). */
+function isProduction(props: { tags?: unknown }): boolean {
+  return (props.tags as Record<string, unknown> | undefined)?.[PRODUCTION_TAG.key] === PRODUCTION_TAG.value;
+}
+
+/**
+ * Whether a diagnostic setting sends `resource`'s logs to Log Analytics: its resourceUri derives from the resource
+ * (by the engine's property dependencies, or all dependencies where those are not given), it names a workspace, and
+ * it enables at least one log category or group. Values a preview does not know yet are not held against it.
+ */
+function sendsLogsOf(setting: PolicyResource, resource: PolicyResource): boolean {
+  const deps = (property: string) => setting.propertyDependencies?.[property] ?? [];
+  const sources = deps("resourceUri").length > 0 ? deps("resourceUri") : setting.dependencies;
+  if (!sources.some((d) => d.urn === resource.urn)) return false;
+  const uri = known(() => setting.props.resourceUri);
+  if (resource.type === "azure-native:storage:StorageAccount" && typeof uri === "string" && !/\/blobServices\/default$/i.test(uri)) return false;
+  const toWorkspace = deps("workspaceId").some((d) => d.type === LOG_ANALYTICS_WORKSPACE) || typeof known(() => setting.props.workspaceId) === "string";
+  const logs = (known(() => setting.props.logs) ?? []) as { enabled?: unknown }[];
+  return toWorkspace && logs.some((log) => known(() => log.enabled) === true);
 }
 
 /** A rule: its name, why it exists (with the rule it ports), how strict, and what it checks. */
@@ -32,19 +89,19 @@ function amlCompute(props: { properties?: unknown }): any {
   return properties?.computeType === "AmlCompute" ? properties : undefined;
 }
 
-export const policies: ResourceValidationPolicy[] = [
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   rule(
-    "gpu-cluster-scales-to-zero",
+    RULES.gpuClusterScalesToZero,
     "mandatory",
     "A compute cluster keeps no nodes while idle, so nothing bills between jobs (Checkov CKV_AZURE_150).",
     validateResourceOfType(machinelearningservices.Compute, (props, _args, report) => {
       const aml = amlCompute(props);
-      const min = aml?.properties?.scaleSettings?.minNodeCount ?? 0;
-      if (aml && min !== 0) report(`minNodeCount is ${min}; set it to 0 so idle GPU nodes are released`);
+      const min = aml?.properties?.scaleSettings?.minNodeCount ?? 0; // ARM's default minNodeCount is 0
+      if (aml && min !== GPU_CLUSTER.idleNodes) report(`minNodeCount is ${min}; set it to ${GPU_CLUSTER.idleNodes} so idle GPU nodes are released`);
     }),
   ),
   rule(
-    "gpu-cluster-idles-out",
+    RULES.gpuClusterIdlesOut,
     "mandatory",
     `A compute cluster releases idle nodes within ${MAX_IDLE_SECONDS / 60} minutes (the intent of PSRule Azure.ML.ComputeIdleShutdown, for clusters).`,
     validateResourceOfType(machinelearningservices.Compute, (props, _args, report) => {
@@ -114,14 +171,56 @@ export const policies: ResourceValidationPolicy[] = [
     }),
   ),
   rule(
-    "online-endpoint-authenticated",
+    RULES.keyVaultPurgeProtectionInProduction,
     "mandatory",
-    "An online endpoint answers only authenticated calls: key, Azure ML token or Entra ID token (ARM authMode).",
-    validateResourceOfType(machinelearningservices.OnlineEndpoint, (props, _args, report) => {
-      const mode = (props.properties as any)?.authMode;
-      if (!["Key", "AMLToken", "AADToken"].includes(mode)) report(`authMode is ${mode ?? "unset"}; use Key, AMLToken or AADToken`);
+    "A production stack's key vaults have purge protection, so a deleted vault or secret stays recoverable (PSRule Azure.KeyVault.PurgeProtect, Checkov CKV_AZURE_110).",
+    validateResourceOfType(keyvault.Vault, (props, _args, report) => {
+      if (isProduction(props) && (props.properties as any)?.enablePurgeProtection !== true) {
+        report(`the vault is tagged ${PRODUCTION_TAG.key}=${PRODUCTION_TAG.value}; set properties.enablePurgeProtection to true`);
+      }
     }),
   ),
+  rule(
+    "ai-services-local-auth-disabled",
+    "mandatory",
+    "AI Services accepts Entra ID identities only, no keys (PSRule Azure.AI.DisableLocalAuth, Checkov CKV_AZURE_236).",
+    validateResourceOfType(cognitiveservices.Account, (props, _args, report) => {
+      if ((props.properties as any)?.disableLocalAuth !== true) report("set properties.disableLocalAuth to true");
+    }),
+  ),
+  rule(
+    "ai-services-managed-identity",
+    "advisory",
+    "AI Services has a managed identity to reach other services without secrets (PSRule Azure.Cognitive.ManagedIdentity).",
+    validateResourceOfType(cognitiveservices.Account, (props, _args, report) => {
+      const type = String((props.identity as any)?.type ?? "None");
+      if (!/SystemAssigned|UserAssigned/.test(type)) report(`identity.type is ${type}; use SystemAssigned or UserAssigned`);
+    }),
+  ),
+  rule(
+    "ai-services-private-in-production",
+    "advisory",
+    "A production stack's AI Services account is not reachable from public networks (PSRule Azure.Cognitive.PublicAccess).",
+    validateResourceOfType(cognitiveservices.Account, (props, _args, report) => {
+      const access = (props.properties as any)?.publicNetworkAccess;
+      if (isProduction(props) && access !== "Disabled") report(`publicNetworkAccess is ${access ?? "unset (Enabled)"}; set it to Disabled`);
+    }),
+  ),
+  {
+    name: "diagnostics-present",
+    enforcementLevel: "mandatory",
+    description:
+      "Every resource that keeps resource logs sends them to a Log Analytics workspace (PSRule Azure.KeyVault.Logs and its kin; Azure Policy's \"Enable logging by category group\" built-ins).",
+    validateStack: (args, report) => {
+      const settings = args.resources.filter((r) => r.type === DIAGNOSTIC_SETTING);
+      for (const resource of args.resources.filter((r) => LOGGED_TYPES.includes(r.type))) {
+        if (!settings.some((setting) => sendsLogsOf(setting, resource))) {
+          const where = resource.type === "azure-native:storage:StorageAccount" ? " from its blob service (<account>/blobServices/default)" : "";
+          report(`${resource.name} (${resource.type}) sends no resource logs${where} to a Log Analytics workspace; add a diagnostic setting`, resource.urn);
+        }
+      }
+    },
+  },
   rule(
     "role-assignment-principal-type",
     "advisory",

@@ -32,7 +32,7 @@ describe("parseStackConfig", () => {
     const config = parseStackConfig(devRaw());
     expect(config.location).toBe("eastus2");
     expect(config.namePrefix).toBe("finetunephi");
-    expect(config.training).toEqual({ vmSize: "Standard_NC24ads_A100_v4", minNodes: 0, maxNodes: 1, idleSeconds: 120 });
+    expect(config.training).toEqual({ vmSize: "Standard_NC24ads_A100_v4", minNodes: 0, maxNodes: 1, idleSeconds: 120, identityScope: "resourceGroup" });
     expect(config.serving).toEqual({ enabled: true, vmSize: "Standard_NC24ads_A100_v4", instanceCount: 1 });
     expect(config.fineTune.enabled).toBe(true);
     // The catalogue's Phi-3-mini-4k-instruct: the same weights as the retired registry model, from Hugging Face.
@@ -80,13 +80,13 @@ describe("parseStackConfig", () => {
     ["trainingVmSize", "Standard_NC24s_v3", /retired by Azure on 2025-09-30: .*; use Standard_NC24ads_A100_v4/],
     ["trainingVmSize", "Standard_NC4as_T4_v3", /^a size Phi-3-mini-4k-instruct can be fine-tuned on: Standard_NC24ads_A100_v4, Standard_NC48ads_A100_v4, /],
     ["trainingVmSize", "Standard_NC40ads_H100_v5", /a size Phi-3-mini-4k-instruct can be fine-tuned on: .*Standard_ND96amsr_A100_v4$/],
-    ["trainingMinNodes", "-1", /whole number from 0/],
-    ["trainingMinNodes", "0.5", /whole number/],
+    ["trainingMinNodes", "-1", /^0: a GPU cluster keeps no nodes while idle \(mandatory policy rule gpu-cluster-scales-to-zero\)$/],
+    ["trainingMinNodes", "0.5", /^0: /],
     ["trainingMaxNodes", "0", /whole number from 1/],
     ["trainingMaxNodes", "two", /whole number/],
-    ["trainingIdleSeconds", "0", /whole number from 60 to 86400/],
+    ["trainingIdleSeconds", "0", /whole number from 60 to 3600/],
     ["trainingIdleSeconds", "120.5", /whole number/],
-    ["trainingIdleSeconds", "1000000", /to 86400/],
+    ["trainingIdleSeconds", "86400", /^a whole number from 60 to 3600: .*\(mandatory policy rule gpu-cluster-idles-out\)$/],
     ["servingInstanceCount", "0", /whole number from 1 to 20/],
     ["servingInstanceCount", "1.5", /whole number/],
     ["epochs", "0", /whole number from 1/],
@@ -124,6 +124,8 @@ describe("parseStackConfig", () => {
     ["trainDataPath", "data/train.csv", /\.jsonl/],
     ["resourceGroupName", "ends-with-period.", /resource group/],
     ["ciGithubRepo", "not a repo", /owner\/repo/],
+    ["ciDestroyPrincipalId", "destroyer", /Entra ID object id/],
+    ["trainingIdentityScope", "subscription", /one of resourceGroup, workspace$/],
     ["azure-native:location", "East US 2", /region/],
   ])("refuses %s = %j, naming the key, the value and what is allowed", (key, value, allowed) => {
     const problems = problemsOf(devRaw({ [key]: value }));
@@ -132,13 +134,7 @@ describe("parseStackConfig", () => {
     expect(problems[0].allowed).toMatch(allowed);
   });
 
-  it("refuses a minimum node count above the maximum", () => {
-    const problems = problemsOf(devRaw({ trainingMinNodes: "3", trainingMaxNodes: "2" }));
-    expect(problems).toEqual([{ key: "trainingMinNodes", value: "3", allowed: "at most trainingMaxNodes (2)" }]);
-  });
-
-  it("accepts min equal to max, every scheduler the component knows, a weight decay of 0 and case-insensitive VM sizes", () => {
-    expect(parseStackConfig(devRaw({ trainingMinNodes: "2", trainingMaxNodes: "2" })).training.minNodes).toBe(2);
+  it("accepts every scheduler the component knows, a weight decay of 0 and case-insensitive VM sizes", () => {
     for (const scheduler of LR_SCHEDULER_TYPES) {
       expect(parseStackConfig(devRaw({ lrSchedulerType: scheduler })).fineTune.settings.lrSchedulerType).toBe(scheduler);
     }
@@ -331,6 +327,7 @@ describe("Pulumi.yaml", () => {
     expect(emptyDefault.sort()).toEqual(
       [
         "ciGithubRepo",
+        "ciDestroyPrincipalId",
         "fineTuneRun",
         "registeredModelId",
         "resourceGroupName",

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_CONNECTION_NAME, Foundry, FoundryArgs, validateFoundryArgs } from "../components/foundry";
+import { DEFAULT_CONNECTION_NAME, Foundry, FoundryArgs, PROJECT_AI_SERVICES_ROLES, validateFoundryArgs } from "../components/foundry";
+import { roleDefinitionId } from "../components/roles";
 import { azureName, ResourceKind } from "../infra/naming";
 import { input, named, ofType, runProgram, single } from "./helpers";
 
@@ -8,6 +9,7 @@ const args: FoundryArgs = {
   resourceGroupName: "rg",
   location: "eastus2",
   tenantId: "tenant-1",
+  subscriptionId: "sub-1",
   namer,
   endpoint: { scoringUri: "https://ep.eastus2.inference.ml.azure.com/score", key: "endpoint-key" },
 };
@@ -33,18 +35,41 @@ describe("Foundry", () => {
     expect(input(single(resources, "azure-native:keyvault:Vault"), "properties")).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true });
   });
 
-  it("connects the hub to AI Services with the account's key, kept secret", async () => {
+  it("makes the AI Services account keyless: local auth off, a system-assigned identity, public access as asked", async () => {
+    const { resources } = await run();
+    const account = single(resources, "azure-native:cognitiveservices:Account");
+    expect(account.inputs.identity).toEqual({ type: "SystemAssigned" });
+    expect(input(account, "properties")).toMatchObject({ disableLocalAuth: true, publicNetworkAccess: "Enabled" });
+    const closed = single((await run({ ...args, aiServicesPublicNetworkAccess: false })).resources, "azure-native:cognitiveservices:Account");
+    expect(input(closed, "properties.publicNetworkAccess")).toBe("Disabled");
+  });
+
+  it("connects the hub to AI Services by Entra ID, with no credentials and no key listed", async () => {
     const { resources } = await run();
     const connection = named(resources, "foundry-ai-services-connection");
     const account = single(resources, "azure-native:cognitiveservices:Account");
     expect(connection.inputs.workspaceName).toBe("hub-phi-test-abc123");
-    expect(input(connection, "properties")).toMatchObject({
-      authType: "ApiKey",
+    expect(input(connection, "properties")).toEqual({
+      authType: "AAD",
       category: "AIServices",
       target: "https://ais-phi-test-abc123.cognitiveservices.azure.com/",
-      credentials: { key: "[secret]" },
-      metadata: { ApiType: "Azure", ResourceId: account.id },
+      isSharedToAll: true,
+      metadata: { ApiType: "Azure", ResourceId: account.id, Location: "eastus2" },
     });
+    expect(JSON.stringify(resources)).not.toContain("key1-of-");
+  });
+
+  it("gives the project's identity the data roles on the AI Services account that the Entra ID connection needs", async () => {
+    const { resources } = await run();
+    const account = single(resources, "azure-native:cognitiveservices:Account");
+    const project = named(resources, "foundry-project");
+    const assignments = ofType(resources, "azure-native:authorization:RoleAssignment");
+    expect(assignments.map((a) => a.inputs.roleDefinitionId).sort()).toEqual(PROJECT_AI_SERVICES_ROLES.map((r) => roleDefinitionId("sub-1", r)).sort());
+    for (const a of assignments) {
+      expect(a.inputs).toMatchObject({ scope: account.id, principalType: "ServicePrincipal" });
+      expect(a.inputs.principalId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(a.dependsOn).toEqual(expect.arrayContaining([account.urn, project.urn]));
+    }
   });
 
   it("creates a project in the hub", async () => {

@@ -59,7 +59,7 @@ describe("the dev stack", () => {
   it("gives the training identity its three roles on the resource group, the storage account and the registry", async () => {
     const { resources } = (await devPlan()).document;
     const identity = single(resources, "azure-native:managedidentity:UserAssignedIdentity");
-    const scopes = ofType(resources, "azure-native:authorization:RoleAssignment").map((a) => {
+    const scopes = ofType(resources, "azure-native:authorization:RoleAssignment").filter((a) => a.name.startsWith("training-identity-")).map((a) => {
       expect(a.dependsOn).toContain(identity.urn);
       return a.inputs.scope;
     });

@@ -1,18 +1,21 @@
 import { deterministicGuid, roleDefinitionId } from "../components/roles";
-import { TrainingIdentity } from "../components/trainingIdentity";
+import { TRAINING_IDENTITY_ROLES, TrainingIdentity, TrainingIdentityScope, validateTrainingIdentityArgs } from "../components/trainingIdentity";
 import { MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockAzure";
 import { ofType, runProgram, single } from "./helpers";
 
 const group = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg-phi`;
 const storage = `${group}/providers/Microsoft.Storage/storageAccounts/stphi`;
 const registry = `${group}/providers/Microsoft.ContainerRegistry/registries/crphi`;
+const workspace = `${group}/providers/Microsoft.MachineLearningServices/workspaces/mlw-phi`;
 
-function run() {
+function run(scope?: TrainingIdentityScope) {
   return runProgram(
     () =>
       new TrainingIdentity("training-identity", {
         resourceGroupName: "rg-phi",
         resourceGroupId: group,
+        scope,
+        workspaceId: workspace,
         location: "eastus2",
         identityName: "id-phi",
         storageAccountId: storage,
@@ -37,6 +40,31 @@ describe("TrainingIdentity", () => {
         [registry, roleDefinitionId(MOCK_SUBSCRIPTION_ID, "AcrPull")],
       ].sort(),
     );
+  });
+
+  it("with the workspace scope, holds AzureML Data Scientist on the workspace, Storage Blob Data Contributor and AcrPull, and nothing on the group", async () => {
+    const { resources } = await run("workspace");
+    const grants = ofType(resources, "azure-native:authorization:RoleAssignment").map((a) => [a.name, a.inputs.scope, a.inputs.roleDefinitionId]);
+    expect(grants.sort()).toEqual(
+      [
+        ["training-identity-data-scientist", workspace, roleDefinitionId(MOCK_SUBSCRIPTION_ID, "AzureML Data Scientist")],
+        ["training-identity-blob-contributor", storage, roleDefinitionId(MOCK_SUBSCRIPTION_ID, "Storage Blob Data Contributor")],
+        ["training-identity-acr-pull", registry, roleDefinitionId(MOCK_SUBSCRIPTION_ID, "AcrPull")],
+      ].sort(),
+    );
+    expect(grants.map(([, scope]) => scope)).not.toContain(group);
+  });
+
+  it("gives both scopes the reads the job and the endpoint need: blobs of the workspace storage and images of its registry", () => {
+    for (const roles of Object.values(TRAINING_IDENTITY_ROLES)) {
+      expect(roles.find((r) => r.on === "storage")?.role).toMatch(/^Storage Blob Data (Reader|Contributor)$/);
+      expect(roles.find((r) => r.on === "registry")?.role).toBe("AcrPull");
+    }
+  });
+
+  it("refuses a scope it does not know before creating anything", async () => {
+    expect(() => validateTrainingIdentityArgs({ scope: "subscription" as TrainingIdentityScope })).toThrow(/scope 'subscription' must be one of resourceGroup, workspace/);
+    await expect(run("subscription" as TrainingIdentityScope)).rejects.toThrow(/scope 'subscription'/);
   });
 
   it("assigns to the identity's principal, as a ServicePrincipal, after the identity exists", async () => {

@@ -3,7 +3,9 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { PROJECT_ROOT } from "../scripts/lib/stackFiles";
 
-const workflow = (name: string) => yaml.load(fs.readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", name), "utf8")) as any;
+const workflowDir = path.join(PROJECT_ROOT, ".github", "workflows");
+const text = (name: string) => fs.readFileSync(path.join(workflowDir, name), "utf8");
+const workflow = (name: string) => yaml.load(text(name)) as any;
 const steps = (wf: any, job: string) => wf.jobs[job].steps as any[];
 
 describe("GitHub workflows", () => {
@@ -20,9 +22,26 @@ describe("GitHub workflows", () => {
     expect(Object.keys(preview.on)).toEqual(["pull_request"]);
     expect(preview.permissions["id-token"]).toBe("write");
     const action = steps(preview, "preview").find((s) => String(s.uses).startsWith("pulumi/actions@"));
-    expect(action.uses).toBe("pulumi/actions@v7");
+    expect(action.uses).toMatch(/^pulumi\/actions@[0-9a-f]{40}$/);
     expect(action.with).toMatchObject({ command: "preview", "comment-on-pr": true, policyPacks: "policy" });
     expect(preview.jobs.preview.env).toMatchObject({ ARM_USE_OIDC: "true" });
+  });
+
+  it("previews only pull requests from branches of the repository itself, never a fork's code", () => {
+    expect(workflow("preview.yml").jobs.preview.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+  });
+
+  it("pins every action by a full commit SHA, the release named in a comment, the same pin everywhere", () => {
+    const pins = new Map<string, Set<string>>();
+    for (const name of fs.readdirSync(workflowDir)) {
+      for (const line of text(name).split("\n").filter((l) => /^\s*(- )?uses:/.test(l))) {
+        const match = /uses: ([\w.-]+\/[\w.-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$/.exec(line);
+        expect([name, match ? "pinned" : line]).toEqual([name, "pinned"]);
+        pins.set(match![1], new Set([...(pins.get(match![1]) ?? []), `${match![2]} ${match![3]}`]));
+      }
+    }
+    expect([...pins.keys()].sort()).toEqual(["actions/checkout", "actions/setup-node", "pulumi/actions"]);
+    for (const [action, shas] of pins) expect([action, shas.size]).toEqual([action, 1]);
   });
 
   it("never holds a client secret", () => {

@@ -71,7 +71,8 @@ const ARM_SHAPES: Record<string, ArmShape> = {
   "azure-native:cognitiveservices:Account": {
     path: "Microsoft.CognitiveServices/accounts",
     nameInput: "accountName",
-    computed: (inputs) => ({
+    computed: (inputs, id) => ({
+      ...systemIdentity(inputs, id),
       properties: { ...inputs.properties, endpoint: `https://${inputs.properties?.customSubDomainName ?? inputs.accountName}.cognitiveservices.azure.com/` },
     }),
   },
@@ -122,6 +123,9 @@ function armId(type: string, name: string, inputs: Record<string, any>): string 
   if (type === "azure-native:authorization:RoleDefinition") {
     return `${inputs.scope}/providers/Microsoft.Authorization/roleDefinitions/${inputs.roleDefinitionId}`;
   }
+  if (type === "azure-native:monitor:DiagnosticSetting") {
+    return `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`;
+  }
   if (type === "azure-native:authorization:RoleAssignment") {
     return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`;
   }
@@ -160,7 +164,7 @@ export const azureMocks: pulumi.runtime.Mocks = {
     }
     const id = armId(args.type, args.name, inputs) ?? `${args.name}-id`;
     const shape = ARM_SHAPES[args.type];
-    const physicalName = shape ? inputs[shape.nameInput] : (inputs.roleAssignmentName ?? inputs.blobName);
+    const physicalName = shape ? inputs[shape.nameInput] : (inputs.roleAssignmentName ?? inputs.blobName ?? inputs.name);
     const url = args.type === "azure-native:storage:Blob" ? { url: id } : {};
     const state = { ...inputs, ...(physicalName ? { name: physicalName } : {}), ...url, ...(shape?.computed?.(inputs, id) ?? {}) };
     return { id, state };

@@ -1,0 +1,77 @@
+import { ConfigError, parseStackConfig, rawConfigFrom } from "../infra/config";
+import { GPU_CLUSTER, LIMIT_REASONS, PRODUCTION_TAG, RULES } from "../infra/limits";
+import { buildPlan } from "../scripts/lib/plan";
+import { loadStackSettings } from "../scripts/lib/stackFiles";
+import { policy, violations } from "./support/policyHarness";
+
+/** The dev stack's raw settings with `overrides` on top, as the program would read them. */
+const raw = (overrides: Record<string, string> = {}) =>
+  rawConfigFrom(loadStackSettings("dev", Object.entries(overrides).map(([k, v]) => `${k}=${v}`)).config);
+
+/** What the config says about a key, or undefined when it accepts the value. */
+function refusal(overrides: Record<string, string>, key: string): string | undefined {
+  try {
+    parseStackConfig(raw(overrides));
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.problems.find((p) => p.key === key)?.allowed;
+  }
+}
+
+const COMPUTE = "azure-native:machinelearningservices:Compute";
+const cluster = (scaleSettings: Record<string, unknown>) => ({
+  properties: { computeType: "AmlCompute", disableLocalAuth: true, properties: { scaleSettings: { maxNodeCount: 1, ...scaleSettings } } },
+});
+const vault = (production: boolean, purgeProtection: boolean) => ({
+  tags: production ? { [PRODUCTION_TAG.key]: PRODUCTION_TAG.value } : {},
+  properties: { enableRbacAuthorization: true, ...(purgeProtection ? { enablePurgeProtection: true } : {}) },
+});
+
+describe("one source of limits for the config and the policy pack", () => {
+  it("names only rules the pack enforces as mandatory", () => {
+    for (const name of Object.values(RULES)) expect(policy(name).enforcementLevel).toBe("mandatory");
+  });
+
+  it("idle nodes: the config refuses what gpu-cluster-scales-to-zero refuses, and accepts what it accepts", async () => {
+    const rule = policy(RULES.gpuClusterScalesToZero);
+    expect(refusal({ trainingMinNodes: "1" }, "trainingMinNodes")).toBe(`0: ${LIMIT_REASONS.idleNodes}`);
+    expect(await violations(rule, COMPUTE, cluster({ minNodeCount: 1 }))).toHaveLength(1);
+    expect(refusal({ trainingMinNodes: String(GPU_CLUSTER.idleNodes) }, "trainingMinNodes")).toBeUndefined();
+    expect(await violations(rule, COMPUTE, cluster({ minNodeCount: GPU_CLUSTER.idleNodes }))).toEqual([]);
+  });
+
+  it("idle time: the config refuses what gpu-cluster-idles-out refuses, and accepts its longest", async () => {
+    const rule = policy(RULES.gpuClusterIdlesOut);
+    const longest = GPU_CLUSTER.maxIdleSeconds;
+    for (const seconds of [longest + 1, 86400]) {
+      expect(refusal({ trainingIdleSeconds: String(seconds) }, "trainingIdleSeconds")).toBe(`a whole number from 60 to ${longest}: ${LIMIT_REASONS.idleSeconds}`);
+      expect(await violations(rule, COMPUTE, cluster({ nodeIdleTimeBeforeScaleDown: `PT${seconds}S` }))).toHaveLength(1);
+    }
+    expect(refusal({ trainingIdleSeconds: String(longest) }, "trainingIdleSeconds")).toBeUndefined();
+    expect(await violations(rule, COMPUTE, cluster({ nodeIdleTimeBeforeScaleDown: `PT${longest}S` }))).toEqual([]);
+  });
+
+  it("purge protection: a production stack without it is refused, as key-vault-purge-protection-in-production refuses its vault", async () => {
+    const rule = policy(RULES.keyVaultPurgeProtectionInProduction);
+    expect(refusal({ production: "true" }, "keyVaultPurgeProtection")).toBe(`true when production is true: ${LIMIT_REASONS.purgeProtection}`);
+    expect(await violations(rule, "azure-native:keyvault:Vault", vault(true, false))).toHaveLength(1);
+    expect(refusal({ production: "true", keyVaultPurgeProtection: "true" }, "keyVaultPurgeProtection")).toBeUndefined();
+    expect(await violations(rule, "azure-native:keyvault:Vault", vault(true, true))).toEqual([]);
+    expect(refusal({}, "keyVaultPurgeProtection")).toBeUndefined();
+    expect(await violations(rule, "azure-native:keyvault:Vault", vault(false, false))).toEqual([]);
+  });
+
+  it.each([
+    ["trainingMinNodes=1", "phi3-foundry:trainingMinNodes", RULES.gpuClusterScalesToZero],
+    ["trainingIdleSeconds=86400", "phi3-foundry:trainingIdleSeconds", RULES.gpuClusterIdlesOut],
+  ])("the plan refuses --config %s before any resource, naming the key and the rule", async (setting, key, rule) => {
+    const error = await buildPlan({ overrides: [setting] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(`${key} = "${setting.split("=")[1]}"`);
+    expect((error as Error).message).toContain(rule);
+  });
+});
