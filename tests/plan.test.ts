@@ -135,7 +135,7 @@ describe("npm run plan refuses a bad setting before anything is created", () => 
       "4 problems in the stack's settings:",
       "  - --config trainingMaxNodes=abc: Stack 'dev' with configuration key 'phi3-foundry:trainingMaxNodes' must be of type 'integer'; allowed: a whole number from 1 to 100",
       "  - --config servingEnabled=yes: Stack 'dev' with configuration key 'phi3-foundry:servingEnabled' must be of type 'boolean'; allowed: true or false",
-      '  - phi3-foundry:trainingMinNodes = "-1": a whole number from 0 to 100',
+      '  - phi3-foundry:trainingMinNodes = "-1": 0: a GPU cluster keeps no nodes while idle (mandatory policy rule gpu-cluster-scales-to-zero)',
       '  - phi3-foundry:namePrefix = "AB": 3 to 12 lowercase letters and digits',
     ]);
   });
