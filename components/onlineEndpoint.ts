@@ -74,6 +74,8 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
   /** The model served, or undefined when parked. */
   public readonly servedModelId?: pulumi.Output<string>;
   public readonly deploymentName?: pulumi.Output<string>;
+  /** ARM id of the deployment (what bills), or undefined when parked. */
+  public readonly deploymentId?: pulumi.Output<string>;
 
   constructor(name: string, args: OnlineEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
     validateOnlineEndpointArgs(args);
@@ -110,7 +112,8 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
     if (args.deployment) {
       const deployed = this.deploy(name, args, args.deployment, endpoint, endpointProperties);
       this.servedModelId = pulumi.output(args.deployment.modelId);
-      this.deploymentName = deployed;
+      this.deploymentName = deployed.name;
+      this.deploymentId = deployed.id;
     }
 
     this.registerOutputs({
@@ -120,17 +123,18 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
       primaryKey: this.primaryKey,
       servedModelId: this.servedModelId,
       deploymentName: this.deploymentName,
+      deploymentId: this.deploymentId,
     });
   }
 
-  /** Role settle wait, deployment, then 100% of traffic to it; returns the deployment's name. */
+  /** Role settle wait, deployment, then 100% of traffic to it; returns the deployment's name and id. */
   private deploy(
     name: string,
     args: OnlineEndpointArgs,
     d: OnlineDeploymentArgs,
     endpoint: machinelearningservices.OnlineEndpoint,
     endpointProperties: object,
-  ): pulumi.Output<string> {
+  ): { name: pulumi.Output<string>; id: pulumi.Output<string> } {
     // time.Sleep waits on create, and again whenever its triggers change (new role assignments replace it).
     const settle = new time.Sleep(
       `${name}-role-settle`,
@@ -184,6 +188,6 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    return deployment.name;
+    return { name: deployment.name, id: deployment.id };
   }
 }

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_IDLE_ALERT_HOURS, EMAIL, IDLE_ALERT_HOURS, IdleAlertHours } from "../components/costAlerts";
 import { DEEPSPEED_STAGES, FineTuneSettings, LR_SCHEDULER_TYPES, PRECISIONS } from "../components/fineTuneJob";
 import { TRAINING_IDENTITY_SCOPES, TrainingIdentityScope } from "../components/trainingIdentity";
 import { GPU_CLUSTER, LIMIT_REASONS } from "./limits";
@@ -64,6 +65,16 @@ export interface StackConfig {
   readonly ciDestroyPrincipalId?: string;
   /** USD per hour by VM size, over the plan's price table. */
   readonly gpuPricesPerHour: Readonly<Record<string, number>>;
+  /** The budget and idle alarm; undefined when budgetMonthlyUsd and alertEmails are unset. */
+  readonly costAlerts?: CostAlertSettings;
+}
+
+/** `budgetMonthlyUsd`, `alertEmails` and `idleAlertHours`, validated. */
+export interface CostAlertSettings {
+  readonly monthlyBudgetUsd: number;
+  /** Distinct addresses, in the order given. */
+  readonly emails: readonly string[];
+  readonly idleAlertHours: IdleAlertHours;
 }
 
 /** One wrong setting: the key, the value it had, and what is allowed. */
@@ -139,6 +150,9 @@ export const CONFIG_KEYS = [
   "ciGithubRepo",
   "ciDestroyPrincipalId",
   "gpuPricesPerHour",
+  "budgetMonthlyUsd",
+  "alertEmails",
+  "idleAlertHours",
 ] as const;
 
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
@@ -235,6 +249,31 @@ function priceOverrides(r: Reader, text: string): Record<string, number> {
     return {};
   }
   return parsed;
+}
+
+/** `budgetMonthlyUsd`, `alertEmails`, `idleAlertHours`: the first two both set, or neither. */
+function costAlerts(r: Reader, raw: RawConfig): CostAlertSettings | undefined {
+  const budgetText = raw.budgetMonthlyUsd?.trim() ?? "";
+  const emailsText = raw.alertEmails?.trim() ?? "";
+  const idleText = raw.idleAlertHours?.trim() ?? "";
+  const idleAlertHours = (idleText === "" ? DEFAULT_IDLE_ALERT_HOURS : Number(idleText)) as IdleAlertHours;
+  if (!/^\d*$/.test(idleText) || !(IDLE_ALERT_HOURS as readonly number[]).includes(idleAlertHours)) {
+    r.fail("idleAlertHours", `one of ${IDLE_ALERT_HOURS.join(", ")}: the metric alert window sizes of an hour or more (PT1H, PT6H, PT12H, PT24H) Azure Monitor allows`);
+  }
+  if (budgetText === "" && emailsText === "") return undefined;
+
+  const both = "(set both, or neither)";
+  const monthlyBudgetUsd = /^\d*\.?\d+$/.test(budgetText) ? Number(budgetText) : NaN;
+  if (budgetText === "") r.fail("budgetMonthlyUsd", `a monthly budget in USD greater than 0, such as 200; needed when alertEmails is set ${both}`);
+  else if (!(monthlyBudgetUsd > 0)) r.fail("budgetMonthlyUsd", "a monthly budget in USD greater than 0, such as 200 or 149.50");
+
+  const emails = emailsText.split(",").map((e) => e.trim());
+  const wrong = emails.filter((e) => !EMAIL.test(e)).map((e) => JSON.stringify(e));
+  const addresses = "email addresses separated by commas, such as ops@contoso.com,finance@contoso.com";
+  if (emailsText === "") r.fail("alertEmails", `${addresses}; needed when budgetMonthlyUsd is set ${both}`);
+  else if (wrong.length > 0) r.fail("alertEmails", `${addresses} (not an address: ${wrong.join(", ")})`);
+  const distinct = emails.filter((e, i) => emails.findIndex((other) => other.toLowerCase() === e.toLowerCase()) === i);
+  return { monthlyBudgetUsd, emails: distinct, idleAlertHours };
 }
 
 /** Reads keys one at a time and records every problem instead of stopping at the first. */
@@ -379,6 +418,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? undefined : "an Entra ID object id (a GUID): the destroy workflow's service principal",
     ),
     gpuPricesPerHour: priceOverrides(r, raw.gpuPricesPerHour ?? ""),
+    costAlerts: costAlerts(r, raw),
   };
 
   const fineTuneSizes = config.fineTune.baseModel.catalogue?.fineTuneSizes;

@@ -76,6 +76,12 @@ export const nameRules = {
     abbreviation: "proj", minLength: 3, maxLength: 33, separator: "-", pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/,
     why: "soft-deleted workspaces keep their name",
   },
+  // Cost alerts. Budgets: 1-63 letters, digits, '-' and '_' (resource-name-rules, Microsoft.Consumption). Action
+  // groups and metric alerts: 1-260 characters without `:<>+/&%\?` (action groups) or `*#&+:<>?@%{}\/` (metric
+  // alerts) or control characters, not ending in space or period (Microsoft.Insights); ours are letters, digits, '-'.
+  budget: { abbreviation: "budget", minLength: 1, maxLength: 63, separator: "-", pattern: /^[a-zA-Z0-9_-]+$/ },
+  actionGroup: { abbreviation: "ag", minLength: 1, maxLength: 260, separator: "-", pattern: /^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$/ },
+  metricAlert: { abbreviation: "alert", minLength: 1, maxLength: 260, separator: "-", pattern: /^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$/ },
 } satisfies Record<string, NameRule>;
 
 export type ResourceKind = keyof typeof nameRules;

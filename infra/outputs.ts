@@ -33,6 +33,9 @@ export interface StackOutputs {
   /** What the pull request preview workflow logs in with (ARM_CLIENT_ID, ARM_TENANT_ID), when ciGithubRepo is set. */
   readonly ciClientId?: pulumi.Output<string>;
   readonly ciTenantId?: pulumi.Output<string>;
+  /** The monthly budget on the resource group and the deployment's idle alert rule, when budgetMonthlyUsd is set. */
+  readonly budgetName?: pulumi.Output<string>;
+  readonly idleAlertName?: pulumi.Output<string>;
   /** The fine-tuning job and its page in Azure ML studio, when fine-tuning is on. */
   readonly fineTuneJobName?: pulumi.Output<string>;
   readonly fineTuneJobStudioUrl?: pulumi.Output<string>;

@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
 import { CiIdentity } from "../components/ciIdentity";
 import { blobServiceId, Diagnostics, DiagnosticTarget } from "../components/diagnostics";
+import { CostAlerts } from "../components/costAlerts";
 import { Foundry } from "../components/foundry";
 import { GpuCluster } from "../components/gpuCluster";
 import { MlWorkspace } from "../components/mlWorkspace";
@@ -193,6 +194,22 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
       })
     : undefined;
 
+  // Cost a user can see and stop: a budget on the resource group and, while a deployment bills, an idle alarm on it.
+  const cost = config.costAlerts
+    ? new CostAlerts("cost", {
+        resourceGroupName: ml.resourceGroupName,
+        resourceGroupId: ml.resourceGroupId,
+        namer,
+        shortName: config.namePrefix,
+        monthlyBudget: config.costAlerts.monthlyBudgetUsd,
+        emails: config.costAlerts.emails,
+        idleAlarm: serving.deploymentId
+          ? { deploymentId: serving.deploymentId, hours: config.costAlerts.idleAlertHours, vmSize: config.serving.vmSize }
+          : undefined,
+        tags,
+      })
+    : undefined;
+
   return {
     location: config.location,
     subscriptionId: client.subscriptionId,
@@ -210,6 +227,7 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     ...(serving.deploymentName ? { deploymentName: serving.deploymentName } : {}),
     ...(foundry ? foundryOutputs(foundry, client.subscriptionId, ml.resourceGroupName) : {}),
     ...(ci ? { ciClientId: ci.clientId, ciTenantId: ci.tenantId } : {}),
+    ...(cost ? { budgetName: cost.budgetName, ...(cost.idleAlertName ? { idleAlertName: cost.idleAlertName } : {}) } : {}),
     // Only when there is a job: Pulumi warns about undefined stack outputs.
     ...(model.jobName && model.jobStudioUrl ? { fineTuneJobName: model.jobName, fineTuneJobStudioUrl: model.jobStudioUrl } : {}),
   };

@@ -345,6 +345,8 @@ describe("Pulumi.yaml", () => {
         "deepspeedStage",
         "precision",
         "trainingSeed",
+        "budgetMonthlyUsd",
+        "alertEmails",
       ].sort(),
     );
     // An empty setting must be one Pulumi passes through: a string, since "" is neither an integer nor a boolean.

@@ -96,7 +96,12 @@ const ARM_SHAPES: Record<string, ArmShape> = {
     path: "Microsoft.MachineLearningServices/workspaces/{workspaceName}/models/{name}/versions",
     nameInput: "version",
   },
+  "azure-native:monitor:ActionGroup": { path: "Microsoft.Insights/actionGroups", nameInput: "actionGroupName" },
+  "azure-native:monitor:MetricAlert": { path: "Microsoft.Insights/metricAlerts", nameInput: "ruleName" },
 };
+
+/** When the plan pretends `@pulumiverse/time`'s Static was created: the real one records the first `up`'s time. */
+export const MOCK_CREATED_AT = "2026-01-15T09:30:00Z";
 
 /** Entra ID objects (azuread): ids as the provider reports them, with client and object ids. */
 const ENTRA_ID: Record<string, (name: string, inputs: Record<string, any>) => { id: string; state: Record<string, unknown> }> = {
@@ -129,6 +134,7 @@ function armId(type: string, name: string, inputs: Record<string, any>): string 
   if (type === "azure-native:authorization:RoleAssignment") {
     return `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`;
   }
+  if (type === "azure-native:consumption:Budget") return `${inputs.scope}/providers/Microsoft.Consumption/budgets/${inputs.budgetName}`;
   const shape = ARM_SHAPES[type];
   if (!shape) return undefined;
   const resourceName = inputs[shape.nameInput] ?? name;
@@ -155,6 +161,9 @@ export const azureMocks: pulumi.runtime.Mocks = {
       return { id: args.name, state: { ...inputs, result: stableRandom(args.name, Number(inputs.length ?? 6)) } };
     }
     if (!args.custom) return { id: undefined, state: inputs };
+    if (args.type === "time:index/static:Static") {
+      return { id: args.name, state: { ...inputs, rfc3339: inputs.rfc3339 ?? MOCK_CREATED_AT } };
+    }
     const entra = ENTRA_ID[args.type];
     if (entra) return entra(args.name, inputs);
     if (args.type.startsWith("pulumi-nodejs:dynamic/")) {
@@ -164,7 +173,7 @@ export const azureMocks: pulumi.runtime.Mocks = {
     }
     const id = armId(args.type, args.name, inputs) ?? `${args.name}-id`;
     const shape = ARM_SHAPES[args.type];
-    const physicalName = shape ? inputs[shape.nameInput] : (inputs.roleAssignmentName ?? inputs.blobName ?? inputs.name);
+    const physicalName = shape ? inputs[shape.nameInput] : (inputs.roleAssignmentName ?? inputs.blobName ?? inputs.budgetName ?? inputs.name);
     const url = args.type === "azure-native:storage:Blob" ? { url: id } : {};
     const state = { ...inputs, ...(physicalName ? { name: physicalName } : {}), ...url, ...(shape?.computed?.(inputs, id) ?? {}) };
     return { id, state };

@@ -1,0 +1,236 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as consumption from "@pulumi/azure-native/consumption";
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as time from "@pulumiverse/time";
+import type { AzureNamer } from "../infra/naming";
+
+/** The command that parks serving: no GPU deployment, nothing else lost. */
+export const PARK_COMMAND = "pulumi config set servingEnabled false && pulumi up";
+
+/**
+ * The budget's notifications: 50, 80 and 100% of actual cost and 100% of forecast cost. Keys as in the REST spec's
+ * example; `GreaterThan` is the operator the spec recommends (Microsoft.Consumption 2024-08-01, Notification.operator).
+ */
+export const BUDGET_NOTIFICATIONS = [
+  { key: "Actual_GreaterThan_50_Percent", thresholdType: consumption.ThresholdType.Actual, threshold: 50 },
+  { key: "Actual_GreaterThan_80_Percent", thresholdType: consumption.ThresholdType.Actual, threshold: 80 },
+  { key: "Actual_GreaterThan_100_Percent", thresholdType: consumption.ThresholdType.Actual, threshold: 100 },
+  { key: "Forecasted_GreaterThan_100_Percent", thresholdType: consumption.ThresholdType.Forecasted, threshold: 100 },
+] as const;
+
+/**
+ * The deployment's request metric, from Azure Monitor's "Supported metrics for
+ * Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments": `RequestsPerMinute`, Count, aggregation
+ * Average, dimension `envoy_response_code` (unfiltered here: every request counts), time grain PT1M. The endpoint has
+ * the same metric with a `deployment` dimension; the deployment's own needs no filter and goes away with it.
+ */
+export const IDLE_METRIC = {
+  namespace: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
+  name: "RequestsPerMinute",
+  aggregation: monitor.AggregationTypeEnum.Average,
+} as const;
+
+/**
+ * Idle windows the alarm can watch, in hours: the metric alert window sizes of an hour or more that Azure Monitor
+ * allows (PT1H, PT6H, PT12H, PT24H; "between one minute and one day", Azure Monitor docs
+ * resource-manager-alerts-metric.md). The 2018-03-01 REST spec types windowSize only as an ISO 8601 duration.
+ */
+export const IDLE_ALERT_HOURS = [1, 6, 12, 24] as const;
+export type IdleAlertHours = (typeof IDLE_ALERT_HOURS)[number];
+/** The idle window when `idleAlertHours` is not set (Pulumi.yaml gives the same default). */
+export const DEFAULT_IDLE_ALERT_HOURS: IdleAlertHours = 6;
+
+/** How often the idle alarm looks back over its window (Azure Monitor allows PT1M to PT1H, at most the window). */
+export const IDLE_EVALUATION_FREQUENCY = "PT1H";
+
+/** An action group's short name: at most 12 characters (REST spec 2024-10-01-preview, ActionGroup.groupShortName). */
+export const SHORT_NAME_MAX = 12;
+
+/** One email address, as the config accepts it: something@domain.tld, no spaces, commas or semicolons. */
+export const EMAIL = /^[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+$/;
+
+/** The online deployment the idle alarm watches. */
+export interface IdleAlarmArgs {
+  /** ARM id of the online deployment (Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments). */
+  readonly deploymentId: pulumi.Input<string>;
+  /** Hours without a request before the alarm fires: one of {@link IDLE_ALERT_HOURS}. */
+  readonly hours: number;
+  /** The deployment's VM size, named in the alert so the reader knows what is billing. */
+  readonly vmSize?: string;
+}
+
+export interface CostAlertsArgs {
+  /** Resource group of the action group and the alert rule. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** ARM id of the resource group: the budget's scope, so it counts everything the stack bills. */
+  readonly resourceGroupId: pulumi.Input<string>;
+  /** Builds the Azure names of the budget, the action group and the alert rule. */
+  readonly namer: AzureNamer;
+  /** The action group's short name (in its emails and SMS): 1 to 12 characters, e.g. the stack's name prefix. */
+  readonly shortName: string;
+  /** Monthly budget, in the billing account's currency (USD for most subscriptions): greater than 0. */
+  readonly monthlyBudget: number;
+  /** Who is told: at least one email address. */
+  readonly emails: readonly string[];
+  /** The deployment to watch; undefined creates no idle alarm (serving parked: nothing bills). */
+  readonly idleAlarm?: IdleAlarmArgs;
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Checks the args before anything is created; throws naming the argument. */
+export function validateCostAlertsArgs(args: Pick<CostAlertsArgs, "shortName" | "monthlyBudget" | "emails" | "idleAlarm">): void {
+  if (!Number.isFinite(args.monthlyBudget) || args.monthlyBudget <= 0) {
+    throw new Error(`CostAlerts: monthlyBudget is ${args.monthlyBudget}; it must be a number greater than 0`);
+  }
+  if (args.emails.length === 0) throw new Error("CostAlerts: emails is empty; give at least one address to notify");
+  const bad = args.emails.find((email) => !EMAIL.test(email));
+  if (bad !== undefined) throw new Error(`CostAlerts: emails holds '${bad}', which is not an email address`);
+  if (args.shortName.length < 1 || args.shortName.length > SHORT_NAME_MAX) {
+    throw new Error(`CostAlerts: shortName '${args.shortName}' must be 1 to ${SHORT_NAME_MAX} characters`);
+  }
+  const hours = args.idleAlarm?.hours;
+  if (hours !== undefined && !(IDLE_ALERT_HOURS as readonly number[]).includes(hours)) {
+    throw new Error(`CostAlerts: idleAlarm.hours is ${hours}; Azure Monitor's window sizes allow ${IDLE_ALERT_HOURS.join(", ")}`);
+  }
+}
+
+/** ISO 8601 window of `hours` hours, as the Azure Monitor docs write the allowed sizes (PT1H ... PT24H). */
+export function windowSize(hours: number): string {
+  return `PT${hours}H`;
+}
+
+/**
+ * The first of the month of `timestamp` (RFC 3339), midnight UTC: a budget's start date must be the first of a month,
+ * and a past one must lie in the current time grain (REST spec 2024-08-01, BudgetProperties.timePeriod).
+ */
+export function firstOfMonth(timestamp: string): string {
+  const at = /^\d{4}-\d{2}-\d{2}T/.test(timestamp) ? new Date(timestamp) : new Date(NaN);
+  if (Number.isNaN(at.getTime())) throw new Error(`CostAlerts: '${timestamp}' is not an RFC 3339 timestamp`);
+  return `${at.getUTCFullYear()}-${String(at.getUTCMonth() + 1).padStart(2, "0")}-01T00:00:00Z`;
+}
+
+/** What the idle alert says: what bills, for how long it has been idle, and the command that parks it. */
+export function idleAlertDescription(hours: number, vmSize?: string): string {
+  const what = vmSize ? `The ${vmSize} online deployment` : "The online deployment";
+  return (
+    `${what} has served no requests for ${hours} hour${hours === 1 ? "" : "s"} and still bills for every instance-hour. ` +
+    `Park it (the endpoint, model and data stay): ${PARK_COMMAND}`
+  );
+}
+
+/**
+ * What keeps cost visible and stoppable: a monthly budget on the resource group (mail at 50, 80 and 100% of actual
+ * cost and at 100% of forecast), an action group that mails the given addresses, and, while a GPU deployment exists,
+ * a metric alert that fires when it has served no requests for a number of hours and says how to park it.
+ */
+export class CostAlerts extends pulumi.ComponentResource {
+  public readonly budgetName: pulumi.Output<string>;
+  public readonly actionGroupId: pulumi.Output<string>;
+  /** The idle alert rule, when there is a deployment to watch. */
+  public readonly idleAlertName?: pulumi.Output<string>;
+
+  constructor(name: string, args: CostAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateCostAlertsArgs(args);
+    super("phi3-foundry:cost:CostAlerts", name, {}, opts);
+
+    // Azure Monitor's action group (azure-native monitor.ActionGroup: REST 2024-10-01-preview, Microsoft.Insights/actionGroups).
+    const actionGroup = new monitor.ActionGroup(
+      `${name}-action-group`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        actionGroupName: args.namer("actionGroup"),
+        location: "Global", // action groups are global (the spec's createOrUpdateActionGroup example)
+        groupShortName: args.shortName,
+        enabled: true,
+        // Budgets notify action groups only with the common alert schema off (Cost Management docs, tutorial-acm-create-budgets).
+        emailReceivers: args.emails.map((emailAddress, i) => ({ name: `email-${i + 1}`, emailAddress, useCommonAlertSchema: false })),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    this.actionGroupId = actionGroup.id;
+
+    this.budgetName = this.budget(name, args, actionGroup.id);
+    if (args.idleAlarm) this.idleAlertName = this.idleAlert(name, args, args.idleAlarm, actionGroup.id);
+
+    this.registerOutputs({ budgetName: this.budgetName, actionGroupId: this.actionGroupId, idleAlertName: this.idleAlertName });
+  }
+
+  /** The monthly budget on the resource group, notifying the action group; returns its name. */
+  private budget(name: string, args: CostAlertsArgs, actionGroupId: pulumi.Output<string>): pulumi.Output<string> {
+    const budgetName = args.namer("budget");
+    // The month the budget is first created, kept in state: re-runs send the same start date, and the plan does not
+    // change with the calendar. A new scope or name (a new budget) takes a new month.
+    const created = new time.Static(`${name}-budget-start`, { triggers: { scope: args.resourceGroupId, budgetName } }, { parent: this });
+
+    // Cost Management's budget (azure-native consumption.Budget: REST 2024-08-01, Microsoft.Consumption/budgets).
+    const budget = new consumption.Budget(
+      `${name}-budget`,
+      {
+        scope: args.resourceGroupId,
+        budgetName,
+        category: consumption.CategoryType.Cost,
+        amount: args.monthlyBudget,
+        timeGrain: consumption.TimeGrainType.Monthly,
+        timePeriod: { startDate: created.rfc3339.apply(firstOfMonth) }, // no end date: Azure makes it 10 years on
+        // At resource group scope a contact group alone suffices (Notification.contactEmails may be empty): one list of
+        // recipients, the action group's.
+        notifications: Object.fromEntries(
+          BUDGET_NOTIFICATIONS.map((n) => [
+            n.key,
+            {
+              enabled: true,
+              operator: consumption.OperatorType.GreaterThan,
+              threshold: n.threshold,
+              thresholdType: n.thresholdType,
+              contactEmails: [],
+              contactGroups: [actionGroupId],
+            },
+          ]),
+        ),
+        // Budgets take no tags (Microsoft.Consumption/budgets "Supports tags: No").
+      },
+      { parent: this },
+    );
+    return budget.name;
+  }
+
+  /** The metric alert on the deployment's requests; returns its name. */
+  private idleAlert(name: string, args: CostAlertsArgs, idle: IdleAlarmArgs, actionGroupId: pulumi.Output<string>): pulumi.Output<string> {
+    // Azure Monitor's metric alert (azure-native monitor.MetricAlert: REST 2018-03-01, Microsoft.Insights/metricAlerts).
+    const alert = new monitor.MetricAlert(
+      `${name}-idle-alert`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        ruleName: args.namer("metricAlert"),
+        location: "global", // metric alert rules are global (Azure Monitor's metric alert templates)
+        description: idleAlertDescription(idle.hours, idle.vmSize),
+        severity: 2, // warning: money, not an outage
+        enabled: true,
+        scopes: [idle.deploymentId],
+        evaluationFrequency: IDLE_EVALUATION_FREQUENCY,
+        windowSize: windowSize(idle.hours),
+        criteria: {
+          odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+          allOf: [
+            {
+              criterionType: "StaticThresholdCriterion",
+              name: "no-requests",
+              metricNamespace: IDLE_METRIC.namespace,
+              metricName: IDLE_METRIC.name,
+              timeAggregation: IDLE_METRIC.aggregation,
+              // Average requests per minute over the window is 0 only when not one request came in.
+              operator: monitor.Operator.LessThanOrEqual,
+              threshold: 0,
+            },
+          ],
+        },
+        autoMitigate: true, // resolves itself when requests come back
+        actions: [{ actionGroupId }],
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    return alert.name;
+  }
+}
