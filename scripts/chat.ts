@@ -109,8 +109,14 @@ async function converse(target: EndpointTarget, send: Send, io: Io): Promise<num
   });
   // On a terminal readline turns Ctrl-C into its own SIGINT event; from a pipe it is the process's signal.
   const onInterrupt = () => {
+    const waiting = session.busy;
     session.interrupt();
-    if (session.exitCode !== undefined) terminal.close();
+    if (session.exitCode !== undefined) {
+      terminal.close();
+    } else if (!waiting) {
+      terminal.setPrompt(session.prompt);
+      terminal.prompt();
+    }
   };
   terminal.on("SIGINT", onInterrupt);
   const stopListening = io.onInterrupt(onInterrupt);

@@ -59,6 +59,11 @@ export class ChatSession {
     private readonly stderr: OutStream,
   ) {}
 
+  /** An answer is being waited for. */
+  get busy(): boolean {
+    return this.inFlight !== undefined;
+  }
+
   get prompt(): string {
     return this.confirmingReset ? `Forget the ${this.exchanges()}? [y/N] ` : "you> ";
   }
