@@ -91,9 +91,18 @@ function main(): void {
       suite: { type: "boolean", default: false },
       install: { type: "boolean", default: false },
       out: { type: "string", default: path.join(PROJECT_ROOT, "bench", "latest.json") },
+      help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
   });
+  if (values.help) {
+    process.stdout.write(
+      "usage: npm run bench -- [--runs 5] [--suite] [--install] [--out bench/latest.json]\n\n" +
+        "Times the plan and the program's start-up beside the bare SDK load (medians of --runs runs); --suite adds\n" +
+        "npm test, --install adds npm ci in a scratch folder. Prints a table and writes it as JSON to --out.\n",
+    );
+    return;
+  }
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}: a whole number of at least 1`);
   const node = process.execPath;

@@ -1,66 +1,149 @@
 /**
- * `npm run chat -- [--message TEXT] [--temperature 0.7] [--max-new-tokens 128] [--stack NAME]`: talk to the
- * fine-tuned model. With --message it answers once; without, it keeps a conversation until /exit.
+ * `npm run chat -- [--message TEXT] [--temperature 0.7] [--max-new-tokens 128] [--stack NAME] [limits]`: talk to the
+ * fine-tuned model. With --message it answers once; without, it keeps a conversation until /exit. `--help` says all.
  */
 import * as readline from "node:readline";
 import { parseArgs } from "node:util";
 import { findEndpoint } from "./lib/endpointTarget";
-import { chat, ChatMessage, DEFAULT_PARAMETERS, GenerationParameters } from "./lib/scoringClient";
+import { ask, ClientOptions, DEFAULT_CLIENT, DEFAULT_PARAMETERS, EndpointTarget, GenerationParameters, ScoringError } from "./lib/scoringClient";
+import { stripControls } from "./lib/terminalText";
+import { EXIT, EXIT_CODES_HELP, Io, processIo, REQUEST_OPTIONS, requestHelp, requestOptions, UsageError, usageFrom } from "./chat/cli";
+import { ChatSession, helpText, Send } from "./chat/session";
+import { WaitIndicator } from "./chat/waiting";
 
 export function parameters(values: { temperature?: string; "max-new-tokens"?: string }): GenerationParameters {
   const temperature = Number(values.temperature ?? DEFAULT_PARAMETERS.temperature);
   const maxNewTokens = Number(values["max-new-tokens"] ?? DEFAULT_PARAMETERS.maxNewTokens);
-  if (!(temperature >= 0 && temperature <= 2)) throw new Error(`--temperature ${values.temperature}: a number from 0 to 2`);
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new Error(`--max-new-tokens ${values["max-new-tokens"]}: a whole number of at least 1`);
+  if (!(temperature >= 0 && temperature <= 2)) throw new UsageError(`--temperature ${values.temperature}: a number from 0 to 2`);
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new UsageError(`--max-new-tokens ${values["max-new-tokens"]}: a whole number of at least 1`);
   return { temperature, maxNewTokens };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      message: { type: "string" },
-      temperature: { type: "string" },
-      "max-new-tokens": { type: "string" },
-      stack: { type: "string" },
-    },
-    strict: true,
-  });
-  const generation = parameters(values);
-  const target = await findEndpoint(process.env, undefined, values.stack);
+export const CHAT_HELP =
+  "usage: npm run chat -- [--message TEXT] [options]\n\n" +
+  "Chat with the fine-tuned model on the stack's endpoint: PHI3_ENDPOINT_URL and PHI3_ENDPOINT_KEY when set, else the\n" +
+  "stack's scoringUri and endpointKey outputs (`pulumi stack output`). With --message it answers once; without, it\n" +
+  "keeps a conversation. Waits are said on stderr; a busy (429), failing (5xx) or unreachable endpoint is tried again\n" +
+  "within the limits below, a refused request (4xx) is explained and not sent again.\n\n" +
+  "  --message TEXT             ask once, print the answer and exit\n" +
+  `  --temperature N            0 to 2 (default ${DEFAULT_PARAMETERS.temperature})\n` +
+  `  --max-new-tokens N         at least 1 (default ${DEFAULT_PARAMETERS.maxNewTokens})\n` +
+  "  --stack NAME               the stack whose outputs name the endpoint (default: the selected stack)\n" +
+  requestHelp(DEFAULT_CLIENT) +
+  "\nIn a conversation:\n" +
+  helpText() +
+  "\n" +
+  EXIT_CODES_HELP;
 
-  if (values.message !== undefined) {
-    process.stdout.write(`${await chat(target, [{ role: "user", content: values.message }], generation)}\n`);
-    return;
-  }
-
-  const history: ChatMessage[] = [];
-  // Lines are read as a stream, so lines piped in ahead of the answers are kept, not dropped.
-  const terminal = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: "you> " });
-  process.stdout.write(`Chatting with ${target.url} (/reset starts over, /exit or Ctrl-D ends)\n`);
-  terminal.prompt();
-  for await (const raw of terminal) {
-    const line = raw.trim();
-    if (line === "/exit") break;
-    if (line === "/reset") history.length = 0;
-    else if (line) {
-      history.push({ role: "user", content: line });
-      try {
-        const answer = await chat(target, history, generation);
-        history.push({ role: "assistant", content: answer });
-        process.stdout.write(`phi3> ${answer}\n`);
-      } catch (err) {
-        history.pop();
-        process.stderr.write(`${(err as Error).message}\n`);
-      }
+/** `npm run chat` with these arguments; resolves with the exit code. */
+export async function runChat(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  let target: EndpointTarget;
+  let generation: GenerationParameters;
+  let options: ClientOptions;
+  let message: string | undefined;
+  try {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: [...argv],
+        options: {
+          message: { type: "string" },
+          temperature: { type: "string" },
+          "max-new-tokens": { type: "string" },
+          stack: { type: "string" },
+          ...REQUEST_OPTIONS,
+        },
+        strict: true,
+      }));
+    } catch (err) {
+      throw usageFrom(err, "chat");
     }
-    terminal.prompt();
+    if (values.help) {
+      io.stdout.write(CHAT_HELP);
+      return EXIT.ok;
+    }
+    generation = parameters(values);
+    options = { ...requestOptions(values, DEFAULT_CLIENT), clock: io.clock };
+    message = values.message;
+    if (message !== undefined && !message.trim()) throw new UsageError("--message is empty: say what to ask");
+    target = await findEndpoint(io.env, io.readOutputs, values.stack);
+  } catch (err) {
+    io.stderr.write(`chat: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.usage;
   }
-  terminal.close();
+
+  const waiting = new WaitIndicator(io.stderr, io.stderr.isTTY ? "spinner" : "off");
+  const send: Send = async (messages, signal) => {
+    waiting.start("waiting for phi3");
+    try {
+      return (await ask(target, messages, generation, { ...options, signal, onEvent: waiting.event })).text;
+    } finally {
+      waiting.stop();
+    }
+  };
+
+  if (message !== undefined) {
+    const controller = new AbortController();
+    const stopListening = io.onInterrupt(() => controller.abort());
+    try {
+      io.stdout.write(`${stripControls(await send([{ role: "user", content: message }], controller.signal))}\n`);
+      return EXIT.ok;
+    } catch (err) {
+      const cancelled = err instanceof ScoringError && err.kind === "cancelled";
+      io.stderr.write(`chat ${cancelled ? "cancelled" : `failed: ${(err as Error).message}`}\n`);
+      return cancelled ? EXIT.interrupted : EXIT.failed;
+    } finally {
+      stopListening();
+    }
+  }
+  return converse(target, send, io);
+}
+
+async function converse(target: EndpointTarget, send: Send, io: Io): Promise<number> {
+  const session = new ChatSession(send, io.stdout, io.stderr);
+  // Lines are read as a stream, so lines piped in ahead of the answers are kept, not dropped.
+  const terminal = readline.createInterface({
+    input: io.stdin,
+    output: io.stdout as NodeJS.WritableStream,
+    terminal: Boolean(io.stdin.isTTY && io.stdout.isTTY),
+  });
+  // On a terminal readline turns Ctrl-C into its own SIGINT event; from a pipe it is the process's signal.
+  const onInterrupt = () => {
+    const waiting = session.busy;
+    session.interrupt();
+    if (session.exitCode !== undefined) {
+      terminal.close();
+    } else if (!waiting) {
+      terminal.setPrompt(session.prompt);
+      terminal.prompt();
+    }
+  };
+  terminal.on("SIGINT", onInterrupt);
+  const stopListening = io.onInterrupt(onInterrupt);
+  io.stdout.write(`Chatting with ${target.url} (/help lists the commands; /exit or Ctrl-D ends)\n`);
+  try {
+    terminal.setPrompt(session.prompt);
+    terminal.prompt();
+    for await (const line of terminal) {
+      if (session.exitCode !== undefined) break;
+      await session.handle(line);
+      if (session.exitCode !== undefined) break;
+      terminal.setPrompt(session.prompt);
+      terminal.prompt();
+    }
+  } finally {
+    stopListening();
+    terminal.close();
+  }
+  return session.exitCode ?? EXIT.ok;
 }
 
 if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`chat failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
+  runChat(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`chat failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(EXIT.failed);
+    },
+  );
 }

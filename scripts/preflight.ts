@@ -16,9 +16,23 @@ import { loadSettingsReportingAll } from "./lib/plan";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { stack: { type: "string", default: "dev" }, config: { type: "string", multiple: true, default: [] } },
+    options: {
+      stack: { type: "string", default: "dev" },
+      config: { type: "string", multiple: true, default: [] },
+      help: { type: "boolean", short: "h", default: false },
+    },
     strict: true,
   });
+  if (values.help) {
+    process.stdout.write(
+      "usage: npm run preflight -- [--stack dev] [--config KEY=VALUE]...\n\n" +
+        "The checks `pulumi up` makes before it creates anything, against your subscription and without the Pulumi CLI:\n" +
+        "the stack's settings, that its region offers Azure ML and its VM sizes, and the vCPU quota of each GPU family.\n" +
+        "Signs in as azure-native would; the subscription comes from azure-native:subscriptionId or ARM_SUBSCRIPTION_ID.\n\n" +
+        "Exit codes: 0 every check passed; 1 a setting is wrong, a check failed, or Azure could not be asked.\n",
+    );
+    return;
+  }
   const settings = loadSettingsReportingAll(values.stack, values.config);
   // Secrets in the stack file are encrypted for the Pulumi CLI; here they must come from the environment, or the
   // sign-in would fall through to another identity.

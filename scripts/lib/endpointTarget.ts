@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { urlProblem } from "./retryingFetch";
 import { PROJECT_ROOT } from "./stackFiles";
 import type { EndpointTarget } from "./scoringClient";
 
@@ -21,7 +22,7 @@ export const pulumiStackOutputs: StackOutputReader = (stack) =>
 
 /**
  * The endpoint to talk to: PHI3_ENDPOINT_URL and PHI3_ENDPOINT_KEY when both are set, else the stack's `scoringUri`
- * and `endpointKey` outputs.
+ * and `endpointKey` outputs. A URL that cannot work is refused here, before anything is sent.
  */
 export async function findEndpoint(
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -29,11 +30,22 @@ export async function findEndpoint(
   stack?: string,
 ): Promise<EndpointTarget> {
   const { PHI3_ENDPOINT_URL: url, PHI3_ENDPOINT_KEY: key } = env;
-  if (url && key) return { url, key };
+  if (url && key) {
+    const problem = urlProblem(url);
+    if (problem) {
+      throw new Error(
+        `PHI3_ENDPOINT_URL: ${problem}; set it to the endpoint's scoring URI, ` +
+          "https://<endpoint>.<region>.inference.ml.azure.com/score (`pulumi stack output scoringUri`)",
+      );
+    }
+    return { url, key };
+  }
   if (url || key) throw new Error("set both PHI3_ENDPOINT_URL and PHI3_ENDPOINT_KEY, or neither to read the stack's outputs");
   const outputs = JSON.parse(await readOutputs(stack)) as { scoringUri?: string; endpointKey?: string };
   if (!outputs.scoringUri || !outputs.endpointKey) {
     throw new Error("the stack has no scoringUri/endpointKey outputs: is servingEnabled true and has `pulumi up` run?");
   }
+  const problem = urlProblem(outputs.scoringUri);
+  if (problem) throw new Error(`the stack's scoringUri output: ${problem}`);
   return { url: outputs.scoringUri, key: outputs.endpointKey };
 }

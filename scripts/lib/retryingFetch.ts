@@ -5,7 +5,51 @@ export interface RetryPolicy {
   readonly baseDelayMs: number;
   /** Per request. */
   readonly timeoutMs: number;
+  /** Longest Retry-After to obey; a server asking for more ends the retries at once. Default: no limit. */
+  readonly maxRetryAfterMs?: number;
+  /** All attempts and waits together; no wait or attempt starts that would pass it. Default: no limit. */
+  readonly deadlineMs?: number;
+  /**
+   * Send again after a timeout or a connection lost once the request may have reached the server. Safe for GET; for a
+   * POST the server may already be acting on the first one. Default: true for GET and HEAD only.
+   */
+  readonly resendAfterSend?: boolean;
+  /** Cancels the request in flight and any wait. */
+  readonly signal?: AbortSignal;
+  /** Each attempt and each wait, as it starts, so that a person can be told what is happening. */
+  readonly onEvent?: (event: RetryEvent) => void;
+  /** Time source; tests give a fake one so that waits take no time. */
+  readonly clock?: Clock;
 }
+
+export interface Clock {
+  /** Milliseconds on a monotonic scale. */
+  now(): number;
+  /** Resolves after `ms`, or rejects when the signal aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export type RetryEvent =
+  | { readonly kind: "attempt"; readonly attempt: number; readonly attempts: number; readonly timeoutMs: number }
+  | {
+      readonly kind: "wait";
+      /** The attempt the wait leads to. */
+      readonly attempt: number;
+      readonly attempts: number;
+      readonly delayMs: number;
+      /** The failure that is retried, e.g. "HTTP 503 Service Unavailable". */
+      readonly failure: string;
+      /** The server asked for this wait (Retry-After). */
+      readonly retryAfter: boolean;
+    };
+
+/** Why the retries ended before the attempts were spent. */
+export type Stop =
+  | { readonly kind: "invalid-url"; readonly message: string }
+  | { readonly kind: "retry-after"; readonly askedMs: number; readonly limitMs: number; readonly message: string }
+  | { readonly kind: "deadline"; readonly deadlineMs: number; readonly message: string }
+  | { readonly kind: "not-resent"; readonly message: string }
+  | { readonly kind: "cancelled"; readonly message: string };
 
 /** What came of a request after its retries. */
 export interface RetriedResponse {
@@ -14,11 +58,34 @@ export interface RetriedResponse {
   readonly body: string;
   /** The last failure, e.g. "HTTP 503 Service Unavailable", "ECONNREFUSED" or "no answer within 30 s". */
   readonly failure: string;
-  /** True when every attempt failed in a way worth retrying. */
+  /** True when the last failure was worth retrying and the attempts or a limit (deadline, Retry-After) ended them. */
   readonly exhausted: boolean;
+  /** Requests sent. */
+  readonly attempts?: number;
+  /** Duration of the last attempt, from sending to the end of its body: latency without any backoff. */
+  readonly latencyMs?: number;
+  /** From the first attempt to the end, waits included. */
+  readonly elapsedMs?: number;
+  /** Set when something other than the attempt count ended the retries. */
+  readonly stop?: Stop;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const realClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};
 
 /** A status worth another attempt: rate limiting and server errors. */
 export function retryable(status: number): boolean {
@@ -26,30 +93,131 @@ export function retryable(status: number): boolean {
 }
 
 /**
- * Sends a request, retrying network errors, timeouts, 429 and 5xx with exponential backoff (or Retry-After). Returns
- * at the first answer that is a success or a failure not worth retrying, or once the attempts are spent.
+ * Network errors raised before the request left this machine (nothing to connect to, no route, no name yet): sending
+ * again cannot make the server act twice.
+ */
+const BEFORE_SEND = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EADDRNOTAVAIL", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/** Why a URL cannot be sent to, or undefined when it can. */
+export function urlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `${JSON.stringify(url)} is not a URL`;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return `${JSON.stringify(url)} is not an http or https URL`;
+  return undefined;
+}
+
+/** Seconds (whole or not) or an HTTP date, as milliseconds from now; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, nowEpochMs = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (header.trim() !== "" && Number.isFinite(seconds)) return seconds > 0 ? seconds * 1000 : undefined;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowEpochMs);
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(ms < 1000 ? 2 : 1))} s`;
+
+/**
+ * Sends a request, retrying 429 and 5xx answers and network errors with exponential backoff (or Retry-After). Returns
+ * at the first answer that is a success or a failure not worth retrying, once the attempts are spent, or when a
+ * limit of the policy ends the retries. A URL that cannot be sent to is never tried.
  */
 export async function fetchWithRetry(url: string, init: RequestInit, policy: RetryPolicy): Promise<RetriedResponse> {
+  const invalid = urlProblem(url);
+  if (invalid) return { body: "", failure: invalid, exhausted: false, attempts: 0, stop: { kind: "invalid-url", message: invalid } };
+
+  const clock = policy.clock ?? realClock;
+  const method = (init.method ?? "GET").toUpperCase();
+  const resendAfterSend = policy.resendAfterSend ?? (method === "GET" || method === "HEAD");
+  const started = clock.now();
+  const deadline = policy.deadlineMs === undefined ? Infinity : started + policy.deadlineMs;
+  const cancelled = (last: RetriedResponse, attempts: number): RetriedResponse => ({
+    ...last,
+    failure: "cancelled",
+    exhausted: false,
+    attempts,
+    elapsedMs: clock.now() - started,
+    stop: { kind: "cancelled", message: "cancelled" },
+  });
+  const deadlineStop = (): Stop => ({
+    kind: "deadline",
+    deadlineMs: policy.deadlineMs!,
+    message: `the ${seconds(policy.deadlineMs!)} allowed in all are up`,
+  });
+
   let last: RetriedResponse = { body: "", failure: "no attempt", exhausted: true };
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
-    let retryAfterMs: number | undefined;
+    const timeoutMs = Math.min(policy.timeoutMs, deadline - clock.now());
+    if (timeoutMs <= 0) return { ...last, exhausted: true, attempts: attempt - 1, elapsedMs: clock.now() - started, stop: deadlineStop() };
+    policy.onEvent?.({ kind: "attempt", attempt, attempts: policy.attempts, timeoutMs });
+
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onCancel = () => controller.abort();
+    policy.signal?.addEventListener("abort", onCancel, { once: true });
+    const sent = clock.now();
+    let waitMs: number;
+    let askedByServer = false;
     try {
-      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(policy.timeoutMs) });
+      if (policy.signal?.aborted) return cancelled(last, attempt - 1);
+      const response = await fetch(url, { ...init, signal: controller.signal });
       const body = await response.text();
       const failure = `HTTP ${response.status} ${response.statusText}`.trim();
-      if (response.ok || !retryable(response.status)) return { response, body, failure, exhausted: false };
-      last = { response, body, failure, exhausted: true };
-      const retryAfter = Number(response.headers.get("retry-after"));
-      if (Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = retryAfter * 1000;
+      last = { response, body, failure, exhausted: true, attempts: attempt, latencyMs: clock.now() - sent };
+      if (response.ok || !retryable(response.status)) return { ...last, exhausted: false, elapsedMs: clock.now() - started };
+      const asked = retryAfterMs(response.headers.get("retry-after"));
+      if (asked !== undefined && policy.maxRetryAfterMs !== undefined && asked > policy.maxRetryAfterMs) {
+        return {
+          ...last,
+          elapsedMs: clock.now() - started,
+          stop: {
+            kind: "retry-after",
+            askedMs: asked,
+            limitMs: policy.maxRetryAfterMs,
+            message: `the server asks to wait ${seconds(asked)} before trying again, more than the ${seconds(policy.maxRetryAfterMs)} allowed`,
+          },
+        };
+      }
+      askedByServer = asked !== undefined;
+      waitMs = asked ?? policy.baseDelayMs * 2 ** (attempt - 1);
     } catch (err) {
+      if (policy.signal?.aborted) return cancelled(last, attempt);
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const failure =
-        (err as Error).name === "TimeoutError"
-          ? `no answer within ${policy.timeoutMs / 1000} s`
-          : (cause?.code ?? cause?.message ?? (err as Error).message ?? String(err));
-      last = { body: "", failure, exhausted: true };
+      const code = cause?.code;
+      const failure = timedOut
+        ? `no answer within ${seconds(timeoutMs)}`
+        : (code ?? cause?.message ?? (err as Error).message ?? String(err));
+      last = { body: "", failure, exhausted: true, attempts: attempt };
+      // The deadline, not the request's own timeout, cut this attempt short.
+      if (timedOut && timeoutMs < policy.timeoutMs) return { ...last, elapsedMs: clock.now() - started, stop: deadlineStop() };
+      const beforeSend = !timedOut && code !== undefined && BEFORE_SEND.has(code);
+      if (!beforeSend && !resendAfterSend) {
+        const message = "not sent again: the server may already be acting on it";
+        return { ...last, exhausted: false, elapsedMs: clock.now() - started, stop: { kind: "not-resent", message } };
+      }
+      waitMs = policy.baseDelayMs * 2 ** (attempt - 1);
+    } finally {
+      clearTimeout(timer);
+      policy.signal?.removeEventListener("abort", onCancel);
     }
-    if (attempt < policy.attempts) await sleep(retryAfterMs ?? policy.baseDelayMs * 2 ** (attempt - 1));
+
+    if (attempt === policy.attempts) break;
+    // A wait that leaves no time for the next attempt is not worth starting.
+    if (clock.now() + waitMs >= deadline) return { ...last, elapsedMs: clock.now() - started, stop: deadlineStop() };
+    policy.onEvent?.({ kind: "wait", attempt: attempt + 1, attempts: policy.attempts, delayMs: waitMs, failure: last.failure, retryAfter: askedByServer });
+    try {
+      await clock.sleep(waitMs, policy.signal);
+    } catch {
+      return cancelled(last, attempt);
+    }
   }
-  return last;
+  return { ...last, elapsedMs: clock.now() - started };
 }

@@ -1,0 +1,28 @@
+/**
+ * Text from the network on a terminal. A model's answer, or an error page, can hold escape sequences that recolour,
+ * move the cursor, retitle the window, write hyperlinks or the clipboard (OSC 52); none of that may reach the terminal.
+ */
+
+// ESC or its 8-bit C1 form, for each kind of sequence (ECMA-48): strings (OSC, DCS, SOS, PM, APC) run to BEL or ST,
+// or to the end of the text when unterminated, as a terminal would swallow the rest.
+const SEQUENCES = new RegExp(
+  [
+    String.raw`(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]`, // CSI: colours, cursor moves, screen clears
+    String.raw`(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c|$)`, // OSC, DCS, SOS, PM, APC
+    String.raw`\x1b[ -/]*[0-~]`, // other escape sequences (ESC c resets the terminal)
+  ].join("|"),
+  "g",
+);
+
+/** C0 controls other than tab and newline, DEL, C1 controls, and an escape left over at the end. */
+const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/** The text without terminal control sequences or control characters; newlines and tabs stay, CRLF becomes LF. */
+export function stripControls(text: string): string {
+  return text.replace(/\r\n/g, "\n").replace(SEQUENCES, "").replace(CONTROLS, "");
+}
+
+/** The text on one line with every control character shown as an escape (`\u001b`), for quoting what arrived. */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
