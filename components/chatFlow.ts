@@ -73,8 +73,6 @@ export class ChatFlow extends pulumi.ComponentResource {
   public readonly flowName: pulumi.Output<string>;
   /** The flow in the studio. */
   public readonly portalUrl: pulumi.Output<string>;
-  /** How many files were uploaded: shown by the plan. */
-  public readonly fileCount: number;
 
   constructor(name: string, args: ChatFlowArgs, opts?: pulumi.ComponentResourceOptions) {
     const definitionFile = path.join(args.directory, FLOW_DAG_YAML);
@@ -108,7 +106,6 @@ export class ChatFlow extends pulumi.ComponentResource {
     this.flowId = flow.flowId;
     this.flowName = flow.flowName;
     this.portalUrl = flow.portalUrl;
-    this.fileCount = files.length;
     this.registerOutputs({ flowId: this.flowId, flowName: this.flowName, portalUrl: this.portalUrl });
   }
 }
