@@ -28,8 +28,10 @@ export interface StackOutputs {
   readonly projectName?: pulumi.Output<string>;
   readonly projectUrl?: pulumi.Output<string>;
   readonly connectionName?: pulumi.Output<string>;
-  /** The command that creates the chat flow in the project. */
-  readonly flowCreateCommand?: pulumi.Output<string>;
+  /** The chat flow in the project, when foundryEnabled and servingEnabled: its id, display name and studio page. */
+  readonly flowId?: pulumi.Output<string>;
+  readonly flowName?: pulumi.Output<string>;
+  readonly flowPortalUrl?: pulumi.Output<string>;
   /** What the pull request preview workflow logs in with (ARM_CLIENT_ID, ARM_TENANT_ID), when ciGithubRepo is set. */
   readonly ciClientId?: pulumi.Output<string>;
   readonly ciTenantId?: pulumi.Output<string>;

@@ -3,10 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
 import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
+import { ChatFlow } from "../components/chatFlow";
 import { CiIdentity } from "../components/ciIdentity";
 import { blobServiceId, Diagnostics, DiagnosticTarget } from "../components/diagnostics";
 import { CostAlerts } from "../components/costAlerts";
-import { Foundry } from "../components/foundry";
+import { DEFAULT_CONNECTION_NAME, Foundry } from "../components/foundry";
 import { GpuCluster } from "../components/gpuCluster";
 import { MlWorkspace } from "../components/mlWorkspace";
 import { OnlineEndpoint } from "../components/onlineEndpoint";
@@ -181,6 +182,20 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
   // Every resource that keeps resource logs sends them to the stack's Log Analytics workspace.
   new Diagnostics("diagnostics", { logAnalyticsWorkspaceId: ml.logAnalyticsWorkspaceId, targets: diagnosticTargets(ml, serving, foundry) });
 
+  // The chat flow goes into the project once its connection exists; not while serving is parked, with nothing to answer.
+  const chatFlow =
+    foundry && config.serving.enabled
+      ? new ChatFlow("chat-flow", {
+          subscriptionId: client.subscriptionId,
+          resourceGroupName: ml.resourceGroupName,
+          projectName: foundry.projectName,
+          connectionName: DEFAULT_CONNECTION_NAME,
+          connection: foundry.connectionName!,
+          directory: projectPath(FLOW_DIRECTORY),
+          tags,
+        })
+      : undefined;
+
   const ci = config.ciGithubRepo
     ? new CiIdentity("ci", {
         githubRepo: config.ciGithubRepo,
@@ -225,7 +240,8 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     scoringUri: serving.scoringUri,
     endpointKey: serving.primaryKey,
     ...(serving.deploymentName ? { deploymentName: serving.deploymentName } : {}),
-    ...(foundry ? foundryOutputs(foundry, client.subscriptionId, ml.resourceGroupName) : {}),
+    ...(foundry ? foundryOutputs(foundry) : {}),
+    ...(chatFlow ? { flowId: chatFlow.flowId, flowName: chatFlow.flowName, flowPortalUrl: chatFlow.portalUrl } : {}),
     ...(ci ? { ciClientId: ci.clientId, ciTenantId: ci.tenantId } : {}),
     ...(cost ? { budgetName: cost.budgetName, ...(cost.idleAlertName ? { idleAlertName: cost.idleAlertName } : {}) } : {}),
     // Only when there is a job: Pulumi warns about undefined stack outputs.
@@ -254,15 +270,13 @@ function diagnosticTargets(ml: MlWorkspace, serving: OnlineEndpoint, foundry: Fo
   return targets;
 }
 
-/** Where the flow goes: the outputs that find the project, and the exact command that creates the flow in it. */
-function foundryOutputs(foundry: Foundry, subscriptionId: string, resourceGroupName: pulumi.Output<string>) {
+/** The outputs that find the project and its connection. */
+function foundryOutputs(foundry: Foundry) {
   return {
     hubName: foundry.hubName,
     projectName: foundry.projectName,
     projectUrl: foundry.projectUrl,
     connectionName: foundry.connectionName!,
-    // Prompt flow's flow registry is not an ARM resource: pfazure (promptflow-azure) creates the flow in the project.
-    flowCreateCommand: pulumi.interpolate`pfazure flow create --flow ${FLOW_DIRECTORY} --set display_name=phi3-chat type=chat --subscription ${subscriptionId} --resource-group ${resourceGroupName} --workspace-name ${foundry.projectName}`,
   };
 }
 

@@ -72,7 +72,7 @@ describe("PipelineJob through the dynamic-provider server", () => {
     const put = azure.armRequests().find((r) => r.method === "PUT");
     expect(put?.path).toBe(`/subscriptions/${STAND_IN_SUBSCRIPTION}/resourceGroups/rg-phi3/providers/Microsoft.MachineLearningServices/workspaces/mlw-phi3/jobs/phi3-ft-submit`);
     expect(put?.query["api-version"]).toBe(ML_API_VERSION);
-    expect(put?.headers.authorization).toMatch(/^Bearer token-\d+$/);
+    expect(put?.headers.authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/); // a JWT, as Entra ID issues
     const body = put?.body as { properties: PipelineJobProperties };
     // mfe.json: uri is required on uri_file and mlflow_model inputs; literal inputs carry value.
     expect(body.properties.inputs?.train_file_path).toEqual({ jobInputType: "uri_file", uri: "azureml:phi3-train:1" });

@@ -389,11 +389,15 @@ describe("serving in the stack", () => {
     expect(outputs.scoringUri).toMatch(/^https:\/\/ep-finetunephi-dev-\w+\.eastus2\.inference\.ml\.azure\.com\/score$/);
   });
 
-  it("parks with servingEnabled=false: no deployment, no traffic; endpoint, model, data and workspace stay", async () => {
-    const { resources, outputs } = (await buildPlan({ overrides: ["servingEnabled=false"] })).document;
+  it("parks with servingEnabled=false: no deployment, no traffic, no chat flow; endpoint, model, data and workspace stay", async () => {
+    const plan = await buildPlan({ overrides: ["servingEnabled=false"] });
+    const { resources, outputs } = plan.document;
     const types = resources.map((r) => r.type);
     expect(types).not.toContain("azure-native:machinelearningservices:OnlineDeployment");
     expect(types).not.toContain("pulumi-nodejs:dynamic/phi3-foundry:EndpointTraffic");
+    expect(types).not.toContain("pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
+    expect(outputs.flowId).toBeUndefined();
+    expect(plan.notes).toContain("No chat flow while serving is parked (servingEnabled=false); `pulumi up` with serving creates it in the project.");
     for (const kept of [
       "azure-native:machinelearningservices:OnlineEndpoint",
       "azure-native:machinelearningservices:ModelVersion",
@@ -480,15 +484,28 @@ describe("stage 3 in the stack", () => {
     expect(connection.dependsOn).toContain(named(resources, "foundry-project").urn);
     expect(input(connection, "properties.credentials.keys.key")).toBe("[secret]");
     expect(input(connection, "properties.metadata.endpoint")).toBe(outputs.scoringUri);
-    expect(outputs.flowCreateCommand).toBe(
-      `pfazure flow create --flow flows/phi3-chat --set display_name=phi3-chat type=chat --subscription ${outputs.subscriptionId} ` +
-        `--resource-group ${outputs.resourceGroupName} --workspace-name ${outputs.projectName}`,
-    );
+  });
+
+  it("creates the chat flow in the project after the project and its connection, and says so in the plan", async () => {
+    const plan = await devPlan();
+    const { resources, outputs } = plan.document;
+    const flow = single(resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
+    const [project, connection] = [named(resources, "foundry-project"), named(resources, "foundry-endpoint-connection")];
+    expect(flow.dependsOn).toEqual(expect.arrayContaining([project.urn, connection.urn]));
+    expect(resources.indexOf(flow)).toBeGreaterThan(resources.indexOf(connection));
+    expect(flow.inputs).toMatchObject({ workspaceName: outputs.projectName, connectionName: outputs.connectionName, flowName: "phi3-chat", flowType: "chat" });
+    expect((flow.inputs.files as { path: string }[]).map((f) => f.path)).toContain("flow.dag.yaml");
+    // Creating the flow needs no GPU: it does not wait for the deployment.
+    expect(flow.dependsOn).not.toContain(single(resources, "azure-native:machinelearningservices:OnlineDeployment").urn);
+    expect(outputs).toMatchObject({ flowId: flow.id, flowName: "phi3-chat" });
+    expect(outputs.flowPortalUrl).toMatch(new RegExp(`^https://ml\\.azure\\.com/prompts/flow/[0-9a-f-]+/${flow.id}/details\\?wsid=`));
+    expect(plan.notes.join("\n")).toMatch(/Chat flow phi3-chat: `pulumi up` uploads the 4 files of flows\/phi3-chat .* as `pfazure flow create` does/);
   });
 
   it("is left out with foundryEnabled=false", async () => {
     const { resources, outputs } = (await buildPlan({ overrides: ["foundryEnabled=false"] })).document;
     expect(resources.filter((r) => r.type === "phi3-foundry:integrate:Foundry" || r.type.includes("cognitiveservices"))).toEqual([]);
-    expect(outputs.flowCreateCommand).toBeUndefined();
+    expect(outputs.flowId).toBeUndefined();
+    expect(resources.map((r) => r.type)).not.toContain("pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
   });
 });

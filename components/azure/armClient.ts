@@ -79,6 +79,11 @@ export class ArmClient {
     return this.bodyOf<T>("PUT", path, await this.send("PUT", path, apiVersion, body));
   }
 
+  /** POSTs an action that answers at once with a body, such as a datastore's `listSecrets`. */
+  async action<T>(path: string, apiVersion: string, body?: unknown): Promise<T> {
+    return this.bodyOf<T>("POST", path, await this.send("POST", path, apiVersion, body));
+  }
+
   /**
    * PUTs a resource whose create is long-running (201 with Azure-AsyncOperation, final state via the original URI) and
    * waits for it; returns the resource as Azure finally reports it.

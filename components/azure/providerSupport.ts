@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ArmClient } from "./armClient";
-import { authSettings, azureConnection } from "./credential";
+import { authSettings, azureConnection, AzureConnection } from "./credential";
 
 /**
  * What every dynamic provider of ours shares: the stack's config from the engine's Configure call, and an ARM client
@@ -28,4 +28,11 @@ export async function connectArm(stackConfig: (key: string) => string | undefine
 /** The ARM client of a configured dynamic provider. */
 export function armFor(provider: AzureProvider): Promise<ArmClient> {
   return connectArm(provider.stackConfig ?? (() => undefined));
+}
+
+/** The ARM client of a configured dynamic provider, with the cloud and sign-in it uses, for calls to services beside ARM. */
+export async function azureFor(provider: AzureProvider): Promise<AzureConnection & { readonly arm: ArmClient }> {
+  const config = provider.stackConfig ?? (() => undefined);
+  const connection = await azureConnection(authSettings((key) => config(`azure-native:${key}`)));
+  return { ...connection, arm: new ArmClient(connection.cloud, connection.credential) };
 }

@@ -166,6 +166,14 @@ export const azureMocks: pulumi.runtime.Mocks = {
     }
     const entra = ENTRA_ID[args.type];
     if (entra) return entra(args.name, inputs);
+    if (args.type === "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow") {
+      // The flow service's answer: a flow id and its studio page (FlowDto flowId, studioPortalEndpoint).
+      const flowId = deterministicGuid("flow", args.name);
+      const workspaceId = deterministicGuid("workspace", String(inputs.workspaceName));
+      const wsid = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourcegroups/${inputs.resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/${inputs.workspaceName}`;
+      const portalUrl = `https://ml.azure.com/prompts/flow/${workspaceId}/${flowId}/details?wsid=${wsid}`;
+      return { id: flowId, state: { ...inputs, flowId, portalUrl, folder: `Users/<alias>/promptflow/${inputs.sourceName}-<time>` } };
+    }
     if (args.type.startsWith("pulumi-nodejs:dynamic/")) {
       // The job and its completion gate: in the plan, the job exists and has completed.
       const studioUrl = `https://ml.azure.com/runs/${inputs.jobName}`;

@@ -2,7 +2,7 @@ import type { FamilyQuotaCheck, QuotaSource } from "../../components/azure/quota
 import { ConfigError, ConfigProblem, formatProblem, loadStackConfig, parseStackConfig, qualifiedKey, rawConfigFrom, StackConfig } from "../../infra/config";
 import { outsideProject } from "../../infra/paths";
 import { PriceBook, priceBook } from "../../infra/prices";
-import { deployStack } from "../../infra/program";
+import { deployStack, FLOW_DIRECTORY } from "../../infra/program";
 import { MockRun, ProgramMessage, RecordedResource, runUnderMocks } from "./mockRuntime";
 import { loadStackSettings, SettingsError, StackSettings } from "./stackFiles";
 import { StandInQuotaSource } from "./standIns";
@@ -62,6 +62,23 @@ export function loadSettingsReportingAll(stack: string, overrides: readonly stri
   }
 }
 
+/** What `pulumi up` does about the chat flow, which no ARM resource shows. */
+function chatFlowNote(resources: readonly RecordedResource[], config: StackConfig | undefined): string {
+  const flow = resources.find((r) => r.type === "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
+  if (!flow) {
+    return config?.foundry.enabled === false
+      ? "No chat flow: foundryEnabled=false."
+      : "No chat flow while serving is parked (servingEnabled=false); `pulumi up` with serving creates it in the project.";
+  }
+  const files = (flow.inputs.files as { path: string }[]).map((f) => f.path);
+  return (
+    `Chat flow ${flow.inputs.flowName}: \`pulumi up\` uploads the ${files.length} files of ${FLOW_DIRECTORY} (${files.join(", ")}) to the ` +
+    `project's file share (datastore workspaceworkingdirectory, Users/<you>/promptflow/${flow.inputs.sourceName}-<time>) and creates the ` +
+    "flow with Prompt flow's flow service, as `pfazure flow create` does; changed files are rewritten in its folder, and " +
+    "destroy archives it. Prompt flow retires on 2027-04-20; the endpoint, its connection and `npm run chat` do not depend on it."
+  );
+}
+
 /** Runs the real stack program under the mock runtime with the stack's config, and no cloud. */
 export function buildPlan(options: PlanOptions = {}): Promise<Plan> {
   // Pulumi's runtime (config, mocks, the root stack) is one per process: plans asked for together run one at a time.
@@ -105,6 +122,7 @@ async function buildOnePlan(options: PlanOptions): Promise<Plan> {
     notes.push(`${key} is ${file}, outside the project, as you set it: \`pulumi up\` uploads that file.`);
   }
   for (const message of messages.filter((m) => m.severity === "info")) notes.push(`\`pulumi up\` would say: ${message.text}`);
+  notes.push(chatFlowNote(run.resources, config));
   notes.push(
     "Azure was not called: ids, principal ids and the random name suffix are deterministic stand-ins " +
       "(the real suffix is random and kept in state).",

@@ -5,6 +5,7 @@
  * Retry-After). Clients reach it the way a user points them at another cloud: `azure-native:metadataHost` (or
  * `ARM_METADATA_HOSTNAME`), and trust it the way Node trusts any private CA: `NODE_EXTRA_CA_CERTS`.
  */
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -35,6 +36,8 @@ interface Answer {
   readonly status: number;
   readonly headers?: Record<string, string>;
   readonly body?: unknown;
+  /** A body sent as it is (Azure Files' XML errors) instead of as JSON. */
+  readonly text?: string;
 }
 
 /** A job as the stand-in keeps it: the PUT body, with the status Azure would report. */
@@ -51,10 +54,24 @@ export interface OperationStep {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
+/**
+ * A project workspace as the flow route sees it: its GUID, and the file share behind its workspaceworkingdirectory
+ * datastore (mfe.json AzureFileDatastore) with the storage account's key.
+ */
+export interface FlowWorkspace {
+  readonly workspaceId: string;
+  readonly accountName: string;
+  /** Base64, as listSecrets returns it. */
+  accountKey: string;
+  readonly shareName: string;
+  /** The datastore's credentialsType: AccountKey for workspaces whose storage allows shared keys. */
+  credentialsType: string;
+}
+
 export const STAND_IN_TENANT = "72f988bf-0000-0000-0000-000000000001";
 export const STAND_IN_SUBSCRIPTION = "11111111-2222-3333-4444-555555555555";
 /** The service principal the stand-in accepts, and its secret. */
-export const STAND_IN_CLIENT = { id: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", secret: "s3cret-value" };
+export const STAND_IN_CLIENT = { id: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", secret: "s3cret-value", objectId: "0b1ec7a1-0000-4000-8000-00000000c11e" };
 
 const ML = "/providers/Microsoft.MachineLearningServices";
 
@@ -89,6 +106,15 @@ export class AzureStandIn {
   /** Usage rows by region name, served two to a page. */
   usages: Record<string, Array<Record<string, unknown>>> = {};
   private tokens = 0;
+  /** Access tokens handed out, with their audience. */
+  private readonly issuedTokens = new Map<string, string>();
+  /** Project workspaces whose flow route works, by workspace name (see {@link addFlowWorkspace}). */
+  readonly flowWorkspaces = new Map<string, FlowWorkspace>();
+  /** The file shares' directories and files, keyed `<account>/<share>/<path>`. */
+  readonly shareDirectories = new Set<string>();
+  readonly shareFiles = new Map<string, Buffer>();
+  /** Prompt flows by id, as the flow service keeps them (FlowDto). */
+  readonly flows = new Map<string, Record<string, any>>();
 
   private constructor(
     private readonly server: https.Server,
@@ -112,9 +138,11 @@ export class AzureStandIn {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
-        const answer = standIn!.handle(req.method ?? "GET", req.url ?? "/", req.headers, Buffer.concat(chunks).toString("utf8"));
-        const text = answer.body === undefined ? "" : JSON.stringify(answer.body);
-        res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8", "x-ms-request-id": `req-${standIn!.requests.length}`, ...answer.headers });
+        const raw = Buffer.concat(chunks);
+        const answer = standIn!.handle(req.method ?? "GET", req.url ?? "/", req.headers, raw.toString("utf8"), raw);
+        const text = answer.text ?? (answer.body === undefined ? "" : JSON.stringify(answer.body));
+        const contentType = answer.text === undefined ? "application/json; charset=utf-8" : "application/xml";
+        res.writeHead(answer.status, { "content-type": contentType, "x-ms-request-id": `req-${standIn!.requests.length}`, ...answer.headers });
         res.end(text);
       });
     });
@@ -141,10 +169,11 @@ export class AzureStandIn {
     return this.requests.filter((r) => r.path.startsWith("/subscriptions/"));
   }
 
-  private handle(method: string, rawUrl: string, headers: RecordedRequest["headers"], text: string): Answer {
+  private handle(method: string, rawUrl: string, headers: RecordedRequest["headers"], text: string, raw: Buffer): Answer {
     const url = new URL(rawUrl, this.url);
     const contentType = String(headers["content-type"] ?? "");
-    const body = text === "" ? undefined : contentType.includes("x-www-form-urlencoded") ? Object.fromEntries(new URLSearchParams(text)) : safeJson(text);
+    const form = contentType.includes("x-www-form-urlencoded");
+    const body = text === "" ? undefined : form ? Object.fromEntries(new URLSearchParams(text)) : contentType.includes("octet-stream") ? text : safeJson(text);
     const request: RecordedRequest = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body };
     this.requests.push(request);
 
@@ -156,10 +185,14 @@ export class AzureStandIn {
     if (url.pathname === "/metadata/endpoints") return { status: 200, body: this.metadata() };
     const tenantRoute = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token|discovery\/instance)$/.exec(url.pathname);
     if (tenantRoute) return this.identity(tenantRoute[1], tenantRoute[2], request);
-    if (!url.pathname.startsWith("/subscriptions/")) return armError(404, "NotFound", `no route ${url.pathname}`);
-    if (!/^Bearer token-\d+$/.test(String(headers.authorization ?? ""))) {
+    const account = url.pathname.split("/")[1];
+    if (this.storageAccounts().has(account)) return this.fileService(method, url, request, raw);
+    const flowRoute = /^\/flow\/api(\/subscriptions\/.*)$/.exec(url.pathname);
+    if (!url.pathname.startsWith("/subscriptions/") && !flowRoute) return armError(404, "NotFound", `no route ${url.pathname}`);
+    if (this.tokenAudience(headers.authorization) !== this.url) {
       return armError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or invalid.");
     }
+    if (flowRoute) return this.flowService(method, flowRoute[1], url, request);
     if (!url.searchParams.get("api-version")) return armError(400, "MissingApiVersionParameter", "The api-version query parameter is required.");
     return this.arm(method, url, request);
   }
@@ -205,7 +238,13 @@ export class AzureStandIn {
       };
     }
     this.tokens += 1;
-    return { status: 200, body: { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: `token-${this.tokens}` } };
+    // An access token shaped as Entra ID's: a JWT whose audience is the scope's resource and whose oid is the principal.
+    const audience = String(form.scope ?? "").split(" ").find((s) => s.endsWith("/.default"))?.replace(/\/\.default$/, "") ?? "";
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const claims = { aud: audience, iss: `${this.url}/${tenant}/`, tid: tenant, oid: STAND_IN_CLIENT.objectId, appid: form.client_id, exp: 4102444800, n: this.tokens };
+    const token = `${part({ typ: "JWT", alg: "RS256" })}.${part(claims)}.${Buffer.from(`stand-in-${this.tokens}`).toString("base64url")}`;
+    this.issuedTokens.set(token, audience);
+    return { status: 200, body: { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: token } };
   }
 
   private arm(method: string, url: URL, request: RecordedRequest): Answer {
@@ -238,7 +277,187 @@ export class AzureStandIn {
       const step = steps.length > 1 ? steps.shift()! : steps[0];
       return { status: 200, headers: { "retry-after": step.status === "InProgress" ? "1" : "0" }, body: { name: m[2], ...step } };
     }
+    m = new RegExp(`^/resourceGroups/([^/]+)${ML}/workspaces/([^/]+)(/datastores/([^/]+)(/listSecrets)?)?$`).exec(rest);
+    if (m) return this.workspaceRoute(method, url, m[2], m[4], m[5]);
+    m = /^\/resourceGroups\/[^/]+\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)$/.exec(rest);
+    if (m && method === "GET" && this.storageAccounts().has(m[1])) {
+      // storage.json StorageAccount: the account's endpoints, path-style here as for an IP address (the account name first).
+      return { status: 200, body: { id: url.pathname, name: m[1], kind: "StorageV2", properties: { primaryEndpoints: { file: `${this.url}/${m[1]}/`, blob: `${this.url}/${m[1]}-blob/` } } } };
+    }
     return armError(404, "ResourceNotFound", `The Resource '${rest}' was not found.`);
+  }
+
+  /** A project workspace where flows can be created; its storage account and share are made up from its name. */
+  addFlowWorkspace(workspaceName: string): FlowWorkspace {
+    const id = createHash("sha256").update(workspaceName).digest("hex");
+    const workspace: FlowWorkspace = {
+      workspaceId: `${id.slice(0, 8)}-${id.slice(8, 12)}-4${id.slice(13, 16)}-8${id.slice(17, 20)}-${id.slice(20, 32)}`,
+      accountName: `st${id.slice(0, 12)}`,
+      accountKey: randomBytes(64).toString("base64"),
+      shareName: `code-${id.slice(0, 16)}`,
+      credentialsType: "AccountKey",
+    };
+    this.flowWorkspaces.set(workspaceName, workspace);
+    return workspace;
+  }
+
+  private storageAccounts(): Map<string, FlowWorkspace> {
+    return new Map([...this.flowWorkspaces.values()].map((w) => [w.accountName, w]));
+  }
+
+  /** The audience of a bearer token this stand-in issued; undefined for any other Authorization header. */
+  private tokenAudience(authorization: string | string[] | undefined): string | undefined {
+    const token = /^Bearer (.+)$/.exec(String(authorization ?? ""))?.[1];
+    return token === undefined ? undefined : this.issuedTokens.get(token);
+  }
+
+  /** Workspaces - Get (discoveryUrl, workspaceId), Datastores - Get and Datastores - List Secrets of its workingdirectory store. */
+  private workspaceRoute(method: string, url: URL, workspaceName: string, datastore: string | undefined, action: string | undefined): Answer {
+    const ws = this.flowWorkspaces.get(workspaceName);
+    if (!ws) return armError(404, "ResourceNotFound", `Workspace ${workspaceName} not found.`);
+    if (!datastore && method === "GET") {
+      return {
+        status: 200,
+        body: {
+          id: url.pathname,
+          name: workspaceName,
+          type: "Microsoft.MachineLearningServices/workspaces",
+          kind: "Project",
+          properties: { workspaceId: ws.workspaceId, discoveryUrl: `${this.url}/discovery` },
+        },
+      };
+    }
+    if (datastore !== "workspaceworkingdirectory") return armError(404, "UserError", `Datastore ${datastore} not found.`);
+    if (action && method === "POST") return { status: 200, body: { secretsType: "AccountKey", key: ws.accountKey } };
+    if (!action && method === "GET") {
+      return {
+        status: 200,
+        body: {
+          id: url.pathname,
+          name: datastore,
+          type: "Microsoft.MachineLearningServices/workspaces/datastores",
+          properties: {
+            credentials: { credentialsType: ws.credentialsType },
+            datastoreType: "AzureFile",
+            accountName: ws.accountName,
+            fileShareName: ws.shareName,
+            endpoint: "core.windows.net",
+            protocol: "https",
+            subscriptionId: STAND_IN_SUBSCRIPTION,
+            resourceGroup: url.pathname.split("/")[4],
+            serviceDataAccessAuthIdentity: "None",
+            isDefault: false,
+          },
+        },
+      };
+    }
+    return armError(405, "MethodNotAllowed", method);
+  }
+
+  /**
+   * Azure Files REST, Shared Key only: Create Directory, Get Directory Properties, Create File, Put Range, Delete File
+   * and Get File Properties, with the service's XML errors and `x-ms-error-code`.
+   */
+  private fileService(method: string, url: URL, request: RecordedRequest, raw: Buffer): Answer {
+    const [account, share, ...segments] = url.pathname.split("/").slice(1).map(decodeURIComponent);
+    const ws = this.storageAccounts().get(account)!;
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
+    const expected = `SharedKey ${account}:${createHmac("sha256", Buffer.from(ws.accountKey, "base64")).update(standInStringToSign(method, url, headers, account)).digest("base64")}`;
+    if (headers.authorization !== expected || !headers["x-ms-date"] || !headers["x-ms-version"]) {
+      return filesError(403, "AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.");
+    }
+    if (share !== ws.shareName) return filesError(404, "ShareNotFound", "The specified share does not exist.");
+    const path = segments.filter((s) => s !== "").join("/");
+    const key = `${account}/${share}/${path}`;
+    const parent = `${account}/${share}/${segments.slice(0, -1).join("/")}`;
+    const parentExists = segments.length <= 1 || this.shareDirectories.has(parent);
+    const comp = url.searchParams.get("comp");
+    if (url.searchParams.get("restype") === "directory") {
+      if (method === "GET") return this.shareDirectories.has(key) ? { status: 200 } : filesError(404, "ResourceNotFound", "The specified resource does not exist.");
+      if (method !== "PUT") return filesError(405, "UnsupportedHttpVerb", method);
+      if (!parentExists) return filesError(404, "ParentNotFound", "The specified parent path does not exist.");
+      if (this.shareDirectories.has(key)) return filesError(409, "ResourceAlreadyExists", "The specified resource already exists.");
+      this.shareDirectories.add(key);
+      return { status: 201 };
+    }
+    if (method === "PUT" && comp === "range") {
+      const file = this.shareFiles.get(key);
+      if (!file) return filesError(404, "ResourceNotFound", "The specified resource does not exist.");
+      const range = /^bytes=(\d+)-(\d+)$/.exec(headers["x-ms-range"] ?? "");
+      if (!range || headers["x-ms-write"] !== "update" || Number(range[2]) - Number(range[1]) + 1 !== raw.length || Number(range[2]) >= file.length) {
+        return filesError(400, "InvalidRange", "The range specified is invalid for the current size of the resource.");
+      }
+      if (headers["content-md5"] && headers["content-md5"] !== createHash("md5").update(raw).digest("base64")) return filesError(400, "Md5Mismatch", "The MD5 value specified in the request did not match.");
+      raw.copy(file, Number(range[1]));
+      return { status: 201 };
+    }
+    if (method === "PUT" && !comp) {
+      if (headers["x-ms-type"] !== "file" || !/^\d+$/.test(headers["x-ms-content-length"] ?? "")) return filesError(400, "MissingRequiredHeader", "x-ms-type and x-ms-content-length are required.");
+      if (!parentExists) return filesError(404, "ParentNotFound", "The specified parent path does not exist.");
+      this.shareFiles.set(key, Buffer.alloc(Number(headers["x-ms-content-length"])));
+      return { status: 201 };
+    }
+    if (method === "DELETE" || method === "HEAD") {
+      if (!this.shareFiles.has(key)) return filesError(404, "ResourceNotFound", "The specified resource does not exist.");
+      if (method === "DELETE") this.shareFiles.delete(key);
+      return { status: method === "DELETE" ? 202 : 200 };
+    }
+    return filesError(405, "UnsupportedHttpVerb", method);
+  }
+
+  /** A flow's files as they are on the share: path in the folder -> text. */
+  flowFolder(workspaceName: string, folder: string): Record<string, string> {
+    const ws = this.flowWorkspaces.get(workspaceName)!;
+    const prefix = `${ws.accountName}/${ws.shareName}/${folder}/`;
+    return Object.fromEntries([...this.shareFiles].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v.toString("utf8")]));
+  }
+
+  /**
+   * Prompt flow's flow service (promptflow-azure _restclient/swagger.json `Flows`): CreateFlow reads the definition file
+   * from the workspace's share, GetFlow, UpdateFlow and PatchFlow (ArchiveFlow) take `experimentId`, the workspace's id.
+   */
+  private flowService(method: string, armPath: string, url: URL, request: RecordedRequest): Answer {
+    const m = new RegExp(`^/subscriptions/([^/]+)/resourceGroups/([^/]+)${ML}/workspaces/([^/]+)/Flows(?:/([^/]+))?$`).exec(armPath);
+    const ws = m ? this.flowWorkspaces.get(m[3]) : undefined;
+    if (!m || !ws) return armError(404, "NotFound", `no flow route ${armPath}`);
+    const [, sub, rg, workspaceName, flowId] = m;
+    const body = (request.body ?? {}) as Record<string, any>;
+    if (!flowId && method === "POST") {
+      const definition = `${ws.accountName}/${ws.shareName}/${body.flowDefinitionFilePath}`;
+      if (!body.flowName || !["default", "evaluation", "chat"].includes(body.flowType)) return armError(400, "UserError", "flowName and flowType are required.");
+      if (!this.shareFiles.has(definition)) return armError(400, "UserError", `Flow definition file ${body.flowDefinitionFilePath} not found in the file share.`);
+      const id = `f10${String(this.flows.size + 1).padStart(5, "0")}-0000-4000-8000-000000000000`;
+      const flow = {
+        eTag: {},
+        studioPortalEndpoint: `https://ml.azure.com/prompts/flow/${ws.workspaceId}/${id}/details?wsid=/subscriptions/${sub}/resourcegroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${workspaceName}`,
+        flowId: id,
+        flowName: body.flowName,
+        description: body.description,
+        tags: body.tags,
+        flowType: body.flowType.charAt(0).toUpperCase() + body.flowType.slice(1),
+        experimentId: ws.workspaceId,
+        flowResourceId: `azureml://locations/eastus2/workspaces/${ws.workspaceId}/flows/${id}`,
+        isArchived: false,
+        flowDefinitionFilePath: body.flowDefinitionFilePath,
+      };
+      this.flows.set(id, flow);
+      return { status: 200, body: flow };
+    }
+    if (!flowId) return armError(405, "MethodNotAllowed", method);
+    if (url.searchParams.get("experimentId") !== ws.workspaceId) return armError(400, "UserError", "experimentId must be the workspace id.");
+    const flow = this.flows.get(flowId);
+    if (!flow) return armError(404, "NotFound", `Flow ${flowId} not found.`);
+    if (method === "GET") return { status: 200, body: flow };
+    if (method === "PUT") {
+      for (const key of ["flowName", "description", "tags"]) if (body[key] !== undefined) flow[key] = body[key];
+      return { status: 200, body: flow };
+    }
+    if (method === "PATCH" && String(request.headers["content-type"]).startsWith("application/json-patch+json")) {
+      if (body.flowPatchOperationType === "ArchiveFlow") flow.isArchived = true;
+      else if (body.flowPatchOperationType === "RestoreFlow") flow.isArchived = false;
+      return { status: 200, body: flow };
+    }
+    return armError(405, "MethodNotAllowed", method);
   }
 
   private job(method: string, name: string, action: string | undefined, request: RecordedRequest, url: URL): Answer {
@@ -303,6 +522,26 @@ export class AzureStandIn {
     job.status = status;
     job.upcoming = then;
   }
+}
+
+/** An Azure Files error: the status, `x-ms-error-code`, and the XML body the service sends. */
+function filesError(status: number, code: string, message: string): Answer {
+  const text = `\uFEFF<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\nRequestId:stand-in</Message></Error>`;
+  return { status, headers: { "x-ms-error-code": code }, text };
+}
+
+/**
+ * The Shared Key string-to-sign for the Blob, Queue and File services, written here from the documentation
+ * (learn.microsoft.com/rest/api/storageservices/authorize-with-shared-key) apart from the client's own code, so that a
+ * signing mistake on either side fails a test: VERB, eleven standard headers (a zero Content-Length empty), the x-ms-
+ * headers sorted, then `/<account><path>` and the query parameters sorted, one per line.
+ */
+function standInStringToSign(method: string, url: URL, headers: Record<string, string>, account: string): string {
+  const standard = ["content-encoding", "content-language", "content-length", "content-md5", "content-type", "date", "if-modified-since", "if-match", "if-none-match", "if-unmodified-since", "range"];
+  const lines = [method, ...standard.map((h) => (h === "content-length" && headers[h] === "0" ? "" : (headers[h] ?? "")))];
+  const msHeaders = Object.keys(headers).filter((h) => h.startsWith("x-ms-")).sort().map((h) => `${h}:${headers[h].trim()}`);
+  const query = [...url.searchParams.keys()].map((k) => k.toLowerCase()).sort().map((k) => `\n${k}:${url.searchParams.get(k)}`);
+  return `${lines.join("\n")}\n${msHeaders.map((h) => `${h}\n`).join("")}/${account}${url.pathname}${query.join("")}`;
 }
 
 function armError(status: number, code: string, message: string): Answer {

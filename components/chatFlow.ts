@@ -1,0 +1,111 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
+import { FLOW_DAG_YAML } from "./azure/flowService";
+import { FlowFile, PromptFlow } from "./azure/promptFlow";
+
+/**
+ * Names pfazure never uploads (promptflow-devkit _sdk/_utilities/general_utils.py PromptflowIgnoreFile.IGNORE_FILE),
+ * and `.promptflow`, where a local `pf flow test` keeps its logs: uploading them would change the flow on every local run.
+ */
+export const IGNORED_NAMES = [".git", ".runs", "__pycache__", ".promptflow"];
+
+/** The flow's folder as it is uploaded: every file but the ignored ones, sorted by path. */
+export function readFlowFiles(directory: string): FlowFile[] {
+  const files: FlowFile[] = [];
+  const walk = (relative: string) => {
+    for (const entry of fs.readdirSync(path.join(directory, relative), { withFileTypes: true })) {
+      if (IGNORED_NAMES.includes(entry.name)) continue;
+      const child = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isFile()) files.push({ path: child, content: fs.readFileSync(path.join(directory, child)).toString("base64") });
+    }
+  };
+  walk("");
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** A digest of the files' paths and bytes: what decides whether `pulumi up` rewrites the flow. */
+export function flowContentHash(files: readonly FlowFile[]): string {
+  const digest = createHash("sha256");
+  for (const file of files) digest.update(`${file.path}\0${createHash("sha256").update(Buffer.from(file.content, "base64")).digest("hex")}\n`);
+  return digest.digest("hex");
+}
+
+/** A DAG flow's definition, the parts read here. */
+interface FlowDefinition {
+  readonly description?: string;
+  readonly tags?: Record<string, string>;
+  readonly nodes?: { readonly name?: string; readonly inputs?: Record<string, unknown>; readonly connection?: string }[];
+}
+
+/** The connections a flow's nodes name: a node's `connection` (llm nodes) or its `connection` input (Python tools). */
+export function flowConnections(definition: FlowDefinition): string[] {
+  const names = (definition.nodes ?? []).flatMap((node) => [node.connection, node.inputs?.connection]).filter((c): c is string => typeof c === "string");
+  return [...new Set(names)].sort();
+}
+
+export interface ChatFlowArgs {
+  readonly subscriptionId: pulumi.Input<string>;
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** The Foundry project the flow goes into. */
+  readonly projectName: pulumi.Input<string>;
+  /** The name of the project's Custom keys connection: the only connection the flow's nodes may name. */
+  readonly connectionName: string;
+  /** The same name as the connection resource outputs it: the flow is created once the connection exists. */
+  readonly connection: pulumi.Input<string>;
+  /** The flow's folder on disk (it holds flow.dag.yaml). */
+  readonly directory: string;
+  /** The flow's display name; the folder's name by default. */
+  readonly displayName?: string;
+  /** Tags of the flow, after the flow.dag.yaml's own. */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * The chat flow in the Foundry project, made by `pulumi up` as `pfazure flow create` would make it, and rewritten in
+ * place when its files change. Its description and tags come from flow.dag.yaml, as pfazure takes them.
+ */
+export class ChatFlow extends pulumi.ComponentResource {
+  public readonly flowId: pulumi.Output<string>;
+  public readonly flowName: pulumi.Output<string>;
+  /** The flow in the studio. */
+  public readonly portalUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: ChatFlowArgs, opts?: pulumi.ComponentResourceOptions) {
+    const definitionFile = path.join(args.directory, FLOW_DAG_YAML);
+    if (!fs.existsSync(definitionFile)) throw new Error(`ChatFlow: ${definitionFile} does not exist`);
+    const definition = (yaml.load(fs.readFileSync(definitionFile, "utf8")) ?? {}) as FlowDefinition;
+    const others = flowConnections(definition).filter((c) => c !== args.connectionName);
+    if (others.length > 0) {
+      throw new Error(`ChatFlow: ${definitionFile} uses connection(s) ${others.join(", ")}; the project has only ${args.connectionName}`);
+    }
+    const files = readFlowFiles(args.directory);
+    super("phi3-foundry:integrate:ChatFlow", name, {}, opts);
+
+    const flow = new PromptFlow(
+      `${name}-flow`,
+      {
+        subscriptionId: args.subscriptionId,
+        resourceGroupName: args.resourceGroupName,
+        workspaceName: args.projectName,
+        flowName: args.displayName ?? path.basename(args.directory),
+        flowType: "chat",
+        ...(definition.description ? { description: definition.description } : {}),
+        ...(definition.tags || args.tags ? { tags: { ...definition.tags, ...args.tags } } : {}),
+        sourceName: path.basename(args.directory),
+        files,
+        contentHash: flowContentHash(files),
+        connectionName: args.connection,
+      },
+      { parent: this },
+    );
+
+    this.flowId = flow.flowId;
+    this.flowName = flow.flowName;
+    this.portalUrl = flow.portalUrl;
+    this.registerOutputs({ flowId: this.flowId, flowName: this.flowName, portalUrl: this.portalUrl });
+  }
+}

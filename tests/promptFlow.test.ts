@@ -1,0 +1,280 @@
+/**
+ * The chat flow's custom resource driven as the engine drives it (serialized code, the SDK's dynamic-provider server,
+ * gRPC) against Azure played by the local HTTPS stand-in: ARM (machineLearningServices 2025-12-01 workspaces and
+ * datastores in mfe.json, storage 2024-01-01 storage.json), Azure Files with Shared Key, and Prompt flow's flow service
+ * (promptflow-azure _restclient/swagger.json `Flows`). The requests are the ones `pfazure flow create` sends, as
+ * promptflow-recording's test_flow_operations_TestFlow_test_create_flow.yaml recorded them.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { FILES_API_VERSION, sharedKeyStringToSign } from "../components/azure/azureFiles";
+import { STORAGE_API_VERSION, userAlias } from "../components/azure/flowService";
+import { ML_API_VERSION } from "../components/azure/machineLearning";
+import { directoriesOf, FlowFile, folderTimestamp, promptFlowProvider } from "../components/azure/promptFlow";
+import { ChatFlow, flowConnections, flowContentHash, readFlowFiles } from "../components/chatFlow";
+import { DEFAULT_CONNECTION_NAME } from "../components/foundry";
+import { FLOW_DIRECTORY } from "../infra/program";
+import { PROJECT_ROOT } from "../infra/paths";
+import { AzureStandIn, FlowWorkspace, RecordedRequest, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
+import { DynamicProviderDriver, PROVIDER_KEY, Props, serializeProvider } from "./support/dynamicProviderDriver";
+import { input, runProgram, single } from "./helpers";
+
+const flowDir = path.join(PROJECT_ROOT, FLOW_DIRECTORY);
+const files = readFlowFiles(flowDir);
+const text = (file: FlowFile) => Buffer.from(file.content, "base64").toString("utf8");
+
+let azure: AzureStandIn;
+let driver: DynamicProviderDriver;
+let code: string;
+
+beforeAll(async () => {
+  azure = await AzureStandIn.start();
+  driver = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
+  await driver.configure({
+    "azure-native:clientId": STAND_IN_CLIENT.id,
+    "azure-native:clientSecret": STAND_IN_CLIENT.secret,
+    "azure-native:tenantId": STAND_IN_TENANT,
+    "azure-native:metadataHost": azure.host,
+  });
+  code = await serializeProvider(promptFlowProvider);
+}, 60_000);
+
+afterAll(async () => {
+  await driver?.stop();
+  await azure?.close();
+});
+
+const urn = "urn:pulumi:dev::phi3-foundry::phi3-foundry:integrate:ChatFlow$pulumi-nodejs:dynamic/phi3-foundry:PromptFlow::chat-flow-flow";
+const ML = "/providers/Microsoft.MachineLearningServices";
+const tags = { project: "phi3-foundry", stack: "dev" };
+const description = "Chat with the fine-tuned Phi-3 through the project's Custom keys connection phi3-endpoint.";
+
+/** The resource's inputs for a project of the stand-in, as ChatFlow registers them. */
+function inputs(workspaceName: string, extra: Props = {}, flowFiles: FlowFile[] = files): Props {
+  return {
+    subscriptionId: STAND_IN_SUBSCRIPTION,
+    resourceGroupName: "rg-phi3",
+    workspaceName,
+    flowName: "phi3-chat",
+    flowType: "chat",
+    description,
+    tags,
+    sourceName: "phi3-chat",
+    files: flowFiles as unknown as Props[],
+    contentHash: flowContentHash(flowFiles),
+    connectionName: DEFAULT_CONNECTION_NAME,
+    [PROVIDER_KEY]: code,
+    ...extra,
+  };
+}
+
+/** The requests after `from`, one line each (`METHOD host-relative path?query`), token requests left out. */
+function sent(from: number): RecordedRequest[] {
+  return azure.requests.slice(from).filter((r) => !r.path.includes("/oauth2/") && !r.path.includes("/.well-known/") && r.path !== "/metadata/endpoints");
+}
+function lines(requests: RecordedRequest[], replace: Record<string, string>): string[] {
+  return requests.map((r) => {
+    const query = new URLSearchParams(r.query).toString();
+    let line = `${r.method} ${decodeURIComponent(r.path)}${query ? `?${query}` : ""}`;
+    for (const [from, to] of Object.entries(replace)) line = line.split(from).join(to);
+    return line;
+  });
+}
+
+/** Creates a flow in a new project of the stand-in. */
+async function created(workspaceName: string): Promise<{ ws: FlowWorkspace; id: string; props: Props; from: number }> {
+  const ws = azure.addFlowWorkspace(workspaceName);
+  const from = azure.requests.length;
+  const result = await driver.create(urn, inputs(workspaceName));
+  return { ws, ...result, from };
+}
+
+describe("PromptFlow through the dynamic-provider server", () => {
+  it("uploads each flow file to the project's file share, then creates the flow with the flow service, as pfazure flow create", async () => {
+    const { ws, id, props, from } = await created("proj-create");
+    const folder = String(props.folder);
+    expect(folder).toMatch(new RegExp(`^Users/${STAND_IN_CLIENT.objectId}/promptflow/phi3-chat-\\d\\d-\\d\\d-\\d{4}-\\d\\d-\\d\\d-\\d\\d$`));
+
+    const requests = sent(from);
+    const workspace = `/subscriptions/${STAND_IN_SUBSCRIPTION}/resourceGroups/rg-phi3${ML}/workspaces/proj-create`;
+    const share = `/${ws.accountName}/${ws.shareName}`;
+    expect(lines(requests, { [workspace]: "<project>", [share]: "<share>", [folder]: "<folder>", [ws.workspaceId]: "<workspace id>" })).toEqual([
+      `GET <project>?api-version=${ML_API_VERSION}`,
+      `GET <project>/datastores/workspaceworkingdirectory?api-version=${ML_API_VERSION}`,
+      `POST <project>/datastores/workspaceworkingdirectory/listSecrets?api-version=${ML_API_VERSION}`,
+      `GET /subscriptions/${STAND_IN_SUBSCRIPTION}/resourceGroups/rg-phi3/providers/Microsoft.Storage/storageAccounts/${ws.accountName}?api-version=${STORAGE_API_VERSION}`,
+      "PUT <share>/Users?restype=directory",
+      `PUT <share>/Users/${STAND_IN_CLIENT.objectId}?restype=directory`,
+      `PUT <share>/Users/${STAND_IN_CLIENT.objectId}/promptflow?restype=directory`,
+      "GET <share>/<folder>?restype=directory",
+      "PUT <share>/<folder>?restype=directory",
+      "PUT <share>/<folder>/tests?restype=directory",
+      ...files.flatMap((f) => [`PUT <share>/<folder>/${f.path}`, `PUT <share>/<folder>/${f.path}?comp=range`]),
+      "POST /flow/api<project>/Flows",
+    ]);
+
+    // Each file: Create File at its size, then its bytes in one Put Range with their MD5, signed with the account key.
+    for (const file of files) {
+      const [create, range] = requests.filter((r) => decodeURIComponent(r.path) === `${share}/${folder}/${file.path}`);
+      const size = Buffer.from(file.content, "base64").length;
+      expect(create.headers).toMatchObject({ "x-ms-type": "file", "x-ms-content-length": String(size), "x-ms-version": FILES_API_VERSION });
+      expect(range.headers).toMatchObject({ "x-ms-range": `bytes=0-${size - 1}`, "x-ms-write": "update", "content-type": "application/octet-stream" });
+      expect(range.headers.authorization).toMatch(new RegExp(`^SharedKey ${ws.accountName}:`));
+      expect(range.body).toBe(text(file));
+    }
+    expect(azure.flowFolder("proj-create", folder)).toEqual(Object.fromEntries(files.map((f) => [f.path, text(f)])));
+
+    // CreateFlowRequest as pfazure sends it, with an ARM token (audience: the resource manager) and no api-version.
+    const create = requests.at(-1)!;
+    expect(create.query).toEqual({});
+    const claims = JSON.parse(Buffer.from(String(create.headers.authorization).split(".")[1], "base64url").toString());
+    expect(claims).toMatchObject({ aud: azure.url, oid: STAND_IN_CLIENT.objectId });
+    expect(create.body).toEqual({ flowName: "phi3-chat", description, tags, flowDefinitionFilePath: `${folder}/flow.dag.yaml`, flowType: "chat" });
+
+    expect(id).toBe(azure.flows.get(id)?.flowId);
+    expect(props).toMatchObject({
+      flowId: id,
+      flowResourceId: `azureml://locations/eastus2/workspaces/${ws.workspaceId}/flows/${id}`,
+      portalUrl: `https://ml.azure.com/prompts/flow/${ws.workspaceId}/${id}/details?wsid=/subscriptions/${STAND_IN_SUBSCRIPTION}/resourcegroups/rg-phi3${ML}/workspaces/proj-create`,
+    });
+  });
+
+  it("second up unchanged: no change; another project: a new flow", async () => {
+    const { id, props } = await created("proj-same");
+    await expect(driver.diff(urn, id, props, inputs("proj-same"))).resolves.toEqual({ changes: "none", replaces: [] });
+    await expect(driver.diff(urn, id, props, inputs("proj-other"))).resolves.toEqual({ changes: "some", replaces: ["workspaceName"] });
+  });
+
+  it("changed files are rewritten in the flow's own folder and a removed one deleted: same flow, no new one", async () => {
+    const { id, props } = await created("proj-edit");
+    const folder = String(props.folder);
+    const dag = files.find((f) => f.path === "flow.dag.yaml")!;
+    const edited = files
+      .filter((f) => f.path !== "requirements.txt")
+      .map((f) => (f === dag ? { ...f, content: Buffer.from(`${text(f)}# edited\n`).toString("base64") } : f));
+    const news = inputs("proj-edit", {}, edited);
+    await expect(driver.diff(urn, id, props, news)).resolves.toEqual({ changes: "some", replaces: [] });
+
+    const [from, flowCount] = [azure.requests.length, azure.flows.size];
+    const updated = await driver.update(urn, id, props, news);
+    expect(updated).toMatchObject({ flowId: id, folder, portalUrl: props.portalUrl });
+    const share = sent(from).filter((r) => !r.path.startsWith("/subscriptions/"));
+    expect(lines(share, { [folder]: "<folder>" }).map((l) => l.replace(/^(\w+) \/[^/]+\/[^/]+\//, "$1 "))).toEqual([
+      "PUT <folder>/flow.dag.yaml",
+      "PUT <folder>/flow.dag.yaml?comp=range",
+      "DELETE <folder>/requirements.txt",
+    ]);
+    expect(azure.flowFolder("proj-edit", folder)["flow.dag.yaml"]).toMatch(/# edited\n$/);
+    expect(azure.flowFolder("proj-edit", folder)["requirements.txt"]).toBeUndefined();
+    expect(azure.flows.size).toBe(flowCount);
+    expect(sent(from).some((r) => r.path.includes("/Flows"))).toBe(false);
+  });
+
+  it("a new display name goes to the flow service's UpdateFlow with the workspace id as experimentId", async () => {
+    const { ws, id, props } = await created("proj-rename");
+    const from = azure.requests.length;
+    await driver.update(urn, id, props, inputs("proj-rename", { flowName: "phi3-chat-v2" }));
+    const put = sent(from).find((r) => r.method === "PUT" && r.path.endsWith(`/Flows/${id}`));
+    expect(put?.query).toEqual({ experimentId: ws.workspaceId });
+    expect(put?.body).toEqual({ flowName: "phi3-chat-v2", description, tags });
+    expect(azure.flows.get(id)?.flowName).toBe("phi3-chat-v2");
+  });
+
+  it("new provider code alone updates the state without calling Azure", async () => {
+    const { id, props } = await created("proj-code");
+    const news = inputs("proj-code", { [PROVIDER_KEY]: `${code}\n// a newer release` });
+    await expect(driver.diff(urn, id, props, news)).resolves.toEqual({ changes: "some", replaces: [] });
+    const from = azure.requests.length;
+    await expect(driver.update(urn, id, props, news)).resolves.toMatchObject({ flowId: id, [PROVIDER_KEY]: news[PROVIDER_KEY] });
+    expect(azure.requests.length).toBe(from);
+  });
+
+  it("refresh reports a flow renamed in the studio, and an archived one as gone", async () => {
+    const { id, props } = await created("proj-refresh");
+    azure.flows.get(id)!.flowName = "renamed-in-studio";
+    await expect(driver.read(urn, id, props)).resolves.toMatchObject({ id, props: { flowName: "renamed-in-studio" } });
+    azure.flows.get(id)!.isArchived = true;
+    await expect(driver.read(urn, id, props)).resolves.toMatchObject({ id: "" });
+  });
+
+  it("delete archives the flow (PATCH ArchiveFlow, json-patch): Azure keeps the archived flow and its folder", async () => {
+    const { id, props } = await created("proj-delete");
+    const from = azure.requests.length;
+    await driver.delete(urn, id, props);
+    const patch = sent(from).find((r) => r.method === "PATCH");
+    expect(patch?.path).toMatch(new RegExp(`/Flows/${id}$`));
+    expect(patch?.headers["content-type"]).toMatch(/^application\/json-patch\+json/);
+    expect(patch?.body).toEqual({ flowPatchOperationType: "ArchiveFlow" });
+    expect(azure.flows.get(id)?.isArchived).toBe(true);
+    expect(Object.keys(azure.flowFolder("proj-delete", String(props.folder))).sort()).toEqual(files.map((f) => f.path).sort());
+    // Once archived or gone, deleting again succeeds.
+    azure.flows.delete(id);
+    await expect(driver.delete(urn, id, props)).resolves.toBeUndefined();
+  });
+
+  it("refuses a datastore without an account key before uploading anything, naming the datastore", async () => {
+    const ws = azure.addFlowWorkspace("proj-identity");
+    ws.credentialsType = "None";
+    const from = azure.requests.length;
+    await expect(driver.create(urn, inputs("proj-identity"))).rejects.toThrow(/datastore workspaceworkingdirectory of workspace proj-identity uses None credentials/);
+    expect(sent(from).filter((r) => !r.path.startsWith("/subscriptions/"))).toEqual([]);
+  });
+
+  it("fails with the file service's reason when the signature does not match its key", async () => {
+    const ws = azure.addFlowWorkspace("proj-rotated");
+    const listSecrets = /\/workspaces\/proj-rotated\/datastores\/workspaceworkingdirectory\/listSecrets$/;
+    // A key rotated after the datastore's secrets were read.
+    azure.faults.push({ method: "POST", path: listSecrets, status: 200, body: { secretsType: "AccountKey", key: Buffer.from("an older key").toString("base64") } });
+    await expect(driver.create(urn, inputs("proj-rotated"))).rejects.toThrow(/PUT .*\/Users failed: HTTP 403 AuthenticationFailed: Server failed to authenticate/);
+    expect(azure.flowFolder("proj-rotated", "Users")).toEqual({});
+    expect(azure.shareDirectories.has(`${ws.accountName}/${ws.shareName}/Users`)).toBe(false);
+  });
+});
+
+describe("the flow route's pure parts", () => {
+  it("signs the documented Shared Key string: verb, standard headers, sorted x-ms- headers, account and path, sorted query", () => {
+    const url = new URL("https://acct.file.core.windows.net/share/Users/me?restype=directory&Comp=x");
+    const headers = { "Content-Length": "0", "x-ms-version": FILES_API_VERSION, "x-ms-date": "Sun, 07 Apr 2024 06:34:27 GMT", "X-Ms-File-Attributes": "none" };
+    expect(sharedKeyStringToSign("PUT", url, headers, "acct")).toBe(
+      ["PUT", "", "", "", "", "", "", "", "", "", "", ""].join("\n") +
+        "\nx-ms-date:Sun, 07 Apr 2024 06:34:27 GMT\nx-ms-file-attributes:none\nx-ms-version:2023-11-03\n/acct/share/Users/me\ncomp:x\nrestype:directory",
+    );
+  });
+
+  it("names the user's folder as pfazure: upn before @, else the object id, else unknown_user", () => {
+    const jwt = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.sig`;
+    expect(userAlias(jwt({ upn: "alice@contoso.com", oid: "o" }))).toBe("alice");
+    expect(userAlias(jwt({ oid: "1234-sp" }))).toBe("1234-sp");
+    expect(userAlias("opaque")).toBe("unknown_user");
+  });
+
+  it("names the folder with pfazure's timestamp and creates parents before children", () => {
+    expect(folderTimestamp(new Date(Date.UTC(2026, 3, 7, 6, 4, 5)))).toBe("04-07-2026-06-04-05");
+    expect(directoriesOf([{ path: "a/b/c.txt", content: "" }, { path: "a/d.txt", content: "" }, { path: "e.txt", content: "" }])).toEqual(["a", "a/b"]);
+  });
+});
+
+describe("ChatFlow", () => {
+  const projectArgs = {
+    subscriptionId: "sub",
+    resourceGroupName: "rg",
+    projectName: "proj-phi",
+    connectionName: DEFAULT_CONNECTION_NAME,
+    connection: pulumi.output(DEFAULT_CONNECTION_NAME),
+    directory: flowDir,
+  };
+
+  it("uploads every file of flows/phi3-chat, hashed, as a chat flow that names only the project's connection", async () => {
+    expect(flowConnections({ nodes: [{ inputs: { connection: DEFAULT_CONNECTION_NAME } }] })).toEqual([DEFAULT_CONNECTION_NAME]);
+    const { resources } = await runProgram(() => new ChatFlow("chat-flow", { ...projectArgs, tags }));
+    const flow = single(resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
+    expect(flow.parent).toBe(single(resources, "phi3-foundry:integrate:ChatFlow").urn);
+    expect(flow.inputs).toMatchObject({ workspaceName: "proj-phi", flowName: "phi3-chat", flowType: "chat", description, tags, sourceName: "phi3-chat" });
+    expect(input(flow, "files").map((f: FlowFile) => f.path)).toEqual(["flow.dag.yaml", "phi3_chat.py", "requirements.txt", "tests/test_phi3_chat.py"]);
+    expect(flow.inputs.contentHash).toBe(flowContentHash(files));
+  });
+
+  it("refuses a flow that names a connection the project does not have, before anything is created", () => {
+    expect(() => new ChatFlow("chat-flow", { ...projectArgs, connectionName: "other" })).toThrow(/flow\.dag\.yaml uses connection\(s\) phi3-endpoint; the project has only other/);
+  });
+});
