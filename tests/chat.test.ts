@@ -1,6 +1,4 @@
-import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
-import * as path from "node:path";
 import { PassThrough } from "node:stream";
 import { runChat } from "../scripts/chat";
 import { Io } from "../scripts/chat/cli";
@@ -9,14 +7,13 @@ import { describeEvent, WaitIndicator } from "../scripts/chat/waiting";
 import { findEndpoint } from "../scripts/lib/endpointTarget";
 import { fetchWithRetry, RetryEvent } from "../scripts/lib/retryingFetch";
 import { ask, chat, ClientOptions, outputOf, ScoringError, scoringBody } from "../scripts/lib/scoringClient";
-import { PROJECT_ROOT } from "../scripts/lib/stackFiles";
 import { printable, stripControls } from "../scripts/lib/terminalText";
 import { runSmoke } from "../scripts/smoke";
+import { spawnNpmScript } from "./support/npmScript";
 import { scoringStandIn } from "./support/scoringStandIn";
 import responses from "./support/scoringResponses.json";
 
 const FAST: ClientOptions = { timeoutMs: 2000, attempts: 3, baseDelayMs: 5, maxRetryAfterMs: 1000, deadlineMs: 10_000, resendAfterSend: false };
-const tsx = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
 const hi = [{ role: "user" as const, content: "hi" }];
 
 /** Time that passes only when the code under test sleeps or a test advances it: waits cost nothing, and are counted. */
@@ -55,8 +52,8 @@ function testIo(env: Record<string, string>, options: { tty?: boolean; clock?: R
   return { io, stdin, out, err, interrupt: () => ctrlC.emit("SIGINT") };
 }
 
-function run(script: string, args: string[], env: Record<string, string>) {
-  const child = spawn(tsx, [script, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env } });
+function run(script: "chat" | "smoke", args: string[], env: Record<string, string>) {
+  const child = spawnNpmScript(script, args, { ...process.env, ...env });
   const result = { stdout: "", stderr: "" };
   child.stdout.on("data", (d) => (result.stdout += d));
   child.stderr.on("data", (d) => (result.stderr += d));
@@ -474,7 +471,7 @@ describe("the commands as processes", () => {
   it("answers one --message with the stand-in's output", () =>
     withStandIn([], async (server) => {
       const env = { PHI3_ENDPOINT_URL: server.url, PHI3_ENDPOINT_KEY: "key-1" };
-      const result = await run("scripts/chat.ts", ["--message", "Who founded Microsoft?", "--temperature", "0.2", "--max-new-tokens", "64"], env).done;
+      const result = await run("chat", ["--message", "Who founded Microsoft?", "--temperature", "0.2", "--max-new-tokens", "64"], env).done;
       expect(result.stdout).toBe("echo: Who founded Microsoft?\n");
       expect(result.code).toBe(0);
       expect(server.requests[0].body.input_data.parameters).toEqual({ temperature: 0.2, max_new_tokens: 64 });
@@ -483,7 +480,7 @@ describe("the commands as processes", () => {
 
   it("Ctrl-C (SIGINT) cancels the request in flight, and a second one ends the chat with 130", () =>
     withStandIn([{ hang: true }], async (server) => {
-      const { child, result, done } = run("scripts/chat.ts", [], { PHI3_ENDPOINT_URL: server.url, PHI3_ENDPOINT_KEY: "k" });
+      const { child, result, done } = run("chat", [], { PHI3_ENDPOINT_URL: server.url, PHI3_ENDPOINT_KEY: "k" });
       child.stdin.write("hello\n");
       await server.received(1);
       child.kill("SIGINT");

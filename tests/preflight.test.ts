@@ -4,13 +4,11 @@
  * (`azure-native:metadataHost`). Requests are checked against machineLearningServices.json (2025-12-01: usages,
  * vmSizes) and resources.json (2025-04-01: Providers - Get).
  */
-import { execFile } from "node:child_process";
-import * as path from "node:path";
 import { ML_API_VERSION } from "../components/azure/machineLearning";
 import { GPU_VM_SIZES } from "../infra/vmSizes";
 import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";
+import { runNpmScript } from "./support/npmScript";
 
-const ROOT = path.resolve(__dirname, "..");
 let azure: AzureStandIn;
 
 beforeAll(async () => {
@@ -31,13 +29,8 @@ afterAll(async () => {
 });
 
 function preflight(...config: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const args = [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/preflight.ts", "--config", `azure-native:metadataHost=${azure.host}`, ...config.flatMap((c) => ["--config", c])];
-  const env = standInEnvironment(azure);
-  return new Promise((resolve) =>
-    execFile(process.execPath, args, { cwd: ROOT, env, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
+  const args = ["--config", `azure-native:metadataHost=${azure.host}`, ...config.flatMap((c) => ["--config", c])];
+  return runNpmScript("preflight", args, standInEnvironment(azure));
 }
 
 describe("npm run preflight", () => {

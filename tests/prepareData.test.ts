@@ -9,17 +9,13 @@ import { replaceFilesTogether } from "../scripts/lib/replaceFiles";
 import { PROJECT_ROOT } from "../scripts/lib/stackFiles";
 import { chatRecord, idsOf, tempDir, writeJsonl } from "./support/chatRecords";
 import { datasetStandIn } from "./support/datasetStandIn";
+import { runNpmScript, ScriptResult } from "./support/npmScript";
 
 const FAST_RETRY = { attempts: 3, baseDelayMs: 5, timeoutMs: 2000 };
 
-/** Runs `npm run prepare-data -- <args>` as a person would (tsx, no npm banner). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const tsx = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
-  return new Promise((resolve) => {
-    execFile(tsx, ["scripts/prepare-data.ts", ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+/** Runs `npm run prepare-data -- <args>` as a person would (no npm banner). */
+function cli(args: string[], env: Record<string, string> = {}): Promise<ScriptResult> {
+  return runNpmScript("prepare-data", args, { ...process.env, ...env });
 }
 
 /** Every file in `dir` and its bytes. */

@@ -1,10 +1,9 @@
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { priceBook, PriceTable } from "../infra/prices";
 import { fetchPrices, mergePrices, queryRetailPrices, readPriceTable, retailFilter, writePriceTable } from "../scripts/lib/retailPrices";
-import { PROJECT_ROOT } from "../scripts/lib/stackFiles";
+import { runNpmScript } from "./support/npmScript";
 import { RetailPricesStandIn, StandInItem, startRetailPricesStandIn } from "./support/retailPricesStandIn";
 
 // Test data in the API's item shape; the prices are made up, so that nothing here can pass for a real price.
@@ -166,12 +165,7 @@ describe("npm run prices against a local stand-in of the Azure Retail Prices API
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prices-cli-"));
     dirs.push(dir);
     const out = path.join(dir, "table.json");
-    const tsx = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
-    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(tsx, ["scripts/prices.ts", "--out", out], { cwd: PROJECT_ROOT, env: { ...process.env, AZURE_RETAIL_PRICES_URL: api.url } }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      ),
-    );
+    const result = await runNpmScript("prices", ["--out", out], { ...process.env, AZURE_RETAIL_PRICES_URL: api.url });
     expect(result.stderr).not.toMatch(/failed/);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Standard_NC24ads_A100_v4: $8.5 per 1 Hour in eastus2");

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
 import { npmScriptCommand } from "../../scripts/lib/npmScripts";
 import { PROJECT_ROOT } from "../../scripts/lib/stackFiles";
 
@@ -16,4 +16,10 @@ export function runNpmScript(name: string, args: readonly string[], env: NodeJS.
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** Starts `npm run <name> -- <args>` as a child process, for tests that talk to it while it runs (stdin, signals). */
+export function spawnNpmScript(name: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): ChildProcessWithoutNullStreams {
+  const [command, ...scriptArgs] = npmScriptCommand(name);
+  return spawn(command, [...scriptArgs, ...args], { cwd: PROJECT_ROOT, env });
 }
