@@ -4,28 +4,12 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { LR_SCHEDULER_TYPES } from "../components/fineTuneJob";
-import { CONFIG_KEYS, ConfigError, loadStackConfig, parseStackConfig, RawConfig, readRawConfig, unknownKeyProblems } from "../infra/config";
+import { CONFIG_KEYS, ConfigError, loadStackConfig, parseStackConfig, unknownKeyProblems } from "../infra/config";
 import { closestNames, didYouMean, editDistance } from "../infra/similarNames";
 import { GPU_VM_SIZES } from "../infra/vmSizes";
 import { outsideProject } from "../infra/paths";
 import { loadStackSettings, parseStackName, PROJECT_ROOT, readProjectFile, SettingsError } from "../scripts/lib/stackFiles";
-
-/** The dev stack's raw config, read through pulumi.Config as the program reads it, with `changes` on top. */
-function devRaw(changes: Record<string, string | undefined> = {}): RawConfig {
-  const settings = loadStackSettings("dev");
-  pulumi.runtime.setAllConfig(settings.config, settings.secretKeys);
-  return { ...readRawConfig(), ...changes };
-}
-
-function problemsOf(raw: RawConfig): ConfigError["problems"] {
-  try {
-    parseStackConfig(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+import { devRaw, problemsOf } from "./support/stackConfig";
 
 describe("parseStackConfig", () => {
   it("turns the dev stack's settings into the mission's defaults", () => {

@@ -8,13 +8,13 @@ import {
   PARK_COMMAND,
   validateCostAlertsArgs,
 } from "../components/costAlerts";
-import { ConfigError, parseStackConfig, RawConfig, readRawConfig } from "../infra/config";
+import { parseStackConfig } from "../infra/config";
 import type { ResourceKind } from "../infra/naming";
 import { MOCK_CREATED_AT } from "../scripts/lib/mockAzure";
 import type { MockRun } from "../scripts/lib/mockRuntime";
 import { buildPlan } from "../scripts/lib/plan";
-import { loadStackSettings } from "../scripts/lib/stackFiles";
 import { input, named, ofType, runProgram, single } from "./helpers";
+import { devRaw, problemsOf } from "./support/stackConfig";
 
 const BUDGET = "azure-native:consumption:Budget";
 const ACTION_GROUP = "azure-native:monitor:ActionGroup";
@@ -235,22 +235,6 @@ describe("the stack's budget and idle alarm", () => {
 });
 
 describe("config: budgetMonthlyUsd, alertEmails, idleAlertHours", () => {
-  /** The dev stack's raw config, read through pulumi.Config as the program reads it, with `changes` on top. */
-  function devRaw(changes: Record<string, string | undefined> = {}): RawConfig {
-    const settings = loadStackSettings("dev");
-    pulumi.runtime.setAllConfig(settings.config, settings.secretKeys);
-    return { ...readRawConfig(), ...changes };
-  }
-  function problemsOf(raw: RawConfig): ConfigError["problems"] {
-    try {
-      parseStackConfig(raw);
-    } catch (err) {
-      if (err instanceof ConfigError) return err.problems;
-      throw err;
-    }
-    return [];
-  }
-
   it("is off on the dev stack", () => {
     expect(parseStackConfig(devRaw()).costAlerts).toBeUndefined();
   });

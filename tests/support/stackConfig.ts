@@ -1,0 +1,21 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseStackConfig, RawConfig, readRawConfig } from "../../infra/config";
+import { loadStackSettings } from "../../scripts/lib/stackFiles";
+
+/** The dev stack's raw config, read through pulumi.Config as the program reads it, with `changes` on top. */
+export function devRaw(changes: Record<string, string | undefined> = {}): RawConfig {
+  const settings = loadStackSettings("dev");
+  pulumi.runtime.setAllConfig(settings.config, settings.secretKeys);
+  return { ...readRawConfig(), ...changes };
+}
+
+/** Every problem parseStackConfig finds in `raw`; none when it parses. */
+export function problemsOf(raw: RawConfig): ConfigError["problems"] {
+  try {
+    parseStackConfig(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
