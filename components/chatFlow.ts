@@ -48,7 +48,9 @@ export function flowConnections(definition: FlowDefinition): string[] {
 }
 
 export interface ChatFlowArgs {
+  /** The subscription of the project. */
   readonly subscriptionId: pulumi.Input<string>;
+  /** The resource group of the project. */
   readonly resourceGroupName: pulumi.Input<string>;
   /** The Foundry project the flow goes into. */
   readonly projectName: pulumi.Input<string>;

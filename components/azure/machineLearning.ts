@@ -9,9 +9,13 @@ import type { ArmClient } from "./armClient";
 export const ML_API_VERSION = "2025-12-01";
 
 /** Where a workspace is. */
+/** Where an Azure ML workspace (or a Foundry hub or project) is. */
 export interface WorkspaceAddress {
+  /** Its subscription. */
   readonly subscriptionId: string;
+  /** Its resource group. */
   readonly resourceGroupName: string;
+  /** Its name. */
   readonly workspaceName: string;
 }
 

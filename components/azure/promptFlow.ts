@@ -16,19 +16,26 @@ import { WorkspaceAddress, workspacePath } from "./machineLearning";
 import { AzureProvider, azureFor, keepStackConfig } from "./providerSupport";
 
 /** One file of the flow's folder: its path in the folder (`/`-separated) and its bytes, base64. */
+/** One file of a flow's folder. */
 export interface FlowFile {
+  /** Its path in the folder, with forward slashes. */
   readonly path: string;
+  /** Its text. */
   readonly content: string;
 }
 
 export interface PromptFlowInputs extends WorkspaceAddress {
   /** The flow's display name (CreateFlowRequest `flowName`). */
   readonly flowName: string;
+  /** The flow's kind (CreateFlowRequest `flowType`): `chat` for a chat flow. */
   readonly flowType: CreateFlowRequest["flowType"];
+  /** The flow's description (CreateFlowRequest `description`). */
   readonly description?: string;
+  /** The flow's tags (CreateFlowRequest `tags`). */
   readonly tags?: Readonly<Record<string, string>>;
   /** The local folder's name: the folder in the file share is `<sourceName>-<creation time>`, as pfazure names it. */
   readonly sourceName: string;
+  /** Every file of the folder, uploaded as they are. */
   readonly files: readonly FlowFile[];
   /** A digest of the files: a change to any file is an update. */
   readonly contentHash: string;
@@ -164,19 +171,8 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
   },
 };
 
-export interface PromptFlowArgs {
-  readonly subscriptionId: pulumi.Input<string>;
-  readonly resourceGroupName: pulumi.Input<string>;
-  readonly workspaceName: pulumi.Input<string>;
-  readonly flowName: pulumi.Input<string>;
-  readonly flowType: pulumi.Input<CreateFlowRequest["flowType"]>;
-  readonly description?: pulumi.Input<string>;
-  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  readonly sourceName: pulumi.Input<string>;
-  readonly files: pulumi.Input<FlowFile[]>;
-  readonly contentHash: pulumi.Input<string>;
-  readonly connectionName: pulumi.Input<string>;
-}
+/** The resource's inputs as {@link PromptFlowInputs} documents them, each of which may come from another resource. */
+export type PromptFlowArgs = { readonly [K in keyof PromptFlowInputs]: pulumi.Input<PromptFlowInputs[K]> };
 
 /** A Prompt flow in an Azure ML workspace or Foundry project (see the provider above). */
 export class PromptFlow extends pulumi.dynamic.Resource {
