@@ -1,4 +1,4 @@
-import type { HubOptions, RecordSource, Slice } from "./datasetSources";
+import type { HubOptions, RecordSource, Slice, SourceRecord } from "./datasetSources";
 import { percentSliceLength } from "./datasetSlice";
 import { Deadline, DEFAULT_DEADLINE_SECONDS, DEFAULT_DOWNLOAD, DownloadError, getJson } from "./datasetDownload";
 
@@ -52,7 +52,7 @@ export class HubRowsSource implements RecordSource {
     return body;
   }
 
-  async take(percent: number, onProgress?: (done: number, wanted: number) => void): Promise<Slice> {
+  async take(percent: number, onProgress?: (done: number, wanted: number) => void): Promise<Slice & { records: SourceRecord[] }> {
     const deadline = new Deadline(this.options.deadlineSeconds ?? DEFAULT_DEADLINE_SECONDS);
     const policy = this.options.retry ?? DEFAULT_DOWNLOAD;
     this.options.log?.(
