@@ -208,7 +208,7 @@ describe("prepareData", () => {
       const lines: string[] = [];
       const result = await prepareData({ ...parsed.options, reader: "rows", retry: FAST_RETRY, log: (l) => lines.push(l) });
       expect(result).toMatchObject({ sourceRows: 1000, taken: 50 });
-      expect(lines[0]).toBe("reading the first 5% of Hugging Face dataset HuggingFaceH4/ultrachat_200k (train_sft)");
+      expect(lines[0]).toBe("reading the first 5% of Hugging Face dataset HuggingFaceH4/ultrachat_200k (train_sft), through the dataset viewer's /rows API");
       expect(lines).toContain("  50/50 rows");
       expect(idsOf(path.join(dir, "train_data.jsonl"))).toHaveLength(40);
     } finally {
