@@ -203,10 +203,10 @@ describe("prepareData", () => {
     const server = await datasetStandIn(1000);
     try {
       const dir = tempDir();
-      const parsed = parsePrepareDataArgs(["--percent", "5", "--seed", "2", "--out", dir], { PHI3_DATASETS_SERVER: server.url });
+      const parsed = parsePrepareDataArgs(["--reader", "rows", "--percent", "5", "--seed", "2", "--out", dir], { PHI3_DATASETS_SERVER: server.url });
       if (parsed.help) throw new Error("unexpected --help");
       const lines: string[] = [];
-      const result = await prepareData({ ...parsed.options, reader: "rows", retry: FAST_RETRY, log: (l) => lines.push(l) });
+      const result = await prepareData({ ...parsed.options, retry: FAST_RETRY, log: (l) => lines.push(l) });
       expect(result).toMatchObject({ sourceRows: 1000, taken: 50 });
       expect(lines[0]).toBe("reading the first 5% of Hugging Face dataset HuggingFaceH4/ultrachat_200k (train_sft), through the dataset viewer's /rows API");
       expect(lines).toContain("  50/50 rows");
@@ -223,7 +223,21 @@ describe("prepare-data's command line", () => {
   it("has defaults a person can run, and --help", () => {
     expect(parse()).toMatchObject({
       help: false,
-      options: { source: "HuggingFaceH4/ultrachat_200k", split: undefined, percent: 1, seed: 42, out: "data", minRecordsPerFile: 10, baseModel: "Phi-3-mini-4k-instruct", deadlineSeconds: 600 },
+      options: {
+        source: "HuggingFaceH4/ultrachat_200k",
+        split: undefined,
+        reader: "parquet",
+        hub: { endpoint: "https://huggingface.co" },
+        percent: 1,
+        seed: 42,
+        out: "data",
+        minRecordsPerFile: 10,
+        baseModel: "Phi-3-mini-4k-instruct",
+        deadlineSeconds: 600,
+      },
+    });
+    expect(parsePrepareDataArgs(["--reader", "rows"], { HF_ENDPOINT: "http://127.0.0.1:9/", HF_TOKEN: "hf_x" })).toMatchObject({
+      options: { reader: "rows", hub: { endpoint: "http://127.0.0.1:9", token: "hf_x", tokenFrom: "HF_TOKEN" } },
     });
     expect(parse("--help")).toEqual({ help: true });
     expect(parse("--percent", "0.5", "--request-timeout", "5", "--base-model", "phi-4")).toMatchObject({ options: { percent: 0.5, retry: { timeoutMs: 5000 }, baseModel: "Phi-4" } });
@@ -238,6 +252,7 @@ describe("prepare-data's command line", () => {
     [["--deadline", "soon"], '--deadline "soon": seconds, above 0 and at most 86400'],
     [["--base-model", "Phi-9"], '--base-model "Phi-9": one of Phi-3-mini-4k-instruct, Phi-4'],
     [["--out", ""], "--out is empty"],
+    [["--reader", "api"], '--reader "api": one of parquet, rows'],
     [["--bogus"], "Unknown option '--bogus'"],
     [["data.jsonl"], "Unexpected argument 'data.jsonl'"],
   ])("refuses %j, naming the option", (argv, message) => {
@@ -245,8 +260,9 @@ describe("prepare-data's command line", () => {
     expect(() => parse(...argv)).toThrow(message);
   });
 
-  it("refuses a PHI3_DATASETS_SERVER that is not an address", () => {
+  it("refuses a PHI3_DATASETS_SERVER or an HF_ENDPOINT that is not an address", () => {
     expect(() => parsePrepareDataArgs([], { PHI3_DATASETS_SERVER: "not-a-url" })).toThrow(/^PHI3_DATASETS_SERVER="not-a-url": an http or https address/);
+    expect(() => parsePrepareDataArgs([], { HF_ENDPOINT: "ftp://mirror" })).toThrow(UsageError);
   });
 });
 
@@ -300,6 +316,19 @@ describe("prepare-data from the Hub's Parquet export (a local stand-in at HF_END
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}60\/60 rows, [\d.]+ MB of about [\d.]+ MB downloaded$/));
     expect(lines).toContain(`wrote ${path.join(out, "manifest.json")}: HuggingFaceH4/ultrachat_200k at ${SHA}, 60 rows, seed 42`);
     expect(server.requests.filter((r) => r.server === "hub").every((r) => r.authorization === "Bearer hf_from_file")).toBe(true);
+  });
+
+  it("as a person runs it: HF_ENDPOINT=... npm run prepare-data, with progress in rows and bytes on stderr", async () => {
+    const out = tempDir();
+    const result = await cli(["--percent", "2", "--seed", "7", "--out", out], { HF_ENDPOINT: server.url, HF_TOKEN: "hf_cli" });
+    expect(result.stdout).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`asking 127.0.0.1:${new URL(server.url).port} (HF_ENDPOINT) with the token from HF_TOKEN`);
+    expect(result.stderr).toMatch(/2 Parquet files at commit 89abcdef0123456789abcdef0123456789abcdef, 3000 rows; the first 60 are in 2 row groups, about [\d.]+ MB to download/);
+    expect(result.stderr).toMatch(/ {2}60\/60 rows, [\d.]+ MB of about [\d.]+ MB downloaded/);
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
+    expect(manifest).toMatchObject({ revision: SHA, rows: 60, seed: 7, files: { "train_data.jsonl": { records: 48 }, "test_data.jsonl": { records: 12 } } });
+    expect(server.requests.filter((r) => r.server === "hub").at(-1)!.authorization).toBe("Bearer hf_cli");
   });
 
   it("leaves the folder as it was when the download fails halfway, with nothing temporary behind", async () => {
