@@ -2,7 +2,7 @@ import { SourceRecord } from "../scripts/lib/datasetSources";
 import { DownloadPolicy } from "../scripts/lib/datasetDownload";
 import { HubAccess } from "../scripts/lib/hubAccess";
 import { HubParquetSource } from "../scripts/lib/hubParquetSource";
-import { groupSpan, loadHyparquet } from "../scripts/lib/parquetRows";
+import { groupSpan, loadHyparquet, rowJson } from "../scripts/lib/parquetRows";
 import { chatParquet, chatRow } from "./support/chatParquet";
 import { hubStandIn, StandInRule } from "./support/hubStandIn";
 
@@ -189,5 +189,12 @@ describe("a storage that ignores Range", () => {
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe("a row as JSON", () => {
+  it("writes Parquet's 64-bit integers, which hyparquet reads as BigInt, as numbers", () => {
+    expect(rowJson({ id: 7n, turns: [{ n: 2n }], text: "x" })).toBe('{"id":7,"turns":[{"n":2}],"text":"x"}');
+    expect(rowJson({ text: "é\n\"" })).toBe(JSON.stringify({ text: "é\n\"" }));
   });
 });

@@ -108,9 +108,17 @@ export function groupsFor(parts: readonly ParquetPart[], wanted: number): { part
   return chosen;
 }
 
-/** A row as one line of JSON; Parquet's 64-bit integers (BigInt in hyparquet) as numbers, as `datasets` writes them. */
+/**
+ * A row as one line of JSON; Parquet's 64-bit integers (BigInt in hyparquet) as numbers, as `datasets` writes them.
+ * The replacer that converts them is slow, so it runs only for a row that holds one (JSON.stringify throws on BigInt).
+ */
 export function rowJson(row: unknown): string {
-  return JSON.stringify(row, (_, value) => (typeof value === "bigint" ? Number(value) : value));
+  try {
+    return JSON.stringify(row);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    return JSON.stringify(row, (_, value) => (typeof value === "bigint" ? Number(value) : value));
+  }
 }
 
 /**
