@@ -68,6 +68,19 @@ export function chatRow(i: number, long: { every: number; turns: number; chars: 
   return { prompt: messages[0].content, prompt_id: `id-${i}`, messages };
 }
 
+/**
+ * Row `i` of a generated split sized like ultrachat_200k's train_sft (about 1.3 GB of JSON over its 207,865 rows, some
+ * 6 KB a row): 2 to 12 turns of 300 to 1,100 characters.
+ */
+export function ultrachatSizedRow(i: number): ChatRow {
+  const turns = 2 + 2 * (i % 6);
+  const messages = Array.from({ length: turns }, (_, t) => ({
+    content: `${t === 0 ? `question ${i}: ` : ""}${prose(i * 131 + t, 300 + ((i * 7 + t * 13) % 800))}`,
+    role: t % 2 === 0 ? "user" : "assistant",
+  }));
+  return { prompt: messages[0].content, prompt_id: `id-${i}`, messages };
+}
+
 function columns(rows: readonly ChatRow[]): ColumnSource[] {
   return [
     { name: "prompt", data: rows.map((r) => r.prompt) },
