@@ -172,12 +172,15 @@ describe("prepareData", () => {
     rows[4] = { text: JSON.stringify({ messages: [{ role: "robot", content: "x" }] }), row: 4 };
     const source: RecordSource = { description: "rows", name: "rows.parquet", take: async () => ({ total: 60, records: rows }) };
     await expect(run({ source, out: tempDir() })).rejects.toThrow('rows.parquet, row 4: messages[0].role is "robot"');
+    rows[4] = { text: JSON.stringify(chatRecord(4)), row: 4 };
+    expect((await run({ source, out: tempDir() })).manifest).toMatchObject({ dataset: "rows.parquet", reader: "other", revision: null });
   });
 
   it.each<[string, (dir: string) => Partial<PrepareOptions> & Pick<PrepareOptions, "source" | "out">, RegExp]>([
     ["a missing source", (dir) => ({ source: path.join(dir, "missing.jsonl"), out: dir }), /^--source .*missing\.jsonl: no such file$/],
     ["--out that is a file", (dir) => ({ source: writeJsonl(dir, 60), out: writeJsonl(dir, 1, "x.jsonl") }), /^--out .*x\.jsonl: is a file; --out names the folder/],
     ["--split with a local file", (dir) => ({ source: writeJsonl(dir, 60), split: "train_sft", out: dir }), /^--split train_sft: a local file has no splits/],
+    ["--reader with a local file", (dir) => ({ source: writeJsonl(dir, 60), reader: "rows", out: dir }), /^--reader rows: a local file is read as it is/],
     [
       "1% of 50 rows",
       (dir) => ({ source: writeJsonl(dir, 50), percent: 1, out: dir }),
@@ -226,7 +229,7 @@ describe("prepare-data's command line", () => {
       options: {
         source: "HuggingFaceH4/ultrachat_200k",
         split: undefined,
-        reader: "parquet",
+        reader: undefined,
         hub: { endpoint: "https://huggingface.co" },
         percent: 1,
         seed: 42,

@@ -33,7 +33,8 @@ export interface SourceOrigin {
   readonly revision?: string;
   /** SHA-256 of a local source file. */
   readonly sha256?: string;
-  readonly reader: "hub-parquet" | "dataset-viewer-rows" | "jsonl-file" | "parquet-file";
+  /** How the rows were read; "other" for a reader handed to prepareData by code. */
+  readonly reader: "hub-parquet" | "dataset-viewer-rows" | "jsonl-file" | "parquet-file" | "other";
   /** The Parquet files of the export that were opened, in the split's order. */
   readonly files?: readonly string[];
 }
@@ -140,7 +141,7 @@ export type HubReader = (typeof HUB_READERS)[number];
 export interface HubOptions {
   /** The Hub's address and token (HF_ENDPOINT, HF_TOKEN); https://huggingface.co and no token when not given. */
   readonly hub?: HubAccess;
-  /** parquet (the default) or rows. */
+  /** parquet (the default) or rows; refused for a local file. */
   readonly reader?: HubReader;
   /** The dataset viewer's address, for the rows reader. */
   readonly serverUrl?: string;
@@ -170,6 +171,7 @@ export function sourceFor(source: string, split: string | undefined, options: Hu
   const local = /\.jsonl$/i.test(source) ? JsonlFileSource : /\.parquet$/i.test(source) ? ParquetFileSource : undefined;
   if (local) {
     if (split !== undefined) throw new Error(`--split ${split}: a local file has no splits; --split names a split of a Hugging Face dataset`);
+    if (options.reader !== undefined) throw new Error(`--reader ${options.reader}: a local file is read as it is; --reader says how to read a Hugging Face dataset`);
     const problem = localFileProblem(source);
     if (problem) throw new Error(`--source ${source}: ${problem}`);
     return new local(source);

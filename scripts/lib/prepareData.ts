@@ -185,7 +185,7 @@ async function prepareIn(work: string, source: RecordSource, rules: TrainingSetR
   const testPath = path.join(options.out, TEST_FILE);
   const train = spool.writeInOrder(path.join(work, TRAIN_FILE), order.train);
   const test = spool.writeInOrder(path.join(work, TEST_FILE), order.test);
-  const origin = slice.origin ?? { dataset: source.name, reader: "jsonl-file" as const };
+  const origin = slice.origin ?? { dataset: source.name, reader: "other" as const };
   const manifest: DataManifest = {
     dataset: origin.dataset,
     revision: origin.revision ?? null,

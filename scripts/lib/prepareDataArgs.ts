@@ -94,8 +94,8 @@ export function parsePrepareDataArgs(argv: readonly string[], env: Readonly<Reco
   if (!URL.canParse(serverUrl) || !/^https?:$/.test(new URL(serverUrl).protocol)) {
     throw new UsageError(`PHI3_DATASETS_SERVER=${JSON.stringify(serverUrl)}: an http or https address, such as ${DATASETS_SERVER}`);
   }
-  const reader = text("reader", "parquet");
-  if (!HUB_READERS.includes(reader as HubReader)) throw new UsageError(`--reader ${JSON.stringify(reader)}: one of ${HUB_READERS.join(", ")}`);
+  const reader = values.reader === undefined ? undefined : text("reader", "");
+  if (reader !== undefined && !HUB_READERS.includes(reader as HubReader)) throw new UsageError(`--reader ${JSON.stringify(reader)}: one of ${HUB_READERS.join(", ")}`);
   let hub;
   try {
     hub = hubAccessFrom(env);
@@ -115,7 +115,7 @@ export function parsePrepareDataArgs(argv: readonly string[], env: Readonly<Reco
       minRecordsPerFile: numberOption("min-records", text("min-records", String(DEFAULT_MIN_RECORDS_PER_FILE)), WHOLE, (n) => n >= 1 && n <= 1_000_000, "a whole number from 1 to 1000000"),
       baseModel: model.name,
       hub,
-      reader: reader as HubReader,
+      reader: reader as HubReader | undefined,
       serverUrl,
       retry: { ...DEFAULT_DOWNLOAD, timeoutMs: timeoutSeconds * 1000 },
       deadlineSeconds: numberOption("deadline", text("deadline", String(DEFAULT_DEADLINE_SECONDS)), DECIMAL, (n) => n > 0 && n <= 86400, "seconds, above 0 and at most 86400"),
