@@ -173,6 +173,13 @@ describe("the Hub's Parquet export (against a local stand-in of the Hub and its 
     expect(server.requests.filter((r) => r.url.endsWith("0001.parquet") && r.server === "storage")).toHaveLength(1);
   });
 
+  it("does not take a refusal of the storage it is redirected to for one of the Hub's", async () => {
+    rules.push({ server: "storage", match: /0002\.parquet/, status: 403, body: "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>" });
+    await expect(take(DATASET, 1, { token: TOKEN })).rejects.toThrow(
+      new RegExp(`^http://127\\.0\\.0\\.1:\\d+/datasets/${DATASET}/resolve/${SHA}/default/train_sft/0002\\.parquet: HTTP 403 Forbidden: <Error><Code>AccessDenied`),
+    );
+  });
+
   it("refuses an export cut at 5 GB, whose rows are not the whole split", async () => {
     await expect(take("owner/partial", 1, { split: "train" })).rejects.toThrow(
       /owner\/partial is only partly exported to Parquet \(default\/partial-train\/0000\.parquet\): its rows are not the whole split/,

@@ -83,6 +83,8 @@ function waitPastDeadlineError(deadline: Deadline, last: string, delayMs: number
 
 /** A failed answer, as much of it as a message needs. */
 export interface FailedAnswer {
+  /** Where the answer came from, after any redirects. */
+  readonly url: string;
   readonly status: number;
   readonly headers: Headers;
   readonly body: string;
@@ -133,7 +135,7 @@ async function request<T>(url: string, options: RequestOptions, read: Reader<T>)
       const body = await response.text();
       last = `HTTP ${response.status} ${response.statusText}`.trim();
       if (!retryable(response.status)) {
-        throw new DownloadError(options.explain?.({ status: response.status, headers: response.headers, body }) ?? `${url}: ${last}: ${body.slice(0, 300)}`);
+        throw new DownloadError(options.explain?.({ url: response.url || url, status: response.status, headers: response.headers, body }) ?? `${url}: ${last}: ${body.slice(0, 300)}`);
       }
       const retryAfter = Number(response.headers.get("retry-after"));
       if (Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = Math.min(retryAfter * 1000, policy.maxRetryAfterMs ?? Infinity);

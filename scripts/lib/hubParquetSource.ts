@@ -57,7 +57,8 @@ export class HubParquetSource implements RecordSource {
       policy: this.options.retry,
       deadline,
       headers: authHeaders(this.access, url),
-      explain: (answer) => refusal(this.access, this.dataset, answer, what),
+      // Only the Hub's own answers speak of access; its storage's (an expired signed URL, say) get the plain message.
+      explain: (answer) => (new URL(answer.url).origin === new URL(this.access.endpoint).origin ? refusal(this.access, this.dataset, answer, what) : undefined),
       onRetry: log && ((note) => log(`  ${label}: ${note}`)),
     };
   }
