@@ -275,9 +275,11 @@ describe("prepare-data from the Hub's Parquet export (a local stand-in at HF_END
   beforeAll(async () => {
     const rows = (first: number, count: number) => Array.from({ length: count }, (_, k) => chatRow(first + k));
     const files = [await chatParquet(rows(0, 2000), 50), await chatParquet(rows(2000, 1000), 50)];
+    // Bigger than the 512 KiB read for each footer, so that row groups are read on their own.
+    const small = [await chatParquet(rows(0, 100), 50), await chatParquet(rows(100, 500), 50)];
     server = await hubStandIn([
       { id: "HuggingFaceH4/ultrachat_200k", sha: SHA, splits: [{ split: "train_sft", files }] },
-      { id: "owner/broken", sha: SHA, splits: [{ split: "train_sft", files }] },
+      { id: "owner/broken", sha: SHA, splits: [{ split: "train_sft", files: small }] },
     ], { rules: [{ server: "storage", match: /^\/blobs\/owner\/broken\/.*0001\.parquet$/, status: 500, skip: 2 }] });
   });
   afterAll(() => server.close());
@@ -337,9 +339,9 @@ describe("prepare-data from the Hub's Parquet export (a local stand-in at HF_END
   it("leaves the folder as it was when the download fails halfway, with nothing temporary behind", async () => {
     const out = goodDataFolder();
     const before = snapshot(out);
-    // The second file's storage fails after its footer and its first row group: 2,050 of the 3,000 rows arrive.
+    // The second file's storage fails after its footer and its first row group: 150 of the 600 rows arrive.
     const attempt = prepareData({ source: "owner/broken", percent: 100, seed: 1, out, hub: { endpoint: server.url }, retry: FAST_RETRY });
-    await expect(attempt).rejects.toThrow(/after 3 attempts \(last: HTTP 500 Internal Server Error\)\..* \(2050 of 3000 rows were read\)$/);
+    await expect(attempt).rejects.toThrow(/after 3 attempts \(last: HTTP 500 Internal Server Error\)\..* \(150 of 600 rows were read\)$/);
     expect(snapshot(out)).toEqual(before);
   });
 
