@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { ChildProcess, execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -19,14 +19,21 @@ const sha256 = (bytes: Buffer | string) => createHash("sha256").update(bytes).di
 
 const FAST_RETRY = { attempts: 3, baseDelayMs: 5, timeoutMs: 2000 };
 
-/** Runs `npm run prepare-data -- <args>` as a person would (tsx, no npm banner). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs `npm run prepare-data -- <args>` as a person would (tsx, no npm banner); `started` is handed the process. */
+function cli(args: string[], env: Record<string, string> = {}, started?: (child: ChildProcess) => void): Promise<{ code: number; stdout: string; stderr: string }> {
   const tsx = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
   return new Promise((resolve) => {
-    execFile(tsx, ["scripts/prepare-data.ts", ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+    const child = execFile(tsx, ["scripts/prepare-data.ts", ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env } }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
+    started?.(child);
   });
+}
+
+/** Waits, 50 ms at a time and at most 10 s, until `ready` holds. */
+async function until(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (!ready()) throw new Error("gave up waiting");
 }
 
 /** Every file in `dir` and its bytes. */
@@ -280,7 +287,14 @@ describe("prepare-data from the Hub's Parquet export (a local stand-in at HF_END
     server = await hubStandIn([
       { id: "HuggingFaceH4/ultrachat_200k", sha: SHA, splits: [{ split: "train_sft", files }] },
       { id: "owner/broken", sha: SHA, splits: [{ split: "train_sft", files: small }] },
-    ], { rules: [{ server: "storage", match: /^\/blobs\/owner\/broken\/.*0001\.parquet$/, status: 500, skip: 2 }] });
+      { id: "owner/slow", sha: SHA, splits: [{ split: "train_sft", files }] },
+    ], {
+      rules: [
+        { server: "storage", match: /^\/blobs\/owner\/broken\/.*0001\.parquet$/, status: 500, skip: 2 },
+        // The first file's footer comes, its first row group never does.
+        { server: "storage", match: /^\/blobs\/owner\/slow\/.*0000\.parquet$/, status: 0, hang: true, skip: 1 },
+      ],
+    });
   });
   afterAll(() => server.close());
 
@@ -342,6 +356,19 @@ describe("prepare-data from the Hub's Parquet export (a local stand-in at HF_END
     // The second file's storage fails after its footer and its first row group: 150 of the 600 rows arrive.
     const attempt = prepareData({ source: "owner/broken", percent: 100, seed: 1, out, hub: { endpoint: server.url }, retry: FAST_RETRY });
     await expect(attempt).rejects.toThrow(/after 3 attempts \(last: HTTP 500 Internal Server Error\)\..* \(150 of 600 rows were read\)$/);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("stopped by Ctrl-C mid-download, leaves --out as it was: the scratch folder with the records read so far is gone", async () => {
+    const out = goodDataFolder();
+    const before = snapshot(out);
+    let child: ChildProcess | undefined;
+    const running = cli(["--source", "owner/slow", "--percent", "100", "--out", out], { HF_ENDPOINT: server.url }, (c) => (child = c));
+    await until(() => fs.readdirSync(out).some((name) => name.startsWith(".prepare-data-")) && server.requests.filter((r) => r.url.startsWith("/blobs/owner/slow/")).length === 3);
+    child!.kill("SIGINT");
+    const result = await running;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain("prepare-data stopped by SIGINT; the files in --out are as they were");
     expect(snapshot(out)).toEqual(before);
   });
 

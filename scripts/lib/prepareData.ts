@@ -143,7 +143,8 @@ export async function prepareData(options: PrepareOptions): Promise<PrepareResul
   let work: string;
   try {
     created = fs.mkdirSync(options.out, { recursive: true });
-    work = fs.mkdtempSync(path.join(options.out, ".prepare-data-"));
+    work = fs.mkdtempSync(path.join(options.out, SCRATCH_PREFIX));
+    scratchFolders.add(work);
   } catch (err) {
     if (created) fs.rmSync(created, { recursive: true, force: true });
     throw new Error(`cannot write ${options.out} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the files there are as they were`);
@@ -155,7 +156,20 @@ export async function prepareData(options: PrepareOptions): Promise<PrepareResul
     throw err;
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
+    scratchFolders.delete(work);
   }
+}
+
+/** How the scratch folder inside `--out` begins (.gitignore leaves such folders out, should one outlive a killed run). */
+export const SCRATCH_PREFIX = ".prepare-data-";
+
+/** Scratch folders of runs under way in this process. */
+const scratchFolders = new Set<string>();
+
+/** Removes the scratch folders of runs under way: for a signal, which ends the process without running `finally`. */
+export function removeScratchFolders(): void {
+  for (const dir of scratchFolders) fs.rmSync(dir, { recursive: true, force: true });
+  scratchFolders.clear();
 }
 
 /** {@link prepareData} with its working folder `work`, inside `--out`. */
@@ -164,8 +178,11 @@ async function prepareIn(work: string, source: RecordSource, rules: TrainingSetR
   const slice = await source.take(options.percent, progressLog(log));
   const screener = new Screener(source.name, rules);
   const spool = new RecordSpool(path.join(work, "kept.jsonl"));
-  for await (const record of slice.records) if (screener.add(record)) spool.append(record.text);
-  spool.close();
+  try {
+    for await (const record of slice.records) if (screener.add(record)) spool.append(record.text);
+  } finally {
+    spool.close();
+  }
   screener.finish(slice.problems ?? []);
   const { tooLong, repeated } = screener;
   if (tooLong.length > 0) {

@@ -40,6 +40,8 @@ export interface StandInRule {
   readonly status: number;
   readonly headers?: Record<string, string>;
   readonly body?: string;
+  /** Accept the request and never answer it (`status` is then unused). */
+  readonly hang?: boolean;
   skip?: number;
   times?: number;
 }
@@ -110,6 +112,7 @@ export async function hubStandIn(datasets: readonly StandInDataset[], options: H
       return false;
     }
     if (rule.times !== undefined) rule.times--;
+    if (rule.hang) return true;
     res.writeHead(rule.status, { "content-type": "application/json", ...rule.headers }).end(rule.body ?? JSON.stringify({ error: `HTTP ${rule.status}` }));
     return true;
   };
