@@ -1,13 +1,22 @@
 /**
  * Jest only transpiles: esbuild strips each file's types on its own (tests/support/jestTransform.cjs), as `npm run plan`
  * does. Type-checking is `tsc --noEmit`, its own step of `npm test`, so Jest never type-checks azure-native.
+ *
+ * hyparquet and hyparquet-writer ship only as ES modules, which Jest's CommonJS runtime cannot load: the same transformer
+ * turns their sources into CommonJS, so tests read and write Parquet in-process instead of in a child process.
  * @type {import('jest').Config}
  */
+const ESM_ONLY = ["hyparquet", "hyparquet-writer"];
+
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": "<rootDir>/tests/support/jestTransform.cjs" },
+  transform: {
+    "^.+\\.ts$": "<rootDir>/tests/support/jestTransform.cjs",
+    [`/node_modules/(${ESM_ONLY.join("|")})/src/.+\\.js$`]: "<rootDir>/tests/support/jestTransform.cjs",
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join("|")})/)`],
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 30000,
   // Both cores: most of the time goes to starting Pulumi runtimes and child processes, not to CPU-bound work.

@@ -1,14 +1,18 @@
 /**
- * `npm run bench -- [--runs N] [--suite] [--install] [--out FILE]`: how long the commands people wait for take, as
- * medians of N runs, each beside the yardstick measured in the same run (the bare load of @pulumi/pulumi and the
+ * `npm run bench -- [--runs N] [--suite] [--install] [--data] [--out FILE]`: how long the commands people wait for take,
+ * as medians of N runs, each beside the yardstick measured in the same run (the bare load of @pulumi/pulumi and the
  * azure-native modules the program uses), so that a slow or busy machine shows as a slow yardstick, not a slow plan.
- * Prints a table and writes JSON (bench/latest.json by default). Timings live here, never in tests.
+ * `--data` adds `npm run prepare-data` at 1%, 10% and 100% of a generated 208,000-row split shaped like ultrachat_200k's,
+ * read from a local stand-in of the Hub, with each run's peak memory. Prints a table and writes JSON
+ * (bench/latest.json by default). Timings live here, never in tests.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { ultrachatSizedRow, writeChatParquet } from "../tests/support/chatParquet";
+import { hubStandIn } from "../tests/support/hubStandIn";
 import { npmScriptCommand } from "./lib/npmScripts";
 import { PROJECT_ROOT, loadStackSettings } from "./lib/stackFiles";
 
@@ -19,6 +23,8 @@ interface Measurement {
   readonly medianMs: number;
   /** Median over the yardstick's median. */
   readonly vsYardstick?: number;
+  /** Highest peak resident set size of the runs, in MB. */
+  readonly peakMemoryMB?: number;
   readonly note?: string;
 }
 
@@ -84,12 +90,93 @@ function install(runs: number): Measurement {
   }
 }
 
-function main(): void {
+/** The generated split: rows, files (as the export shards a split of this size) and rows per row group. */
+const DATA_ROWS = 208_000;
+const DATA_FILES = 3;
+const DATA_ROW_GROUP = 1_000;
+
+/** Writes the generated split's Parquet files to `dir`; returns their paths and size. */
+async function generateSplit(dir: string): Promise<{ files: string[]; bytes: number }> {
+  const files: string[] = [];
+  const per = Math.ceil(DATA_ROWS / DATA_FILES);
+  for (let n = 0; n < DATA_FILES; n++) {
+    const file = path.join(dir, `${String(n).padStart(4, "0")}.parquet`);
+    await writeChatParquet(file, n * per, Math.min(per, DATA_ROWS - n * per), DATA_ROW_GROUP, ultrachatSizedRow);
+    files.push(file);
+  }
+  return { files, bytes: files.reduce((sum, f) => sum + fs.statSync(f).size, 0) };
+}
+
+/** Runs a command to its end without blocking this process's event loop (which serves the stand-in); its time in ms. */
+function timeAsync(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr = (stderr + chunk).slice(-2000)));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve(Number(process.hrtime.bigint() - started) / 1e6);
+      else reject(new Error(`${command} ${args.join(" ")} failed (${code}): ${stderr.slice(-500)}`));
+    });
+  });
+}
+
+/**
+ * prepare-data at 1%, 10% and 100% of a generated 208,000-row split, served by the Hub stand-in on 127.0.0.1 and read
+ * through HF_ENDPOINT as a person's run reads the Hub: each run's time (start-up included) and peak memory.
+ */
+async function dataCases(runs: number, yardstickMs: number): Promise<Measurement[]> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "phi3-bench-data-"));
+  try {
+    const started = process.hrtime.bigint();
+    const split = await generateSplit(scratch);
+    const generatedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    process.stderr.write(`generated ${DATA_ROWS} rows in ${DATA_FILES} Parquet files (${Math.round(split.bytes / 1e6)} MB) in ${Math.round(generatedMs / 1000)} s\n`);
+    const sha = "0".repeat(40);
+    const server = await hubStandIn([{ id: "HuggingFaceH4/ultrachat_200k", sha, splits: [{ split: "train_sft", files: split.files }] }]);
+    try {
+      const rows: Measurement[] = [];
+      const [prepareDataCommand, ...prepareDataArgs] = npmScriptCommand("prepare-data");
+      for (const percent of [1, 10, 100]) {
+        const durations: number[] = [];
+        let peak = 0;
+        for (let i = 0; i < runs; i++) {
+          const out = fs.mkdtempSync(path.join(scratch, "out-"));
+          const peakFile = path.join(scratch, "peak");
+          const args = ["--require", path.join(PROJECT_ROOT, "scripts", "lib", "peakMemory.cjs"), ...prepareDataArgs, "--percent", String(percent), "--out", out, "--deadline", "3600"];
+          durations.push(await timeAsync(prepareDataCommand, args, { ...process.env, HF_ENDPOINT: server.url, HF_TOKEN: "", PHI3_PEAK_MEMORY_FILE: peakFile }));
+          peak = Math.max(peak, Number(fs.readFileSync(peakFile, "utf8")));
+          fs.rmSync(out, { recursive: true, force: true });
+        }
+        const taken = Math.round((percent * DATA_ROWS) / 100);
+        const medianMs = median(durations);
+        rows.push({
+          name: `npm run prepare-data -- --percent ${percent} (${taken} of ${DATA_ROWS} generated rows, local Hub stand-in)`,
+          command: `HF_ENDPOINT=<stand-in> npm run prepare-data -- --percent ${percent}`,
+          runs: durations.map(Math.round),
+          medianMs: Math.round(medianMs),
+          vsYardstick: Number((medianMs / yardstickMs).toFixed(2)),
+          peakMemoryMB: Math.round(peak / 2 ** 20),
+          note: `${((medianMs / taken) * 1000).toFixed(1)} ms per 1,000 rows, peak ${Math.round(peak / 2 ** 20)} MB`,
+        });
+      }
+      return rows;
+    } finally {
+      await server.close();
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       runs: { type: "string", default: "5" },
       suite: { type: "boolean", default: false },
       install: { type: "boolean", default: false },
+      data: { type: "boolean", default: false },
       out: { type: "string", default: path.join(PROJECT_ROOT, "bench", "latest.json") },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -120,6 +207,7 @@ function main(): void {
     rows.push({ name: "npm test", command: "npm test --silent", runs: suite.map(Math.round), medianMs: Math.round(median(suite)), vsYardstick: Number((median(suite) / rows[0].medianMs).toFixed(2)) });
   }
   if (values.install) rows.push(install(Math.min(runs, 3)));
+  if (values.data) rows.push(...(await dataCases(Math.min(runs, 3), rows[0].medianMs)));
 
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))) };
   const report = { date: new Date().toISOString(), machine, runsEach: runs, results: rows };
@@ -135,9 +223,7 @@ function main(): void {
   process.stdout.write(`written to ${path.relative(PROJECT_ROOT, values.out)}\n`);
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
-}
+});

@@ -4,7 +4,17 @@
  * test_data.jsonl, which are replaced only when both are valid. `--help` lists every option.
  */
 import { parsePrepareDataArgs, PREPARE_DATA_USAGE, UsageError } from "./lib/prepareDataArgs";
-import { prepareData } from "./lib/prepareData";
+import { prepareData, removeScratchFolders } from "./lib/prepareData";
+
+// Ctrl-C and kill end the process without running `finally`: remove the scratch folder in --out (which may hold a copy of
+// the whole split) first, and leave with the shell's status for the signal.
+for (const [signal, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  process.once(signal, () => {
+    removeScratchFolders();
+    process.stderr.write(`prepare-data stopped by ${signal}; the files in --out are as they were\n`);
+    process.exit(status);
+  });
+}
 
 async function main(): Promise<void> {
   const parsed = parsePrepareDataArgs(process.argv.slice(2), process.env);

@@ -3,7 +3,10 @@ import { percentSliceLength, permutation, roundHalfEven, smallestPercent, smalle
 
 describe("percentSliceLength", () => {
   it.each([
-    [207865, 1, 2079], // round(2078.65)
+    [207865, 1, 2079], // round(2078.65): ultrachat_200k's train_sft
+    [207865, 10, 20786], // round(20786.5) = 20786, the even neighbour
+    [208000, 1, 2080],
+    [250, 3, 8], // round(7.5) = 8
     [1000, 10, 100],
     [250, 1, 2], // round(2.5) = 2: Python rounds halves to even
     [350, 1, 4], // round(3.5) = 4

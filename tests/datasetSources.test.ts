@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { DownloadError, getJson } from "../scripts/lib/datasetDownload";
 import { sourceFor } from "../scripts/lib/datasetSources";
 import { HubRowsSource } from "../scripts/lib/hubRowsSource";
-import { tempDir, writeJsonl } from "./support/chatRecords";
+import { chatRecord, tempDir, writeJsonl } from "./support/chatRecords";
 import { datasetStandIn } from "./support/datasetStandIn";
 
 const FAST_RETRY = { attempts: 3, baseDelayMs: 5, timeoutMs: 2000 };
@@ -63,6 +63,45 @@ describe("the Hugging Face source (against a local stand-in of the dataset viewe
     const closed = await datasetStandIn(0);
     await closed.close(); // nothing listens on its port any more
     await expect(source(closed.url).take(1)).rejects.toThrow(/ECONNREFUSED\)\. Offline\? Use --source/);
+  });
+
+  it("fetches a row the viewer truncated again on its own, and hands on only whole rows", async () => {
+    const server = await datasetStandIn(500, { truncated: { rows: [3, 120] } });
+    try {
+      const slice = await new HubRowsSource("a/b", "train", { serverUrl: server.url, retry: FAST_RETRY }).take(40);
+      expect(slice.records.map((r) => r.text)).toEqual(Array.from({ length: 200 }, (_, i) => JSON.stringify(chatRecord(i))));
+      expect(server.requests.map((u) => [u.searchParams.get("offset"), u.searchParams.get("length")])).toEqual([
+        ["0", "100"],
+        ["3", "1"],
+        ["100", "100"],
+        ["120", "1"],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("stops, naming the row, when a row stays truncated even alone: a cut conversation is never handed on", async () => {
+    const server = await datasetStandIn(500, { truncated: { rows: [120], evenAlone: true } });
+    try {
+      await expect(new HubRowsSource("a/b", "train", { serverUrl: server.url, retry: FAST_RETRY }).take(40)).rejects.toThrow(
+        "a/b, row 120: the dataset viewer truncates its messages even when it is fetched alone, and a truncated conversation is never written; " +
+          "read the split's Parquet files instead (--reader parquet, the default) or a local copy (--source FILE) (100 of 200 rows were fetched)",
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("sends the Hub token as the viewer's docs do, and says what a refusal means", async () => {
+    const server = await datasetStandIn(500, { status: 401 });
+    try {
+      const source = new HubRowsSource("a/b", "train", { serverUrl: server.url, retry: FAST_RETRY, hub: { endpoint: "https://huggingface.co", token: "hf_x", tokenFrom: "HF_TOKEN" } });
+      await expect(source.take(1)).rejects.toThrow(/^a\/b: no such dataset on https:\/\/huggingface\.co, or it is private \(HTTP 401; the token from HF_TOKEN was sent\)/);
+      expect(server.headers.map((h) => h.authorization)).toEqual(["Bearer hf_x"]);
+    } finally {
+      await server.close();
+    }
   });
 
   it("refuses a partial export, whose row count is not the split's", async () => {

@@ -1,21 +1,34 @@
-import { execFile } from "node:child_process";
+import { ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DataError } from "../infra/chatData";
+import { trainTestSplit } from "../scripts/lib/datasetSlice";
 import { RecordSource, SourceRecord } from "../scripts/lib/datasetSources";
+import { hubAccessFrom } from "../scripts/lib/hubAccess";
 import { prepareData, PrepareOptions } from "../scripts/lib/prepareData";
 import { parsePrepareDataArgs, UsageError } from "../scripts/lib/prepareDataArgs";
 import { replaceFilesTogether } from "../scripts/lib/replaceFiles";
 import { PROJECT_ROOT } from "../scripts/lib/stackFiles";
+import { chatParquet, chatRow } from "./support/chatParquet";
 import { chatRecord, idsOf, tempDir, writeJsonl } from "./support/chatRecords";
 import { datasetStandIn } from "./support/datasetStandIn";
+import { hubStandIn } from "./support/hubStandIn";
 import { runNpmScript, ScriptResult } from "./support/npmScript";
+
+const sha256 = (bytes: Buffer | string) => createHash("sha256").update(bytes).digest("hex");
 
 const FAST_RETRY = { attempts: 3, baseDelayMs: 5, timeoutMs: 2000 };
 
-/** Runs `npm run prepare-data -- <args>` as a person would (no npm banner). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<ScriptResult> {
-  return runNpmScript("prepare-data", args, { ...process.env, ...env });
+/** Runs `npm run prepare-data -- <args>` as a person would (no npm banner); `started` is handed the process. */
+function cli(args: string[], env: Record<string, string> = {}, started?: (child: ChildProcess) => void): Promise<ScriptResult> {
+  return runNpmScript("prepare-data", args, { ...process.env, ...env }, started);
+}
+
+/** Waits, 50 ms at a time and at most 10 s, until `ready` holds. */
+async function until(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (!ready()) throw new Error("gave up waiting");
 }
 
 /** Every file in `dir` and its bytes. */
@@ -53,12 +66,34 @@ describe("npm run prepare-data over good data files", () => {
     expect(snapshot(out)).toEqual(before);
   });
 
-  it("replaces both files only when everything is valid", async () => {
+  it("replaces both files and the manifest only when everything is valid", async () => {
     const out = goodDataFolder();
-    const result = await run({ source: writeJsonl(tempDir(), 60), out });
+    const source = writeJsonl(tempDir(), 60);
+    const result = await run({ source, out });
     expect([result.train.records, result.test.records]).toEqual([48, 12]);
     expect(idsOf(path.join(out, "test_data.jsonl"))).toHaveLength(12);
-    expect(fs.readdirSync(out).sort()).toEqual(["test_data.jsonl", "train_data.jsonl"]);
+    expect(fs.readdirSync(out).sort()).toEqual(["manifest.json", "test_data.jsonl", "train_data.jsonl"]);
+    const file = (name: string) => fs.readFileSync(path.join(out, name));
+    expect(JSON.parse(file("manifest.json").toString())).toEqual({
+      dataset: source,
+      revision: null,
+      config: null,
+      split: null,
+      sourceSha256: sha256(fs.readFileSync(source)),
+      reader: "jsonl-file",
+      percent: 100,
+      seed: 1,
+      sourceRows: 60,
+      rows: 60,
+      records: 60,
+      leftOut: { tooLong: 0, repeated: 0 },
+      baseModel: "Phi-3-mini-4k-instruct",
+      files: {
+        "train_data.jsonl": { records: 48, bytes: file("train_data.jsonl").length, sha256: sha256(file("train_data.jsonl")) },
+        "test_data.jsonl": { records: 12, bytes: file("test_data.jsonl").length, sha256: sha256(file("test_data.jsonl")) },
+      },
+    });
+    expect(result.train.sha256).toBe(sha256(file("train_data.jsonl")));
   });
 });
 
@@ -75,6 +110,18 @@ describe("prepareData", () => {
     expect(new Set([...first.train, ...first.test])).toEqual(new Set(Array.from({ length: 100 }, (_, i) => `id-${i}`)));
     expect(await prepare(7)).toEqual(first);
     expect((await prepare(8)).test).not.toEqual(first.test);
+  });
+
+  it("writes exactly the files the in-memory shuffle wrote: trainTestSplit of the records kept, in the source's order", async () => {
+    const dir = tempDir();
+    const again = JSON.stringify({ ...chatRecord(3), prompt_id: "copy" });
+    const long = JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "x".repeat(70_000) }] });
+    const source = sourceWith(dir, 300, { 10: again, 11: long, 200: again });
+    await run({ source, seed: 11, out: dir });
+    const kept = fs.readFileSync(source, "utf8").split("\n").filter((line, i) => line && ![9, 10, 199].includes(i));
+    const expected = trainTestSplit(kept, 11);
+    expect(fs.readFileSync(path.join(dir, "train_data.jsonl"), "utf8")).toBe(expected.train.join("\n") + "\n");
+    expect(fs.readFileSync(path.join(dir, "test_data.jsonl"), "utf8")).toBe(expected.test.join("\n") + "\n");
   });
 
   it("keeps each record's line exactly as in the source", async () => {
@@ -127,12 +174,15 @@ describe("prepareData", () => {
     rows[4] = { text: JSON.stringify({ messages: [{ role: "robot", content: "x" }] }), row: 4 };
     const source: RecordSource = { description: "rows", name: "rows.parquet", take: async () => ({ total: 60, records: rows }) };
     await expect(run({ source, out: tempDir() })).rejects.toThrow('rows.parquet, row 4: messages[0].role is "robot"');
+    rows[4] = { text: JSON.stringify(chatRecord(4)), row: 4 };
+    expect((await run({ source, out: tempDir() })).manifest).toMatchObject({ dataset: "rows.parquet", reader: "other", revision: null });
   });
 
   it.each<[string, (dir: string) => Partial<PrepareOptions> & Pick<PrepareOptions, "source" | "out">, RegExp]>([
     ["a missing source", (dir) => ({ source: path.join(dir, "missing.jsonl"), out: dir }), /^--source .*missing\.jsonl: no such file$/],
     ["--out that is a file", (dir) => ({ source: writeJsonl(dir, 60), out: writeJsonl(dir, 1, "x.jsonl") }), /^--out .*x\.jsonl: is a file; --out names the folder/],
     ["--split with a local file", (dir) => ({ source: writeJsonl(dir, 60), split: "train_sft", out: dir }), /^--split train_sft: a local file has no splits/],
+    ["--reader with a local file", (dir) => ({ source: writeJsonl(dir, 60), reader: "rows", out: dir }), /^--reader rows: a local file is read as it is/],
     [
       "1% of 50 rows",
       (dir) => ({ source: writeJsonl(dir, 50), percent: 1, out: dir }),
@@ -158,12 +208,12 @@ describe("prepareData", () => {
     const server = await datasetStandIn(1000);
     try {
       const dir = tempDir();
-      const parsed = parsePrepareDataArgs(["--percent", "5", "--seed", "2", "--out", dir], { PHI3_DATASETS_SERVER: server.url });
+      const parsed = parsePrepareDataArgs(["--reader", "rows", "--percent", "5", "--seed", "2", "--out", dir], { PHI3_DATASETS_SERVER: server.url });
       if (parsed.help) throw new Error("unexpected --help");
       const lines: string[] = [];
       const result = await prepareData({ ...parsed.options, retry: FAST_RETRY, log: (l) => lines.push(l) });
       expect(result).toMatchObject({ sourceRows: 1000, taken: 50 });
-      expect(lines[0]).toBe("reading the first 5% of Hugging Face dataset HuggingFaceH4/ultrachat_200k (train_sft)");
+      expect(lines[0]).toBe("reading the first 5% of Hugging Face dataset HuggingFaceH4/ultrachat_200k (train_sft), through the dataset viewer's /rows API");
       expect(lines).toContain("  50/50 rows");
       expect(idsOf(path.join(dir, "train_data.jsonl"))).toHaveLength(40);
     } finally {
@@ -178,7 +228,21 @@ describe("prepare-data's command line", () => {
   it("has defaults a person can run, and --help", () => {
     expect(parse()).toMatchObject({
       help: false,
-      options: { source: "HuggingFaceH4/ultrachat_200k", split: undefined, percent: 1, seed: 42, out: "data", minRecordsPerFile: 10, baseModel: "Phi-3-mini-4k-instruct", deadlineSeconds: 600 },
+      options: {
+        source: "HuggingFaceH4/ultrachat_200k",
+        split: undefined,
+        reader: undefined,
+        hub: { endpoint: "https://huggingface.co" },
+        percent: 1,
+        seed: 42,
+        out: "data",
+        minRecordsPerFile: 10,
+        baseModel: "Phi-3-mini-4k-instruct",
+        deadlineSeconds: 600,
+      },
+    });
+    expect(parsePrepareDataArgs(["--reader", "rows"], { HF_ENDPOINT: "http://127.0.0.1:9/", HF_TOKEN: "hf_x" })).toMatchObject({
+      options: { reader: "rows", hub: { endpoint: "http://127.0.0.1:9", token: "hf_x", tokenFrom: "HF_TOKEN" } },
     });
     expect(parse("--help")).toEqual({ help: true });
     expect(parse("--percent", "0.5", "--request-timeout", "5", "--base-model", "phi-4")).toMatchObject({ options: { percent: 0.5, retry: { timeoutMs: 5000 }, baseModel: "Phi-4" } });
@@ -193,6 +257,7 @@ describe("prepare-data's command line", () => {
     [["--deadline", "soon"], '--deadline "soon": seconds, above 0 and at most 86400'],
     [["--base-model", "Phi-9"], '--base-model "Phi-9": one of Phi-3-mini-4k-instruct, Phi-4'],
     [["--out", ""], "--out is empty"],
+    [["--reader", "api"], '--reader "api": one of parquet, rows'],
     [["--bogus"], "Unknown option '--bogus'"],
     [["data.jsonl"], "Unexpected argument 'data.jsonl'"],
   ])("refuses %j, naming the option", (argv, message) => {
@@ -200,26 +265,126 @@ describe("prepare-data's command line", () => {
     expect(() => parse(...argv)).toThrow(message);
   });
 
-  it("refuses a PHI3_DATASETS_SERVER that is not an address", () => {
+  it("refuses a PHI3_DATASETS_SERVER or an HF_ENDPOINT that is not an address", () => {
     expect(() => parsePrepareDataArgs([], { PHI3_DATASETS_SERVER: "not-a-url" })).toThrow(/^PHI3_DATASETS_SERVER="not-a-url": an http or https address/);
+    expect(() => parsePrepareDataArgs([], { HF_ENDPOINT: "ftp://mirror" })).toThrow(UsageError);
+  });
+});
+
+describe("prepare-data from the Hub's Parquet export (a local stand-in at HF_ENDPOINT)", () => {
+  const SHA = "89abcdef0123456789abcdef0123456789abcdef";
+  let server: Awaited<ReturnType<typeof hubStandIn>>;
+  beforeAll(async () => {
+    const rows = (first: number, count: number) => Array.from({ length: count }, (_, k) => chatRow(first + k));
+    const files = [await chatParquet(rows(0, 2000), 50), await chatParquet(rows(2000, 1000), 50)];
+    // Bigger than the 512 KiB read for each footer, so that row groups are read on their own.
+    const small = [await chatParquet(rows(0, 100), 50), await chatParquet(rows(100, 500), 50)];
+    server = await hubStandIn([
+      { id: "HuggingFaceH4/ultrachat_200k", sha: SHA, splits: [{ split: "train_sft", files }] },
+      { id: "owner/broken", sha: SHA, splits: [{ split: "train_sft", files: small }] },
+      { id: "owner/slow", sha: SHA, splits: [{ split: "train_sft", files }] },
+    ], {
+      rules: [
+        { server: "storage", match: /^\/blobs\/owner\/broken\/.*0001\.parquet$/, status: 500, skip: 2 },
+        // The first file's footer comes, its first row group never does.
+        { server: "storage", match: /^\/blobs\/owner\/slow\/.*0000\.parquet$/, status: 0, hang: true, skip: 1 },
+      ],
+    });
+  });
+  afterAll(() => server.close());
+
+  it("writes the first 2% split 80/20 by the seed, long conversations whole, and a manifest naming the export's commit", async () => {
+    const out = goodDataFolder();
+    const tokenFile = path.join(tempDir(), "token");
+    fs.writeFileSync(tokenFile, "hf_from_file\n");
+    const lines: string[] = [];
+    const result = await prepareData({
+      source: "HuggingFaceH4/ultrachat_200k",
+      percent: 2,
+      seed: 42,
+      out,
+      hub: hubAccessFrom({ HF_ENDPOINT: server.url, HF_TOKEN_PATH: tokenFile }),
+      retry: FAST_RETRY,
+      log: (l) => lines.push(l),
+    });
+    const texts = Array.from({ length: 60 }, (_, i) => JSON.stringify(chatRow(i)));
+    const expected = trainTestSplit(texts, 42);
+    const file = (name: string) => fs.readFileSync(path.join(out, name));
+    expect(file("train_data.jsonl").toString()).toBe(expected.train.join("\n") + "\n");
+    expect(file("test_data.jsonl").toString()).toBe(expected.test.join("\n") + "\n");
+    expect(JSON.parse(file("manifest.json").toString())).toMatchObject({
+      dataset: "HuggingFaceH4/ultrachat_200k",
+      revision: SHA,
+      config: "default",
+      split: "train_sft",
+      reader: "hub-parquet",
+      parquetFiles: ["default/train_sft/0000.parquet", "default/train_sft/0001.parquet"],
+      percent: 2,
+      seed: 42,
+      sourceRows: 3000,
+      rows: 60,
+      records: 60,
+      files: { "train_data.jsonl": { records: 48, sha256: sha256(file("train_data.jsonl")) }, "test_data.jsonl": { records: 12, sha256: sha256(file("test_data.jsonl")) } },
+    });
+    expect(result).toMatchObject({ sourceRows: 3000, taken: 60, kept: 60 });
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}60\/60 rows, [\d.]+ MB of about [\d.]+ MB downloaded$/));
+    expect(lines).toContain(`wrote ${path.join(out, "manifest.json")}: HuggingFaceH4/ultrachat_200k at ${SHA}, 60 rows, seed 42`);
+    expect(server.requests.filter((r) => r.server === "hub").every((r) => r.authorization === "Bearer hf_from_file")).toBe(true);
+  });
+
+  it("as a person runs it: HF_ENDPOINT=... npm run prepare-data, with progress in rows and bytes on stderr", async () => {
+    const out = tempDir();
+    const result = await cli(["--percent", "2", "--seed", "7", "--out", out], { HF_ENDPOINT: server.url, HF_TOKEN: "hf_cli" });
+    expect(result.stdout).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`asking 127.0.0.1:${new URL(server.url).port} (HF_ENDPOINT) with the token from HF_TOKEN`);
+    expect(result.stderr).toMatch(/2 Parquet files at commit 89abcdef0123456789abcdef0123456789abcdef, 3000 rows; the first 60 are in 2 row groups, about [\d.]+ MB to download/);
+    expect(result.stderr).toMatch(/ {2}60\/60 rows, [\d.]+ MB of about [\d.]+ MB downloaded/);
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
+    expect(manifest).toMatchObject({ revision: SHA, rows: 60, seed: 7, files: { "train_data.jsonl": { records: 48 }, "test_data.jsonl": { records: 12 } } });
+    expect(server.requests.filter((r) => r.server === "hub").at(-1)!.authorization).toBe("Bearer hf_cli");
+  });
+
+  it("leaves the folder as it was when the download fails halfway, with nothing temporary behind", async () => {
+    const out = goodDataFolder();
+    const before = snapshot(out);
+    // The second file's storage fails after its footer and its first row group: 150 of the 600 rows arrive.
+    const attempt = prepareData({ source: "owner/broken", percent: 100, seed: 1, out, hub: { endpoint: server.url }, retry: FAST_RETRY });
+    await expect(attempt).rejects.toThrow(/after 3 attempts \(last: HTTP 500 Internal Server Error\)\..* \(150 of 600 rows were read\)$/);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("stopped by Ctrl-C mid-download, leaves --out as it was: the scratch folder with the records read so far is gone", async () => {
+    const out = goodDataFolder();
+    const before = snapshot(out);
+    let child: ChildProcess | undefined;
+    const running = cli(["--source", "owner/slow", "--percent", "100", "--out", out], { HF_ENDPOINT: server.url }, (c) => (child = c));
+    await until(() => fs.readdirSync(out).some((name) => name.startsWith(".prepare-data-")) && server.requests.filter((r) => r.url.startsWith("/blobs/owner/slow/")).length === 3);
+    child!.kill("SIGINT");
+    const result = await running;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain("prepare-data stopped by SIGINT; the files in --out are as they were");
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("removes the folders it made for --out when the download fails", async () => {
+    const fresh = path.join(tempDir(), "new", "data");
+    const attempt = prepareData({ source: "owner/missing", percent: 1, seed: 1, out: fresh, hub: { endpoint: server.url }, retry: FAST_RETRY });
+    await expect(attempt).rejects.toThrow(/no such dataset/);
+    expect(fs.existsSync(path.dirname(fresh))).toBe(false);
   });
 });
 
 describe("prepare-data on local Parquet files", () => {
-  const parquet = (file: string, rows: number) =>
-    new Promise<void>((resolve, reject) =>
-      execFile(process.execPath, [path.join(__dirname, "support", "writeParquet.mjs"), file, String(rows)], { cwd: PROJECT_ROOT }, (err) => (err ? reject(err) : resolve())),
-    );
-
-  it("reads the leading rows with the Parquet reader", async () => {
+  it("reads the leading rows with the Parquet reader, row group by row group", async () => {
     const dir = tempDir();
     const file = path.join(dir, "rows.parquet");
-    await parquet(file, 500);
-    const result = await cli(["--source", file, "--percent", "10", "--seed", "5", "--out", dir]);
-    expect(result.stderr).toContain("40 records");
-    expect(result.code).toBe(0);
-    const ids = [...idsOf(path.join(dir, "train_data.jsonl")), ...idsOf(path.join(dir, "test_data.jsonl"))];
-    expect(ids.sort()).toEqual(Array.from({ length: 50 }, (_, i) => `id-${i}`).sort());
+    fs.writeFileSync(file, await chatParquet(Array.from({ length: 500 }, (_, i) => chatRow(i)), 16));
+    const result = await run({ source: file, percent: 10, seed: 5, out: dir });
+    expect([result.train.records, result.test.records]).toEqual([40, 10]);
+    const written = [...fs.readFileSync(path.join(dir, "train_data.jsonl"), "utf8").split("\n"), ...fs.readFileSync(path.join(dir, "test_data.jsonl"), "utf8").split("\n")];
+    expect(written.filter(Boolean).sort()).toEqual(Array.from({ length: 50 }, (_, i) => JSON.stringify(chatRow(i))).sort());
+    expect(result.manifest).toMatchObject({ reader: "parquet-file", sourceSha256: sha256(fs.readFileSync(file)), sourceRows: 500, rows: 50 });
   });
 
   it("names a corrupt file, and leaves the data files as they were", async () => {
@@ -247,6 +412,22 @@ describe("replaceFilesTogether", () => {
     expect(attempt).toThrow();
     expect(fs.readFileSync(path.join(dir, "a.jsonl"), "utf8")).toBe("old a\n");
     expect(fs.readdirSync(dir).sort()).toEqual(["a.jsonl", "b.jsonl"]);
+  });
+
+  it("moves files already written into place with the others, and leaves a moved file's source to its writer when it fails", () => {
+    const dir = tempDir();
+    const written = path.join(dir, "work.jsonl");
+    fs.writeFileSync(written, "big\n");
+    replaceFilesTogether([
+      { path: path.join(dir, "a.jsonl"), from: written },
+      { path: path.join(dir, "b.json"), content: "{}\n" },
+    ]);
+    expect(snapshot(dir)).toEqual({ "a.jsonl": Buffer.from("big\n"), "b.json": Buffer.from("{}\n") });
+    fs.writeFileSync(written, "bigger\n");
+    fs.mkdirSync(path.join(dir, "c.json")); // its rename fails
+    expect(() => replaceFilesTogether([{ path: path.join(dir, "a.jsonl"), from: written }, { path: path.join(dir, "c.json"), content: "{}\n" }])).toThrow();
+    expect(fs.readFileSync(path.join(dir, "a.jsonl"), "utf8")).toBe("big\n");
+    expect(fs.readdirSync(dir).sort()).toEqual(["a.jsonl", "b.json", "c.json"]);
   });
 
   it("replaces every file, and creates the ones that did not exist", () => {

@@ -14,7 +14,11 @@ export function roundHalfEven(value: number): number {
 
 /**
  * How many leading rows `split[:percent%]` takes from a split of `total` rows: datasets' default "closest" rounding,
- * `round(percent * total / 100)`.
+ * `round(percent * total / 100)`. huggingface/datasets src/datasets/arrow_reader.py: `ReadInstruction(...,
+ * rounding="closest")` is the default, and `_pct_to_abs_closest(boundary, num_examples)` is
+ * `int(round(boundary * num_examples / 100.0))`; the same operations in the same order on doubles give the same value,
+ * and Python's round() sends halves to the even neighbour. (A split string takes whole percentages only; a fractional
+ * --percent applies the same formula.)
  */
 export function percentSliceLength(total: number, percent: number): number {
   return Math.min(total, roundHalfEven((percent * total) / 100));

@@ -1,14 +1,17 @@
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ChatDataFile, checkJsonl, DataError } from "../../infra/chatData";
+import { ChatDataFile } from "../../infra/chatData";
 import { DEFAULT_BASE_MODEL, MODEL_CATALOGUE } from "../../infra/models";
-import { checkTrainingSet, DEFAULT_MIN_RECORDS_PER_FILE, TrainingSetRules } from "../../infra/trainingSet";
+import { DEFAULT_MIN_RECORDS_PER_FILE, TrainingSetRules } from "../../infra/trainingSet";
+import { DataManifest, MANIFEST_FILE, manifestText } from "./dataManifest";
 import type { DownloadPolicy } from "./datasetDownload";
 import { smallestPercent, smallestSplittable, trainTestSplit } from "./datasetSlice";
-import { RecordSource, sourceFor } from "./datasetSources";
+import { HubReader, Progress, RecordSource, sourceFor } from "./datasetSources";
+import type { HubAccess } from "./hubAccess";
+import { megabytes } from "./hubParquetSource";
+import { RecordSpool } from "./recordSpool";
 import { replaceFilesTogether } from "./replaceFiles";
-import { locations, screen } from "./screenRecords";
+import { locations, Screener } from "./screenRecords";
 
 export interface PrepareOptions {
   /** A Hugging Face dataset id, a local .jsonl or .parquet file, or a reader of records of any other kind. */
@@ -24,7 +27,11 @@ export interface PrepareOptions {
   readonly minRecordsPerFile?: number;
   /** Catalogue model whose context window bounds a record's length; Phi-3-mini-4k-instruct by default. */
   readonly baseModel?: string;
-  /** Dataset viewer base URL (a local stand-in in tests). */
+  /** The Hub's address and token (HF_ENDPOINT, HF_TOKEN or the token file); https://huggingface.co, no token, when not given. */
+  readonly hub?: HubAccess;
+  /** How a Hugging Face dataset is read: its Parquet export (the default) or the dataset viewer's /rows API. */
+  readonly reader?: HubReader;
+  /** Dataset viewer base URL, for the rows reader (a local stand-in in tests). */
   readonly serverUrl?: string;
   /** Attempts and per-request timeout of each download request. */
   readonly retry?: DownloadPolicy;
@@ -43,6 +50,8 @@ export interface PrepareResult {
   readonly kept: number;
   readonly train: ChatDataFile;
   readonly test: ChatDataFile;
+  /** What was written beside them, in manifest.json. */
+  readonly manifest: DataManifest;
 }
 
 /** Names of the two files in `--out`, as the stack's defaults expect them. */
@@ -87,16 +96,27 @@ function tooFew(options: PrepareOptions, total: number, taken: number, kept: num
   );
 }
 
-const fileOf = (file: string, content: string, records: number): ChatDataFile => ({
-  path: file,
-  records,
-  sha256: createHash("sha256").update(content).digest("hex"),
-});
+/** A progress line every 10% of the rows, and at the end: rows, and for a download the bytes. */
+function progressLog(log: (line: string) => void): Progress {
+  let lastShown = -1;
+  return (done, wanted, bytes) => {
+    const pct = wanted === 0 ? 100 : Math.floor((done / wanted) * 100);
+    if (pct >= lastShown + 10 || done === wanted) {
+      lastShown = pct;
+      log(`  ${done}/${wanted} rows${bytes ? `, ${megabytes(bytes.read)} of about ${megabytes(bytes.expected)} downloaded` : ""}`);
+    }
+  };
+}
 
 /**
- * Takes the leading slice of the source, checks every record against the source's own lines, leaves out records too
- * long for the model and repeated ones, splits the rest 80/20 with the seed, checks the two files as a training set,
- * and only then replaces both files at once. On any failure the old files are untouched and nothing is left behind.
+ * Takes the leading slice of the source and checks every record against the source's own lines as it arrives, leaving
+ * out records too long for the model and repeated ones; the records kept go to a file on disk, not to memory. It then
+ * splits them 80/20 with the seed, writes the two files and the manifest beside the old ones, and only then replaces
+ * all three at once. On any failure the old files are untouched and nothing is left behind.
+ *
+ * The two files hold what the stack's training-set check asks for by construction: every record passed the same
+ * record check (infra/chatData) and length rule (infra/trainingSet) on the same bytes, no conversation is kept twice
+ * (the same conversation key), so none is in both files or twice in one, and each file holds at least the minimum.
  */
 export async function prepareData(options: PrepareOptions): Promise<PrepareResult> {
   const log = options.log ?? (() => undefined);
@@ -109,19 +129,62 @@ export async function prepareData(options: PrepareOptions): Promise<PrepareResul
   };
   const source =
     typeof options.source === "string"
-      ? sourceFor(options.source, options.split, { serverUrl: options.serverUrl, retry: options.retry, deadlineSeconds: options.deadlineSeconds, log })
+      ? sourceFor(options.source, options.split, {
+          hub: options.hub,
+          reader: options.reader,
+          serverUrl: options.serverUrl,
+          retry: options.retry,
+          deadlineSeconds: options.deadlineSeconds,
+          log,
+        })
       : options.source;
 
+  let created: string | undefined;
+  let work: string;
+  try {
+    created = fs.mkdirSync(options.out, { recursive: true });
+    work = fs.mkdtempSync(path.join(options.out, SCRATCH_PREFIX));
+    scratchFolders.add(work);
+  } catch (err) {
+    if (created) fs.rmSync(created, { recursive: true, force: true });
+    throw new Error(`cannot write ${options.out} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the files there are as they were`);
+  }
+  try {
+    return await prepareIn(work, source, rules, options, log);
+  } catch (err) {
+    if (created) fs.rmSync(created, { recursive: true, force: true });
+    throw err;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+    scratchFolders.delete(work);
+  }
+}
+
+/** How the scratch folder inside `--out` begins (.gitignore leaves such folders out, should one outlive a killed run). */
+export const SCRATCH_PREFIX = ".prepare-data-";
+
+/** Scratch folders of runs under way in this process. */
+const scratchFolders = new Set<string>();
+
+/** Removes the scratch folders of runs under way: for a signal, which ends the process without running `finally`. */
+export function removeScratchFolders(): void {
+  for (const dir of scratchFolders) fs.rmSync(dir, { recursive: true, force: true });
+  scratchFolders.clear();
+}
+
+/** {@link prepareData} with its working folder `work`, inside `--out`. */
+async function prepareIn(work: string, source: RecordSource, rules: TrainingSetRules, options: PrepareOptions, log: (line: string) => void): Promise<PrepareResult> {
   log(`reading the first ${options.percent}% of ${source.description}`);
-  let lastShown = -1;
-  const slice = await source.take(options.percent, (done, wanted) => {
-    const pct = wanted === 0 ? 100 : Math.floor((done / wanted) * 100);
-    if (pct >= lastShown + 10 || done === wanted) {
-      lastShown = pct;
-      log(`  ${done}/${wanted} rows`);
-    }
-  });
-  const { kept, tooLong, repeated } = screen(source.name, slice.records, slice.problems ?? [], rules);
+  const slice = await source.take(options.percent, progressLog(log));
+  const screener = new Screener(source.name, rules);
+  const spool = new RecordSpool(path.join(work, "kept.jsonl"));
+  try {
+    for await (const record of slice.records) if (screener.add(record)) spool.append(record.text);
+  } finally {
+    spool.close();
+  }
+  screener.finish(slice.problems ?? []);
+  const { tooLong, repeated } = screener;
   if (tooLong.length > 0) {
     log(
       `left out ${tooLong.length} record${tooLong.length === 1 ? "" : "s"} longer than ${rules.context!.model}'s context window ` +
@@ -129,36 +192,53 @@ export async function prepareData(options: PrepareOptions): Promise<PrepareResul
     );
   }
   if (repeated.length > 0) log(`left out ${repeated.length} record${repeated.length === 1 ? "" : "s"} repeating an earlier one: ${locations(repeated)}`);
-  if (kept.length < smallestSplittable(rules.minRecordsPerFile)) {
-    throw tooFew(options, slice.total, slice.records.length, kept.length, rules.minRecordsPerFile);
+  if (spool.count < smallestSplittable(rules.minRecordsPerFile)) {
+    throw tooFew(options, slice.total, screener.taken, spool.count, rules.minRecordsPerFile);
   }
 
-  const split = trainTestSplit(kept.map((r) => r.text), options.seed);
+  // The same shuffle as ever: trainTestSplit of the kept records, here of their numbers, then their bytes from the spool.
+  const order = trainTestSplit(Array.from({ length: spool.count }, (_, i) => i), options.seed);
   const trainPath = path.join(options.out, TRAIN_FILE);
   const testPath = path.join(options.out, TEST_FILE);
-  const trainText = split.train.join("\n") + "\n";
-  const testText = split.test.join("\n") + "\n";
-  // The same checks the stack makes, on exactly the bytes about to be written.
-  const findings = checkTrainingSet({ checked: checkJsonl(trainPath, trainText) }, { checked: checkJsonl(testPath, testText) }, rules);
-  if (findings.problems.length > 0) throw new DataError(findings.problems);
+  const train = spool.writeInOrder(path.join(work, TRAIN_FILE), order.train);
+  const test = spool.writeInOrder(path.join(work, TEST_FILE), order.test);
+  const origin = slice.origin ?? { dataset: source.name, reader: "other" as const };
+  const manifest: DataManifest = {
+    dataset: origin.dataset,
+    revision: origin.revision ?? null,
+    config: origin.config ?? null,
+    split: origin.split ?? null,
+    sourceSha256: origin.sha256 ?? null,
+    reader: origin.reader,
+    ...(origin.files ? { parquetFiles: origin.files } : {}),
+    percent: options.percent,
+    seed: options.seed,
+    sourceRows: slice.total,
+    rows: screener.taken,
+    records: spool.count,
+    leftOut: { tooLong: tooLong.length, repeated: repeated.length },
+    baseModel: rules.context!.model,
+    files: { [TRAIN_FILE]: train, [TEST_FILE]: test },
+  };
 
-  let created: string | undefined;
+  const manifestPath = path.join(options.out, MANIFEST_FILE);
   try {
-    created = fs.mkdirSync(options.out, { recursive: true });
     replaceFilesTogether([
-      { path: trainPath, content: trainText },
-      { path: testPath, content: testText },
+      { path: trainPath, from: path.join(work, TRAIN_FILE) },
+      { path: testPath, from: path.join(work, TEST_FILE) },
+      { path: manifestPath, content: manifestText(manifest) },
     ]);
   } catch (err) {
-    if (created) fs.rmSync(created, { recursive: true, force: true });
     throw new Error(`cannot write ${options.out} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the files there are as they were`);
   }
-  log(`wrote ${trainPath} (${split.train.length} records) and ${testPath} (${split.test.length} records), both valid`);
+  log(`wrote ${trainPath} (${train.records} records) and ${testPath} (${test.records} records), both valid`);
+  log(`wrote ${manifestPath}: ${origin.revision ? `${origin.dataset} at ${origin.revision}` : origin.dataset}, ${manifest.rows} rows, seed ${options.seed}`);
   return {
     sourceRows: slice.total,
-    taken: slice.records.length,
-    kept: kept.length,
-    train: fileOf(trainPath, trainText, split.train.length),
-    test: fileOf(testPath, testText, split.test.length),
+    taken: screener.taken,
+    kept: spool.count,
+    train: { path: trainPath, records: train.records, sha256: train.sha256 },
+    test: { path: testPath, records: test.records, sha256: test.sha256 },
+    manifest,
   };
 }

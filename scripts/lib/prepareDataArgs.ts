@@ -2,6 +2,8 @@ import { parseArgs } from "node:util";
 import { DEFAULT_BASE_MODEL, MODEL_CATALOGUE } from "../../infra/models";
 import { DEFAULT_MIN_RECORDS_PER_FILE } from "../../infra/trainingSet";
 import { DEFAULT_DEADLINE_SECONDS, DEFAULT_DOWNLOAD } from "./datasetDownload";
+import { HUB_READERS, HubReader } from "./datasetSources";
+import { DEFAULT_HF_ENDPOINT, hubAccessFrom } from "./hubAccess";
 import { DATASETS_SERVER } from "./hubRowsSource";
 import type { PrepareOptions } from "./prepareData";
 
@@ -20,19 +22,26 @@ test_data.jsonl (20%, by a seeded shuffle) to --out, replacing both only when ev
 
   --source ID|FILE        HuggingFaceH4/ultrachat_200k (default), or a local .jsonl or .parquet file
   --split NAME            split of a Hugging Face dataset (default train_sft); not for a local file
+  --reader parquet|rows   how a Hugging Face dataset is read: its Parquet export, with range requests for only the
+                          row groups needed (default), or the dataset viewer's /rows API, 100 rows a request
   --percent N             share of the source to take, above 0 and at most 100 (default 1)
   --seed N                seed of the shuffle; the same seed gives the same files (default 42)
   --out DIR               folder of the two files (default data)
   --min-records N         fewest records each file must hold (default ${DEFAULT_MIN_RECORDS_PER_FILE})
   --base-model NAME       model whose context window bounds a record, ${MODEL_CATALOGUE.map((m) => m.name).join(" or ")} (default ${DEFAULT_BASE_MODEL});
                           longer records are left out (length estimated at ~4 characters a token)
-  --request-timeout SECS  longest wait for one answer of the dataset server (default ${DEFAULT_DOWNLOAD.timeoutMs / 1000})
+  --request-timeout SECS  longest wait for an answer, or for more bytes of one, from the Hub (default ${DEFAULT_DOWNLOAD.timeoutMs / 1000})
   --deadline SECS         longest time for the whole download (default ${DEFAULT_DEADLINE_SECONDS})
   --help                  this text
 
-Environment: PHI3_DATASETS_SERVER, the dataset viewer's address (default ${DATASETS_SERVER}).
-Progress, retries and problems go to stderr. Exit status: 0 written, 1 not written (bad data, download failed),
-2 bad command line.
+Environment, as huggingface_hub reads it: HF_ENDPOINT, the Hub's address (default ${DEFAULT_HF_ENDPOINT});
+HF_TOKEN (or HUGGING_FACE_HUB_TOKEN, or the file \`hf auth login\` writes: HF_TOKEN_PATH, else $HF_HOME/token,
+else ~/.cache/huggingface/token), the token for gated and private datasets. PHI3_DATASETS_SERVER, the dataset
+viewer's address for --reader rows (default ${DATASETS_SERVER}).
+
+Besides the two files, --out receives manifest.json: the dataset, the commit of its Parquet export, the split, the
+percentage, the seed, the row count and the SHA-256 of each file. Progress (rows and bytes), retries and problems go
+to stderr. Exit status: 0 written, 1 not written (bad data, download failed), 2 bad command line or environment.
 `;
 
 /** A number that matches `pattern` and `accept`, or a UsageError naming the option and what it takes. */
@@ -54,6 +63,7 @@ export function parsePrepareDataArgs(argv: readonly string[], env: Readonly<Reco
       options: {
         source: { type: "string" },
         split: { type: "string" },
+        reader: { type: "string" },
         percent: { type: "string" },
         seed: { type: "string" },
         out: { type: "string" },
@@ -84,6 +94,14 @@ export function parsePrepareDataArgs(argv: readonly string[], env: Readonly<Reco
   if (!URL.canParse(serverUrl) || !/^https?:$/.test(new URL(serverUrl).protocol)) {
     throw new UsageError(`PHI3_DATASETS_SERVER=${JSON.stringify(serverUrl)}: an http or https address, such as ${DATASETS_SERVER}`);
   }
+  const reader = values.reader === undefined ? undefined : text("reader", "");
+  if (reader !== undefined && !HUB_READERS.includes(reader as HubReader)) throw new UsageError(`--reader ${JSON.stringify(reader)}: one of ${HUB_READERS.join(", ")}`);
+  let hub;
+  try {
+    hub = hubAccessFrom(env);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const timeoutSeconds = numberOption("request-timeout", text("request-timeout", String(DEFAULT_DOWNLOAD.timeoutMs / 1000)), DECIMAL, (n) => n > 0 && n <= 3600, "seconds, above 0 and at most 3600");
 
   return {
@@ -96,6 +114,8 @@ export function parsePrepareDataArgs(argv: readonly string[], env: Readonly<Reco
       out: text("out", "data"),
       minRecordsPerFile: numberOption("min-records", text("min-records", String(DEFAULT_MIN_RECORDS_PER_FILE)), WHOLE, (n) => n >= 1 && n <= 1_000_000, "a whole number from 1 to 1000000"),
       baseModel: model.name,
+      hub,
+      reader: reader as HubReader | undefined,
       serverUrl,
       retry: { ...DEFAULT_DOWNLOAD, timeoutMs: timeoutSeconds * 1000 },
       deadlineSeconds: numberOption("deadline", text("deadline", String(DEFAULT_DEADLINE_SECONDS)), DECIMAL, (n) => n > 0 && n <= 86400, "seconds, above 0 and at most 86400"),

@@ -2,45 +2,63 @@ import { capProblems, DataError, DataProblem, messagesOf, parseRecordLine } from
 import { conversationKey, lengthProblem, TrainingSetRules } from "../../infra/trainingSet";
 import type { SourceRecord } from "./datasetSources";
 
-/** The records of a source sorted out: those to keep, and those left out and why. */
-export interface Screened {
-  readonly kept: SourceRecord[];
-  readonly tooLong: SourceRecord[];
-  readonly repeated: SourceRecord[];
+/** Where a record is in its source: a line of a JSONL file or a row of a dataset. */
+export interface Place {
+  readonly line?: number;
+  readonly row?: number;
 }
 
 /**
- * Checks every record of the source, naming the source's own line or row; throws a {@link DataError} when any is not a
- * chat example. Records too long for the model and repeats of an earlier record are left out, not refused: a public
- * dataset cannot be fixed, and a repeat split into both files would leak validation into training.
+ * Checks the records of a source one at a time, naming the source's own line or row, and sorts them out: kept, or left
+ * out as too long for the model or as a repeat of an earlier record. Records too long and repeats are left out, not
+ * refused: a public dataset cannot be fixed, and a repeat split into both files would leak validation into training.
+ * Only where records are is remembered, and a hash of each conversation: never the records themselves.
  */
-export function screen(name: string, records: readonly SourceRecord[], sliceProblems: readonly DataProblem[], rules: TrainingSetRules): Screened {
-  const problems: DataProblem[] = [...sliceProblems];
-  const screened: Screened = { kept: [], tooLong: [], repeated: [] };
-  const seen = new Set<string>();
-  for (const record of records) {
+export class Screener {
+  readonly tooLong: Place[] = [];
+  readonly repeated: Place[] = [];
+  /** Records seen, and records kept. */
+  taken = 0;
+  kept = 0;
+  private readonly problems: DataProblem[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly name: string,
+    private readonly rules: TrainingSetRules,
+  ) {}
+
+  /** True when the record is to be kept. A record that is not a chat example is remembered as a problem, and not kept. */
+  add(record: SourceRecord): boolean {
+    this.taken++;
+    const place = { line: record.line, row: record.row };
     const parsed = parseRecordLine(record.text);
     if (parsed.problem !== undefined) {
-      problems.push({ file: name, line: record.line, row: record.row, reason: parsed.problem });
-      continue;
+      this.problems.push({ file: this.name, ...place, reason: parsed.problem });
+      return false;
     }
     const messages = messagesOf(parsed.record);
     const id = conversationKey(messages);
-    if (lengthProblem(messages, rules.context)) screened.tooLong.push(record);
-    else if (seen.has(id)) screened.repeated.push(record);
+    if (lengthProblem(messages, this.rules.context)) this.tooLong.push(place);
+    else if (this.seen.has(id)) this.repeated.push(place);
     else {
-      seen.add(id);
-      screened.kept.push(record);
+      this.seen.add(id);
+      this.kept++;
+      return true;
     }
+    return false;
   }
-  problems.sort((a, b) => (a.line ?? a.row ?? 0) - (b.line ?? b.row ?? 0));
-  if (problems.length > 0) throw new DataError(capProblems(problems, 20));
-  return screened;
+
+  /** Throws a {@link DataError} naming the records that are not chat examples and `sliceProblems`, if there are any. */
+  finish(sliceProblems: readonly DataProblem[]): void {
+    const problems = [...sliceProblems, ...this.problems].sort((a, b) => (a.line ?? a.row ?? 0) - (b.line ?? b.row ?? 0));
+    if (problems.length > 0) throw new DataError(capProblems(problems, 20));
+  }
 }
 
 /** "lines 5, 17, 90" or "rows 4, 16" of the first few records. */
-export function locations(records: readonly SourceRecord[]): string {
-  const numbers = records.slice(0, 10).map((r) => r.line ?? r.row);
-  const more = records.length > 10 ? `, ... (${records.length} in all)` : "";
-  return `${records[0].line !== undefined ? "lines" : "rows"} ${numbers.join(", ")}${more}`;
+export function locations(places: readonly Place[]): string {
+  const numbers = places.slice(0, 10).map((r) => r.line ?? r.row);
+  const more = places.length > 10 ? `, ... (${places.length} in all)` : "";
+  return `${places[0].line !== undefined ? "lines" : "rows"} ${numbers.join(", ")}${more}`;
 }

@@ -5,14 +5,25 @@
  */
 const { transformSync, version } = require("esbuild");
 
-const OPTIONS = { loader: "ts", format: "cjs", target: "node20" };
+const OPTIONS = { format: "cjs", target: "node20" };
+// Under Jest: source maps, and import() compiled to require() (see transpile).
+const JEST_OPTIONS = { sourcemap: true, supported: { "dynamic-import": false } };
 
-/** JavaScript for one TypeScript file, with a source map when asked (Jest maps failures back to the .ts lines). */
-function transpile(source, filename, sourcemap = false) {
-  return transformSync(source, { ...OPTIONS, sourcefile: filename, sourcemap });
+/**
+ * CommonJS for one TypeScript file (or one ES module, which Jest cannot load as it is). For Jest (`forJest`): a source
+ * map, so that failures point at the source lines, and `import()` as `require()`, since Jest's module registry serves
+ * dynamic imports only behind --experimental-vm-modules; under plain Node `import()` stays Node's own.
+ */
+function transpile(source, filename, forJest = false) {
+  return transformSync(source, {
+    ...OPTIONS,
+    loader: filename.endsWith(".ts") ? "ts" : "js",
+    sourcefile: filename,
+    ...(forJest ? JEST_OPTIONS : {}),
+  });
 }
 
 /** What a cached result depends on besides the file itself. */
-const TRANSPILER_KEY = JSON.stringify(["esbuild", version, OPTIONS]);
+const TRANSPILER_KEY = JSON.stringify(["esbuild", version, OPTIONS, JEST_OPTIONS]);
 
 module.exports = { transpile, TRANSPILER_KEY };

@@ -1,4 +1,4 @@
-import { ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
+import { ChildProcess, ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
 import { npmScriptCommand } from "../../scripts/lib/npmScripts";
 import { PROJECT_ROOT } from "../../scripts/lib/stackFiles";
 
@@ -8,13 +8,22 @@ export interface ScriptResult {
   readonly stderr: string;
 }
 
-/** Runs `npm run <name> -- <args>` in the project folder as a person would, minus npm's own banner. */
-export function runNpmScript(name: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ScriptResult> {
+/**
+ * Runs `npm run <name> -- <args>` in the project folder as a person would, minus npm's own banner; `started` is handed
+ * the process (to signal it, for one).
+ */
+export function runNpmScript(
+  name: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  started?: (child: ChildProcess) => void,
+): Promise<ScriptResult> {
   const [command, ...scriptArgs] = npmScriptCommand(name);
   return new Promise((resolve) => {
-    execFile(command, [...scriptArgs, ...args], { cwd: PROJECT_ROOT, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(command, [...scriptArgs, ...args], { cwd: PROJECT_ROOT, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
+    started?.(child);
   });
 }
 
