@@ -220,6 +220,21 @@ describe("PromptFlow through the dynamic-provider server", () => {
     expect(sent(from).filter((r) => !r.path.startsWith("/subscriptions/"))).toEqual([]);
   });
 
+  it("does not send CreateFlow again after a 500, which may have made the flow; a 503 is tried again", async () => {
+    const createsIn = (from: number) => sent(from).filter((r) => r.method === "POST" && r.path.endsWith("/Flows"));
+    azure.addFlowWorkspace("proj-lost-answer");
+    azure.createFlowStatuses.push(500);
+    let from = azure.requests.length;
+    await expect(driver.create(urn, inputs("proj-lost-answer"))).rejects.toThrow(/HTTP 500 .*not sent again: the flow may have been created/);
+    expect(createsIn(from)).toHaveLength(1);
+
+    azure.addFlowWorkspace("proj-busy");
+    azure.createFlowStatuses.push(503);
+    from = azure.requests.length;
+    await expect(driver.create(urn, inputs("proj-busy"))).resolves.toMatchObject({ props: { flowName: "phi3-chat" } });
+    expect(createsIn(from)).toHaveLength(2);
+  });
+
   it("fails with the file service's reason when the signature does not match its key", async () => {
     const ws = azure.addFlowWorkspace("proj-rotated");
     const listSecrets = /\/workspaces\/proj-rotated\/datastores\/workspaceworkingdirectory\/listSecrets$/;

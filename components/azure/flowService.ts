@@ -7,6 +7,7 @@
 import type { TokenCredential } from "@azure/core-auth";
 import type * as CoreClient from "@azure-rest/core-client";
 import type { Client, PathUncheckedResponse } from "@azure-rest/core-client";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { armError, ArmClient } from "./armClient";
 import type { AzureCloud } from "./cloud";
 import type { FileShareAccess } from "./azureFiles";
@@ -131,6 +132,31 @@ export interface FlowDto {
 }
 
 /**
+ * A POST the flow service answers with 500 is not sent again: the flow may exist already, and a second CreateFlow would
+ * make a second one. pfazure's caller retries POSTs but takes 500 off its retry list for the same reason
+ * (_restclient/flow_service_caller.py: "stop retry 500 since it will cause 409 for run creation scenario"). Throwing
+ * here, below the retry policy, ends the retries; 408, 429 and the other 5xx are retried as before.
+ */
+const noRetryOfPostOn500: PipelinePolicy = {
+  name: "phi3NoRetryOfPostOn500",
+  async sendRequest(request, next) {
+    const response = await next(request);
+    if (request.method !== "POST" || response.status !== 500) return response;
+    let detail = response.bodyAsText?.slice(0, 300) || "no error message";
+    let code = "Unknown";
+    try {
+      const error = (JSON.parse(response.bodyAsText ?? "") as { error?: { code?: string; message?: string } }).error;
+      detail = error?.message ?? detail;
+      code = error?.code ?? code;
+    } catch {
+      // not JSON: the text itself is the detail
+    }
+    const path = new URL(request.url).pathname;
+    throw armError("POST", path, 500, code, `${detail} (not sent again: the flow may have been created; look in the project's Prompt flow list before the next \`pulumi up\`)`);
+  },
+};
+
+/**
  * Prompt flow's flow service for one workspace: `<discovery origin>/flow/api/subscriptions/.../workspaces/<ws>/Flows`,
  * with an ARM token (FlowServiceCaller's Authorization header: get_arm_token, the resource manager's scope).
  */
@@ -144,6 +170,7 @@ export class FlowServiceClient {
       credentials: { scopes: [armScope(cloud)] },
       userAgentOptions: { userAgentPrefix: "phi3-foundry" },
       retryOptions: { maxRetries: 4, maxRetryDelayInMs: 60_000 },
+      additionalPolicies: [{ policy: noRetryOfPostOn500, position: "perRetry" }],
     });
     this.flows = `/flow/api${workspacePath(ws)}/Flows`;
   }

@@ -115,6 +115,8 @@ export class AzureStandIn {
   readonly shareFiles = new Map<string, Buffer>();
   /** Prompt flows by id, as the flow service keeps them (FlowDto). */
   readonly flows = new Map<string, Record<string, any>>();
+  /** Statuses the next CreateFlow requests answer with, one each, after creating the flow all the same (a lost answer). */
+  readonly createFlowStatuses: number[] = [];
 
   private constructor(
     private readonly server: https.Server,
@@ -441,6 +443,8 @@ export class AzureStandIn {
         flowDefinitionFilePath: body.flowDefinitionFilePath,
       };
       this.flows.set(id, flow);
+      const status = this.createFlowStatuses.shift();
+      if (status) return armError(status, "InternalServerError", "The service failed after creating the flow.");
       return { status: 200, body: flow };
     }
     if (!flowId) return armError(405, "MethodNotAllowed", method);
