@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from "node:buffer";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 
@@ -46,12 +47,40 @@ export class DataError extends Error {
   }
 }
 
-/** At most `limit` problems, and a last one that says how many more there were, so a wrong file does not flood the terminal. */
-export function capProblems(problems: readonly DataProblem[], limit: number): DataProblem[] {
-  if (problems.length <= limit) return [...problems];
-  const rest = problems.length - limit;
+/** How many problems of one kind a file's listing shows before it says how many more there are. */
+export const LISTED_PROBLEMS = 20;
+
+/**
+ * At most `limit` problems, and a last one that says how many more there were, so a wrong file does not flood the
+ * terminal. `unlisted` counts problems found but not kept (a file is checked keeping only the first few).
+ */
+export function capProblems(problems: readonly DataProblem[], limit: number, unlisted = 0): DataProblem[] {
+  if (problems.length + unlisted <= limit) return [...problems];
   const kept = problems.slice(0, limit);
+  const rest = problems.length + unlisted - kept.length;
   return [...kept, { file: kept[limit - 1].file, key: kept[limit - 1].key, reason: `and ${rest} more problem${rest === 1 ? "" : "s"} like these` }];
+}
+
+/**
+ * Problems as they are found, keeping the first `limit` and counting the rest: a file where every one of 200,000
+ * records is wrong costs a count, not 200,000 messages.
+ */
+export class ProblemList {
+  readonly listed: DataProblem[] = [];
+  /** Problems found beyond the first `limit`. */
+  unlisted = 0;
+
+  constructor(readonly limit = LISTED_PROBLEMS) {}
+
+  add(problem: DataProblem): void {
+    if (this.listed.length < this.limit) this.listed.push(problem);
+    else this.unlisted++;
+  }
+
+  /** The listed problems and, if there were more, a last one saying how many. */
+  capped(): DataProblem[] {
+    return capProblems(this.listed, this.limit, this.unlisted);
+  }
 }
 
 /**
@@ -95,6 +124,35 @@ export function recordProblem(record: unknown): string | undefined {
 /** The turns of a record that passed {@link recordProblem}. */
 export function messagesOf(record: unknown): ChatMessage[] {
   return (record as { messages: ChatMessage[] }).messages;
+}
+
+/** What makes two records the same example: their turns, whatever else the records carry (ids, prompts). */
+export function conversationKey(messages: readonly ChatMessage[]): string {
+  return createHash("sha256")
+    .update(JSON.stringify(messages.map((m) => [m.role, m.content])))
+    .digest("hex");
+}
+
+/** The characters of a conversation's turns (UTF-16 code units, as JavaScript counts a string's length). */
+export function conversationCharacters(messages: readonly ChatMessage[]): number {
+  return messages.reduce((sum, m) => sum + m.content.length, 0);
+}
+
+/**
+ * What the training-set rules need of a conversation, without its text: which example it is and how long it is.
+ * A file of 200,000 conversations is checked keeping this of each, not the conversations.
+ */
+export interface ConversationSummary {
+  /** {@link conversationKey}: the same for the same turns. */
+  readonly key: string;
+  /** {@link conversationCharacters}. */
+  readonly characters: number;
+}
+
+/** The summary of a record that passed {@link recordProblem}. */
+export function summaryOf(record: unknown): ConversationSummary {
+  const messages = messagesOf(record);
+  return { key: conversationKey(messages), characters: conversationCharacters(messages) };
 }
 
 /** One line of a JSONL file that holds text. */
@@ -156,38 +214,79 @@ export function parseRecordLine(text: string): { record: unknown; problem?: unde
   return problem ? { problem } : { record };
 }
 
-/** A record that is a chat example, and where it is. */
-export interface LocatedRecord {
+/** A record that is a chat example, where it is, and what the training-set rules need of it. */
+export interface LocatedRecord extends ConversationSummary {
   readonly line?: number;
   readonly row?: number;
-  readonly messages: ChatMessage[];
 }
 
 /** What reading one JSONL text found: the good records and the problems of the rest. */
 export interface CheckedText {
   readonly file: string;
   readonly records: LocatedRecord[];
+  /** In line order; for a file, only the first {@link LISTED_PROBLEMS}. */
   readonly problems: DataProblem[];
+  /** Problems found beyond those in `problems`. */
+  readonly unlisted: number;
   readonly bom: boolean;
 }
 
-/** Checks every line of JSONL `text` (named `file`) as a chat example. */
+/**
+ * Checks a file's lines as they come, in order, keeping of each record only its place and summary. Empty lines are
+ * held back until a record follows them: only then are they between records.
+ */
+class LineChecker {
+  readonly records: LocatedRecord[] = [];
+  private readonly found: ProblemList;
+  private lines = 0;
+  /** Empty lines since the last line that held something: the first one's number and how many. */
+  private blankFrom = 0;
+  private blanks = 0;
+
+  constructor(
+    private readonly file: string,
+    keep: number,
+  ) {
+    this.found = new ProblemList(keep);
+  }
+
+  blank(line: number): void {
+    if (this.blanks === 0) this.blankFrom = line;
+    this.blanks++;
+  }
+
+  /** A line that holds something: `text`, or `problem` when the line could not even be read. */
+  line(line: number, text: string | { problem: string }): void {
+    for (let i = 0; i < this.blanks; i++) this.found.add({ file: this.file, line: this.blankFrom + i, reason: EMPTY_LINE_REASON });
+    this.blanks = 0;
+    this.lines++;
+    const parsed = typeof text === "string" ? parseRecordLine(text) : text;
+    if (parsed.problem !== undefined) this.found.add({ file: this.file, line, reason: parsed.problem });
+    else this.records.push({ line, ...summaryOf(parsed.record) });
+  }
+
+  /** What was found; empty lines not followed by a record are dropped, as empty lines at the end are. */
+  result(bom: boolean): CheckedText {
+    const { file, records } = this;
+    if (this.lines === 0) return { file, records, problems: [{ file, reason: "the file has no records" }], unlisted: 0, bom };
+    return { file, records, problems: this.found.listed, unlisted: this.found.unlisted, bom };
+  }
+}
+
+/** Checks every line of JSONL `text` (named `file`) as a chat example; every problem is listed. */
 export function checkJsonl(file: string, text: string): CheckedText {
   const { lines, blankLines, bom } = splitJsonl(text);
-  if (lines.length === 0) return { file, records: [], problems: [{ file, reason: "the file has no records" }], bom };
-  const records: LocatedRecord[] = [];
-  const problems: DataProblem[] = blankLines.map((line) => ({ file, line, reason: EMPTY_LINE_REASON }));
+  const checker = new LineChecker(file, Infinity);
+  let b = 0;
   for (const { line, text: lineText } of lines) {
-    const parsed = parseRecordLine(lineText);
-    if (parsed.problem !== undefined) problems.push({ file, line, reason: parsed.problem });
-    else records.push({ line, messages: messagesOf(parsed.record) });
+    while (b < blankLines.length && blankLines[b] < line) checker.blank(blankLines[b++]);
+    checker.line(line, lineText);
   }
-  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-  return { file, records, problems, bom };
+  return checker.result(bom);
 }
 
 /** Problems of JSONL `text` (named `file`); at most `limit` are listed, and how many more there are. */
-export function jsonlProblems(file: string, text: string, limit = 20): DataProblem[] {
+export function jsonlProblems(file: string, text: string, limit = LISTED_PROBLEMS): DataProblem[] {
   return capProblems(checkJsonl(file, text).problems, limit);
 }
 
@@ -199,22 +298,16 @@ export interface ChatDataFile {
   readonly sha256: string;
 }
 
-/** A data file's bytes, or the problem of reading it, said for a person (no such file, a folder, no permission). */
-export function readDataFile(path: string, file: string, key?: string): { bytes: Buffer } | { problem: DataProblem } {
-  try {
-    return { bytes: fs.readFileSync(path) };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === "ENOENT"
-        ? "no such file (`npm run prepare-data` writes data/train_data.jsonl and data/test_data.jsonl)"
-        : code === "EISDIR"
-          ? "is a folder; name a .jsonl file"
-          : code === "EACCES" || code === "EPERM"
-            ? "cannot be read: permission denied"
-            : `cannot be read (${code ?? (err as Error).message})`;
-    return { problem: { file, key, reason } };
-  }
+/** Why a data file cannot be read, said for a person (no such file, a folder, no permission). */
+export function unreadableReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ENOENT"
+    ? "no such file (`npm run prepare-data` writes data/train_data.jsonl and data/test_data.jsonl)"
+    : code === "EISDIR"
+      ? "is a folder; name a .jsonl file"
+      : code === "EACCES" || code === "EPERM"
+        ? "cannot be read: permission denied"
+        : `cannot be read (${code ?? (err as Error).message})`;
 }
 
 /** A file read and checked, with what identifies its content. */
@@ -222,22 +315,125 @@ export interface CheckedFile extends CheckedText {
   readonly dataFile: ChatDataFile;
 }
 
-/** Reads and checks one data file; a file that cannot be read is one problem. */
-export function checkChatFile(path: string, file: string, key?: string): CheckedFile {
-  const read = readDataFile(path, file, key);
-  if ("problem" in read) return { file, records: [], problems: [read.problem], bom: false, dataFile: { path, records: 0, sha256: "" } };
-  const checked = checkJsonl(file, read.bytes.toString("utf8"));
+/** How a data file is read; the defaults suit any file, and tests make them small. */
+export interface ReadOptions {
+  /** Bytes read at a time: 8 MiB by default. */
+  readonly chunkBytes?: number;
+  /**
+   * Longest line that is decoded and parsed, in bytes; a longer one is a problem of its own. By default Node's longest
+   * string, so only a line that could not be read at all is refused (no chat record a model can take is that long).
+   */
+  readonly maxLineBytes?: number;
+}
+
+export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * Reads and checks one data file; a file that cannot be read is one problem. The file is read in chunks, hashed as it
+ * is read, and cut into lines at its newline bytes, and each line is decoded on its own (a newline byte is never part
+ * of a multi-byte UTF-8 character, so a character split between two chunks is whole in its line). Memory is one chunk,
+ * the longest line, and a summary of each record, whatever the file's size: a 1 GB training file is checked as a
+ * 40-record one is. Findings are those of {@link checkJsonl} on the whole text, with only the first
+ * {@link LISTED_PROBLEMS} problems kept.
+ */
+export function checkChatFile(path: string, file: string, key?: string, options: ReadOptions = {}): CheckedFile {
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const maxLineBytes = options.maxLineBytes ?? bufferConstants.MAX_STRING_LENGTH;
+  if (!(Number.isSafeInteger(chunkBytes) && chunkBytes >= 1)) throw new Error(`chunkBytes ${chunkBytes}: a whole number of at least 1`);
+  const checker = new LineChecker(file, LISTED_PROBLEMS);
+  const hash = createHash("sha256");
+  /** The first bytes of the file, to tell a byte order mark. */
+  let head = Buffer.alloc(0);
+  let bom = false;
+  /** The current line's bytes from earlier chunks (copied, as the chunk is read into again), and how many. */
+  let pieces: Buffer[] = [];
+  let lineBytes = 0;
+  let lineNumber = 0;
+
+  /** Keeps the bytes a chunk ends with, the start of a line; once the line is too long to be read, only counts them. */
+  const take = (bytes: Buffer) => {
+    if (bytes.length === 0) return;
+    lineBytes += bytes.length;
+    if (lineBytes <= maxLineBytes) pieces.push(Buffer.from(bytes));
+    else pieces = [];
+  };
+  /** Ends the current line with `last`, its bytes up to the newline (or the end of the file). */
+  const endLine = (last: Buffer) => {
+    lineNumber++;
+    let length = lineBytes + last.length;
+    let bytes = length > maxLineBytes ? undefined : pieces.length === 0 ? last : Buffer.concat([...pieces, last], length);
+    pieces = [];
+    lineBytes = 0;
+    if (lineNumber === 1 && head.equals(UTF8_BOM)) {
+      bom = true;
+      bytes = bytes?.subarray(UTF8_BOM.length);
+      length -= UTF8_BOM.length;
+    }
+    if (bytes === undefined) {
+      const reason = `a line of ${length.toLocaleString("en-US")} bytes, more than the ${maxLineBytes.toLocaleString("en-US")} that can be read as one record`;
+      checker.line(lineNumber, { problem: reason });
+      return;
+    }
+    const text = bytes.toString("utf8", 0, bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN ? bytes.length - 1 : bytes.length);
+    if (text.trim() === "") checker.blank(lineNumber);
+    else checker.line(lineNumber, text);
+  };
+
+  const unreadable = (err: unknown): CheckedFile => ({
+    file,
+    records: [],
+    problems: [{ file, key, reason: unreadableReason(err) }],
+    unlisted: 0,
+    bom: false,
+    dataFile: { path, records: 0, sha256: "" },
+  });
+  let fd: number;
+  try {
+    fd = fs.openSync(path, "r");
+  } catch (err) {
+    return unreadable(err);
+  }
+  try {
+    const chunk = Buffer.allocUnsafe(chunkBytes);
+    for (;;) {
+      let read: number;
+      try {
+        read = fs.readSync(fd, chunk, 0, chunkBytes, null);
+      } catch (err) {
+        return unreadable(err);
+      }
+      if (read === 0) break;
+      const bytes = chunk.subarray(0, read);
+      hash.update(bytes);
+      if (head.length < UTF8_BOM.length) head = Buffer.concat([head, bytes.subarray(0, UTF8_BOM.length - head.length)]);
+      let start = 0;
+      for (let end = bytes.indexOf(NEWLINE); end !== -1; end = bytes.indexOf(NEWLINE, start)) {
+        endLine(bytes.subarray(start, end));
+        start = end + 1;
+      }
+      take(bytes.subarray(start));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  // What follows the last newline is a line too, as `split("\n")` makes it: an empty one after a final newline.
+  endLine(Buffer.alloc(0));
+  const checked = checker.result(bom);
   return {
     ...checked,
     problems: key ? checked.problems.map((p) => ({ ...p, key })) : checked.problems,
-    dataFile: { path, records: checked.records.length, sha256: createHash("sha256").update(read.bytes).digest("hex") },
+    dataFile: { path, records: checked.records.length, sha256: hash.digest("hex") },
   };
 }
 
 /** Reads and validates data files record by record; throws one {@link DataError} with the problems of all of them. */
 export function validateChatFiles(paths: readonly string[], displayName: (path: string) => string = (p) => p): ChatDataFile[] {
   const checked = paths.map((path) => checkChatFile(path, displayName(path)));
-  const problems = checked.flatMap((c) => capProblems(c.problems, 20));
+  const problems = checked.flatMap((c) => capProblems(c.problems, LISTED_PROBLEMS, c.unlisted));
   if (problems.length > 0) throw new DataError(problems);
   return checked.map((c) => c.dataFile);
 }

@@ -1,5 +1,15 @@
-import { createHash } from "node:crypto";
-import { capProblems, ChatDataFile, ChatMessage, CheckedFile, CheckedText, checkChatFile, DataError, DataProblem, LocatedRecord } from "./chatData";
+import {
+  capProblems,
+  ChatDataFile,
+  CheckedFile,
+  CheckedText,
+  checkChatFile,
+  DataError,
+  DataProblem,
+  LISTED_PROBLEMS,
+  LocatedRecord,
+  ProblemList,
+} from "./chatData";
 
 /**
  * Fewest records a training or validation file may hold, unless relaxed. OpenAI's and Azure OpenAI's fine-tuning refuse
@@ -14,9 +24,6 @@ export const DEFAULT_MIN_RECORDS_PER_FILE = 10;
  */
 export const CHARS_PER_TOKEN = 4;
 
-/** How many problems of one kind are listed in one file. */
-const LISTED = 20;
-
 /** What a training set must satisfy beyond each record's format. */
 export interface TrainingSetRules {
   readonly minRecordsPerFile: number;
@@ -26,28 +33,20 @@ export interface TrainingSetRules {
   readonly context?: { readonly model: string; readonly tokens: number };
 }
 
-/** The estimated tokens of a conversation: its characters over {@link CHARS_PER_TOKEN}, rounded up. */
-export function estimatedTokens(messages: readonly ChatMessage[]): number {
-  return Math.ceil(messages.reduce((sum, m) => sum + m.content.length, 0) / CHARS_PER_TOKEN);
+/** The estimated tokens of a conversation of `characters` characters: over {@link CHARS_PER_TOKEN}, rounded up. */
+export function estimatedTokens(characters: number): number {
+  return Math.ceil(characters / CHARS_PER_TOKEN);
 }
 
-/** Why a conversation is too long for the model, or undefined. */
-export function lengthProblem(messages: readonly ChatMessage[], context: TrainingSetRules["context"]): string | undefined {
+/** Why a conversation of `characters` characters (its turns' content) is too long for the model, or undefined. */
+export function lengthProblem(characters: number, context: TrainingSetRules["context"]): string | undefined {
   if (!context) return undefined;
-  const tokens = estimatedTokens(messages);
+  const tokens = estimatedTokens(characters);
   if (tokens <= context.tokens) return undefined;
-  const characters = messages.reduce((sum, m) => sum + m.content.length, 0);
   return (
     `about ${tokens.toLocaleString("en-US")} tokens (${characters.toLocaleString("en-US")} characters at ~${CHARS_PER_TOKEN} a token), ` +
     `more than ${context.model}'s context window of ${context.tokens.toLocaleString("en-US")} tokens: it cannot be trained on whole`
   );
-}
-
-/** What makes two records the same example: their turns, whatever else the records carry (ids, prompts). */
-export function conversationKey(messages: readonly ChatMessage[]): string {
-  return createHash("sha256")
-    .update(JSON.stringify(messages.map((m) => [m.role, m.content])))
-    .digest("hex");
 }
 
 function where(file: string, record: LocatedRecord): string {
@@ -85,18 +84,18 @@ function fileFindings({ checked, key }: SetFile, rules: TrainingSetRules): SetFi
         `too few to fine-tune on or to measure with; lower ${rules.minRecordsSetting} only for a trial run`,
     });
   }
-  const tooLong = records.flatMap((record) => {
-    const reason = lengthProblem(record.messages, rules.context);
-    return reason ? [{ file, line: record.line, row: record.row, key, reason }] : [];
-  });
-  problems.push(...capProblems(tooLong, LISTED));
+  const tooLong = new ProblemList();
+  for (const record of records) {
+    const reason = lengthProblem(record.characters, rules.context);
+    if (reason) tooLong.add({ file, line: record.line, row: record.row, key, reason });
+  }
+  problems.push(...tooLong.capped());
 
-  const seen = new Map<string, LocatedRecord>();
+  const seen = new Set<string>();
   const repeats: LocatedRecord[] = [];
   for (const record of records) {
-    const id = conversationKey(record.messages);
-    if (seen.has(id)) repeats.push(record);
-    else seen.set(id, record);
+    if (seen.has(record.key)) repeats.push(record);
+    else seen.add(record.key);
   }
   if (repeats.length > 0) {
     const at = repeats.map((r) => r.line ?? r.row ?? 0);
@@ -117,17 +116,15 @@ function fileFindings({ checked, key }: SetFile, rules: TrainingSetRules): SetFi
 /** A validation record that is also a training record makes the validation loss measure memory, not learning. */
 function sharedFindings(train: SetFile, validation: SetFile): DataProblem[] {
   const inTraining = new Map<string, LocatedRecord>();
-  for (const record of train.checked.records) {
-    const id = conversationKey(record.messages);
-    if (!inTraining.has(id)) inTraining.set(id, record);
-  }
-  const shared = validation.checked.records.flatMap((record) => {
-    const twin = inTraining.get(conversationKey(record.messages));
-    if (!twin) return [];
+  for (const record of train.checked.records) if (!inTraining.has(record.key)) inTraining.set(record.key, record);
+  const shared = new ProblemList();
+  for (const record of validation.checked.records) {
+    const twin = inTraining.get(record.key);
+    if (!twin) continue;
     const reason = `the same conversation as ${where(train.checked.file, twin)}: a validation record must not be a training record`;
-    return [{ file: validation.checked.file, line: record.line, row: record.row, key: validation.key, reason }];
-  });
-  return capProblems(shared, LISTED);
+    shared.add({ file: validation.checked.file, line: record.line, row: record.row, key: validation.key, reason });
+  }
+  return shared.capped();
 }
 
 /**
@@ -141,9 +138,9 @@ export function checkTrainingSet(train: SetFile, validation: SetFile, rules: Tra
   const ownValidation = fileFindings(validation, rules);
   return {
     problems: [
-      ...capProblems(withKey(train), LISTED),
+      ...capProblems(withKey(train), LISTED_PROBLEMS, train.checked.unlisted),
       ...ownTrain.problems,
-      ...capProblems(withKey(validation), LISTED),
+      ...capProblems(withKey(validation), LISTED_PROBLEMS, validation.checked.unlisted),
       ...ownValidation.problems,
       ...sharedFindings(train, validation),
     ],
@@ -169,8 +166,8 @@ export interface ValidatedSet {
 
 /** Reads and checks the training and validation files; throws one {@link DataError} with every problem of both. */
 export function validateTrainingSet(train: SetFileRef, validation: SetFileRef, rules: TrainingSetRules): ValidatedSet {
-  const read = (ref: SetFileRef): CheckedFile => checkChatFile(ref.path, ref.name, ref.key);
-  const [trainFile, validationFile] = [read(train), read(validation)];
+  const check = (ref: SetFileRef): CheckedFile => checkChatFile(ref.path, ref.name, ref.key);
+  const [trainFile, validationFile] = [check(train), check(validation)];
   const findings = checkTrainingSet({ checked: trainFile, key: train.key }, { checked: validationFile, key: validation.key }, rules);
   if (findings.problems.length > 0) throw new DataError(findings.problems);
   return { train: trainFile.dataFile, validation: validationFile.dataFile, warnings: findings.warnings };

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DataError } from "../infra/chatData";
+import { conversationCharacters, DataError } from "../infra/chatData";
 import { MODEL_CATALOGUE } from "../infra/models";
 import { PROJECT_ROOT } from "../infra/paths";
 import { CHARS_PER_TOKEN, DEFAULT_MIN_RECORDS_PER_FILE, estimatedTokens, TrainingSetRules, validateTrainingSet } from "../infra/trainingSet";
@@ -105,7 +105,7 @@ describe("validateTrainingSet", () => {
   it("measures the window's edge: 4 characters a token, rounded up", () => {
     const message = (n: number) => [{ role: "user" as const, content: "x".repeat(n) }];
     expect(CHARS_PER_TOKEN).toBe(4);
-    expect([estimatedTokens(message(16_384)), estimatedTokens(message(16_385))]).toEqual([4096, 4097]);
+    expect([estimatedTokens(conversationCharacters(message(16_384))), estimatedTokens(conversationCharacters(message(16_385)))]).toEqual([4096, 4097]);
     const dir = tempDir();
     const atEdge = { messages: [{ role: "user", content: "q".repeat(8192) }, { role: "assistant", content: "a".repeat(8192) }] };
     expect(problems(records(dir, "train.jsonl", 0, 20, [atEdge]), records(dir, "validation.jsonl", 100, 110))).toEqual([]);

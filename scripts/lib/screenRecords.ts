@@ -1,5 +1,5 @@
-import { capProblems, DataError, DataProblem, messagesOf, parseRecordLine } from "../../infra/chatData";
-import { conversationKey, lengthProblem, TrainingSetRules } from "../../infra/trainingSet";
+import { capProblems, DataError, DataProblem, LISTED_PROBLEMS, parseRecordLine, summaryOf } from "../../infra/chatData";
+import { lengthProblem, TrainingSetRules } from "../../infra/trainingSet";
 import type { SourceRecord } from "./datasetSources";
 
 /** Where a record is in its source: a line of a JSONL file or a row of a dataset. */
@@ -37,12 +37,11 @@ export class Screener {
       this.problems.push({ file: this.name, ...place, reason: parsed.problem });
       return false;
     }
-    const messages = messagesOf(parsed.record);
-    const id = conversationKey(messages);
-    if (lengthProblem(messages, this.rules.context)) this.tooLong.push(place);
-    else if (this.seen.has(id)) this.repeated.push(place);
+    const { key, characters } = summaryOf(parsed.record);
+    if (lengthProblem(characters, this.rules.context)) this.tooLong.push(place);
+    else if (this.seen.has(key)) this.repeated.push(place);
     else {
-      this.seen.add(id);
+      this.seen.add(key);
       this.kept++;
       return true;
     }
@@ -52,7 +51,7 @@ export class Screener {
   /** Throws a {@link DataError} naming the records that are not chat examples and `sliceProblems`, if there are any. */
   finish(sliceProblems: readonly DataProblem[]): void {
     const problems = [...sliceProblems, ...this.problems].sort((a, b) => (a.line ?? a.row ?? 0) - (b.line ?? b.row ?? 0));
-    if (problems.length > 0) throw new DataError(capProblems(problems, 20));
+    if (problems.length > 0) throw new DataError(capProblems(problems, LISTED_PROBLEMS));
   }
 }
 
