@@ -17,6 +17,8 @@ module.exports = {
     [`/node_modules/(${ESM_ONLY.join("|")})/src/.+\\.js$`]: "<rootDir>/tests/support/jestTransform.cjs",
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join("|")})/)`],
+  // @pulumi/pulumi's runtime loads npm's tooling for a function packager nothing here calls (see the stand-in).
+  moduleNameMapper: { "^@npmcli/arborist$": "<rootDir>/tests/support/arboristNotLoaded.cjs" },
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 30000,
   // Both cores: most of the time goes to starting Pulumi runtimes and child processes, not to CPU-bound work.
