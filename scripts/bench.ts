@@ -81,7 +81,11 @@ function measureInterleaved(cases: readonly Case[], runs: number): Measurement[]
 function install(runs: number): Measurement {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "phi3-bench-install-"));
   try {
-    for (const file of ["package.json", "package-lock.json"]) fs.copyFileSync(path.join(PROJECT_ROOT, file), path.join(scratch, file));
+    // The lock file and every manifest it installs: the project's and its workspace's (the policy pack).
+    for (const file of ["package.json", "package-lock.json", path.join("policy", "package.json")]) {
+      fs.mkdirSync(path.dirname(path.join(scratch, file)), { recursive: true });
+      fs.copyFileSync(path.join(PROJECT_ROOT, file), path.join(scratch, file));
+    }
     const durations = time("npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts"], runs, scratch);
     const du = spawnSync("du", ["-sm", path.join(scratch, "node_modules")], { encoding: "utf8" });
     return { name: "npm ci", command: "npm ci --ignore-scripts (scratch copy)", runs: durations.map(Math.round), medianMs: Math.round(median(durations)), note: `${du.stdout.split("\t")[0]} MB installed` };
