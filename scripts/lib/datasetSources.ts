@@ -145,9 +145,11 @@ export interface HubOptions {
   readonly reader?: HubReader;
   /** The dataset viewer's address, for the rows reader. */
   readonly serverUrl?: string;
+  /** Attempts and per-request timeout of each download request. */
   readonly retry?: DownloadPolicy;
+  /** Seconds the whole download may take. */
   readonly deadlineSeconds?: number;
-  /** Told of retries and waits. */
+  /** Told of progress, retries and waits, one line at a time (stderr in the CLI). */
   readonly log?: (line: string) => void;
 }
 

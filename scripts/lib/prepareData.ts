@@ -4,22 +4,22 @@ import { ChatDataFile } from "../../infra/chatData";
 import { DEFAULT_BASE_MODEL, MODEL_CATALOGUE } from "../../infra/models";
 import { DEFAULT_MIN_RECORDS_PER_FILE, TrainingSetRules } from "../../infra/trainingSet";
 import { DataManifest, MANIFEST_FILE, manifestText } from "./dataManifest";
-import type { DownloadPolicy } from "./datasetDownload";
 import { smallestPercent, smallestSplittable, trainTestSplit } from "./datasetSlice";
-import { HubReader, Progress, RecordSource, sourceFor } from "./datasetSources";
-import type { HubAccess } from "./hubAccess";
+import { HubOptions, Progress, RecordSource, sourceFor } from "./datasetSources";
 import { megabytes } from "./hubParquetSource";
 import { RecordSpool } from "./recordSpool";
 import { replaceFilesTogether } from "./replaceFiles";
 import { locations, Screener } from "./screenRecords";
 
-export interface PrepareOptions {
+/** What prepare-data takes: the source and slice, where the files go, the checks, and how a Hub dataset is read. */
+export interface PrepareOptions extends HubOptions {
   /** A Hugging Face dataset id, a local .jsonl or .parquet file, or a reader of records of any other kind. */
   readonly source: string | RecordSource;
   /** Split of a Hugging Face dataset; train_sft when not given. Refused for a local file, which has none. */
   readonly split?: string;
   /** Leading share of the source to take, as `split[:percent%]`. */
   readonly percent: number;
+  /** Seed of the shuffle that splits the records 80/20. */
   readonly seed: number;
   /** Folder that receives train_data.jsonl and test_data.jsonl. */
   readonly out: string;
@@ -27,18 +27,6 @@ export interface PrepareOptions {
   readonly minRecordsPerFile?: number;
   /** Catalogue model whose context window bounds a record's length; Phi-3-mini-4k-instruct by default. */
   readonly baseModel?: string;
-  /** The Hub's address and token (HF_ENDPOINT, HF_TOKEN or the token file); https://huggingface.co, no token, when not given. */
-  readonly hub?: HubAccess;
-  /** How a Hugging Face dataset is read: its Parquet export (the default) or the dataset viewer's /rows API. */
-  readonly reader?: HubReader;
-  /** Dataset viewer base URL, for the rows reader (a local stand-in in tests). */
-  readonly serverUrl?: string;
-  /** Attempts and per-request timeout of each download request. */
-  readonly retry?: DownloadPolicy;
-  /** Seconds the whole download may take. */
-  readonly deadlineSeconds?: number;
-  /** Progress, retries and the summary, one line at a time (stderr in the CLI). */
-  readonly log?: (line: string) => void;
 }
 
 export interface PrepareResult {

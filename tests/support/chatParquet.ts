@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import type { ColumnSource } from "hyparquet-writer";
+import { seededRandom } from "../../scripts/lib/datasetSlice";
 
 /** One chat row in ultrachat_200k's shape. */
 export interface ChatRow {
@@ -23,18 +24,6 @@ export const ULTRACHAT_SCHEMA = [
   { name: "role", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" },
 ] as const;
 
-/** A small PRNG (mulberry32), so that generated text is the same every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const WORDS = (
   "the a of to and in is it that for on with as was this be by are from at or an can which have more has not " +
   "model data training answer question explain example because however therefore python function value list " +
@@ -43,7 +32,7 @@ const WORDS = (
 
 /** `length` characters (about) of words, deterministic for `seed`. */
 export function prose(seed: number, length: number): string {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const parts: string[] = [];
   let size = 0;
   while (size < length) {
