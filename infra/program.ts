@@ -42,7 +42,14 @@ export const ONLINE_ENDPOINT_RESERVE = 0.2;
 export function quotaDemands(config: StackConfig): QuotaDemand[] {
   const demands: QuotaDemand[] = [];
   if (config.fineTune.enabled) {
-    demands.push({ purpose: "training cluster", key: "trainingVmSize", vmSize: config.training.vmSize, instances: config.training.maxNodes });
+    // The cluster's most nodes: the fine-tune's trainingNodes are at most that, and the pipeline's other steps share them.
+    demands.push({
+      purpose: "training cluster",
+      key: "trainingVmSize",
+      vmSize: config.training.vmSize,
+      instances: config.training.maxNodes,
+      priority: config.training.priority,
+    });
   }
   if (config.serving.enabled) {
     demands.push({
@@ -137,6 +144,7 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     minNodes: config.training.minNodes,
     maxNodes: config.training.maxNodes,
     idleSeconds: config.training.idleSeconds,
+    priority: config.training.priority,
     identityId: identity.id,
     tags,
   });
@@ -327,6 +335,8 @@ function fineTune(
     computeName: cluster.name,
     computeId: cluster.id,
     gpusPerNode: gpuVmSize(config.training.vmSize)!.gpus,
+    nodes: config.training.nodes,
+    maxSteps: config.fineTune.maxSteps,
     identityId: identity.id,
     identityClientId: identity.clientId,
     settings: config.fineTune.settings,
