@@ -64,7 +64,9 @@ describe("the plan's cost", () => {
     const hourly = usd(a100.usdPerHour);
     const monthly = usd(a100.usdPerHour * HOURS_PER_MONTH);
     expect(summary).toContain(`  serving: online deployment Standard_NC24ads_A100_v4 x 1: ${hourly}/h, ${monthly}/month, every hour it is deployed, busy or idle`);
-    expect(summary).toContain(`per node-hour while a job runs (up to 1 node: ${hourly}/h); 0 nodes while idle: $0.00/h, $0.00/month`);
+    expect(summary).toContain(
+      `  training: cluster Standard_NC24ads_A100_v4: ${hourly} per node-hour while a job runs (the fine-tune on 1 node: ${hourly}/h; up to 1 node: ${hourly}/h); 0 nodes while idle: $0.00/h, $0.00/month`,
+    );
     expect(summary).toMatch(new RegExp(`\\n {4}Standard_NC24ads_A100_v4 \\$${a100.retailPrice}/h: ${a100.region}.*, ${a100.asOf}, from ${a100.source.slice(0, 20)}`));
     // The dev stack is in eastus2; a price of another region says so and how to get the region's own.
     if (a100.region !== "eastus2") expect(summary).toContain("(no eastus2 price in the table: run `npm run prices`)");
@@ -105,9 +107,30 @@ describe("the plan's cost", () => {
     ]);
     expect(cost.servingUsdPerHour).toBeCloseTo(0.526);
     const text = renderCost(cost).join("\n");
-    expect(text).toContain("  training: cluster Standard_NC24ads_A100_v4: $3.00 per node-hour while a job runs (up to 2 nodes: $6.00/h)");
+    expect(text).toContain("  training: cluster Standard_NC24ads_A100_v4: $3.00 per node-hour while a job runs (the fine-tune on 1 node: $3.00/h; up to 2 nodes: $6.00/h)");
     expect(text).toContain("  serving: online deployment Standard_NC4as_T4_v3 x 1: $0.53/h, $378.72/month");
     expect(text).toContain("    Standard_NC4as_T4_v3 $0.526/h: eastus2, from gpuPricesPerHour (stack config)");
+  });
+
+  it("prices a fine-tune at trainingNodes x the node price, low-priority nodes only from a low-priority price", async () => {
+    const plan = await buildPlan({
+      overrides: ["trainingNodes=2", "trainingMaxNodes=3", "trainingPriority=LowPriority", "gpuPricesPerHour=Standard_NC24ads_A100_v4=3"],
+    });
+    const cost = planCost(plan.document.resources, plan.prices);
+    expect(cost.lines.find((l) => l.what === "training cluster")).toMatchObject({ units: 3, jobNodes: 2, priority: "LowPriority" });
+    // The shipped table has no low-priority meter; gpuPricesPerHour is a dedicated price and is not used for it.
+    expect(renderCost(cost).join("\n")).toContain(
+      "  training: cluster Standard_NC24ads_A100_v4, low priority (can be preempted) x 3: the fine-tune on 2 nodes; " +
+        "not priced: infra/retailPrices.json has no low-priority price for Standard_NC24ads_A100_v4 (the dedicated price, $3.00 per node-hour, is an upper bound)",
+    );
+    // With a low-priority price in the table (as `npm run prices` would write it), that price.
+    const lowPriority = { retailPrice: 0.9, unitOfMeasure: "1 Hour", region: "eastus2", asOf: "2026-12-01", source: "a test's low-priority meter" };
+    const book = priceBook("eastus2", {}, { ...PRICE_TABLE, lowPriorityVmSizes: { Standard_NC24ads_A100_v4: [lowPriority] } });
+    const priced = renderCost(planCost(plan.document.resources, book)).join("\n");
+    expect(priced).toContain(
+      "  training: cluster Standard_NC24ads_A100_v4, low priority (can be preempted): $0.90 per node-hour while a job runs (the fine-tune on 2 nodes: $1.80/h; up to 3 nodes: $2.70/h)",
+    );
+    expect(priced).toContain("    Standard_NC24ads_A100_v4 low priority $0.9/h: eastus2, 2026-12-01, from a test's low-priority meter");
   });
 
   it("says which price is missing rather than guessing it", async () => {
