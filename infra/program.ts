@@ -79,7 +79,8 @@ function readTrainingData(config: StackConfig, warn: (message: string) => void):
     context: model ? { model: model.name, tokens: model.contextTokens } : undefined,
   });
   warnings.forEach((warning) => warn(warning));
-  if (train.records < SMALL_TRAINING_SET) {
+  // A run cut short with maxSteps (the canary) is a trial by choice: its sample is not a mistake.
+  if (train.records < SMALL_TRAINING_SET && config.fineTune.maxSteps === undefined) {
     warn(
       `${config.fineTune.trainDataPath} holds ${train.records} records, a sample: run \`npm run prepare-data\` ` +
         "for 1% of ultrachat_200k before fine-tuning for real.",

@@ -102,6 +102,9 @@ describe("npm run plan refuses a bad setting before anything is created", () => 
     ["servingInstanceCount=1.5", "phi3-foundry:servingInstanceCount"],
     ["epochs=1.5", "phi3-foundry:epochs"],
     ["servingVmSize=Standard_NC6s_v3", "phi3-foundry:servingVmSize"],
+    ["trainingNodes=2", 'phi3-foundry:trainingNodes = "2": a whole number from 1 to trainingMaxNodes (1)'],
+    ["trainingPriority=Spot", 'phi3-foundry:trainingPriority = "Spot": one of Dedicated, LowPriority'],
+    ["maxSteps=0", 'phi3-foundry:maxSteps = "0": a whole number of training steps from 1 to 100000'],
   ])("--config %s: refused, naming the key", async (setting, key) => {
     await expect(buildPlan({ overrides: [setting] })).rejects.toThrow(key);
   });
