@@ -45,7 +45,7 @@ const cases: [string, string, Record<string, unknown>, Record<string, unknown>, 
 
 /** A resource as the program registers it, for the stack rules. */
 function recorded(name: string, type: string, inputs: Record<string, unknown> = {}, dependsOn: string[] = []): RecordedResource {
-  return { urn: `urn:pulumi:test::phi3-foundry::${type}::${name}`, type, name, custom: true, parent: null, dependsOn, id: `/${name}`, inputs };
+  return { urn: `urn:pulumi:test::phi3-foundry::${type}::${name}`, type, name, custom: true, parent: null, dependsOn, id: `/${name}`, inputs, options: {} };
 }
 const LOGS = recorded("logs", "azure-native:operationalinsights:Workspace");
 const diagnosticSetting = (name: string, target: RecordedResource, resourceUri = target.id!, logs = [{ categoryGroup: "allLogs", enabled: true }]) =>

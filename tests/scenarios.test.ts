@@ -19,6 +19,28 @@ const planOf = (stack: Scenario): Promise<Plan> => {
 const resourcesOf = async (stack: Scenario) => (await planOf(stack)).document.resources;
 
 const DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment";
+const CONNECTION = "azure-native:machinelearningservices:WorkspaceConnection";
+/**
+ * Connection auth types whose `credentials` hold a key or secret (machineLearningServices.json 2025-12-01:
+ * CustomKeysWorkspaceConnectionProperties, ApiKeyAuthWorkspaceConnectionProperties, AccessKeyAuthTypeWorkspaceConnectionProperties).
+ */
+const KEYED_AUTH_TYPES = ["CustomKeys", "ApiKey", "AccessKey"];
+
+/** Every value at the ends of a nested input. */
+const leaves = (value: unknown): unknown[] =>
+  value !== null && typeof value === "object" ? Object.values(value).flatMap(leaves) : [value];
+
+/**
+ * Top-level inputs that hold a secret below their top level. azure-native returns such an input's output as a plain
+ * object: unless the key is in additionalSecretOutputs, the secret inside lands in state and outputs in plain text.
+ */
+function nestedSecretKeys(inputs: Record<string, unknown>): string[] {
+  const holdsSecret = (value: unknown): boolean =>
+    value === "[secret]" || (value !== null && typeof value === "object" && Object.values(value).some(holdsSecret));
+  return Object.entries(inputs)
+    .filter(([, value]) => value !== "[secret]" && holdsSecret(value))
+    .map(([key]) => key);
+}
 const ACCOUNT = "azure-native:cognitiveservices:Account";
 
 describe.each(SCENARIOS)("the %s scenario", (stack) => {
@@ -28,6 +50,21 @@ describe.each(SCENARIOS)("the %s scenario", (stack) => {
     expect(checked).toBeGreaterThan(10);
   });
 
+  it("keeps every secret it passes inside an input secret in that input's outputs too (additionalSecretOutputs)", async () => {
+    const uncovered = (await resourcesOf(stack))
+      .filter((r) => r.custom)
+      .flatMap((r) => nestedSecretKeys(r.inputs).filter((key) => !r.options.additionalSecretOutputs?.includes(key)).map((key) => `${r.name}.${key}`));
+    expect(uncovered).toEqual([]);
+  });
+
+  it("passes the key of a connection that holds one as a secret, and keeps the connection's properties secret", async () => {
+    for (const connection of ofType(await resourcesOf(stack), CONNECTION).filter((c) => KEYED_AUTH_TYPES.includes(input(c, "properties.authType")))) {
+      expect(leaves(input(connection, "properties.credentials"))).toEqual(expect.arrayContaining(["[secret]"]));
+      expect(new Set(leaves(input(connection, "properties.credentials")))).toEqual(new Set(["[secret]"]));
+      expect(connection.options.additionalSecretOutputs).toEqual(["properties"]);
+    }
+  });
+
   it("plans the same on a second run", async () => {
     const first = JSON.stringify((await planOf(stack)).document);
     expect(JSON.stringify((await buildPlan({ stack })).document)).toBe(first);
@@ -35,6 +72,16 @@ describe.each(SCENARIOS)("the %s scenario", (stack) => {
 });
 
 describe("dev: today's defaults", () => {
+  it("leaves the endpoint's traffic to the traffic resource, which sets it once the deployment exists", async () => {
+    const endpoint = single(await resourcesOf("dev"), "azure-native:machinelearningservices:OnlineEndpoint");
+    expect(endpoint.options).toEqual({ ignoreChanges: ["properties.traffic"] });
+  });
+
+  it("gives no resource an explicit provider, protection or retention: destroy removes everything", async () => {
+    const held = (await resourcesOf("dev")).filter((r) => r.options.provider || r.options.protect || r.options.retainOnDelete);
+    expect(held.map((r) => r.name)).toEqual([]);
+  });
+
   it("has AI Services with local auth off and the hub's connection to it by Entra ID, with no key", async () => {
     const resources = await resourcesOf("dev");
     expect(input(single(resources, ACCOUNT), "properties.disableLocalAuth")).toBe(true);
