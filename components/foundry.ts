@@ -175,7 +175,10 @@ export class Foundry extends pulumi.ComponentResource {
             metadata: { endpoint: args.endpoint.scoringUri },
           },
         },
-        { parent: this, additionalSecretOutputs: ["properties"] },
+        // A preview never lists the endpoint's key (OnlineEndpoint): there the connection keeps the credentials in
+        // its state, so that it shows no change (ignoreChanges takes the state's value, pulumi.com/docs, "Resource
+        // option: ignoreChanges"). An update has the key and sends it when it differs.
+        { parent: this, additionalSecretOutputs: ["properties"], ignoreChanges: pulumi.runtime.isDryRun() ? ["properties.credentials"] : [] },
       );
       this.connectionName = connection.name;
     }

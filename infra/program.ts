@@ -203,8 +203,6 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
         resourceGroupId: ml.resourceGroupId,
         subscriptionId: client.subscriptionId,
         displayName: `${config.namePrefix}-${env.stack}`,
-        // A preview lists the endpoint's keys (the Custom keys connection); AI Services has none in use.
-        keyReaderScopes: [serving.endpointId],
         // Whoever runs `pulumi up`, and the destroy workflow's identity, so that destroy can delete the Entra objects.
         ownerObjectIds: [client.objectId, ...(config.ciDestroyPrincipalId ? [config.ciDestroyPrincipalId] : [])],
       })

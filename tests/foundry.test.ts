@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CONNECTION_NAME, Foundry, FoundryArgs, PROJECT_AI_SERVICES_ROLES, validateFoundryArgs } from "../components/foundry";
 import { roleDefinitionId } from "../components/roles";
 import { azureName, ResourceKind } from "../infra/naming";
+import { OnlineEndpoint } from "../components/onlineEndpoint";
 import { input, named, ofType, runProgram, single } from "./helpers";
+import { runAsEngine, UNKNOWN } from "./support/engineRun";
 
 const namer = (kind: ResourceKind) => pulumi.output(azureName(kind, { prefix: "phi", stack: "test", suffix: "abc123" }));
 const args: FoundryArgs = {
@@ -108,5 +110,35 @@ describe("Foundry", () => {
   it("refuses an invalid connection name before creating anything", async () => {
     expect(() => validateFoundryArgs({ connectionName: "a b" })).toThrow(/connectionName 'a b'/);
     await expect(run({ ...args, connectionName: "a b" })).rejects.toThrow(/connectionName 'a b'/);
+  });
+});
+
+describe("the Custom keys connection in a preview and in an update", () => {
+  // As the stack wires them: the endpoint's scoring URI and primary key into the connection.
+  const stack = () => {
+    const endpoint = new OnlineEndpoint("serving", {
+      subscriptionId: "sub-1",
+      resourceGroupName: "rg",
+      workspaceName: "mlw",
+      location: "eastus2",
+      endpointName: "ep-phi",
+      identityId: "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id",
+    });
+    new Foundry("foundry", { ...args, endpoint: { scoringUri: endpoint.scoringUri, key: endpoint.primaryKey } });
+  };
+  const connection = (registrations: Awaited<ReturnType<typeof runAsEngine>>["registrations"]) =>
+    registrations.find((r) => r.name === "foundry-endpoint-connection")!;
+
+  it("in a preview, sends no key and keeps the credentials stored in the state, so the connection shows no change", async () => {
+    const { registrations, invokes } = await runAsEngine(true, stack);
+    expect(invokes).not.toContain("azure-native:machinelearningservices:listOnlineEndpointKeys");
+    expect(connection(registrations).inputs.properties.credentials).toEqual({ keys: { key: UNKNOWN } });
+    expect(connection(registrations).ignoreChanges).toEqual(["properties.credentials"]);
+  });
+
+  it("in an update, sends the endpoint's key and ignores nothing, so a new key reaches the connection", async () => {
+    const { registrations } = await runAsEngine(false, stack);
+    expect(connection(registrations).inputs.properties.credentials).toEqual({ keys: { key: "primary-key-of-ep-phi" } });
+    expect(connection(registrations).ignoreChanges).toEqual([]);
   });
 });

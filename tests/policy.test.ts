@@ -122,7 +122,6 @@ describe("the pack over the CI identity's resources", () => {
           resourceGroupId: "/subscriptions/s/resourceGroups/rg",
           subscriptionId: "s",
           displayName: "phi-dev",
-          keyReaderScopes: ["/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e"],
         }),
     );
     const { reported, checked } = await packViolations(resources);
