@@ -293,6 +293,15 @@ describe("ChatFlow", () => {
     expect(flow.inputs.contentHash).toBe(flowContentHash(files));
   });
 
+  it("creates the flow only once the deployer's file data role exists", async () => {
+    const { resources } = await runProgram(() => {
+      const grant = new (class extends pulumi.CustomResource {})("azure-native:authorization:RoleAssignment", "deployer-file-data", {});
+      return new ChatFlow("chat-flow", { ...projectArgs, fileAccess: [grant] });
+    });
+    const grant = single(resources, "azure-native:authorization:RoleAssignment");
+    expect(single(resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow").dependsOn).toContain(grant.urn);
+  });
+
   it("refuses a flow that names a connection the project does not have, before anything is created", () => {
     expect(() => new ChatFlow("chat-flow", { ...projectArgs, connectionName: "other" })).toThrow(/flow\.dag\.yaml uses connection\(s\) phi3-endpoint; the project has only other/);
   });
