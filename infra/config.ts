@@ -460,6 +460,10 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   if (config.production && !config.keyVaultPurgeProtection && !r.problems.some((p) => p.key === "keyVaultPurgeProtection")) {
     r.fail("keyVaultPurgeProtection", `true when production is true: ${LIMIT_REASONS.purgeProtection}`);
   }
+  // The resourceGroup scope gives the training identity Contributor on the group.
+  if (config.production && config.training.identityScope === "resourceGroup") {
+    r.fail("trainingIdentityScope", `workspace when production is true: ${LIMIT_REASONS.noPrivilegedRoles}`);
+  }
 
   const flagsValid = !r.problems.some((p) => p.key === "fineTuneEnabled" || p.key === "servingEnabled");
   if (flagsValid && !config.fineTune.enabled && config.serving.enabled && config.fineTune.registeredModelId === undefined) {

@@ -2,10 +2,11 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
+import { authSettings, signInPrincipalType } from "../components/azure/credential";
 import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
 import { ChatFlow } from "../components/chatFlow";
 import { CiIdentity } from "../components/ciIdentity";
-import { blobServiceId, Diagnostics, DiagnosticTarget } from "../components/diagnostics";
+import { blobServiceId, Diagnostics, DiagnosticTarget, fileServiceId } from "../components/diagnostics";
 import { CostAlerts } from "../components/costAlerts";
 import { DEFAULT_CONNECTION_NAME, Foundry } from "../components/foundry";
 import { GpuCluster } from "../components/gpuCluster";
@@ -176,6 +177,11 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
         endpoint: { scoringUri: serving.scoringUri, key: serving.primaryKey },
         keyVaultPurgeProtection: config.keyVaultPurgeProtection,
         aiServicesPublicNetworkAccess: config.foundry.aiServicesPublicNetworkAccess,
+        // The chat flow's files go to the project's share with the deployer's token.
+        deployer: {
+          objectId: client.objectId,
+          principalType: signInPrincipalType(authSettings((key) => pulumi.runtime.getConfig(`azure-native:${key}`))),
+        },
         tags,
       })
     : undefined;
@@ -193,6 +199,7 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
           connectionName: DEFAULT_CONNECTION_NAME,
           connection: foundry.connectionName!,
           directory: projectPath(FLOW_DIRECTORY),
+          fileAccess: foundry.flowFileAccess ? [foundry.flowFileAccess] : [],
           tags,
         })
       : undefined;
@@ -263,6 +270,8 @@ function diagnosticTargets(ml: MlWorkspace, serving: OnlineEndpoint, foundry: Fo
       { name: "project", type: "Microsoft.MachineLearningServices/workspaces", resourceUri: foundry.projectId },
       { name: "hub-keyvault", type: "Microsoft.KeyVault/vaults", resourceUri: foundry.hubKeyVaultId },
       { name: "hub-storage-blobs", type: "Microsoft.Storage/storageAccounts/blobServices", resourceUri: blobServiceId(foundry.hubStorageAccountId) },
+      // The project's file share, where the chat flow's files are written with the deployer's token.
+      { name: "hub-storage-files", type: "Microsoft.Storage/storageAccounts/fileServices", resourceUri: fileServiceId(foundry.hubStorageAccountId) },
       { name: "ai-services", type: "Microsoft.CognitiveServices/accounts", resourceUri: foundry.aiServicesId },
     );
   }

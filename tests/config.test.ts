@@ -136,6 +136,20 @@ describe("parseStackConfig", () => {
     expect(problem.allowed).not.toMatch(/Standard_NC\d+r?s_v3/i);
   });
 
+  it("refuses production=true with trainingIdentityScope=resourceGroup (its Contributor), naming both keys and the policy rule", () => {
+    const prod = { production: "true", keyVaultPurgeProtection: "true" };
+    expect(problemsOf(devRaw({ ...prod, trainingIdentityScope: "resourceGroup" }))).toEqual([
+      expect.objectContaining({
+        key: "trainingIdentityScope",
+        value: "resourceGroup",
+        allowed: "workspace when production is true: a production stack assigns no Contributor or Owner role (mandatory policy rule no-privileged-roles-in-production)",
+      }),
+    ]);
+    // The dev default, the seed's, is production=false with the resourceGroup scope, and stays accepted.
+    expect(parseStackConfig(devRaw({ production: "false" })).training.identityScope).toBe("resourceGroup");
+    expect(parseStackConfig(devRaw({ ...prod, trainingIdentityScope: "workspace" })).training.identityScope).toBe("workspace");
+  });
+
   it("checks the training size against the catalogue model's fine-tuning sizes only when it applies", () => {
     // Phi-4 fine-tunes on H100 too.
     expect(parseStackConfig(devRaw({ baseModel: "Phi-4", trainingVmSize: "Standard_NC40ads_H100_v5" })).training.vmSize).toBe("Standard_NC40ads_H100_v5");

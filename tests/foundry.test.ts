@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CONNECTION_NAME, Foundry, FoundryArgs, PROJECT_AI_SERVICES_ROLES, validateFoundryArgs } from "../components/foundry";
+import { signInPrincipalType } from "../components/azure/credential";
 import { roleDefinitionId } from "../components/roles";
 import { azureName, ResourceKind } from "../infra/naming";
 import { OnlineEndpoint } from "../components/onlineEndpoint";
@@ -72,6 +73,36 @@ describe("Foundry", () => {
       expect(a.inputs.principalId).toMatch(/^[0-9a-f-]{36}$/);
       expect(a.dependsOn).toEqual(expect.arrayContaining([account.urn, project.urn]));
     }
+  });
+
+  it("gives the deployer Storage File Data Privileged Contributor on the hub's storage, by a stable name and its own principal type", async () => {
+    const deployer = "0b1ec7a1-0000-4000-8000-00000000d3e1";
+    const first = await run({ ...args, deployer: { objectId: deployer, principalType: "User" } });
+    const storage = single(first.resources, "azure-native:storage:StorageAccount");
+    const grant = named(first.resources, "foundry-deployer-file-data");
+    // Azure built-in roles, Storage: Storage File Data Privileged Contributor, 69566ab7-960f-475b-8e7c-b3118f30c6bd.
+    expect(grant.inputs).toMatchObject({
+      scope: storage.id,
+      principalId: deployer,
+      roleDefinitionId: "/subscriptions/sub-1/providers/Microsoft.Authorization/roleDefinitions/69566ab7-960f-475b-8e7c-b3118f30c6bd",
+    });
+    // A person here: a wrong principalType would fail the assignment (UnmatchedPrincipalType).
+    expect(grant.inputs.principalType).toBe("User");
+    expect(grant.inputs.roleAssignmentName).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const app = named((await run({ ...args, deployer: { objectId: deployer, principalType: "ServicePrincipal" } })).resources, "foundry-deployer-file-data");
+    expect(app.inputs.roleAssignmentName).toBe(grant.inputs.roleAssignmentName);
+    expect(app.inputs.principalType).toBe("ServicePrincipal");
+    expect(first.foundry.flowFileAccess).toBeDefined();
+    expect(ofType((await run()).resources, "azure-native:authorization:RoleAssignment").map((a) => a.name)).not.toContain("foundry-deployer-file-data");
+  });
+
+  it("takes the deployer's principal type from how azure-native signs in", () => {
+    expect(signInPrincipalType({})).toBe("User");
+    expect(signInPrincipalType({ useDefaultAzureCredential: "true", clientSecret: "s" })).toBe("User");
+    for (const app of [{ clientSecret: "s" }, { clientCertificatePath: "/c.pfx" }, { useOidc: "true" }, { useMsi: "1" }]) {
+      expect(signInPrincipalType(app)).toBe("ServicePrincipal");
+    }
+    expect(signInPrincipalType({ useOidc: "false" })).toBe("User");
   });
 
   it("creates a project in the hub", async () => {

@@ -1,6 +1,7 @@
 import { PRODUCTION_TAG } from "../infra/limits";
 import { buildPlan, Plan } from "../scripts/lib/plan";
 import { MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockAzure";
+import { deterministicGuid } from "../components/roles";
 import { input, named, ofType, single } from "./helpers";
 import { packViolations } from "./support/policyHarness";
 
@@ -90,7 +91,7 @@ describe("dev: today's defaults", () => {
     expect(input(connection, "properties.credentials")).toBeUndefined();
   });
 
-  it("sends the resource logs of the workspace, hub, project, both vaults, both blob services, AI Services, registry and endpoint to its Log Analytics workspace", async () => {
+  it("sends the resource logs of the workspace, hub, project, both vaults, both blob services, the hub's file service, AI Services, registry and endpoint to its Log Analytics workspace", async () => {
     const resources = await resourcesOf("dev");
     const logs = single(resources, "azure-native:operationalinsights:Workspace");
     const settings = ofType(resources, "azure-native:monitor:DiagnosticSetting");
@@ -108,11 +109,30 @@ describe("dev: today's defaults", () => {
         id("foundry-keyvault"),
         `${id("ml-storage")}/blobServices/default`,
         `${id("foundry-storage")}/blobServices/default`,
+        `${id("foundry-storage")}/fileServices/default`,
         id("foundry-ai-services"),
         id("ml-registry"),
         id("serving-endpoint"),
       ].sort(),
     );
+  });
+
+  it("uploads the chat flow once the deployer holds the file data role on the hub's storage, and lists no storage key", async () => {
+    const resources = await resourcesOf("dev");
+    const grant = named(resources, "foundry-deployer-file-data");
+    expect(grant.inputs).toMatchObject({
+      scope: named(resources, "foundry-storage").id,
+      principalId: deterministicGuid("mock-user"),
+      principalType: "User",
+      roleDefinitionId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/69566ab7-960f-475b-8e7c-b3118f30c6bd`,
+    });
+    expect(named(resources, "chat-flow-flow").dependsOn).toContain(grant.urn);
+    expect(resources.filter((r) => /list\w*Keys|listSecrets/i.test(r.type))).toEqual([]);
+  });
+
+  it("keeps the seed's Contributor on the resource group for the training identity", async () => {
+    const contributor = (await resourcesOf("dev")).filter((r) => String(r.inputs.roleDefinitionId).endsWith("/b24988ac-6180-42a0-ab88-20f7382dd24c"));
+    expect(contributor.map((r) => r.name)).toEqual(["training-identity-contributor"]);
   });
 
   it("is not a production stack: no production tag, no purge protection", async () => {
@@ -133,6 +153,19 @@ describe("prod: hardened", () => {
       expect(input(vault, "tags")).toMatchObject({ [PRODUCTION_TAG.key]: PRODUCTION_TAG.value, stack: "prod" });
       expect(input(vault, "properties.enablePurgeProtection")).toBe(true);
     }
+  });
+
+  it("assigns no Contributor or Owner: the training identity has the workspace scope's roles", async () => {
+    const resources = await resourcesOf("prod");
+    const assignments = ofType(resources, "azure-native:authorization:RoleAssignment");
+    // Azure built-in roles: Contributor b24988ac-6180-42a0-ab88-20f7382dd24c, Owner 8e3af657-a8ff-443c-a75c-2fe8c4bcb635.
+    const privileged = assignments.filter((a) => /\/(b24988ac-6180-42a0-ab88-20f7382dd24c|8e3af657-a8ff-443c-a75c-2fe8c4bcb635)$/.test(String(a.inputs.roleDefinitionId)));
+    expect(privileged).toEqual([]);
+    // AzureML Data Scientist f6c7c914-8db3-469d-8ca1-694a8f32e121 on the workspace.
+    expect(named(resources, "training-identity-data-scientist").inputs).toMatchObject({
+      scope: named(resources, "ml-workspace").id,
+      roleDefinitionId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/f6c7c914-8db3-469d-8ca1-694a8f32e121`,
+    });
   });
 
   it("keeps AI Services off public networks and leaves what the chat flow reaches public", async () => {
