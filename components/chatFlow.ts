@@ -5,27 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { FLOW_DAG_YAML } from "./azure/flowService";
 import { FlowFile, PromptFlow } from "./azure/promptFlow";
-
-/**
- * Names pfazure never uploads (promptflow-devkit _sdk/_utilities/general_utils.py PromptflowIgnoreFile.IGNORE_FILE),
- * and `.promptflow`, where a local `pf flow test` keeps its logs: uploading them would change the flow on every local run.
- */
-export const IGNORED_NAMES = [".git", ".runs", "__pycache__", ".promptflow"];
-
-/** The flow's folder as it is uploaded: every file but the ignored ones, sorted by path. */
-export function readFlowFiles(directory: string): FlowFile[] {
-  const files: FlowFile[] = [];
-  const walk = (relative: string) => {
-    for (const entry of fs.readdirSync(path.join(directory, relative), { withFileTypes: true })) {
-      if (IGNORED_NAMES.includes(entry.name)) continue;
-      const child = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(child);
-      else if (entry.isFile()) files.push({ path: child, content: fs.readFileSync(path.join(directory, child)).toString("base64") });
-    }
-  };
-  walk("");
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
+import { readFlowFiles } from "./flowFolder";
 
 /** A digest of the files' paths and bytes: what decides whether `pulumi up` rewrites the flow. */
 export function flowContentHash(files: readonly FlowFile[]): string {
@@ -64,6 +44,11 @@ export interface ChatFlowArgs {
   readonly displayName?: string;
   /** Tags of the flow, after the flow.dag.yaml's own. */
   readonly tags?: Record<string, string>;
+  /**
+   * What lets the deployer write the project's file share (its role assignment on the hub's storage account): the
+   * flow's files are uploaded with the deployer's token, so the flow waits for it.
+   */
+  readonly fileAccess?: readonly pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -102,7 +87,7 @@ export class ChatFlow extends pulumi.ComponentResource {
         contentHash: flowContentHash(files),
         connectionName: args.connection,
       },
-      { parent: this },
+      { parent: this, dependsOn: args.fileAccess ? [...args.fileAccess] : [] },
     );
 
     this.flowId = flow.flowId;

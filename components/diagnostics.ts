@@ -21,6 +21,9 @@ export const DIAGNOSTIC_SOURCES = {
   "Microsoft.KeyVault/vaults": { categoryGroup: "allLogs" },
   // AVM blob-service default (StorageRead, StorageWrite, StorageDelete); the account itself has metrics only.
   "Microsoft.Storage/storageAccounts/blobServices": { categoryGroup: "allLogs" },
+  // Azure Monitor, "Supported logs for Microsoft.Storage/storageAccounts/fileServices": StorageRead, StorageWrite,
+  // StorageDelete (table StorageFileLogs), which record who wrote what to a file share.
+  "Microsoft.Storage/storageAccounts/fileServices": { categoryGroup: "allLogs" },
   // Policy 55d1f543-d1b0-4811-9663-d6d0dbc6326d.
   "Microsoft.CognitiveServices/accounts": { categoryGroup: "allLogs" },
   // Policy 56288eb2-4350-461d-9ece-2bb242269dce (ContainerRegistryLoginEvents, ContainerRegistryRepositoryEvents).
@@ -35,7 +38,7 @@ export interface DiagnosticTarget {
   readonly name: string;
   /** The resource's ARM type, which decides the logs it sends. */
   readonly type: DiagnosticSourceType;
-  /** ARM id of the resource; for blobs, the storage account's blob service ({@link blobServiceId}). */
+  /** ARM id of the resource; for blobs and files, the storage account's service ({@link blobServiceId}, {@link fileServiceId}). */
   readonly resourceUri: pulumi.Input<string>;
 }
 
@@ -51,6 +54,11 @@ export interface DiagnosticsArgs {
 /** The blob service of a storage account, where blob reads, writes and deletes are logged. */
 export function blobServiceId(storageAccountId: pulumi.Input<string>): pulumi.Output<string> {
   return pulumi.interpolate`${storageAccountId}/blobServices/default`;
+}
+
+/** The file service of a storage account, where file share reads, writes and deletes are logged. */
+export function fileServiceId(storageAccountId: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.interpolate`${storageAccountId}/fileServices/default`;
 }
 
 /** Checks the args before anything is created; throws naming the argument. */

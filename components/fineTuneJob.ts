@@ -10,6 +10,16 @@ import { PipelineJob, pipelineJobName } from "./azure/pipelineJob";
  */
 export const CHAT_COMPLETION_PIPELINE = "azureml://registries/azureml/components/chat_completion_pipeline/versions/0.0.82";
 
+/**
+ * What the pipeline's spec says of its `finetune_config_path` input, word for word: the stack quotes it when it fine-tunes
+ * a Hugging Face model without a finetune config.
+ */
+export const FINETUNE_CONFIG_REQUIRED =
+  "Required when finetuning a raw Hugging Face model (huggingface_id) that does not bundle a finetune config";
+
+/** The pipeline's task (`task_name`); a finetune config's `task_specific_config` is keyed by it. */
+export const CHAT_COMPLETION_TASK = "ChatCompletion";
+
 /** `lr_scheduler_type` values the pipeline accepts (its spec's enum). */
 export const LR_SCHEDULER_TYPES = ["linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup"] as const;
 
@@ -100,6 +110,8 @@ export interface FineTuneJobArgs {
   readonly trainAssetId: pulumi.Input<string>;
   /** ARM id of the validation data asset version. */
   readonly validationAssetId: pulumi.Input<string>;
+  /** ARM id of the finetune config's data asset version, sent as `finetune_config_path`; none is sent without it. */
+  readonly finetuneConfigAssetId?: pulumi.Input<string>;
   /** The GPU cluster's name and ARM id. */
   readonly computeName: pulumi.Input<string>;
   readonly computeId: pulumi.Input<string>;
@@ -158,7 +170,7 @@ export interface RunScale {
 export function literalInputs(settings: FineTuneSettings, gpusPerNode: number, computeName: string, scale: RunScale = {}): Record<string, string> {
   const bool = (b: boolean) => (b ? "true" : "false");
   return {
-    task_name: "ChatCompletion",
+    task_name: CHAT_COMPLETION_TASK,
     compute_model_import: computeName,
     compute_preprocess: computeName,
     compute_finetune: computeName,
@@ -198,7 +210,15 @@ export function modelInputs(source: BaseModelSource): Record<string, JobInput> {
 /** The job's request, as the jobs API takes it (a PipelineJob of one registry pipeline node). */
 export function pipelineJobProperties(
   args: Pick<FineTuneJobArgs, "baseModel" | "settings" | "gpusPerNode" | "nodes" | "maxSteps">,
-  resolved: { computeName: string; computeId: string; identityId: string; identityClientId: string; trainAssetId: string; validationAssetId: string },
+  resolved: {
+    computeName: string;
+    computeId: string;
+    identityId: string;
+    identityClientId: string;
+    trainAssetId: string;
+    validationAssetId: string;
+    finetuneConfigAssetId?: string;
+  },
 ): PipelineJobProperties {
   const inputs: Record<string, JobInput> = {
     ...Object.fromEntries(
@@ -207,6 +227,8 @@ export function pipelineJobProperties(
     ...modelInputs(args.baseModel.source),
     train_file_path: { jobInputType: "uri_file", uri: resolved.trainAssetId },
     validation_file_path: { jobInputType: "uri_file", uri: resolved.validationAssetId },
+    // A uri_file input, as the spec declares it; its data asset id, as the training files' (mfe.json UriFileJobInput).
+    ...(resolved.finetuneConfigAssetId ? { finetune_config_path: { jobInputType: "uri_file" as const, uri: resolved.finetuneConfigAssetId } } : {}),
   };
   const bind = (input: string) => ({ job_input_type: "literal", value: `\${{parent.inputs.${input}}}` });
   return {
@@ -256,6 +278,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
       identityClientId: args.identityClientId,
       trainAssetId: args.trainAssetId,
       validationAssetId: args.validationAssetId,
+      finetuneConfigAssetId: args.finetuneConfigAssetId,
     });
     const properties = resolved.apply((r) => pipelineJobProperties(args, r as Parameters<typeof pipelineJobProperties>[1]));
     const job = new PipelineJob(

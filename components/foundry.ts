@@ -43,6 +43,17 @@ export interface FoundryArgs {
    * private access to the account.
    */
   readonly aiServicesPublicNetworkAccess?: boolean;
+  /**
+   * Whoever runs `pulumi up`, given Storage File Data Privileged Contributor on the hub's storage account: the chat
+   * flow's files are written to the project's file share with that identity's token, not with the account key.
+   * Undefined assigns nothing.
+   */
+  readonly deployer?: {
+    /** Entra ID object id of the person or app. */
+    readonly objectId: pulumi.Input<string>;
+    /** Which of the two it is. */
+    readonly principalType: "User" | "ServicePrincipal";
+  };
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -77,6 +88,8 @@ export class Foundry extends pulumi.ComponentResource {
   public readonly hubKeyVaultId: pulumi.Output<string>;
   /** The project identity's roles on the AI Services account. */
   public readonly aiServicesRoleAssignments: authorization.RoleAssignment[];
+  /** The deployer's file data role on the hub's storage, which the chat flow's upload needs in force. */
+  public readonly flowFileAccess?: authorization.RoleAssignment;
 
   constructor(name: string, args: FoundryArgs, opts?: pulumi.ComponentResourceOptions) {
     validateFoundryArgs(args);
@@ -157,6 +170,22 @@ export class Foundry extends pulumi.ComponentResource {
       ),
     );
 
+    if (args.deployer) {
+      // Azure Files takes a token over REST only with the backup intent, which needs the fileServices
+      // read/writeFileBackupSemantics data actions: this role's (authorize-oauth-rest, "Privileged access").
+      this.flowFileAccess = assignRole(
+        `${name}-deployer-file-data`,
+        {
+          scope: storage.id,
+          principalId: args.deployer.objectId,
+          principalType: args.deployer.principalType,
+          role: "Storage File Data Privileged Contributor",
+          subscriptionId: args.subscriptionId,
+        },
+        { parent: this },
+      );
+    }
+
     if (args.endpoint) {
       // Prompt flow turns a Custom keys connection into a CustomConnection: metadata become its configs
       // (connection.endpoint), credentials.keys its secrets (connection.key) (promptflow workspace connection provider).
@@ -175,7 +204,10 @@ export class Foundry extends pulumi.ComponentResource {
             metadata: { endpoint: args.endpoint.scoringUri },
           },
         },
-        { parent: this, additionalSecretOutputs: ["properties"] },
+        // A preview never lists the endpoint's key (OnlineEndpoint): there the connection keeps the credentials in
+        // its state, so that it shows no change (ignoreChanges takes the state's value, pulumi.com/docs, "Resource
+        // option: ignoreChanges"). An update has the key and sends it when it differs.
+        { parent: this, additionalSecretOutputs: ["properties"], ignoreChanges: pulumi.runtime.isDryRun() ? ["properties.credentials"] : [] },
       );
       this.connectionName = connection.name;
     }

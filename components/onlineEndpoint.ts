@@ -61,6 +61,21 @@ export const DEPLOYMENT_SETTINGS = {
 } as const;
 
 /**
+ * The endpoint's primary key, as a secret. Only an update lists it: listing keys is an action beyond Reader, and a
+ * preview has no use for the value, so in a preview (`isDryRun`) the key is unknown and the identity that previews
+ * needs no right to list it. The Custom keys connection keeps its stored key in a preview (Foundry).
+ */
+function readPrimaryKey(
+  endpoint: { resourceGroupName: pulumi.Input<string>; workspaceName: pulumi.Input<string>; endpointName: pulumi.Input<string> },
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  if (pulumi.runtime.isDryRun()) return pulumi.secret(pulumi.output(pulumi.unknown) as pulumi.Output<string>);
+  // azure-native does not mark listed keys secret.
+  const keys = machinelearningservices.listOnlineEndpointKeysOutput(endpoint, { parent });
+  return pulumi.secret(keys.apply((k) => k.primaryKey ?? ""));
+}
+
+/**
  * A managed online endpoint with key auth, running as the training identity, and (unless parked) an MLflow no-code
  * deployment of the model on a GPU with 100% of live traffic.
  */
@@ -105,9 +120,7 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
     this.endpointId = endpoint.id;
     this.scoringUri = endpoint.properties.apply((p) => p.scoringUri);
 
-    // azure-native does not mark listed keys secret.
-    const keys = machinelearningservices.listOnlineEndpointKeysOutput({ ...workspace, endpointName: endpoint.name }, { parent: this });
-    this.primaryKey = pulumi.secret(keys.apply((k) => k.primaryKey ?? ""));
+    this.primaryKey = readPrimaryKey({ ...workspace, endpointName: endpoint.name }, this);
 
     if (args.deployment) {
       const deployed = this.deploy(name, args, args.deployment, endpoint, endpointProperties);

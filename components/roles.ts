@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
+import { PRIVILEGED_ROLES } from "../infra/limits";
 
 /**
  * Built-in role definition ids, as https://learn.microsoft.com/azure/role-based-access-control/built-in-roles lists
@@ -8,10 +9,12 @@ import * as authorization from "@pulumi/azure-native/authorization";
  * avm/res/machine-learning-services/workspace/main.bicep, avm/res/container-registry/registry/main.bicep).
  */
 export const BUILT_IN_ROLES = {
-  Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+  Contributor: PRIVILEGED_ROLES.Contributor,
   Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
   "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  // Storage: file data by Entra ID over REST, with the backup intent (readFileBackupSemantics, writeFileBackupSemantics).
+  "Storage File Data Privileged Contributor": "69566ab7-960f-475b-8e7c-b3118f30c6bd",
   AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
   "AzureML Data Scientist": "f6c7c914-8db3-469d-8ca1-694a8f32e121",
   // AI + machine learning: inference by Entra ID on an AI Services account, keys not needed.
@@ -47,15 +50,21 @@ export interface RoleGrant {
   readonly scope: pulumi.Input<string>;
   /** Object id of the service principal that receives the role. */
   readonly principalId: pulumi.Input<string>;
+  /**
+   * `ServicePrincipal` (the default) for a managed identity or an app, `User` for a person. It must be right: ARM
+   * refuses an assignment whose type differs from the principal's (UnmatchedPrincipalType), and azure-native sends
+   * `User` when none is given.
+   */
+  readonly principalType?: "ServicePrincipal" | "User";
   /** A built-in role by name, or the full id of a custom role definition. */
   readonly role: BuiltInRole | { readonly definitionId: pulumi.Input<string> };
   readonly subscriptionId: pulumi.Input<string>;
 }
 
 /**
- * Assigns a built-in role to a service principal (a managed identity or an app), named by a deterministic GUID.
- * `principalType: ServicePrincipal` lets ARM accept a principal that Entra ID has not replicated yet, as Azure's
- * docs advise for new managed identities (role-assignments-template, "New service principal").
+ * Assigns a built-in role to a principal, named by a deterministic GUID. For a service principal (a managed identity or
+ * an app) `principalType: ServicePrincipal` lets ARM accept one that Entra ID has not replicated yet, as Azure's docs
+ * advise for new managed identities (role-assignments-template, "New service principal").
  */
 export function assignRole(name: string, grant: RoleGrant, opts: pulumi.CustomResourceOptions): authorization.RoleAssignment {
   const role = grant.role;
@@ -70,7 +79,7 @@ export function assignRole(name: string, grant: RoleGrant, opts: pulumi.CustomRe
         .apply(([scope, principal, key]) => deterministicGuid(scope, principal, key)),
       scope: grant.scope,
       principalId: grant.principalId,
-      principalType: "ServicePrincipal",
+      principalType: grant.principalType ?? "ServicePrincipal",
       roleDefinitionId: roleId,
     },
     opts,

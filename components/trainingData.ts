@@ -3,6 +3,9 @@ import * as machinelearningservices from "@pulumi/azure-native/machinelearningse
 import * as storage from "@pulumi/azure-native/storage";
 import type { ChatDataFile } from "../infra/chatData";
 
+/** A file as uploaded: where it is and the hash of its bytes, which name the blob and the asset version. */
+export type ContentFile = Pick<ChatDataFile, "path" | "sha256">;
+
 /** One data file to upload and register. */
 export interface DataFileArgs {
   /** The validated file: its path and the SHA-256 of its bytes. */
@@ -22,6 +25,8 @@ export interface TrainingDataArgs {
   readonly train: DataFileArgs;
   /** Validation data, kept apart from training. */
   readonly validation: DataFileArgs;
+  /** The fine-tuning pipeline's finetune config (a JSON file), uploaded and registered the same way; none by default. */
+  readonly finetuneConfig?: { readonly file: ContentFile; readonly assetName: string };
   /** Blob container of the data; `training-data` by default. */
   readonly containerName?: string;
   /** Name of the workspace datastore over that container; `phi3trainingdata` by default. */
@@ -29,21 +34,23 @@ export interface TrainingDataArgs {
 }
 
 /** Version of a data asset: the first 16 hex digits of its content's SHA-256, so only new content makes a new version. */
-export function contentVersion(file: ChatDataFile): string {
+export function contentVersion(file: ContentFile): string {
   return file.sha256.slice(0, 16);
 }
 
 /** Blob path of a data file: content-addressed, so an unchanged file is never uploaded again. */
-export function contentPath(prefix: string, file: ChatDataFile): string {
+export function contentPath(prefix: string, file: ContentFile): string {
   return `${prefix}/${contentVersion(file)}/${file.path.split(/[\\/]/).pop()}`;
 }
 
 /** Checks the args before anything is created; throws naming the argument. */
-export function validateTrainingDataArgs(args: Pick<TrainingDataArgs, "train" | "validation">): void {
-  if (args.train.assetName === args.validation.assetName) {
-    throw new Error(`TrainingData: train.assetName and validation.assetName are both '${args.train.assetName}'; they must differ`);
+export function validateTrainingDataArgs(args: Pick<TrainingDataArgs, "train" | "validation" | "finetuneConfig">): void {
+  const named = [["train", args.train], ["validation", args.validation], ...(args.finetuneConfig ? [["finetuneConfig", args.finetuneConfig] as const] : [])] as const;
+  for (const [i, [key, value]] of named.entries()) {
+    const [other] = named.slice(0, i).find(([, earlier]) => earlier.assetName === value.assetName) ?? [];
+    if (other) throw new Error(`TrainingData: ${other}.assetName and ${key}.assetName are both '${value.assetName}'; they must differ`);
   }
-  for (const [key, value] of [["train", args.train], ["validation", args.validation]] as const) {
+  for (const [key, value] of named) {
     if (!/^[A-Za-z0-9][\w.-]{0,254}$/.test(value.assetName)) {
       throw new Error(`TrainingData: ${key}.assetName '${value.assetName}' must be letters, digits, '-', '_' or '.'`);
     }
@@ -51,8 +58,8 @@ export function validateTrainingDataArgs(args: Pick<TrainingDataArgs, "train" | 
 }
 
 /**
- * The training and validation JSONL files in the workspace's storage, behind an identity-based datastore, registered
- * as `uri_file` data assets whose versions are their content hashes.
+ * The training and validation JSONL files (and the finetune config, when there is one) in the workspace's storage,
+ * behind an identity-based datastore, registered as `uri_file` data assets whose versions are their content hashes.
  */
 export class TrainingData extends pulumi.ComponentResource {
   /** ARM id of the training data asset version, as a job input takes it. */
@@ -61,6 +68,8 @@ export class TrainingData extends pulumi.ComponentResource {
   /** `azureml://datastores/.../paths/...` of the uploaded files. */
   public readonly trainUri: pulumi.Output<string>;
   public readonly validationUri: pulumi.Output<string>;
+  /** ARM id of the finetune config's data asset version; undefined without `finetuneConfig`. */
+  public readonly finetuneConfigAssetId?: pulumi.Output<string>;
 
   constructor(name: string, args: TrainingDataArgs, opts?: pulumi.ComponentResourceOptions) {
     validateTrainingDataArgs(args);
@@ -91,51 +100,64 @@ export class TrainingData extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const upload = (key: "train" | "validation", data: DataFileArgs) => {
+    /** One file: a blob under `key/<content hash>/`, and a `uri_file` data asset whose version is that hash. */
+    const upload = (key: string, file: ContentFile, asset: { name: string; contentType: string; description: string; tags: Record<string, string> }) => {
       const blob = new storage.Blob(
         `${name}-${key}`,
         {
           ...location,
           containerName: container.name,
-          blobName: contentPath(key, data.file),
+          blobName: contentPath(key, file),
           type: storage.BlobType.Block,
-          contentType: "application/jsonl",
-          source: new pulumi.asset.FileAsset(data.file.path),
+          contentType: asset.contentType,
+          source: new pulumi.asset.FileAsset(file.path),
         },
         { parent: this },
       );
       const uri = pulumi.interpolate`azureml://datastores/${datastore.name}/paths/${blob.name}`;
-      const asset = new machinelearningservices.DataVersion(
+      const version = new machinelearningservices.DataVersion(
         `${name}-${key}-asset`,
         {
           resourceGroupName: args.resourceGroupName,
           workspaceName: args.workspaceName,
-          name: data.assetName,
-          version: contentVersion(data.file),
-          properties: {
-            dataType: "uri_file",
-            dataUri: uri,
-            description: `${key === "train" ? "Training" : "Validation"} data, ${data.file.records} chat records`,
-            tags: { sha256: data.file.sha256, records: String(data.file.records) },
-          },
+          name: asset.name,
+          version: contentVersion(file),
+          properties: { dataType: "uri_file", dataUri: uri, description: asset.description, tags: { sha256: file.sha256, ...asset.tags } },
         },
         { parent: this },
       );
-      return { uri, assetId: asset.id };
+      return { uri, assetId: version.id };
     };
+    const uploadData = (key: "train" | "validation", data: DataFileArgs) =>
+      upload(key, data.file, {
+        name: data.assetName,
+        contentType: "application/jsonl",
+        description: `${key === "train" ? "Training" : "Validation"} data, ${data.file.records} chat records`,
+        tags: { records: String(data.file.records) },
+      });
 
-    const train = upload("train", args.train);
-    const validation = upload("validation", args.validation);
+    const train = uploadData("train", args.train);
+    const validation = uploadData("validation", args.validation);
+    const finetuneConfig = args.finetuneConfig
+      ? upload("finetune-config", args.finetuneConfig.file, {
+          name: args.finetuneConfig.assetName,
+          contentType: "application/json",
+          description: "Finetune config of the chat-completion pipeline (its finetune_config_path)",
+          tags: {},
+        })
+      : undefined;
     this.trainAssetId = train.assetId;
     this.validationAssetId = validation.assetId;
     this.trainUri = train.uri;
     this.validationUri = validation.uri;
+    this.finetuneConfigAssetId = finetuneConfig?.assetId;
 
     this.registerOutputs({
       trainAssetId: this.trainAssetId,
       validationAssetId: this.validationAssetId,
       trainUri: this.trainUri,
       validationUri: this.validationUri,
+      finetuneConfigAssetId: this.finetuneConfigAssetId,
     });
   }
 }

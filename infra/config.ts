@@ -5,8 +5,9 @@ import { DEEPSPEED_STAGES, FineTuneSettings, LR_SCHEDULER_TYPES, PRECISIONS } fr
 import { TRAINING_IDENTITY_SCOPES, TrainingIdentityScope } from "../components/trainingIdentity";
 import { TRAINING_PRIORITIES, TrainingPriority } from "../components/gpuCluster";
 import { GPU_CLUSTER, LIMIT_REASONS } from "./limits";
+import { FINETUNE_CONFIG_SHAPE, FinetuneConfigFile, readFinetuneConfig } from "./finetuneConfig";
 import { BASE_MODEL_ALLOWED, PIPELINE_DEFAULTS, resolveBaseModel, ResolvedModel } from "./models";
-import { outsideProject, PROJECT_ROOT } from "./paths";
+import { outsideProject, PROJECT_ROOT, projectPath } from "./paths";
 import { parsePriceOverrides } from "./prices";
 import { baseModelRetirement, retirementMessage, vmSizeRetirement } from "./retirements";
 import { didYouMean } from "./similarNames";
@@ -53,6 +54,8 @@ export interface StackConfig {
     readonly timeoutMinutes: number;
     readonly trainDataPath: string;
     readonly validationDataPath: string;
+    /** `fineTuneConfigFile`, read and checked: sent to the pipeline as `finetune_config_path`; undefined sends none. */
+    readonly configFile?: FinetuneConfigFile;
     /** Fewest records each data file must hold. */
     readonly minRecordsPerFile: number;
   };
@@ -151,6 +154,7 @@ export const CONFIG_KEYS = [
   "fineTuneTimeoutMinutes",
   "trainDataPath",
   "validationDataPath",
+  "fineTuneConfigFile",
   "minRecordsPerFile",
   "servingEnabled",
   "servingVmSize",
@@ -216,26 +220,52 @@ function fineTuneSettings(r: Reader, defaults: FineTuneSettings, contextTokens?:
   };
 }
 
-const DATA_PATH_ALLOWED =
-  `a .jsonl file inside the project (${PROJECT_ROOT}), as a relative path such as data/train_data.jsonl that does not ` +
-  "leave it with '..', or an absolute path you choose for a file elsewhere";
+/** What a file setting may be: a file with this extension inside the project, or an absolute path elsewhere. */
+function filePathAllowed(extension: string, example: string): string {
+  return (
+    `a ${extension} file inside the project (${PROJECT_ROOT}), as a relative path such as ${example} that does not ` +
+    "leave it with '..', or an absolute path you choose for a file elsewhere"
+  );
+}
 
 /**
- * A data file: a relative path resolves inside the project, where Pulumi.yaml is; a relative path that would leave it
+ * A file setting: a relative path resolves inside the project, where Pulumi.yaml is; a relative path that would leave it
  * ('..') is refused, so that a typo cannot upload some other file; a file elsewhere takes an absolute path, which the
- * plan repeats. '~' is not a home directory to Pulumi, so it is refused too.
+ * plan repeats. '~' is not a home directory to Pulumi, so it is refused too. Returns the problem, or undefined.
  */
+function filePathProblem(value: string, extension: string, allowed: string): string | undefined {
+  return !value.endsWith(extension)
+    ? allowed
+    : value.startsWith("~")
+      ? `${allowed} ('~' is not expanded: write the absolute path)`
+      : !path.isAbsolute(value) && outsideProject(value)
+        ? `${allowed}; this one resolves to ${path.resolve(PROJECT_ROOT, value)}, outside the project`
+        : undefined;
+}
+
+/** A data file, by {@link filePathProblem}'s rules. */
 function dataPath(r: Reader, raw: RawConfig, key: "trainDataPath" | "validationDataPath"): string {
   const value = raw[key]?.trim() ?? "";
-  const problem = !value.endsWith(".jsonl")
-    ? DATA_PATH_ALLOWED
-    : value.startsWith("~")
-      ? `${DATA_PATH_ALLOWED} ('~' is not expanded: write the absolute path)`
-      : !path.isAbsolute(value) && outsideProject(value)
-        ? `${DATA_PATH_ALLOWED}; this one resolves to ${path.resolve(PROJECT_ROOT, value)}, outside the project`
-        : undefined;
+  const problem = filePathProblem(value, ".jsonl", filePathAllowed(".jsonl", "data/train_data.jsonl"));
   if (problem) r.fail(key, problem);
   return problem ? "" : value;
+}
+
+/**
+ * `fineTuneConfigFile`: unset sends no config; otherwise a .json file by {@link filePathProblem}'s rules that exists and
+ * has the shape the pipeline reads, read now so that a wrong file stops the stack before anything is created.
+ */
+function fineTuneConfigFile(r: Reader, raw: RawConfig): FinetuneConfigFile | undefined {
+  const value = raw.fineTuneConfigFile?.trim() ?? "";
+  if (value === "") return undefined;
+  const allowed = `${filePathAllowed(".json", "config/finetune.json")}, holding a finetune config ${FINETUNE_CONFIG_SHAPE}`;
+  const pathProblem = filePathProblem(value, ".json", allowed);
+  const read = pathProblem ? { problem: pathProblem } : readFinetuneConfig(projectPath(value));
+  if ("problem" in read) {
+    r.fail("fineTuneConfigFile", pathProblem ?? `${allowed}; ${read.problem}`);
+    return undefined;
+  }
+  return read;
 }
 
 /**
@@ -444,6 +474,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       timeoutMinutes: r.whole("fineTuneTimeoutMinutes", 10, 10080),
       trainDataPath: dataPath(r, raw, "trainDataPath"),
       validationDataPath: dataPath(r, raw, "validationDataPath"),
+      configFile: fineTuneConfigFile(r, raw),
       minRecordsPerFile: r.whole("minRecordsPerFile", 1, 1_000_000),
     },
     serving: {
@@ -469,6 +500,10 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
 
   if (config.production && !config.keyVaultPurgeProtection && !r.problems.some((p) => p.key === "keyVaultPurgeProtection")) {
     r.fail("keyVaultPurgeProtection", `true when production is true: ${LIMIT_REASONS.purgeProtection}`);
+  }
+  // The resourceGroup scope gives the training identity Contributor on the group.
+  if (config.production && config.training.identityScope === "resourceGroup") {
+    r.fail("trainingIdentityScope", `workspace when production is true: ${LIMIT_REASONS.noPrivilegedRoles}`);
   }
 
   const flagsValid = !r.problems.some((p) => p.key === "fineTuneEnabled" || p.key === "servingEnabled");

@@ -11,6 +11,17 @@ export const RULES = {
   gpuClusterScalesToZero: "gpu-cluster-scales-to-zero",
   gpuClusterIdlesOut: "gpu-cluster-idles-out",
   keyVaultPurgeProtectionInProduction: "key-vault-purge-protection-in-production",
+  noPrivilegedRolesInProduction: "no-privileged-roles-in-production",
+} as const;
+
+/**
+ * The built-in roles that may do anything to a resource, by their ids in Azure's built-in roles reference
+ * (learn.microsoft.com/azure/role-based-access-control/built-in-roles, "Privileged" roles: Owner and Contributor;
+ * the same ids in the role maps of Azure Verified Modules). A production stack assigns neither.
+ */
+export const PRIVILEGED_ROLES = {
+  Owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+  Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
 } as const;
 
 /** GPU compute clusters: what they may keep and for how long. */
@@ -36,4 +47,5 @@ export const LIMIT_REASONS = {
   idleNodes: `a GPU cluster keeps no nodes while idle (mandatory policy rule ${RULES.gpuClusterScalesToZero})`,
   idleSeconds: `a GPU cluster releases an idle node within ${GPU_CLUSTER.maxIdleSeconds / 60} minutes (mandatory policy rule ${RULES.gpuClusterIdlesOut})`,
   purgeProtection: `a production stack's key vaults keep deleted secrets recoverable for their retention period (mandatory policy rule ${RULES.keyVaultPurgeProtectionInProduction})`,
+  noPrivilegedRoles: `a production stack assigns no Contributor or Owner role (mandatory policy rule ${RULES.noPrivilegedRolesInProduction})`,
 } as const;

@@ -2,16 +2,17 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
+import { authSettings, signInPrincipalType } from "../components/azure/credential";
 import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
 import { ChatFlow } from "../components/chatFlow";
 import { CiIdentity } from "../components/ciIdentity";
-import { blobServiceId, Diagnostics, DiagnosticTarget } from "../components/diagnostics";
+import { blobServiceId, Diagnostics, DiagnosticTarget, fileServiceId } from "../components/diagnostics";
 import { CostAlerts } from "../components/costAlerts";
 import { DEFAULT_CONNECTION_NAME, Foundry } from "../components/foundry";
 import { GpuCluster } from "../components/gpuCluster";
 import { MlWorkspace } from "../components/mlWorkspace";
 import { OnlineEndpoint } from "../components/onlineEndpoint";
-import { FineTuneJob } from "../components/fineTuneJob";
+import { FINETUNE_CONFIG_REQUIRED, FineTuneJob } from "../components/fineTuneJob";
 import { TrainingData } from "../components/trainingData";
 import { TrainingIdentity } from "../components/trainingIdentity";
 import type { ChatDataFile } from "./chatData";
@@ -94,6 +95,7 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
   const warn = env.warn ?? ((message: string) => pulumi.log.warn(message));
   warnAboutServingSize(config, warn);
   const data = config.fineTune.enabled ? readTrainingData(config, warn) : undefined;
+  if (data) warnAboutFinetuneConfig(config, warn);
   const client = await authorization.getClientConfig();
   if (config.quotaCheck) {
     const ownWorkspace = namePattern("mlWorkspace", config.namePrefix, env.stack);
@@ -184,6 +186,11 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
         endpoint: { scoringUri: serving.scoringUri, key: serving.primaryKey },
         keyVaultPurgeProtection: config.keyVaultPurgeProtection,
         aiServicesPublicNetworkAccess: config.foundry.aiServicesPublicNetworkAccess,
+        // The chat flow's files go to the project's share with the deployer's token.
+        deployer: {
+          objectId: client.objectId,
+          principalType: signInPrincipalType(authSettings((key) => pulumi.runtime.getConfig(`azure-native:${key}`))),
+        },
         tags,
       })
     : undefined;
@@ -201,6 +208,7 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
           connectionName: DEFAULT_CONNECTION_NAME,
           connection: foundry.connectionName!,
           directory: projectPath(FLOW_DIRECTORY),
+          fileAccess: foundry.flowFileAccess ? [foundry.flowFileAccess] : [],
           tags,
         })
       : undefined;
@@ -211,8 +219,6 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
         resourceGroupId: ml.resourceGroupId,
         subscriptionId: client.subscriptionId,
         displayName: `${config.namePrefix}-${env.stack}`,
-        // A preview lists the endpoint's keys (the Custom keys connection); AI Services has none in use.
-        keyReaderScopes: [serving.endpointId],
         // Whoever runs `pulumi up`, and the destroy workflow's identity, so that destroy can delete the Entra objects.
         ownerObjectIds: [client.objectId, ...(config.ciDestroyPrincipalId ? [config.ciDestroyPrincipalId] : [])],
       })
@@ -273,6 +279,8 @@ function diagnosticTargets(ml: MlWorkspace, serving: OnlineEndpoint, foundry: Fo
       { name: "project", type: "Microsoft.MachineLearningServices/workspaces", resourceUri: foundry.projectId },
       { name: "hub-keyvault", type: "Microsoft.KeyVault/vaults", resourceUri: foundry.hubKeyVaultId },
       { name: "hub-storage-blobs", type: "Microsoft.Storage/storageAccounts/blobServices", resourceUri: blobServiceId(foundry.hubStorageAccountId) },
+      // The project's file share, where the chat flow's files are written with the deployer's token.
+      { name: "hub-storage-files", type: "Microsoft.Storage/storageAccounts/fileServices", resourceUri: fileServiceId(foundry.hubStorageAccountId) },
       { name: "ai-services", type: "Microsoft.CognitiveServices/accounts", resourceUri: foundry.aiServicesId },
     );
   }
@@ -311,6 +319,20 @@ function warnAboutServingSize(config: StackConfig, warn: (message: string) => vo
   }
 }
 
+/**
+ * A Hugging Face model without `fineTuneConfigFile`: the pipeline's spec calls the config required there, and no public
+ * source states one for Phi-3 (README, "Not yet proven"), so the stack sends none and says so.
+ */
+function warnAboutFinetuneConfig(config: StackConfig, warn: (message: string) => void): void {
+  const model = config.fineTune.baseModel;
+  if (model.source.kind !== "huggingface" || config.fineTune.configFile) return;
+  warn(
+    `baseModel ${model.label} comes from Hugging Face (huggingface_id ${model.source.id}) and fineTuneConfigFile is not set, ` +
+      `so the job has no finetune_config_path; chat_completion_pipeline's spec says of it: "${FINETUNE_CONFIG_REQUIRED}". ` +
+      "Whether the job trains without one is proven only by a live run (the canary stack); set fineTuneConfigFile to send one.",
+  );
+}
+
 /** Stage 2's training half: upload and register the data, run the fine-tuning job, register its model. */
 function fineTune(
   config: StackConfig,
@@ -318,12 +340,14 @@ function fineTune(
   deps: { ml: MlWorkspace; identity: TrainingIdentity; cluster: GpuCluster; subscriptionId: string },
 ) {
   const { ml, identity, cluster } = deps;
+  const configFile = config.fineTune.configFile;
   const assets = new TrainingData("data", {
     resourceGroupName: ml.resourceGroupName,
     storageAccountName: ml.storageAccountName,
     workspaceName: ml.workspaceName,
     train: { file: data.train, assetName: "phi3-train" },
     validation: { file: data.validation, assetName: "phi3-validation" },
+    finetuneConfig: configFile ? { file: configFile, assetName: "phi3-finetune-config" } : undefined,
   });
   const job = new FineTuneJob("finetune", {
     resourceGroupName: ml.resourceGroupName,
@@ -333,6 +357,7 @@ function fineTune(
     run: config.fineTune.run,
     trainAssetId: assets.trainAssetId,
     validationAssetId: assets.validationAssetId,
+    finetuneConfigAssetId: assets.finetuneConfigAssetId,
     computeName: cluster.name,
     computeId: cluster.id,
     gpusPerNode: gpuVmSize(config.training.vmSize)!.gpus,

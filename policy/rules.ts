@@ -12,7 +12,7 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as storage from "@pulumi/azure-native/storage";
 // The limits the stack's config refuses first; a plain module without imports, shared with the program.
-import { GPU_CLUSTER, PRODUCTION_TAG, RULES } from "../infra/limits";
+import { GPU_CLUSTER, PRIVILEGED_ROLES, PRODUCTION_TAG, RULES } from "../infra/limits";
 
 /** The longest a GPU node may sit idle before the cluster releases it. */
 export const MAX_IDLE_SECONDS = GPU_CLUSTER.maxIdleSeconds;
@@ -71,6 +71,12 @@ function sendsLogsOf(setting: PolicyResource, resource: PolicyResource): boolean
   const toWorkspace = deps("workspaceId").some((d) => d.type === LOG_ANALYTICS_WORKSPACE) || typeof known(() => setting.props.workspaceId) === "string";
   const logs = (known(() => setting.props.logs) ?? []) as { enabled?: unknown }[];
   return toWorkspace && logs.some((log) => known(() => log.enabled) === true);
+}
+
+/** The privileged role a role definition id names (a full id or the bare GUID), or undefined. */
+export function privilegedRole(roleDefinitionId: unknown): string | undefined {
+  const guid = String(roleDefinitionId ?? "").split("/").pop()?.toLowerCase();
+  return Object.entries(PRIVILEGED_ROLES).find(([, id]) => id === guid)?.[0];
 }
 
 /** A rule: its name, why it exists (with the rule it ports), how strict, and what it checks. */
@@ -218,6 +224,20 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
           const where = resource.type === "azure-native:storage:StorageAccount" ? " from its blob service (<account>/blobServices/default)" : "";
           report(`${resource.name} (${resource.type}) sends no resource logs${where} to a Log Analytics workspace; add a diagnostic setting`, resource.urn);
         }
+      }
+    },
+  },
+  {
+    name: RULES.noPrivilegedRolesInProduction,
+    enforcementLevel: "mandatory",
+    description:
+      'A production stack assigns no Owner or Contributor role: each identity gets the data and workspace roles it uses (Azure RBAC best practices, "Limit privileged administrator role assignments").',
+    validateStack: (args, report) => {
+      // A role assignment has no tags: the stack is production when any of its resources is tagged so.
+      if (!args.resources.some((r) => isProduction(r.props))) return;
+      for (const assignment of args.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment")) {
+        const role = privilegedRole(known(() => assignment.props.roleDefinitionId));
+        if (role) report(`${assignment.name} assigns ${role} in a stack tagged ${PRODUCTION_TAG.key}=${PRODUCTION_TAG.value}; assign a narrower built-in role`, assignment.urn);
       }
     },
   },

@@ -154,6 +154,20 @@ describe("parseStackConfig", () => {
     expect(problem.allowed).not.toMatch(/Standard_NC\d+r?s_v3/i);
   });
 
+  it("refuses production=true with trainingIdentityScope=resourceGroup (its Contributor), naming both keys and the policy rule", () => {
+    const prod = { production: "true", keyVaultPurgeProtection: "true" };
+    expect(problemsOf(devRaw({ ...prod, trainingIdentityScope: "resourceGroup" }))).toEqual([
+      expect.objectContaining({
+        key: "trainingIdentityScope",
+        value: "resourceGroup",
+        allowed: "workspace when production is true: a production stack assigns no Contributor or Owner role (mandatory policy rule no-privileged-roles-in-production)",
+      }),
+    ]);
+    // The dev default, the seed's, is production=false with the resourceGroup scope, and stays accepted.
+    expect(parseStackConfig(devRaw({ production: "false" })).training.identityScope).toBe("resourceGroup");
+    expect(parseStackConfig(devRaw({ ...prod, trainingIdentityScope: "workspace" })).training.identityScope).toBe("workspace");
+  });
+
   it("checks the training size against the catalogue model's fine-tuning sizes only when it applies", () => {
     // Phi-4 fine-tunes on H100 too.
     expect(parseStackConfig(devRaw({ baseModel: "Phi-4", trainingVmSize: "Standard_NC40ads_H100_v5" })).training.vmSize).toBe("Standard_NC40ads_H100_v5");
@@ -355,6 +369,7 @@ describe("Pulumi.yaml", () => {
         "ciDestroyPrincipalId",
         "fineTuneRun",
         "maxSteps",
+        "fineTuneConfigFile",
         "registeredModelId",
         "resourceGroupName",
         "gpuPricesPerHour",
@@ -643,5 +658,62 @@ describe("config errors that say what was meant", () => {
       expect(outsideProject("data/train_data.jsonl")).toBe(false);
       expect(outsideProject("../x.jsonl")).toBe(true);
     });
+  });
+});
+
+describe("fineTuneConfigFile", () => {
+  // A version-2 finetune config as the pipeline's model_selector/finetune_config.py reads it (azureml-assets), with a
+  // setting from that file's own table (its Llama entry's load_tokenizer_kwargs).
+  const FIXTURE = "tests/support/finetuneConfig.json";
+  const write = (name: string, text: string) => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "finetune-config-")), name);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+  const SHAPE = '{"version": "2", "task_specific_config": {"ChatCompletion": {...}}}';
+
+  it("is unset by default: no config", () => {
+    expect(parseStackConfig(devRaw()).fineTune.configFile).toBeUndefined();
+  });
+
+  it("reads a good file inside the project, by its path from the project's root, with the SHA-256 of its bytes", () => {
+    expect(parseStackConfig(devRaw({ fineTuneConfigFile: FIXTURE })).fineTune.configFile).toEqual({
+      path: path.join(PROJECT_ROOT, "tests", "support", "finetuneConfig.json"),
+      sha256: "9c7a103aad737e6660d068b0298a5c2692c69ea8585b8ca7800af58e10df12a6",
+    });
+    const elsewhere = write("ft.json", '{"version":"2","task_specific_config":{"ChatCompletion":{"finetune_args":{}}}}');
+    expect(parseStackConfig(devRaw({ fineTuneConfigFile: elsewhere })).fineTune.configFile?.path).toBe(elsewhere);
+  });
+
+  it.each([
+    ["config/missing.json", `there is no file at ${path.join(PROJECT_ROOT, "config", "missing.json")}`],
+    ["../finetune.json", `this one resolves to ${path.resolve(PROJECT_ROOT, "../finetune.json")}, outside the project`],
+    ["~/finetune.json", "'~' is not expanded: write the absolute path"],
+    ["config/finetune.yaml", SHAPE],
+  ])("refuses %j, naming the key, the value and what is allowed", (value, detail) => {
+    const problems = problemsOf(devRaw({ fineTuneConfigFile: value }));
+    expect(problems).toEqual([{ key: "fineTuneConfigFile", value, allowed: expect.stringContaining(detail) }]);
+    expect(problems[0].allowed).toContain(`a .json file inside the project (${PROJECT_ROOT}), as a relative path such as config/finetune.json`);
+    expect(problems[0].allowed).toContain(`holding a finetune config ${SHAPE}`);
+  });
+
+  it("refuses a folder", () => {
+    const folder = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "finetune-config-")), "config.json");
+    fs.mkdirSync(folder);
+    expect(problemsOf(devRaw({ fineTuneConfigFile: folder }))[0].allowed).toMatch(new RegExp(`; ${folder} is a folder$`));
+  });
+
+  it.each([
+    ["not JSON", "{version: 2}", "is not JSON ("],
+    ["a JSON array", "[]", "is JSON but not an object"],
+    ["version 2 as a number", '{"version": 2, "task_specific_config": {"ChatCompletion": {"finetune_args": {}}}}', 'has "version": 2; the component reads a task\'s settings only from "version": "2" (a string)'],
+    ["version 1", '{"version": "1", "load_tokenizer_kwargs": {}}', 'has "version": "1";'],
+    ["no version", '{"task_specific_config": {"ChatCompletion": {"finetune_args": {}}}}', 'has "version": (missing);'],
+    ["another task's settings only", '{"version": "2", "task_specific_config": {"TextGeneration": {"finetune_args": {}}}}', "has no settings in task_specific_config.ChatCompletion"],
+    ["empty ChatCompletion settings", '{"version": "2", "task_specific_config": {"ChatCompletion": {}}}', "has no settings in task_specific_config.ChatCompletion"],
+  ])("refuses a file that is %s, before anything is created", (_, text, detail) => {
+    const file = write("finetune.json", text);
+    const problems = problemsOf(devRaw({ fineTuneConfigFile: file }));
+    expect(problems).toEqual([{ key: "fineTuneConfigFile", value: file, allowed: expect.stringContaining(`; ${file} ${detail}`) }]);
   });
 });

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { blobServiceId, DIAGNOSTIC_SOURCES, Diagnostics, DiagnosticTarget, validateDiagnosticsArgs } from "../components/diagnostics";
+import { blobServiceId, DIAGNOSTIC_SOURCES, fileServiceId, Diagnostics, DiagnosticTarget, validateDiagnosticsArgs } from "../components/diagnostics";
 import { ofType, runProgram, single } from "./helpers";
 
 const group = "/subscriptions/s/resourceGroups/rg";
@@ -9,6 +9,7 @@ const storage = `${group}/providers/Microsoft.Storage/storageAccounts/stphi`;
 const targets: DiagnosticTarget[] = [
   { name: "keyvault", type: "Microsoft.KeyVault/vaults", resourceUri: vault },
   { name: "storage-blobs", type: "Microsoft.Storage/storageAccounts/blobServices", resourceUri: blobServiceId(storage) },
+  { name: "storage-files", type: "Microsoft.Storage/storageAccounts/fileServices", resourceUri: fileServiceId(storage) },
 ];
 
 const run = (t: readonly DiagnosticTarget[] = targets) =>
@@ -21,6 +22,8 @@ describe("Diagnostics", () => {
     expect(settings.map((s) => [s.name, s.inputs.resourceUri]).sort()).toEqual([
       ["diagnostics-keyvault", vault],
       ["diagnostics-storage-blobs", `${storage}/blobServices/default`],
+      // Azure Monitor, "Supported logs for Microsoft.Storage/storageAccounts/fileServices": StorageRead, StorageWrite, StorageDelete.
+      ["diagnostics-storage-files", `${storage}/fileServices/default`],
     ]);
     for (const setting of settings) {
       expect(setting.inputs).toEqual({
@@ -41,6 +44,7 @@ describe("Diagnostics", () => {
       "Microsoft.MachineLearningServices/workspaces",
       "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
       "Microsoft.Storage/storageAccounts/blobServices",
+      "Microsoft.Storage/storageAccounts/fileServices",
     ]);
     for (const source of Object.values(DIAGNOSTIC_SOURCES)) expect(source.categoryGroup).toBe("allLogs");
   });

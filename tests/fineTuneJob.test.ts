@@ -122,6 +122,25 @@ describe("FineTuneJob", () => {
     expect(properties.displayName).toBe("Fine-tune Phi-3-mini-4k-instruct for chat");
   });
 
+  it("sends a finetune config as the uri_file input finetune_config_path, bound in the pipeline node; none without one", async () => {
+    const configAssetId = `${ws}/data/phi3-finetune-config/versions/9c7a103aad737e66`;
+    const properties = named(await run({ ...args, finetuneConfigAssetId: configAssetId }), "finetune-job").inputs.properties as any;
+    // chat_completion_pipeline 0.0.82 spec.yaml: finetune_config_path is `type: uri_file`.
+    expect(properties.inputs.finetune_config_path).toEqual({ jobInputType: "uri_file", uri: configAssetId });
+    expect(properties.jobs.finetune.inputs.finetune_config_path).toEqual({ job_input_type: "literal", value: "${{parent.inputs.finetune_config_path}}" });
+
+    const without = named(await run(), "finetune-job").inputs.properties as any;
+    expect(without.inputs).not.toHaveProperty("finetune_config_path");
+    expect(without.jobs.finetune.inputs).not.toHaveProperty("finetune_config_path");
+  });
+
+  it("re-trains when the finetune config changes, and not while it stays", () => {
+    const withConfig = (version: string) => nameOf(args, { ...resolved, finetuneConfigAssetId: `${ws}/data/phi3-finetune-config/versions/${version}` } as typeof resolved);
+    expect(withConfig("9c7a103aad737e66")).toBe(withConfig("9c7a103aad737e66"));
+    expect(withConfig("9c7a103aad737e66")).not.toBe(withConfig("0d1f5e2b77c3a901"));
+    expect(withConfig("9c7a103aad737e66")).not.toBe(nameOf());
+  });
+
   it("runs on the cluster as the training identity and exposes the MLflow output", async () => {
     const properties = named(await run(), "finetune-job").inputs.properties as any;
     expect(properties.computeId).toBe(resolved.computeId);

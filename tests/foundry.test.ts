@@ -1,8 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CONNECTION_NAME, Foundry, FoundryArgs, PROJECT_AI_SERVICES_ROLES, validateFoundryArgs } from "../components/foundry";
+import { signInPrincipalType } from "../components/azure/credential";
 import { roleDefinitionId } from "../components/roles";
 import { azureName, ResourceKind } from "../infra/naming";
+import { OnlineEndpoint } from "../components/onlineEndpoint";
 import { input, named, ofType, runProgram, single } from "./helpers";
+import { runAsEngine, UNKNOWN } from "./support/engineRun";
 
 const namer = (kind: ResourceKind) => pulumi.output(azureName(kind, { prefix: "phi", stack: "test", suffix: "abc123" }));
 const args: FoundryArgs = {
@@ -72,6 +75,36 @@ describe("Foundry", () => {
     }
   });
 
+  it("gives the deployer Storage File Data Privileged Contributor on the hub's storage, by a stable name and its own principal type", async () => {
+    const deployer = "0b1ec7a1-0000-4000-8000-00000000d3e1";
+    const first = await run({ ...args, deployer: { objectId: deployer, principalType: "User" } });
+    const storage = single(first.resources, "azure-native:storage:StorageAccount");
+    const grant = named(first.resources, "foundry-deployer-file-data");
+    // Azure built-in roles, Storage: Storage File Data Privileged Contributor, 69566ab7-960f-475b-8e7c-b3118f30c6bd.
+    expect(grant.inputs).toMatchObject({
+      scope: storage.id,
+      principalId: deployer,
+      roleDefinitionId: "/subscriptions/sub-1/providers/Microsoft.Authorization/roleDefinitions/69566ab7-960f-475b-8e7c-b3118f30c6bd",
+    });
+    // A person here: a wrong principalType would fail the assignment (UnmatchedPrincipalType).
+    expect(grant.inputs.principalType).toBe("User");
+    expect(grant.inputs.roleAssignmentName).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const app = named((await run({ ...args, deployer: { objectId: deployer, principalType: "ServicePrincipal" } })).resources, "foundry-deployer-file-data");
+    expect(app.inputs.roleAssignmentName).toBe(grant.inputs.roleAssignmentName);
+    expect(app.inputs.principalType).toBe("ServicePrincipal");
+    expect(first.foundry.flowFileAccess).toBeDefined();
+    expect(ofType((await run()).resources, "azure-native:authorization:RoleAssignment").map((a) => a.name)).not.toContain("foundry-deployer-file-data");
+  });
+
+  it("takes the deployer's principal type from how azure-native signs in", () => {
+    expect(signInPrincipalType({})).toBe("User");
+    expect(signInPrincipalType({ useDefaultAzureCredential: "true", clientSecret: "s" })).toBe("User");
+    for (const app of [{ clientSecret: "s" }, { clientCertificatePath: "/c.pfx" }, { useOidc: "true" }, { useMsi: "1" }]) {
+      expect(signInPrincipalType(app)).toBe("ServicePrincipal");
+    }
+    expect(signInPrincipalType({ useOidc: "false" })).toBe("User");
+  });
+
   it("creates a project in the hub", async () => {
     const { resources } = await run();
     const project = named(resources, "foundry-project");
@@ -108,5 +141,35 @@ describe("Foundry", () => {
   it("refuses an invalid connection name before creating anything", async () => {
     expect(() => validateFoundryArgs({ connectionName: "a b" })).toThrow(/connectionName 'a b'/);
     await expect(run({ ...args, connectionName: "a b" })).rejects.toThrow(/connectionName 'a b'/);
+  });
+});
+
+describe("the Custom keys connection in a preview and in an update", () => {
+  // As the stack wires them: the endpoint's scoring URI and primary key into the connection.
+  const stack = () => {
+    const endpoint = new OnlineEndpoint("serving", {
+      subscriptionId: "sub-1",
+      resourceGroupName: "rg",
+      workspaceName: "mlw",
+      location: "eastus2",
+      endpointName: "ep-phi",
+      identityId: "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id",
+    });
+    new Foundry("foundry", { ...args, endpoint: { scoringUri: endpoint.scoringUri, key: endpoint.primaryKey } });
+  };
+  const connection = (registrations: Awaited<ReturnType<typeof runAsEngine>>["registrations"]) =>
+    registrations.find((r) => r.name === "foundry-endpoint-connection")!;
+
+  it("in a preview, sends no key and keeps the credentials stored in the state, so the connection shows no change", async () => {
+    const { registrations, invokes } = await runAsEngine(true, stack);
+    expect(invokes).not.toContain("azure-native:machinelearningservices:listOnlineEndpointKeys");
+    expect(connection(registrations).inputs.properties.credentials).toEqual({ keys: { key: UNKNOWN } });
+    expect(connection(registrations).ignoreChanges).toEqual(["properties.credentials"]);
+  });
+
+  it("in an update, sends the endpoint's key and ignores nothing, so a new key reaches the connection", async () => {
+    const { registrations } = await runAsEngine(false, stack);
+    expect(connection(registrations).inputs.properties.credentials).toEqual({ keys: { key: "primary-key-of-ep-phi" } });
+    expect(connection(registrations).ignoreChanges).toEqual([]);
   });
 });

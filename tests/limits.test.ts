@@ -62,6 +62,11 @@ describe("one source of limits for the config and the policy pack", () => {
     expect(await violations(rule, "azure-native:keyvault:Vault", vault(false, false))).toEqual([]);
   });
 
+  it("privileged roles: production with the resourceGroup scope is refused, as no-privileged-roles-in-production refuses its Contributor", () => {
+    expect(refusal({ production: "true", keyVaultPurgeProtection: "true" }, "trainingIdentityScope")).toBe(`workspace when production is true: ${LIMIT_REASONS.noPrivilegedRoles}`);
+    expect(refusal({ production: "true", keyVaultPurgeProtection: "true", trainingIdentityScope: "workspace" }, "trainingIdentityScope")).toBeUndefined();
+  });
+
   it.each([
     ["trainingMinNodes=1", "phi3-foundry:trainingMinNodes", RULES.gpuClusterScalesToZero],
     ["trainingIdleSeconds=86400", "phi3-foundry:trainingIdleSeconds", RULES.gpuClusterIdlesOut],

@@ -112,3 +112,26 @@ describe("createNamer", () => {
     expect(name).toBe("stphidevzz9zz9");
   });
 });
+
+/**
+ * Lengths as Azure publishes them, written out here: "Naming rules and restrictions for Azure resources"
+ * (learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules). Each rule is tried at its limits and
+ * one past each.
+ */
+describe("nameProblem at Azure's published length limits", () => {
+  const PUBLISHED_LENGTHS: [ResourceKind, number, number, (length: number) => string][] = [
+    ["resourceGroup", 1, 90, (n) => "r".repeat(n)],
+    ["storageAccount", 3, 24, (n) => "s".repeat(n)],
+    ["keyVault", 3, 24, (n) => "k".repeat(n)],
+    ["containerRegistry", 5, 50, (n) => "c".repeat(n)],
+    ["logAnalyticsWorkspace", 4, 63, (n) => "l".repeat(n)],
+    ["mlWorkspace", 3, 33, (n) => "m".repeat(n)],
+  ];
+
+  it.each(PUBLISHED_LENGTHS)("%s: %i to %i characters", (kind, min, max, name) => {
+    expect(nameProblem(kind, name(min))).toBeUndefined();
+    expect(nameProblem(kind, name(max))).toBeUndefined();
+    expect(nameProblem(kind, name(max + 1))).toMatch(kind);
+    if (min > 1) expect(nameProblem(kind, name(min - 1))).toMatch(kind);
+  });
+});

@@ -3,6 +3,7 @@ import { RandomString } from "@pulumi/random";
 import { drained } from "../components/azure/endpointTraffic";
 import { DEPLOYMENT_SETTINGS, OnlineEndpoint, OnlineEndpointArgs, validateOnlineEndpointArgs } from "../components/onlineEndpoint";
 import { input, named, ofType, runProgram, single } from "./helpers";
+import { runAsEngine } from "./support/engineRun";
 
 const identityId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id";
 const modelId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw/models/phi3-chat-finetuned/versions/abc";
@@ -97,6 +98,27 @@ describe("OnlineEndpoint", () => {
   ])("refuses %j before creating anything", async (bad, message) => {
     expect(() => validateOnlineEndpointArgs({ deployment: { modelId, vmSize: "Standard_NC6s_v3", waitFor: [], ...bad } })).toThrow(message);
     await expect(run(bad)).rejects.toThrow(message);
+  });
+});
+
+describe("OnlineEndpoint's key in a preview and in an update", () => {
+  const build = (out: { key?: pulumi.Output<string> }) => () => (out.key = new OnlineEndpoint("serving", base).primaryKey);
+  const known = (output: pulumi.Output<string>) => (output as unknown as { isKnown: Promise<boolean> }).isKnown;
+
+  it("lists the keys in an update (the CLI's `pulumi up` after its preview), the key a secret", async () => {
+    const out: { key?: pulumi.Output<string> } = {};
+    const { invokes } = await runAsEngine(false, build(out));
+    expect(invokes.filter((token) => token === "azure-native:machinelearningservices:listOnlineEndpointKeys")).toHaveLength(1);
+    expect(await pulumi.isSecret(out.key!)).toBe(true);
+    expect(await value(out.key!)).toBe("primary-key-of-ep-phi");
+  });
+
+  it("never lists them in a preview, so the previewing identity needs no listKeys right; the key is an unknown secret", async () => {
+    const out: { key?: pulumi.Output<string> } = {};
+    const { invokes } = await runAsEngine(true, build(out));
+    expect(invokes).not.toContain("azure-native:machinelearningservices:listOnlineEndpointKeys");
+    expect(await pulumi.isSecret(out.key!)).toBe(true);
+    expect(await known(out.key!)).toBe(false);
   });
 });
 

@@ -29,7 +29,7 @@ describe("npm run plan -- --json", () => {
     expect(Object.keys(doc).sort()).toEqual(["outputs", "project", "resources", "stack"]);
     expect(doc).toMatchObject({ project: "phi3-foundry", stack: "dev" });
     for (const r of doc.resources) {
-      expect(Object.keys(r).sort()).toEqual(["custom", "dependsOn", "id", "inputs", "name", "parent", "type", "urn"]);
+      expect(Object.keys(r).sort()).toEqual(["custom", "dependsOn", "id", "inputs", "name", "options", "parent", "type", "urn"]);
       expect(r.urn).toBe(`urn:pulumi:dev::phi3-foundry::${r.urn.split("::")[2]}::${r.name}`);
     }
   });

@@ -45,7 +45,7 @@ const cases: [string, string, Record<string, unknown>, Record<string, unknown>, 
 
 /** A resource as the program registers it, for the stack rules. */
 function recorded(name: string, type: string, inputs: Record<string, unknown> = {}, dependsOn: string[] = []): RecordedResource {
-  return { urn: `urn:pulumi:test::phi3-foundry::${type}::${name}`, type, name, custom: true, parent: null, dependsOn, id: `/${name}`, inputs };
+  return { urn: `urn:pulumi:test::phi3-foundry::${type}::${name}`, type, name, custom: true, parent: null, dependsOn, id: `/${name}`, inputs, options: {} };
 }
 const LOGS = recorded("logs", "azure-native:operationalinsights:Workspace");
 const diagnosticSetting = (name: string, target: RecordedResource, resourceUri = target.id!, logs = [{ categoryGroup: "allLogs", enabled: true }]) =>
@@ -53,7 +53,7 @@ const diagnosticSetting = (name: string, target: RecordedResource, resourceUri =
 
 describe("the policy pack", () => {
   it("has one test case per rule, each with a reason and an enforcement level", () => {
-    expect(policies.map((p) => p.name).sort()).toEqual([...cases.map(([name]) => name), "diagnostics-present"].sort());
+    expect(policies.map((p) => p.name).sort()).toEqual([...cases.map(([name]) => name), "diagnostics-present", "no-privileged-roles-in-production"].sort());
     for (const p of policies) {
       expect(p.description.length).toBeGreaterThan(20);
       expect(["mandatory", "advisory"]).toContain(p.enforcementLevel);
@@ -122,11 +122,36 @@ describe("the pack over the CI identity's resources", () => {
           resourceGroupId: "/subscriptions/s/resourceGroups/rg",
           subscriptionId: "s",
           displayName: "phi-dev",
-          keyReaderScopes: ["/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e"],
         }),
     );
     const { reported, checked } = await packViolations(resources);
     expect(reported).toEqual([]);
     expect(checked).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("no-privileged-roles-in-production", () => {
+  const rule = policy("no-privileged-roles-in-production");
+  // Azure built-in roles reference: Owner, Contributor, AzureML Data Scientist.
+  const role = (guid: string) => `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+  const OWNER = role("8e3af657-a8ff-443c-a75c-2fe8c4bcb635");
+  const CONTRIBUTOR = role("b24988ac-6180-42a0-ab88-20f7382dd24c");
+  const DATA_SCIENTIST = role("f6c7c914-8db3-469d-8ca1-694a8f32e121");
+  const taggedVault = recorded("vault", "azure-native:keyvault:Vault", { tags: production });
+  const assignment = (name: string, roleDefinitionId: string) =>
+    recorded(name, "azure-native:authorization:RoleAssignment", { roleDefinitionId, principalId: "p", principalType: "ServicePrincipal" });
+
+  it("refuses Contributor and Owner in a stack whose resources are tagged production", async () => {
+    const resources = [taggedVault, assignment("owner", OWNER), assignment("contributor", CONTRIBUTOR.toUpperCase()), assignment("scientist", DATA_SCIENTIST)];
+    expect(await stackViolations(rule, policyResources(resources))).toEqual([
+      "owner: owner assigns Owner in a stack tagged environment=production; assign a narrower built-in role",
+      "contributor: contributor assigns Contributor in a stack tagged environment=production; assign a narrower built-in role",
+    ]);
+  });
+
+  it("passes narrower roles in production, and Contributor in a stack without the tag", async () => {
+    expect(await stackViolations(rule, policyResources([taggedVault, assignment("scientist", DATA_SCIENTIST)]))).toEqual([]);
+    const dev = recorded("vault", "azure-native:keyvault:Vault", { tags: { environment: "dev" } });
+    expect(await stackViolations(rule, policyResources([dev, assignment("contributor", CONTRIBUTOR)]))).toEqual([]);
   });
 });

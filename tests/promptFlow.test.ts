@@ -1,17 +1,20 @@
 /**
  * The chat flow's custom resource driven as the engine drives it (serialized code, the SDK's dynamic-provider server,
  * gRPC) against Azure played by the local HTTPS stand-in: ARM (machineLearningServices 2025-12-01 workspaces and
- * datastores in mfe.json, storage 2024-01-01 storage.json), Azure Files with Shared Key, and Prompt flow's flow service
+ * datastores in mfe.json), Azure Files by Entra ID with the backup intent through Azure's SDK
+ * (learn.microsoft.com/azure/storage/files/authorize-oauth-rest), and Prompt flow's flow service
  * (promptflow-azure _restclient/swagger.json `Flows`). The requests are the ones `pfazure flow create` sends, as
  * promptflow-recording's test_flow_operations_TestFlow_test_create_flow.yaml recorded them.
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { FILES_API_VERSION, sharedKeyStringToSign } from "../components/azure/azureFiles";
-import { STORAGE_API_VERSION, userAlias } from "../components/azure/flowService";
+import { createHash } from "node:crypto";
+import { shareUrl } from "../components/azure/azureFiles";
+import { userAlias } from "../components/azure/flowService";
 import { ML_API_VERSION } from "../components/azure/machineLearning";
 import { directoriesOf, FlowFile, folderTimestamp, promptFlowProvider } from "../components/azure/promptFlow";
-import { ChatFlow, flowConnections, flowContentHash, readFlowFiles } from "../components/chatFlow";
+import { ChatFlow, flowConnections, flowContentHash } from "../components/chatFlow";
+import { readFlowFiles } from "../components/flowFolder";
 import { DEFAULT_CONNECTION_NAME } from "../components/foundry";
 import { FLOW_DIRECTORY } from "../infra/program";
 import { PROJECT_ROOT } from "../infra/paths";
@@ -40,6 +43,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  // Nothing in this file lists a storage key: the files go up with the deployer's token.
+  expect(azure.requests.filter((r) => /\/(listSecrets|listKeys)$/.test(r.path))).toEqual([]);
   await driver?.stop();
   await azure?.close();
 });
@@ -101,25 +106,33 @@ describe("PromptFlow through the dynamic-provider server", () => {
     expect(lines(requests, { [workspace]: "<project>", [share]: "<share>", [folder]: "<folder>", [ws.workspaceId]: "<workspace id>" })).toEqual([
       `GET <project>?api-version=${ML_API_VERSION}`,
       `GET <project>/datastores/workspaceworkingdirectory?api-version=${ML_API_VERSION}`,
-      `POST <project>/datastores/workspaceworkingdirectory/listSecrets?api-version=${ML_API_VERSION}`,
-      `GET /subscriptions/${STAND_IN_SUBSCRIPTION}/resourceGroups/rg-phi3/providers/Microsoft.Storage/storageAccounts/${ws.accountName}?api-version=${STORAGE_API_VERSION}`,
-      "PUT <share>/Users?restype=directory",
-      `PUT <share>/Users/${STAND_IN_CLIENT.objectId}?restype=directory`,
-      `PUT <share>/Users/${STAND_IN_CLIENT.objectId}/promptflow?restype=directory`,
-      "GET <share>/<folder>?restype=directory",
-      "PUT <share>/<folder>?restype=directory",
-      "PUT <share>/<folder>/tests?restype=directory",
-      ...files.flatMap((f) => [`PUT <share>/<folder>/${f.path}`, `PUT <share>/<folder>/${f.path}?comp=range`]),
+      // timeout: the server-side limit of each try, in seconds (Azure Files REST "timeout" URI parameter).
+      "PUT <share>/Users?restype=directory&timeout=120",
+      `PUT <share>/Users/${STAND_IN_CLIENT.objectId}?restype=directory&timeout=120`,
+      `PUT <share>/Users/${STAND_IN_CLIENT.objectId}/promptflow?restype=directory&timeout=120`,
+      "GET <share>/<folder>?restype=directory&timeout=120",
+      "PUT <share>/<folder>?restype=directory&timeout=120",
+      ...files.flatMap((f) => [`PUT <share>/<folder>/${f.path}?timeout=120`, `PUT <share>/<folder>/${f.path}?comp=range&timeout=120`]),
       "POST /flow/api<project>/Flows",
     ]);
 
-    // Each file: Create File at its size, then its bytes in one Put Range with their MD5, signed with the account key.
+    // Every file request: the deployer's storage token, the backup intent, a REST version that takes OAuth (2022-11-02 or later).
+    for (const request of requests.filter((r) => r.path.startsWith(share))) {
+      expect(request.headers["x-ms-file-request-intent"]).toBe("backup");
+      expect(String(request.headers["x-ms-version"]) >= "2022-11-02").toBe(true);
+      const claims = JSON.parse(Buffer.from(String(request.headers.authorization).replace(/^Bearer /, "").split(".")[1], "base64url").toString());
+      expect(claims).toMatchObject({ aud: "https://storage.azure.com", oid: STAND_IN_CLIENT.objectId });
+    }
+    // Each file: Create File at its size, then its bytes in one Put Range with their MD5.
     for (const file of files) {
       const [create, range] = requests.filter((r) => decodeURIComponent(r.path) === `${share}/${folder}/${file.path}`);
-      const size = Buffer.from(file.content, "base64").length;
-      expect(create.headers).toMatchObject({ "x-ms-type": "file", "x-ms-content-length": String(size), "x-ms-version": FILES_API_VERSION });
-      expect(range.headers).toMatchObject({ "x-ms-range": `bytes=0-${size - 1}`, "x-ms-write": "update", "content-type": "application/octet-stream" });
-      expect(range.headers.authorization).toMatch(new RegExp(`^SharedKey ${ws.accountName}:`));
+      const bytes = Buffer.from(file.content, "base64");
+      expect(create.headers).toMatchObject({ "x-ms-type": "file", "x-ms-content-length": String(bytes.length) });
+      expect(range.headers).toMatchObject({
+        "x-ms-range": `bytes=0-${bytes.length - 1}`,
+        "x-ms-write": "update",
+        "content-md5": createHash("md5").update(bytes).digest("base64"),
+      });
       expect(range.body).toBe(text(file));
     }
     expect(azure.flowFolder("proj-create", folder)).toEqual(Object.fromEntries(files.map((f) => [f.path, text(f)])));
@@ -160,9 +173,9 @@ describe("PromptFlow through the dynamic-provider server", () => {
     expect(updated).toMatchObject({ flowId: id, folder, portalUrl: props.portalUrl });
     const share = sent(from).filter((r) => !r.path.startsWith("/subscriptions/"));
     expect(lines(share, { [folder]: "<folder>" }).map((l) => l.replace(/^(\w+) \/[^/]+\/[^/]+\//, "$1 "))).toEqual([
-      "PUT <folder>/flow.dag.yaml",
-      "PUT <folder>/flow.dag.yaml?comp=range",
-      "DELETE <folder>/requirements.txt",
+      "PUT <folder>/flow.dag.yaml?timeout=120",
+      "PUT <folder>/flow.dag.yaml?comp=range&timeout=120",
+      "DELETE <folder>/requirements.txt?timeout=120",
     ]);
     expect(azure.flowFolder("proj-edit", folder)["flow.dag.yaml"]).toMatch(/# edited\n$/);
     expect(azure.flowFolder("proj-edit", folder)["requirements.txt"]).toBeUndefined();
@@ -212,12 +225,15 @@ describe("PromptFlow through the dynamic-provider server", () => {
     await expect(driver.delete(urn, id, props)).resolves.toBeUndefined();
   });
 
-  it("refuses a datastore without an account key before uploading anything, naming the datastore", async () => {
-    const ws = azure.addFlowWorkspace("proj-identity");
-    ws.credentialsType = "None";
-    const from = azure.requests.length;
-    await expect(driver.create(urn, inputs("proj-identity"))).rejects.toThrow(/datastore workspaceworkingdirectory of workspace proj-identity uses None credentials/);
-    expect(sent(from).filter((r) => !r.path.startsWith("/subscriptions/"))).toEqual([]);
+  it("names the missing role when the deployer may not write the share, and creates no flow", async () => {
+    const ws = azure.addFlowWorkspace("proj-no-role");
+    ws.fileDataPrivileged.clear();
+    const flowCount = azure.flows.size;
+    await expect(driver.create(urn, inputs("proj-no-role"))).rejects.toThrow(
+      /PUT .*\/Users failed: HTTP 403 AuthorizationPermissionMismatch: This request is not authorized .*needs Storage File Data Privileged Contributor on storage account st[0-9a-f]{12}/,
+    );
+    expect(azure.shareDirectories.has(`${ws.accountName}/${ws.shareName}/Users`)).toBe(false);
+    expect(azure.flows.size).toBe(flowCount);
   });
 
   it("does not send CreateFlow again after a 500, which may have made the flow; a 503 is tried again", async () => {
@@ -234,26 +250,13 @@ describe("PromptFlow through the dynamic-provider server", () => {
     await expect(driver.create(urn, inputs("proj-busy"))).resolves.toMatchObject({ props: { flowName: "phi3-chat" } });
     expect(createsIn(from)).toHaveLength(2);
   });
-
-  it("fails with the file service's reason when the signature does not match its key", async () => {
-    const ws = azure.addFlowWorkspace("proj-rotated");
-    const listSecrets = /\/workspaces\/proj-rotated\/datastores\/workspaceworkingdirectory\/listSecrets$/;
-    // A key rotated after the datastore's secrets were read.
-    azure.faults.push({ method: "POST", path: listSecrets, status: 200, body: { secretsType: "AccountKey", key: Buffer.from("an older key").toString("base64") } });
-    await expect(driver.create(urn, inputs("proj-rotated"))).rejects.toThrow(/PUT .*\/Users failed: HTTP 403 AuthenticationFailed: Server failed to authenticate/);
-    expect(azure.flowFolder("proj-rotated", "Users")).toEqual({});
-    expect(azure.shareDirectories.has(`${ws.accountName}/${ws.shareName}/Users`)).toBe(false);
-  });
 });
 
 describe("the flow route's pure parts", () => {
-  it("signs the documented Shared Key string: verb, standard headers, sorted x-ms- headers, account and path, sorted query", () => {
-    const url = new URL("https://acct.file.core.windows.net/share/Users/me?restype=directory&Comp=x");
-    const headers = { "Content-Length": "0", "x-ms-version": FILES_API_VERSION, "x-ms-date": "Sun, 07 Apr 2024 06:34:27 GMT", "X-Ms-File-Attributes": "none" };
-    expect(sharedKeyStringToSign("PUT", url, headers, "acct")).toBe(
-      ["PUT", "", "", "", "", "", "", "", "", "", "", ""].join("\n") +
-        "\nx-ms-date:Sun, 07 Apr 2024 06:34:27 GMT\nx-ms-file-attributes:none\nx-ms-version:2023-11-03\n/acct/share/Users/me\ncomp:x\nrestype:directory",
-    );
+  it("addresses the share as <account>.file.<the cloud's storage suffix>, and path-style on an IP host as the Storage SDKs do", () => {
+    expect(shareUrl({ accountName: "sthub", shareName: "code-391ff5ac", storageSuffix: "core.windows.net" })).toBe("https://sthub.file.core.windows.net/code-391ff5ac");
+    expect(shareUrl({ accountName: "sthub", shareName: "code-1", storageSuffix: "core.chinacloudapi.cn" })).toBe("https://sthub.file.core.chinacloudapi.cn/code-1");
+    expect(shareUrl({ accountName: "sthub", shareName: "code-1", storageSuffix: "127.0.0.1:10001" })).toBe("https://127.0.0.1:10001/sthub/code-1");
   });
 
   it("names the user's folder as pfazure: upn before @, else the object id, else unknown_user", () => {
@@ -279,14 +282,24 @@ describe("ChatFlow", () => {
     directory: flowDir,
   };
 
-  it("uploads every file of flows/phi3-chat, hashed, as a chat flow that names only the project's connection", async () => {
+  it("uploads the files of flows/phi3-chat, hashed, as a chat flow that names only the project's connection", async () => {
     expect(flowConnections({ nodes: [{ inputs: { connection: DEFAULT_CONNECTION_NAME } }] })).toEqual([DEFAULT_CONNECTION_NAME]);
     const { resources } = await runProgram(() => new ChatFlow("chat-flow", { ...projectArgs, tags }));
     const flow = single(resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
     expect(flow.parent).toBe(single(resources, "phi3-foundry:integrate:ChatFlow").urn);
     expect(flow.inputs).toMatchObject({ workspaceName: "proj-phi", flowName: "phi3-chat", flowType: "chat", description, tags, sourceName: "phi3-chat" });
-    expect(input(flow, "files").map((f: FlowFile) => f.path)).toEqual(["flow.dag.yaml", "phi3_chat.py", "requirements.txt", "tests/test_phi3_chat.py"]);
+    // The folder's .amlignore leaves the tests out; it is uploaded itself, as pfazure uploads it.
+    expect(input(flow, "files").map((f: FlowFile) => f.path)).toEqual([".amlignore", "flow.dag.yaml", "phi3_chat.py", "requirements.txt"]);
     expect(flow.inputs.contentHash).toBe(flowContentHash(files));
+  });
+
+  it("creates the flow only once the deployer's file data role exists", async () => {
+    const { resources } = await runProgram(() => {
+      const grant = new (class extends pulumi.CustomResource {})("azure-native:authorization:RoleAssignment", "deployer-file-data", {});
+      return new ChatFlow("chat-flow", { ...projectArgs, fileAccess: [grant] });
+    });
+    const grant = single(resources, "azure-native:authorization:RoleAssignment");
+    expect(single(resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow").dependsOn).toContain(grant.urn);
   });
 
   it("refuses a flow that names a connection the project does not have, before anything is created", () => {

@@ -19,6 +19,28 @@ describe("deterministicGuid", () => {
   });
 });
 
+/**
+ * The ids as Azure publishes them, written out here rather than read from the table under test: Azure's built-in roles
+ * reference, https://learn.microsoft.com/azure/role-based-access-control/built-in-roles (general, storage, containers,
+ * ai-machine-learning pages).
+ */
+const PUBLISHED_ROLE_IDS = {
+  Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+  Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+  "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+  "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+  "AzureML Data Scientist": "f6c7c914-8db3-469d-8ca1-694a8f32e121",
+  "Cognitive Services User": "a97b65f3-24c7-4388-baec-2e87135dc908",
+  "Cognitive Services OpenAI User": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+};
+
+describe("BUILT_IN_ROLES", () => {
+  it("holds each role the stack assigns under its published name and id, and no other", () => {
+    expect(BUILT_IN_ROLES).toEqual(PUBLISHED_ROLE_IDS);
+  });
+});
+
 describe("roleDefinitionId", () => {
   it("is the subscription-scoped id of the built-in role", () => {
     expect(roleDefinitionId("sub-1", "AcrPull")).toBe(

@@ -1,6 +1,7 @@
 import { PRODUCTION_TAG } from "../infra/limits";
 import { buildPlan, Plan } from "../scripts/lib/plan";
 import { MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockAzure";
+import { deterministicGuid } from "../components/roles";
 import { input, named, ofType, single } from "./helpers";
 import { packViolations } from "./support/policyHarness";
 
@@ -19,6 +20,28 @@ const planOf = (stack: Scenario): Promise<Plan> => {
 const resourcesOf = async (stack: Scenario) => (await planOf(stack)).document.resources;
 
 const DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment";
+const CONNECTION = "azure-native:machinelearningservices:WorkspaceConnection";
+/**
+ * Connection auth types whose `credentials` hold a key or secret (machineLearningServices.json 2025-12-01:
+ * CustomKeysWorkspaceConnectionProperties, ApiKeyAuthWorkspaceConnectionProperties, AccessKeyAuthTypeWorkspaceConnectionProperties).
+ */
+const KEYED_AUTH_TYPES = ["CustomKeys", "ApiKey", "AccessKey"];
+
+/** Every value at the ends of a nested input. */
+const leaves = (value: unknown): unknown[] =>
+  value !== null && typeof value === "object" ? Object.values(value).flatMap(leaves) : [value];
+
+/**
+ * Top-level inputs that hold a secret below their top level. azure-native returns such an input's output as a plain
+ * object: unless the key is in additionalSecretOutputs, the secret inside lands in state and outputs in plain text.
+ */
+function nestedSecretKeys(inputs: Record<string, unknown>): string[] {
+  const holdsSecret = (value: unknown): boolean =>
+    value === "[secret]" || (value !== null && typeof value === "object" && Object.values(value).some(holdsSecret));
+  return Object.entries(inputs)
+    .filter(([, value]) => value !== "[secret]" && holdsSecret(value))
+    .map(([key]) => key);
+}
 const ACCOUNT = "azure-native:cognitiveservices:Account";
 
 describe.each(SCENARIOS)("the %s scenario", (stack) => {
@@ -28,6 +51,21 @@ describe.each(SCENARIOS)("the %s scenario", (stack) => {
     expect(checked).toBeGreaterThan(10);
   });
 
+  it("keeps every secret it passes inside an input secret in that input's outputs too (additionalSecretOutputs)", async () => {
+    const uncovered = (await resourcesOf(stack))
+      .filter((r) => r.custom)
+      .flatMap((r) => nestedSecretKeys(r.inputs).filter((key) => !r.options.additionalSecretOutputs?.includes(key)).map((key) => `${r.name}.${key}`));
+    expect(uncovered).toEqual([]);
+  });
+
+  it("passes the key of a connection that holds one as a secret, and keeps the connection's properties secret", async () => {
+    for (const connection of ofType(await resourcesOf(stack), CONNECTION).filter((c) => KEYED_AUTH_TYPES.includes(input(c, "properties.authType")))) {
+      expect(leaves(input(connection, "properties.credentials"))).toEqual(expect.arrayContaining(["[secret]"]));
+      expect(new Set(leaves(input(connection, "properties.credentials")))).toEqual(new Set(["[secret]"]));
+      expect(connection.options.additionalSecretOutputs).toEqual(["properties"]);
+    }
+  });
+
   it("plans the same on a second run", async () => {
     const first = JSON.stringify((await planOf(stack)).document);
     expect(JSON.stringify((await buildPlan({ stack })).document)).toBe(first);
@@ -35,6 +73,16 @@ describe.each(SCENARIOS)("the %s scenario", (stack) => {
 });
 
 describe("dev: today's defaults", () => {
+  it("leaves the endpoint's traffic to the traffic resource, which sets it once the deployment exists", async () => {
+    const endpoint = single(await resourcesOf("dev"), "azure-native:machinelearningservices:OnlineEndpoint");
+    expect(endpoint.options).toEqual({ ignoreChanges: ["properties.traffic"] });
+  });
+
+  it("gives no resource an explicit provider, protection or retention: destroy removes everything", async () => {
+    const held = (await resourcesOf("dev")).filter((r) => r.options.provider || r.options.protect || r.options.retainOnDelete);
+    expect(held.map((r) => r.name)).toEqual([]);
+  });
+
   it("has AI Services with local auth off and the hub's connection to it by Entra ID, with no key", async () => {
     const resources = await resourcesOf("dev");
     expect(input(single(resources, ACCOUNT), "properties.disableLocalAuth")).toBe(true);
@@ -43,7 +91,7 @@ describe("dev: today's defaults", () => {
     expect(input(connection, "properties.credentials")).toBeUndefined();
   });
 
-  it("sends the resource logs of the workspace, hub, project, both vaults, both blob services, AI Services, registry and endpoint to its Log Analytics workspace", async () => {
+  it("sends the resource logs of the workspace, hub, project, both vaults, both blob services, the hub's file service, AI Services, registry and endpoint to its Log Analytics workspace", async () => {
     const resources = await resourcesOf("dev");
     const logs = single(resources, "azure-native:operationalinsights:Workspace");
     const settings = ofType(resources, "azure-native:monitor:DiagnosticSetting");
@@ -61,11 +109,30 @@ describe("dev: today's defaults", () => {
         id("foundry-keyvault"),
         `${id("ml-storage")}/blobServices/default`,
         `${id("foundry-storage")}/blobServices/default`,
+        `${id("foundry-storage")}/fileServices/default`,
         id("foundry-ai-services"),
         id("ml-registry"),
         id("serving-endpoint"),
       ].sort(),
     );
+  });
+
+  it("uploads the chat flow once the deployer holds the file data role on the hub's storage, and lists no storage key", async () => {
+    const resources = await resourcesOf("dev");
+    const grant = named(resources, "foundry-deployer-file-data");
+    expect(grant.inputs).toMatchObject({
+      scope: named(resources, "foundry-storage").id,
+      principalId: deterministicGuid("mock-user"),
+      principalType: "User",
+      roleDefinitionId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/69566ab7-960f-475b-8e7c-b3118f30c6bd`,
+    });
+    expect(named(resources, "chat-flow-flow").dependsOn).toContain(grant.urn);
+    expect(resources.filter((r) => /list\w*Keys|listSecrets/i.test(r.type))).toEqual([]);
+  });
+
+  it("keeps the seed's Contributor on the resource group for the training identity", async () => {
+    const contributor = (await resourcesOf("dev")).filter((r) => String(r.inputs.roleDefinitionId).endsWith("/b24988ac-6180-42a0-ab88-20f7382dd24c"));
+    expect(contributor.map((r) => r.name)).toEqual(["training-identity-contributor"]);
   });
 
   it("is not a production stack: no production tag, no purge protection", async () => {
@@ -86,6 +153,19 @@ describe("prod: hardened", () => {
       expect(input(vault, "tags")).toMatchObject({ [PRODUCTION_TAG.key]: PRODUCTION_TAG.value, stack: "prod" });
       expect(input(vault, "properties.enablePurgeProtection")).toBe(true);
     }
+  });
+
+  it("assigns no Contributor or Owner: the training identity has the workspace scope's roles", async () => {
+    const resources = await resourcesOf("prod");
+    const assignments = ofType(resources, "azure-native:authorization:RoleAssignment");
+    // Azure built-in roles: Contributor b24988ac-6180-42a0-ab88-20f7382dd24c, Owner 8e3af657-a8ff-443c-a75c-2fe8c4bcb635.
+    const privileged = assignments.filter((a) => /\/(b24988ac-6180-42a0-ab88-20f7382dd24c|8e3af657-a8ff-443c-a75c-2fe8c4bcb635)$/.test(String(a.inputs.roleDefinitionId)));
+    expect(privileged).toEqual([]);
+    // AzureML Data Scientist f6c7c914-8db3-469d-8ca1-694a8f32e121 on the workspace.
+    expect(named(resources, "training-identity-data-scientist").inputs).toMatchObject({
+      scope: named(resources, "ml-workspace").id,
+      roleDefinitionId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/f6c7c914-8db3-469d-8ca1-694a8f32e121`,
+    });
   });
 
   it("keeps AI Services off public networks and leaves what the chat flow reaches public", async () => {

@@ -344,6 +344,38 @@ describe("fine-tuning in the stack", () => {
     expect((await jobOf(["baseModel=Phi-4"])).inputs.jobName).not.toBe(first);
   });
 
+  it("sends fineTuneConfigFile as the uri_file input finetune_config_path, from its own data asset, as a new job", async () => {
+    const { resources } = (await planOf(["fineTuneConfigFile=tests/support/finetuneConfig.json"])).document;
+    const job = named(resources, "finetune-job");
+    const asset = named(resources, "data-finetune-config-asset");
+    const properties = job.inputs.properties as PipelineJobProperties;
+    expect(properties.inputs?.finetune_config_path).toEqual({ jobInputType: "uri_file", uri: asset.id });
+    expect((properties.jobs as any).finetune.inputs.finetune_config_path).toEqual({ job_input_type: "literal", value: "${{parent.inputs.finetune_config_path}}" });
+    expect(asset.inputs).toMatchObject({ name: "phi3-finetune-config", version: "9c7a103aad737e66" });
+    expect(named(resources, "data-finetune-config").inputs.blobName).toBe("finetune-config/9c7a103aad737e66/finetuneConfig.json");
+    expect(job.dependsOn).toContain(asset.urn);
+    expect(job.inputs.jobName).not.toBe(named((await devPlan()).document.resources, "finetune-job").inputs.jobName);
+  });
+
+  it("warns that a Hugging Face model goes without a finetune config, in the component's words, and not once one is set", async () => {
+    const warned = (await devPlan()).warnings.join("\n");
+    expect(warned).toContain(
+      'chat_completion_pipeline\'s spec says of it: "Required when finetuning a raw Hugging Face model (huggingface_id) that does not bundle a finetune config"',
+    );
+    expect(warned).toContain("baseModel Phi-3-mini-4k-instruct comes from Hugging Face (huggingface_id microsoft/Phi-3-mini-4k-instruct) and fineTuneConfigFile is not set");
+    expect((await planOf(["fineTuneConfigFile=tests/support/finetuneConfig.json"])).warnings.join("\n")).not.toMatch(/finetune_config_path/);
+    // The spec calls the config required only for a raw Hugging Face model; a registry model brings its own (model_selector.py).
+    expect((await planOf(["baseModel=Phi-4"])).warnings.join("\n")).not.toMatch(/finetune_config_path/);
+  });
+
+  it("refuses a fineTuneConfigFile that is not there before anything is created, naming the key", async () => {
+    const { error, created } = await refusal({ overrides: ["fineTuneConfigFile=config/phi3.json"] });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toContain('phi3-foundry:fineTuneConfigFile = "config/phi3.json": a .json file inside the project');
+    expect(String(error)).toContain(`there is no file at ${path.join(path.resolve(__dirname, ".."), "config", "phi3.json")}`);
+    expect(created).toEqual([]);
+  });
+
   it("serves a registered model without training when fine-tuning is off", async () => {
     const plan = await planOf(REGISTERED_MODEL);
     const types = plan.document.resources.map((r) => r.type);

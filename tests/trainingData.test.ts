@@ -1,4 +1,7 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { validateChatFiles } from "../infra/chatData";
+import { readFinetuneConfig } from "../infra/finetuneConfig";
 import { contentPath, contentVersion, TrainingData, TrainingDataArgs, validateTrainingDataArgs } from "../components/trainingData";
 import { input, named, runProgram, single } from "./helpers";
 import { tempDir, writeJsonl } from "./support/chatRecords";
@@ -60,6 +63,63 @@ describe("TrainingData", () => {
     const c = files(9, 2);
     expect(contentPath("train", b.train)).toBe(contentPath("train", a.train));
     expect(contentVersion(c.train)).not.toBe(contentVersion(a.train));
+  });
+
+  describe("with a finetune config", () => {
+    /** A version-2 finetune config written to a new folder, read as the stack reads it. */
+    const configFile = (text = '{"version": "2", "task_specific_config": {"ChatCompletion": {"finetune_args": {}}}}') => {
+      const file = path.join(tempDir(), "finetune.json");
+      fs.writeFileSync(file, text);
+      const read = readFinetuneConfig(file);
+      if ("problem" in read) throw new Error(read.problem);
+      return read;
+    };
+    const withConfig = (file = configFile()): TrainingDataArgs => ({ ...args(), finetuneConfig: { file, assetName: "phi3-finetune-config" } });
+
+    it("uploads it to a content-addressed JSON blob and registers it as a uri_file data asset versioned by content", async () => {
+      const a = withConfig();
+      const hash = a.finetuneConfig!.file.sha256;
+      let component: TrainingData | undefined;
+      const { resources } = await runProgram(() => (component = new TrainingData("data", a)));
+      const blob = named(resources, "data-finetune-config");
+      expect(blob.inputs).toMatchObject({ blobName: `finetune-config/${hash.slice(0, 16)}/finetune.json`, type: "Block", contentType: "application/json", accountName: "stphi" });
+      const asset = named(resources, "data-finetune-config-asset");
+      expect(asset.inputs).toMatchObject({ name: "phi3-finetune-config", version: hash.slice(0, 16), workspaceName: "mlw-phi" });
+      expect(input(asset, "properties")).toMatchObject({
+        dataType: "uri_file",
+        dataUri: `azureml://datastores/phi3trainingdata/paths/finetune-config/${hash.slice(0, 16)}/finetune.json`,
+        tags: { sha256: hash },
+      });
+      expect(asset.dependsOn).toContain(blob.urn);
+      expect(component?.finetuneConfigAssetId).toBeDefined();
+    });
+
+    it("keeps the blob and the asset version of an unchanged file, wherever it lies, and changes both when it changes", async () => {
+      const uploaded = async (a: TrainingDataArgs) => {
+        const { resources } = await runProgram(() => new TrainingData("data", a));
+        return { blob: named(resources, "data-finetune-config").inputs.blobName, version: named(resources, "data-finetune-config-asset").inputs.version };
+      };
+      const first = await uploaded(withConfig());
+      const copy = await uploaded(withConfig()); // the same bytes in another folder
+      const edited = await uploaded(withConfig(configFile('{"version": "2", "task_specific_config": {"ChatCompletion": {"finetune_args": {"x": 1}}}}')));
+      expect(copy).toEqual(first);
+      expect(edited.blob).not.toBe(first.blob);
+      expect(edited.version).not.toBe(first.version);
+    });
+
+    it("is left out without one", async () => {
+      let component: TrainingData | undefined;
+      const { resources } = await runProgram(() => (component = new TrainingData("data", args())));
+      expect(resources.filter((r) => r.name.startsWith("data-finetune-config"))).toEqual([]);
+      expect(component?.finetuneConfigAssetId).toBeUndefined();
+    });
+
+    it("refuses an asset name the data already has", () => {
+      const a = withConfig();
+      expect(() => validateTrainingDataArgs({ ...a, finetuneConfig: { ...a.finetuneConfig!, assetName: "phi3-validation" } })).toThrow(
+        "TrainingData: validation.assetName and finetuneConfig.assetName are both 'phi3-validation'; they must differ",
+      );
+    });
   });
 
   it("parents every child to the component", async () => {

@@ -1,4 +1,4 @@
-import { deterministicGuid, roleDefinitionId } from "../components/roles";
+import { deterministicGuid } from "../components/roles";
 import { TRAINING_IDENTITY_ROLES, TrainingIdentity, TrainingIdentityScope, validateTrainingIdentityArgs } from "../components/trainingIdentity";
 import { MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockAzure";
 import { ofType, runProgram, single } from "./helpers";
@@ -7,6 +7,14 @@ const group = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg-phi`;
 const storage = `${group}/providers/Microsoft.Storage/storageAccounts/stphi`;
 const registry = `${group}/providers/Microsoft.ContainerRegistry/registries/crphi`;
 const workspace = `${group}/providers/Microsoft.MachineLearningServices/workspaces/mlw-phi`;
+
+/** Full role definition ids, from Azure's built-in roles reference (learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
+const role = (id: string) => `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
+const CONTRIBUTOR = role("b24988ac-6180-42a0-ab88-20f7382dd24c");
+const STORAGE_BLOB_DATA_READER = role("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1");
+const STORAGE_BLOB_DATA_CONTRIBUTOR = role("ba92f5b4-2d11-453d-a403-e96b0029c9fe");
+const ACR_PULL = role("7f951dda-4ed3-4680-a7ca-43fe172d538d");
+const AZUREML_DATA_SCIENTIST = role("f6c7c914-8db3-469d-8ca1-694a8f32e121");
 
 function run(scope?: TrainingIdentityScope) {
   return runProgram(
@@ -35,9 +43,9 @@ describe("TrainingIdentity", () => {
     const grants = assignments.map((a) => [a.inputs.scope, a.inputs.roleDefinitionId]).sort();
     expect(grants).toEqual(
       [
-        [group, roleDefinitionId(MOCK_SUBSCRIPTION_ID, "Contributor")],
-        [storage, roleDefinitionId(MOCK_SUBSCRIPTION_ID, "Storage Blob Data Reader")],
-        [registry, roleDefinitionId(MOCK_SUBSCRIPTION_ID, "AcrPull")],
+        [group, CONTRIBUTOR],
+        [storage, STORAGE_BLOB_DATA_READER],
+        [registry, ACR_PULL],
       ].sort(),
     );
   });
@@ -47,9 +55,9 @@ describe("TrainingIdentity", () => {
     const grants = ofType(resources, "azure-native:authorization:RoleAssignment").map((a) => [a.name, a.inputs.scope, a.inputs.roleDefinitionId]);
     expect(grants.sort()).toEqual(
       [
-        ["training-identity-data-scientist", workspace, roleDefinitionId(MOCK_SUBSCRIPTION_ID, "AzureML Data Scientist")],
-        ["training-identity-blob-contributor", storage, roleDefinitionId(MOCK_SUBSCRIPTION_ID, "Storage Blob Data Contributor")],
-        ["training-identity-acr-pull", registry, roleDefinitionId(MOCK_SUBSCRIPTION_ID, "AcrPull")],
+        ["training-identity-data-scientist", workspace, AZUREML_DATA_SCIENTIST],
+        ["training-identity-blob-contributor", storage, STORAGE_BLOB_DATA_CONTRIBUTOR],
+        ["training-identity-acr-pull", registry, ACR_PULL],
       ].sort(),
     );
     expect(grants.map(([, scope]) => scope)).not.toContain(group);

@@ -11,6 +11,11 @@ export interface AzureCloud {
   readonly authorityHost: string;
   /** Whether Entra ID is a known public instance; a cloud from a metadata host skips MSAL's instance discovery. */
   readonly knownAuthority: boolean;
+  /**
+   * The storage endpoint suffix, `core.windows.net` in the public cloud: a file share is `<account>.file.<suffix>`.
+   * Unset when a metadata host publishes none; only the chat flow's upload needs it.
+   */
+  readonly storageSuffix?: string;
 }
 
 /**
@@ -25,6 +30,7 @@ export const AZURE_CLOUDS: Readonly<Record<string, AzureCloud>> = {
     resourceManagerAudience: "https://management.core.windows.net/",
     authorityHost: "https://login.microsoftonline.com/",
     knownAuthority: true,
+    storageSuffix: "core.windows.net",
   },
   usgovernment: {
     name: "usgovernment",
@@ -32,6 +38,7 @@ export const AZURE_CLOUDS: Readonly<Record<string, AzureCloud>> = {
     resourceManagerAudience: "https://management.core.usgovcloudapi.net/",
     authorityHost: "https://login.microsoftonline.us/",
     knownAuthority: true,
+    storageSuffix: "core.usgovcloudapi.net",
   },
   china: {
     name: "china",
@@ -39,6 +46,7 @@ export const AZURE_CLOUDS: Readonly<Record<string, AzureCloud>> = {
     resourceManagerAudience: "https://management.core.chinacloudapi.cn/",
     authorityHost: "https://login.chinacloudapi.cn/",
     knownAuthority: true,
+    storageSuffix: "core.chinacloudapi.cn",
   },
 };
 
@@ -50,6 +58,8 @@ interface CloudMetadata {
   readonly name?: string;
   readonly resourceManager?: string;
   readonly authentication?: { readonly loginEndpoint?: string; readonly audiences?: readonly string[] };
+  /** DNS suffixes of the cloud's services; `storage` as Bicep's `environment().suffixes.storage`. */
+  readonly suffixes?: { readonly storage?: string };
 }
 
 /** A cloud described by its metadata host, as azure-native's `metadataHost` (`ARM_METADATA_HOSTNAME`) selects one. */
@@ -72,5 +82,6 @@ export async function cloudFromMetadataHost(host: string): Promise<AzureCloud> {
     resourceManagerAudience: audience,
     authorityHost: metadata.authentication.loginEndpoint,
     knownAuthority: false,
+    ...(metadata.suffixes?.storage ? { storageSuffix: metadata.suffixes.storage } : {}),
   };
 }

@@ -45,6 +45,17 @@ export function authSettings(config: ConfigLookup, env: Env = process.env): Auth
   return settings;
 }
 
+/**
+ * Whether the stack signs in as an app (a client secret or certificate, OIDC, a managed identity) or as a person (the
+ * Azure CLI's login, or DefaultAzureCredential, taken to be a developer's): the principal type of a role assignment
+ * to whoever runs `pulumi up`. A service principal signed in to the Azure CLI (`az login --service-principal`) is
+ * taken for a person; sign it in through azure-native's own settings instead.
+ */
+export function signInPrincipalType(settings: AuthSettings): "User" | "ServicePrincipal" {
+  const app = settings.clientCertificatePath || settings.clientSecret || truthy(settings.useOidc) || truthy(settings.useMsi);
+  return !truthy(settings.useDefaultAzureCredential) && app ? "ServicePrincipal" : "User";
+}
+
 /** A credential that says who it signs in as, so that a failed sign-in names the configured identity. */
 class DescribedCredential implements TokenCredential {
   constructor(

@@ -1,8 +1,9 @@
 /**
  * What `pfazure flow create` (promptflow-azure, operations/_flow_operations.py) asks of Azure, as plain requests: the
- * workspace's discovery URL and id (ARM), the file share behind its `workspaceworkingdirectory` datastore and that
- * datastore's account key (ARM), and Prompt flow's flow service (the `Flows` API of promptflow-azure's generated REST
- * client, _restclient/flow and _restclient/swagger.json), which takes an ARM token and no api-version.
+ * workspace's discovery URL and id (ARM), the file share behind its `workspaceworkingdirectory` datastore (ARM; no
+ * account key is listed: the files go up with the deployer's token), and Prompt flow's flow service (the `Flows` API
+ * of promptflow-azure's generated REST client, _restclient/flow and _restclient/swagger.json), which takes an ARM
+ * token and no api-version.
  */
 import type { TokenCredential } from "@azure/core-auth";
 import type * as CoreClient from "@azure-rest/core-client";
@@ -10,7 +11,7 @@ import type { Client, PathUncheckedResponse } from "@azure-rest/core-client";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { armError, ArmClient } from "./armClient";
 import type { AzureCloud } from "./cloud";
-import type { FileShareAccess } from "./azureFiles";
+import type { FileShareAddress } from "./azureFiles";
 import { ML_API_VERSION, WorkspaceAddress, workspacePath } from "./machineLearning";
 
 /** The datastore pfazure uploads flows to, "the storage used by notebook" (promptflow-azure _constants/_flow.py DEFAULT_STORAGE). */
@@ -19,8 +20,6 @@ export const FLOW_DATASTORE = "workspaceworkingdirectory";
 export const FLOW_SHARE_DIR = "promptflow";
 /** The flow definition file in a flow's folder (promptflow _constants FLOW_DAG_YAML). */
 export const FLOW_DAG_YAML = "flow.dag.yaml";
-/** The api-version azure-native 3.x uses for storage accounts (its StorageAccount: Azure REST API version 2024-01-01). */
-export const STORAGE_API_VERSION = "2024-01-01";
 
 /** The parts of a workspace (machineLearningServices.json Workspace, 2025-12-01) the flow service needs. */
 export interface FlowWorkspace {
@@ -50,39 +49,27 @@ interface FileDatastore {
     readonly datastoreType: string;
     readonly accountName?: string;
     readonly fileShareName?: string;
-    readonly subscriptionId?: string;
-    readonly resourceGroup?: string;
-    readonly credentials?: { readonly credentialsType?: string };
+    /** The storage suffix the datastore was made with (`core.windows.net`). */
+    readonly endpoint?: string;
   };
 }
 
 /**
- * The file share behind the workspace's `workspaceworkingdirectory` datastore and its account key: Datastores - Get and
- * Datastores - List Secrets (mfe.json: AccountKeyDatastoreSecrets `{secretsType, key}`), as promptflow-azure's
- * get_datastore_info does, and the account's file endpoint from Storage Accounts - Get Properties (storage.json
- * `primaryEndpoints.file`), which holds for every cloud and DNS endpoint type.
+ * The file share behind the workspace's `workspaceworkingdirectory` datastore (Datastores - Get), as promptflow-azure's
+ * get_datastore_info finds it, addressed by its account and the cloud's storage suffix. Its credentials are not read:
+ * the files are written with the deployer's Entra ID token (see AzureFilesClient), so no account key is listed.
  */
-export async function flowFileShare(arm: ArmClient, ws: WorkspaceAddress): Promise<FileShareAccess> {
+export async function flowFileShare(arm: ArmClient, ws: WorkspaceAddress, cloud: AzureCloud): Promise<FileShareAddress> {
   const path = `${workspacePath(ws)}/datastores/${FLOW_DATASTORE}`;
   const datastore = await arm.get<FileDatastore>(path, ML_API_VERSION);
   if (!datastore) throw new Error(`workspace ${ws.workspaceName} has no ${FLOW_DATASTORE} datastore`);
-  const { datastoreType, accountName, fileShareName, credentials } = datastore.properties;
+  const { datastoreType, accountName, fileShareName, endpoint } = datastore.properties;
   if (datastoreType !== "AzureFile" || !accountName || !fileShareName) {
     throw new Error(`datastore ${FLOW_DATASTORE} of workspace ${ws.workspaceName} is ${datastoreType}, not an Azure file share`);
   }
-  if (credentials?.credentialsType !== "AccountKey") {
-    throw new Error(
-      `datastore ${FLOW_DATASTORE} of workspace ${ws.workspaceName} uses ${credentials?.credentialsType ?? "no"} credentials; ` +
-        "the flow's files are uploaded with its account key (credentialsType AccountKey)",
-    );
-  }
-  const secrets = await arm.action<{ secretsType?: string; key?: string }>(`${path}/listSecrets`, ML_API_VERSION);
-  if (secrets.secretsType !== "AccountKey" || !secrets.key) throw new Error(`datastore ${FLOW_DATASTORE} returned no account key`);
-  const account = `/subscriptions/${datastore.properties.subscriptionId ?? ws.subscriptionId}/resourceGroups/${datastore.properties.resourceGroup ?? ws.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${accountName}`;
-  const storage = await arm.get<{ properties?: { primaryEndpoints?: { file?: string } } }>(account, STORAGE_API_VERSION);
-  const fileEndpoint = storage?.properties?.primaryEndpoints?.file;
-  if (!fileEndpoint) throw new Error(`storage account ${accountName} reports no file endpoint`);
-  return { accountName, accountKey: secrets.key, fileEndpoint, shareName: fileShareName };
+  const storageSuffix = cloud.storageSuffix ?? endpoint;
+  if (!storageSuffix) throw new Error(`cloud ${cloud.name} publishes no storage suffix (metadata suffixes.storage) and datastore ${FLOW_DATASTORE} names none`);
+  return { accountName, shareName: fileShareName, storageSuffix };
 }
 
 /**

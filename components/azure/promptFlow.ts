@@ -106,7 +106,7 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
     const { arm, cloud, credential } = await azureFor(this);
     const ws = await readFlowWorkspace(arm, inputs);
     if (!ws) throw new Error(`workspace ${inputs.workspaceName} does not exist in resource group ${inputs.resourceGroupName}`);
-    const share = new AzureFilesClient(await flowFileShare(arm, inputs));
+    const share = new AzureFilesClient(await flowFileShare(arm, inputs, cloud), credential);
     const token = await credential.getToken(armScope(cloud));
     const userFolder = `Users/${userAlias(token?.token ?? "")}/${FLOW_SHARE_DIR}`;
     for (const dir of ["Users", userFolder.split("/").slice(0, 2).join("/"), userFolder]) await share.createDirectory(dir);
@@ -142,7 +142,7 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
     const written = news.files.filter((f) => before.get(f.path) !== f.content);
     const removed = olds.files.filter((f) => !news.files.some((n) => n.path === f.path));
     if (written.length > 0 || removed.length > 0) {
-      const share = new AzureFilesClient(await flowFileShare(arm, news));
+      const share = new AzureFilesClient(await flowFileShare(arm, news, cloud), credential);
       await writeFiles(share, olds.folder, written);
       for (const file of removed) await share.deleteFile(`${olds.folder}/${file.path}`);
     }

@@ -14,6 +14,38 @@ export interface RecordedResource {
   readonly id: string | null;
   /** Inputs as registered; secrets as "[secret]", resource references as their URN. */
   readonly inputs: Record<string, unknown>;
+  /** The resource options the engine receives, where they differ from the defaults. */
+  readonly options: RecordedOptions;
+}
+
+/**
+ * The resource options of a registration that change how the engine treats the resource (what it keeps secret,
+ * protects, ignores, replaces or leaves behind, and which provider it uses); absent where the default applies.
+ */
+export interface RecordedOptions {
+  readonly additionalSecretOutputs?: string[];
+  readonly protect?: true;
+  readonly ignoreChanges?: string[];
+  readonly deleteBeforeReplace?: true;
+  readonly replaceOnChanges?: string[];
+  readonly retainOnDelete?: true;
+  /** The provider reference (`<urn>::<id>`) of a resource given an explicit provider. */
+  readonly provider?: string;
+}
+
+/** The options of a RegisterResourceRequest (proto/resource.proto) that differ from the engine's defaults. */
+function recordedOptions(req: any): RecordedOptions {
+  const list = (values: string[]) => (values.length > 0 ? [...values].sort() : undefined);
+  const options: Record<string, unknown> = {
+    additionalSecretOutputs: list(req.getAdditionalsecretoutputsList()),
+    protect: req.getProtect() ? true : undefined,
+    ignoreChanges: list(req.getIgnorechangesList()),
+    deleteBeforeReplace: req.getDeletebeforereplace() ? true : undefined,
+    replaceOnChanges: list(req.getReplaceonchangesList()),
+    retainOnDelete: req.getRetainondelete() ? true : undefined,
+    provider: req.getProvider() || undefined,
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as RecordedOptions;
 }
 
 export interface MockRun {
@@ -167,6 +199,7 @@ export async function runUnderMocks(
           dependsOn: [...new Set<string>(req.getDependenciesList())].sort(),
           id: res.getId() || null,
           inputs: withoutProviderCode(plain(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>),
+          options: recordedOptions(req),
         });
       }
       callback(err, res);

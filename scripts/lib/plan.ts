@@ -120,8 +120,10 @@ async function buildOnePlan(options: PlanOptions): Promise<Plan> {
         `(from ${quota.description}; \`pulumi up\` reads the real numbers).`,
     );
   }
-  const dataFiles = config?.fineTune.enabled ? { trainDataPath: config.fineTune.trainDataPath, validationDataPath: config.fineTune.validationDataPath } : {};
-  for (const [key, file] of Object.entries(dataFiles).filter(([, file]) => outsideProject(file))) {
+  const dataFiles = config?.fineTune.enabled
+    ? { trainDataPath: config.fineTune.trainDataPath, validationDataPath: config.fineTune.validationDataPath, fineTuneConfigFile: config.fineTune.configFile?.path }
+    : {};
+  for (const [key, file] of Object.entries(dataFiles).filter((entry): entry is [string, string] => entry[1] !== undefined && outsideProject(entry[1]))) {
     notes.push(`${key} is ${file}, outside the project, as you set it: \`pulumi up\` uploads that file.`);
   }
   for (const message of messages.filter((m) => m.severity === "info")) notes.push(`\`pulumi up\` would say: ${message.text}`);

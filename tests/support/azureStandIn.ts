@@ -5,7 +5,7 @@
  * Retry-After). Clients reach it the way a user points them at another cloud: `azure-native:metadataHost` (or
  * `ARM_METADATA_HOSTNAME`), and trust it the way Node trusts any private CA: `NODE_EXTRA_CA_CERTS`.
  */
-import { createHash, createHmac, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -56,17 +56,21 @@ export interface OperationStep {
 
 /**
  * A project workspace as the flow route sees it: its GUID, and the file share behind its workspaceworkingdirectory
- * datastore (mfe.json AzureFileDatastore) with the storage account's key.
+ * datastore (mfe.json AzureFileDatastore), with the principals that hold a role granting the file service's backup
+ * semantics data actions on its storage account (Storage File Data Privileged Contributor).
  */
 export interface FlowWorkspace {
   readonly workspaceId: string;
   readonly accountName: string;
-  /** Base64, as listSecrets returns it. */
-  accountKey: string;
   readonly shareName: string;
-  /** The datastore's credentialsType: AccountKey for workspaces whose storage allows shared keys. */
-  credentialsType: string;
+  /** Object ids allowed to read and write the share with a token; the stand-in's service principal by default. */
+  readonly fileDataPrivileged: Set<string>;
 }
+
+/** The audience of Azure Storage tokens (scope `https://storage.azure.com/.default`, the Storage SDKs' default). */
+export const STORAGE_AUDIENCE = "https://storage.azure.com";
+/** The first REST version that authorizes file data operations with Entra ID (Azure Files "OAuth over REST"). */
+export const FILES_OAUTH_MIN_VERSION = "2022-11-02";
 
 export const STAND_IN_TENANT = "72f988bf-0000-0000-0000-000000000001";
 export const STAND_IN_SUBSCRIPTION = "11111111-2222-3333-4444-555555555555";
@@ -106,8 +110,8 @@ export class AzureStandIn {
   /** Usage rows by region name, served two to a page. */
   usages: Record<string, Array<Record<string, unknown>>> = {};
   private tokens = 0;
-  /** Access tokens handed out, with their audience. */
-  private readonly issuedTokens = new Map<string, string>();
+  /** Access tokens handed out, with their audience and the principal's object id. */
+  private readonly issuedTokens = new Map<string, { audience: string; oid: string }>();
   /** Project workspaces whose flow route works, by workspace name (see {@link addFlowWorkspace}). */
   readonly flowWorkspaces = new Map<string, FlowWorkspace>();
   /** The file shares' directories and files, keyed `<account>/<share>/<path>`. */
@@ -175,7 +179,10 @@ export class AzureStandIn {
     const url = new URL(rawUrl, this.url);
     const contentType = String(headers["content-type"] ?? "");
     const form = contentType.includes("x-www-form-urlencoded");
-    const body = text === "" ? undefined : form ? Object.fromEntries(new URLSearchParams(text)) : contentType.includes("octet-stream") ? text : safeJson(text);
+    const account = url.pathname.split("/")[1];
+    const files = this.storageAccounts().has(account);
+    // A file's bytes are recorded as text, whatever they look like.
+    const body = text === "" ? undefined : form ? Object.fromEntries(new URLSearchParams(text)) : files || contentType.includes("octet-stream") ? text : safeJson(text);
     const request: RecordedRequest = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body };
     this.requests.push(request);
 
@@ -187,8 +194,7 @@ export class AzureStandIn {
     if (url.pathname === "/metadata/endpoints") return { status: 200, body: this.metadata() };
     const tenantRoute = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token|discovery\/instance)$/.exec(url.pathname);
     if (tenantRoute) return this.identity(tenantRoute[1], tenantRoute[2], request);
-    const account = url.pathname.split("/")[1];
-    if (this.storageAccounts().has(account)) return this.fileService(method, url, request, raw);
+    if (files) return this.fileService(method, url, request, raw);
     const flowRoute = /^\/flow\/api(\/subscriptions\/.*)$/.exec(url.pathname);
     if (!url.pathname.startsWith("/subscriptions/") && !flowRoute) return armError(404, "NotFound", `no route ${url.pathname}`);
     if (this.tokenAudience(headers.authorization) !== this.url) {
@@ -205,6 +211,8 @@ export class AzureStandIn {
       name: "AzureStandIn",
       resourceManager: `${this.url}/`,
       authentication: { loginEndpoint: `${this.url}/`, audiences: [`${this.url}/`], tenant: "common", identityProvider: "AAD" },
+      // An IP host: the Storage SDKs address its accounts path-style, https://<host>/<account>/<share>.
+      suffixes: { storage: this.host },
     };
   }
 
@@ -245,7 +253,7 @@ export class AzureStandIn {
     const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
     const claims = { aud: audience, iss: `${this.url}/${tenant}/`, tid: tenant, oid: STAND_IN_CLIENT.objectId, appid: form.client_id, exp: 4102444800, n: this.tokens };
     const token = `${part({ typ: "JWT", alg: "RS256" })}.${part(claims)}.${Buffer.from(`stand-in-${this.tokens}`).toString("base64url")}`;
-    this.issuedTokens.set(token, audience);
+    this.issuedTokens.set(token, { audience, oid: STAND_IN_CLIENT.objectId });
     return { status: 200, body: { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: token } };
   }
 
@@ -280,6 +288,7 @@ export class AzureStandIn {
       return { status: 200, headers: { "retry-after": step.status === "InProgress" ? "1" : "0" }, body: { name: m[2], ...step } };
     }
     m = new RegExp(`^/resourceGroups/([^/]+)${ML}/workspaces/([^/]+)(/datastores/([^/]+)(/listSecrets)?)?$`).exec(rest);
+    // listSecrets is answered (as Azure would, with the key) so that a test can see whether it is asked for.
     if (m) return this.workspaceRoute(method, url, m[2], m[4], m[5]);
     m = /^\/resourceGroups\/[^/]+\/providers\/Microsoft\.Storage\/storageAccounts\/([^/]+)$/.exec(rest);
     if (m && method === "GET" && this.storageAccounts().has(m[1])) {
@@ -295,9 +304,8 @@ export class AzureStandIn {
     const workspace: FlowWorkspace = {
       workspaceId: `${id.slice(0, 8)}-${id.slice(8, 12)}-4${id.slice(13, 16)}-8${id.slice(17, 20)}-${id.slice(20, 32)}`,
       accountName: `st${id.slice(0, 12)}`,
-      accountKey: randomBytes(64).toString("base64"),
       shareName: `code-${id.slice(0, 16)}`,
-      credentialsType: "AccountKey",
+      fileDataPrivileged: new Set([STAND_IN_CLIENT.objectId]),
     };
     this.flowWorkspaces.set(workspaceName, workspace);
     return workspace;
@@ -310,7 +318,7 @@ export class AzureStandIn {
   /** The audience of a bearer token this stand-in issued; undefined for any other Authorization header. */
   private tokenAudience(authorization: string | string[] | undefined): string | undefined {
     const token = /^Bearer (.+)$/.exec(String(authorization ?? ""))?.[1];
-    return token === undefined ? undefined : this.issuedTokens.get(token);
+    return token === undefined ? undefined : this.issuedTokens.get(token)?.audience;
   }
 
   /** Workspaces - Get (discoveryUrl, workspaceId), Datastores - Get and Datastores - List Secrets of its workingdirectory store. */
@@ -330,7 +338,7 @@ export class AzureStandIn {
       };
     }
     if (datastore !== "workspaceworkingdirectory") return armError(404, "UserError", `Datastore ${datastore} not found.`);
-    if (action && method === "POST") return { status: 200, body: { secretsType: "AccountKey", key: ws.accountKey } };
+    if (action && method === "POST") return { status: 200, body: { secretsType: "AccountKey", key: Buffer.from(`key of ${ws.accountName}`).toString("base64") } };
     if (!action && method === "GET") {
       return {
         status: 200,
@@ -339,7 +347,7 @@ export class AzureStandIn {
           name: datastore,
           type: "Microsoft.MachineLearningServices/workspaces/datastores",
           properties: {
-            credentials: { credentialsType: ws.credentialsType },
+            credentials: { credentialsType: "AccountKey" },
             datastoreType: "AzureFile",
             accountName: ws.accountName,
             fileShareName: ws.shareName,
@@ -357,16 +365,26 @@ export class AzureStandIn {
   }
 
   /**
-   * Azure Files REST, Shared Key only: Create Directory, Get Directory Properties, Create File, Put Range, Delete File
-   * and Get File Properties, with the service's XML errors and `x-ms-error-code`.
+   * Azure Files REST with OAuth only (authorize-oauth-rest): Create Directory, Get Directory Properties, Create File,
+   * Put Range, Delete File and Get File Properties, with the service's XML errors and `x-ms-error-code`. A request
+   * needs a storage token, `x-ms-version` 2022-11-02 or later and `x-ms-file-request-intent: backup` (else 400
+   * MissingRequiredHeader, as Azure answers: Azure/azure-sdk-for-net#36365), and its principal a role with the
+   * backup semantics data actions (else 403 AuthorizationPermissionMismatch). Shared Key is refused.
    */
   private fileService(method: string, url: URL, request: RecordedRequest, raw: Buffer): Answer {
     const [account, share, ...segments] = url.pathname.split("/").slice(1).map(decodeURIComponent);
     const ws = this.storageAccounts().get(account)!;
     const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
-    const expected = `SharedKey ${account}:${createHmac("sha256", Buffer.from(ws.accountKey, "base64")).update(standInStringToSign(method, url, headers, account)).digest("base64")}`;
-    if (headers.authorization !== expected || !headers["x-ms-date"] || !headers["x-ms-version"]) {
-      return filesError(403, "AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.");
+    const token = this.issuedTokens.get(/^Bearer (.+)$/.exec(headers.authorization ?? "")?.[1] ?? "");
+    if (!token || token.audience !== STORAGE_AUDIENCE) {
+      return filesError(401, "InvalidAuthenticationInfo", "Authentication information is not given in the correct format. Check the value of Authorization header.");
+    }
+    if (!headers["x-ms-version"] || headers["x-ms-version"] < FILES_OAUTH_MIN_VERSION) {
+      return filesError(400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.");
+    }
+    if (headers["x-ms-file-request-intent"] !== "backup") return filesError(400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified.");
+    if (!ws.fileDataPrivileged.has(token.oid)) {
+      return filesError(403, "AuthorizationPermissionMismatch", "This request is not authorized to perform this operation using this permission.");
     }
     if (share !== ws.shareName) return filesError(404, "ShareNotFound", "The specified share does not exist.");
     const path = segments.filter((s) => s !== "").join("/");
@@ -532,20 +550,6 @@ export class AzureStandIn {
 function filesError(status: number, code: string, message: string): Answer {
   const text = `\uFEFF<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\nRequestId:stand-in</Message></Error>`;
   return { status, headers: { "x-ms-error-code": code }, text };
-}
-
-/**
- * The Shared Key string-to-sign for the Blob, Queue and File services, written here from the documentation
- * (learn.microsoft.com/rest/api/storageservices/authorize-with-shared-key) apart from the client's own code, so that a
- * signing mistake on either side fails a test: VERB, eleven standard headers (a zero Content-Length empty), the x-ms-
- * headers sorted, then `/<account><path>` and the query parameters sorted, one per line.
- */
-function standInStringToSign(method: string, url: URL, headers: Record<string, string>, account: string): string {
-  const standard = ["content-encoding", "content-language", "content-length", "content-md5", "content-type", "date", "if-modified-since", "if-match", "if-none-match", "if-unmodified-since", "range"];
-  const lines = [method, ...standard.map((h) => (h === "content-length" && headers[h] === "0" ? "" : (headers[h] ?? "")))];
-  const msHeaders = Object.keys(headers).filter((h) => h.startsWith("x-ms-")).sort().map((h) => `${h}:${headers[h].trim()}`);
-  const query = [...url.searchParams.keys()].map((k) => k.toLowerCase()).sort().map((k) => `\n${k}:${url.searchParams.get(k)}`);
-  return `${lines.join("\n")}\n${msHeaders.map((h) => `${h}\n`).join("")}/${account}${url.pathname}${query.join("")}`;
 }
 
 function armError(status: number, code: string, message: string): Answer {
