@@ -227,10 +227,12 @@ describe("canary: every risky route once, for minutes and cents", () => {
     expect(ofType(resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow")).toHaveLength(1);
   });
 
-  it("checks the low-priority quota before creating anything, and warns about nothing", async () => {
+  it("checks the low-priority quota before creating anything, and warns only of what its live run is there to find out", async () => {
     const plan = await planOf("canary");
     expect(plan.notes.join("\n")).toContain("Quota Total Cluster LowPriority Regional vCPUs: need 24 vCPUs");
     expect(plan.notes.join("\n")).not.toContain("Quota standardNCADSA100v4Family: need 48");
-    expect(plan.warnings).toEqual([]);
+    // Not that 24 records are a sample (a run cut short by maxSteps is a trial by choice); only the missing finetune
+    // config, which the canary's live run is there to try.
+    expect(plan.warnings).toEqual([expect.stringMatching(/fineTuneConfigFile is not set, so the job has no finetune_config_path/)]);
   });
 });
