@@ -218,8 +218,16 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
         shortName: config.namePrefix,
         monthlyBudget: config.costAlerts.monthlyBudgetUsd,
         emails: config.costAlerts.emails,
-        idleAlarm: serving.deploymentId
-          ? { deploymentId: serving.deploymentId, hours: config.costAlerts.idleAlertHours, vmSize: config.serving.vmSize }
+        // The deployment's traffic log, which the endpoint's diagnostic setting sends to the stack's workspace.
+        idleAlarm: serving.deploymentName
+          ? {
+              endpointName: serving.endpointName,
+              deploymentName: serving.deploymentName,
+              logAnalyticsWorkspaceId: ml.logAnalyticsWorkspaceId,
+              location: config.location,
+              hours: config.costAlerts.idleAlertHours,
+              vmSize: config.serving.vmSize,
+            }
           : undefined,
         tags,
       })
