@@ -20,8 +20,8 @@ RESPONSES = os.path.join(HERE, "..", "..", "..", "tests", "support", "scoringRes
 class StandIn(http.server.BaseHTTPRequestHandler):
     """Answers {"output": "echo: <last message>"} after the scripted steps; records each request.
 
-    A step is a dict: {"status": 503, "retry_after": "5"}, {"body": "raw text"} (a 200 with that body), or
-    {"hang": True} (no answer until the test ends).
+    A step is a dict: {"status": 503, "retry_after": "5"} (with "body", that body instead of "scripted failure"),
+    {"body": "raw text"} (a 200 with that body), or {"hang": True} (no answer until the test ends).
     """
 
     requests = []
@@ -40,7 +40,7 @@ class StandIn(http.server.BaseHTTPRequestHandler):
             if "retry_after" in step:
                 self.send_header("Retry-After", step["retry_after"])
             self.end_headers()
-            self.wfile.write(b"scripted failure")
+            self.wfile.write(step.get("body", "scripted failure").encode("utf-8"))
             return
         if "body" in step:
             payload = step["body"].encode("utf-8")
@@ -149,6 +149,34 @@ class CallPhi3Test(unittest.TestCase):
                         phi3_chat.output_of(case["body"])
                     self.assertIn(case["error"], str(raised.exception))
                     self.assertIn(case.get("quotes", ""), str(raised.exception))
+
+    def test_recognises_every_failed_response_of_the_scoring_contract(self):
+        with open(RESPONSES, encoding="utf-8") as file:
+            statuses = json.load(file)["statuses"]
+        self.assertTrue(any(case["parked"] for case in statuses))
+        for case in statuses:
+            with self.subTest(case["name"]):
+                StandIn.requests = []
+                StandIn.script = [{"status": case["status"], "body": case["body"]}]
+                if case["parked"]:
+                    # The flow stays while serving is parked: the chat gets an answer that says so, not a failed run.
+                    answer = self.call()
+                    self.assertIn("Serving is parked", answer)
+                    self.assertIn(case["says"], answer)
+                else:
+                    with self.assertRaises(phi3_chat.Phi3EndpointError) as raised:
+                        self.call()
+                    self.assertIn(case["says"], str(raised.exception))
+                    self.assertNotIn("parked:", str(raised.exception))
+                self.assertEqual(len(StandIn.requests), 1)
+
+    def test_answers_a_parked_endpoint_with_how_to_unpark(self):
+        StandIn.script = [{"status": 404, "body": "No valid deployments to route to."}]
+        self.assertEqual(
+            phi3_chat.call_phi3("Who founded Microsoft?", [], self.connection),
+            "Serving is parked: the endpoint has no deployment to answer (404: No valid deployments to route to). "
+            "Unpark it with `pulumi config set servingEnabled true && pulumi up`, then ask again.",
+        )
 
     def test_says_an_answer_that_is_not_json_is_not_json(self):
         StandIn.script = [{"body": "<html>\x1b[31m502</html>"}]
