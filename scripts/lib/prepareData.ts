@@ -6,7 +6,7 @@ import { DEFAULT_MIN_RECORDS_PER_FILE, TrainingSetRules } from "../../infra/trai
 import { DataManifest, MANIFEST_FILE, manifestText } from "./dataManifest";
 import { smallestPercent, smallestSplittable, trainTestSplit } from "./datasetSlice";
 import { HubOptions, Progress, RecordSource, sourceFor } from "./datasetSources";
-import { megabytes } from "./hubParquetSource";
+import { megabytes } from "./downloadProgress";
 import { RecordSpool } from "./recordSpool";
 import { replaceFilesTogether } from "./replaceFiles";
 import { locations, Screener } from "./screenRecords";
@@ -91,7 +91,7 @@ function progressLog(log: (line: string) => void): Progress {
     const pct = wanted === 0 ? 100 : Math.floor((done / wanted) * 100);
     if (pct >= lastShown + 10 || done === wanted) {
       lastShown = pct;
-      log(`  ${done}/${wanted} rows${bytes ? `, ${megabytes(bytes.read)} of about ${megabytes(bytes.expected)} downloaded` : ""}`);
+      log(`  ${done}/${wanted} rows${bytes ? `, ${megabytes(bytes.read)} of ${megabytes(bytes.expected)} downloaded` : ""}`);
     }
   };
 }
