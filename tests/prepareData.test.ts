@@ -266,6 +266,22 @@ describe("prepare-data's command line", () => {
     expect(() => parse(...argv)).toThrow(message);
   });
 
+  it("refuses to send the token in clear text to PHI3_DATASETS_SERVER, naming it", () => {
+    const env = { PHI3_DATASETS_SERVER: "http://viewer.example", HF_TOKEN: "hf_x" };
+    expect(() => parsePrepareDataArgs(["--reader", "rows"], env)).toThrow(UsageError);
+    expect(() => parsePrepareDataArgs(["--reader", "rows"], env)).toThrow(
+      /^PHI3_DATASETS_SERVER="http:\/\/viewer\.example": the Hugging Face token \(from HF_TOKEN\) is sent only over https, and this is plain http to another machine/,
+    );
+    expect(parsePrepareDataArgs([], env)).toMatchObject({ options: { reader: undefined } });
+    expect(parsePrepareDataArgs(["--reader", "rows"], { PHI3_DATASETS_SERVER: "http://viewer.example" })).toMatchObject({ options: { reader: "rows" } });
+  });
+
+  it("takes --max-retry-after, the longest wait the Hub may ask for", () => {
+    expect(parse()).toMatchObject({ options: { retry: { maxRetryAfterMs: 60_000 } } });
+    expect(parse("--max-retry-after", "5")).toMatchObject({ options: { retry: { maxRetryAfterMs: 5000 } } });
+    expect(() => parse("--max-retry-after=7200")).toThrow('--max-retry-after "7200": seconds, at least 0 and at most 3600');
+  });
+
   it("refuses a PHI3_DATASETS_SERVER or an HF_ENDPOINT that is not an address", () => {
     expect(() => parsePrepareDataArgs([], { PHI3_DATASETS_SERVER: "not-a-url" })).toThrow(/^PHI3_DATASETS_SERVER="not-a-url": an http or https address/);
     expect(() => parsePrepareDataArgs([], { HF_ENDPOINT: "ftp://mirror" })).toThrow(UsageError);
