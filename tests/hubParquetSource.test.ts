@@ -1,5 +1,6 @@
 import { SourceRecord } from "../scripts/lib/datasetSources";
 import { DownloadPolicy } from "../scripts/lib/datasetDownload";
+import { ByteProgress } from "../scripts/lib/downloadProgress";
 import { HubAccess } from "../scripts/lib/hubAccess";
 import { HubParquetSource } from "../scripts/lib/hubParquetSource";
 import type { RowGroup } from "hyparquet";
@@ -266,5 +267,25 @@ describe("a row as JSON", () => {
   it("writes Parquet's 64-bit integers, which hyparquet reads as BigInt, as numbers", () => {
     expect(rowJson({ id: 7n, turns: [{ n: 2n }], text: "x" })).toBe('{"id":7,"turns":[{"n":2}],"text":"x"}');
     expect(rowJson({ text: "é\n\"" })).toBe(JSON.stringify({ text: "é\n\"" }));
+  });
+});
+
+describe("bytes told as they come", () => {
+  it("says the first bytes at once, then at most every 2 s, and the last when the total is reached", () => {
+    const lines: string[] = [];
+    let now = 0;
+    const progress = new ByteProgress((l) => lines.push(l), () => now);
+    progress.add(100_000);
+    now = 1000;
+    progress.add(100_000);
+    now = 2500;
+    progress.add(300_000);
+    progress.expect(1_000_000);
+    now = 2600;
+    progress.add(250_000);
+    progress.add(250_000);
+    progress.add(0);
+    expect(lines).toEqual(["  downloaded 0.1 MB", "  downloaded 0.5 MB", "  downloaded 1.0 MB of 1.0 MB"]);
+    expect(progress.bytes).toBe(1_000_000);
   });
 });
