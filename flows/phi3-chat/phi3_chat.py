@@ -12,6 +12,9 @@ route to"; the tool then answers that serving is parked and how to unpark it, ra
 Waits are bounded as in `npm run chat`: 429, 5xx and connections that fail before the request is sent are tried again
 (at most 4 attempts, a Retry-After of at most 30 s, 120 s in all); a URL that cannot work, another 4xx, and a request
 that timed out after it was sent (the model may still be answering it) are not.
+
+A redirect is never followed: urllib would send the key along to wherever it points, on another host too, and a
+scoring URI does not redirect.
 """
 
 import email.utils
@@ -184,6 +187,32 @@ def _retry_after_seconds(header, now=None):
         return None
 
 
+def _origin(url):
+    parsed = urllib.parse.urlsplit(url)
+    return (parsed.scheme.lower(), (parsed.hostname or "").lower(), parsed.port)
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Stops at a redirect instead of following it with the Authorization header (urllib keeps it on any host)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        target = urllib.parse.urljoin(req.full_url, newurl)
+        fp.close()
+        where = "another origin" if _origin(target) != _origin(req.full_url) else "the same origin"
+        raise Phi3EndpointError(
+            "the endpoint answered HTTP %d, a redirect to %s (%s); not followed, so that the key goes nowhere but the "
+            "endpoint. Set the endpoint of the phi3-endpoint connection to the scoring URI itself "
+            "(`pulumi stack output scoringUri`)." % (code, snippet(target), where),
+            code,
+        )
+
+
+_opener = urllib.request.build_opener(_RefuseRedirects)
+
+# An error page is quoted in 300 characters; more is never read.
+_ERROR_BODY_BYTES = 64 * 1024
+
+
 def _seconds(value):
     return "%g s" % round(value, 2)
 
@@ -211,10 +240,10 @@ def post_json(url, key, payload, timeout_seconds=120, deadline_seconds=120, max_
             raise out_of_time(attempt - 1)
         request = urllib.request.Request(url, data=data, method="POST", headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with _opener.open(request, timeout=timeout) as response:
                 return response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
-            text = error.read().decode("utf-8", "replace")
+            text = error.read(_ERROR_BODY_BYTES).decode("utf-8", "replace")
             parked = is_no_deployment(error.code, text)
             last = PARKED_MESSAGE if parked else explain_status(error.code, snippet(text))
             if error.code != 429 and error.code < 500:

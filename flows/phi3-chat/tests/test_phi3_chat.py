@@ -21,7 +21,8 @@ class StandIn(http.server.BaseHTTPRequestHandler):
     """Answers {"output": "echo: <last message>"} after the scripted steps; records each request.
 
     A step is a dict: {"status": 503, "retry_after": "5"} (with "body", that body instead of "scripted failure"),
-    {"body": "raw text"} (a 200 with that body), or {"hang": True} (no answer until the test ends).
+    {"body": "raw text"} (a 200 with that body), {"status": 307, "location": "http://..."} (a redirect), or
+    {"hang": True} (no answer until the test ends).
     """
 
     requests = []
@@ -39,6 +40,8 @@ class StandIn(http.server.BaseHTTPRequestHandler):
             self.send_response(step["status"])
             if "retry_after" in step:
                 self.send_header("Retry-After", step["retry_after"])
+            if "location" in step:
+                self.send_header("Location", step["location"])
             self.end_headers()
             self.wfile.write(step.get("body", "scripted failure").encode("utf-8"))
             return
@@ -50,6 +53,24 @@ class StandIn(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.end_headers()
         self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+class Elsewhere(http.server.BaseHTTPRequestHandler):
+    """Another origin: records every request, whatever its method, with its headers."""
+
+    requests = []
+
+    def _record(self):
+        Elsewhere.requests.append({"method": self.command, "headers": dict(self.headers)})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"output": "from elsewhere"}')
+
+    do_GET = do_POST = _record
 
     def log_message(self, *args):
         pass
@@ -264,6 +285,38 @@ class CallPhi3Test(unittest.TestCase):
         with self.assertLogs("phi3_chat", "WARNING"):
             self.assertEqual(self.call(timeout_seconds=0.05, retry_timeouts=True), "echo: x")
         self.assertEqual(len(StandIn.requests), 2)
+
+    def test_never_follows_a_redirect_so_the_key_goes_nowhere_else(self):
+        Elsewhere.requests = []
+        elsewhere = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+        elsewhere.daemon_threads = True
+        threading.Thread(target=elsewhere.serve_forever, daemon=True).start()
+        other = "http://127.0.0.1:%d/steal" % elsewhere.server_address[1]
+        try:
+            # urllib follows 301-303 for a POST (as a GET, headers kept) and 307/308 for a GET; none of them here.
+            for code, location, where in [
+                (302, other, "another origin"),
+                (307, other, "another origin"),
+                (308, "/score-again", "the same origin"),
+            ]:
+                with self.subTest(code):
+                    StandIn.requests = []
+                    StandIn.script = [{"status": code, "location": location}]
+                    with self.assertRaises(phi3_chat.Phi3EndpointError) as raised:
+                        self.call()
+                    target = other if location == other else self.url.replace("/score", location)
+                    self.assertEqual(
+                        str(raised.exception),
+                        "the endpoint answered HTTP %d, a redirect to %s (%s); not followed, so that the key goes "
+                        "nowhere but the endpoint. Set the endpoint of the phi3-endpoint connection to the scoring URI "
+                        "itself (`pulumi stack output scoringUri`)." % (code, target, where),
+                    )
+                    self.assertEqual(raised.exception.status, code)
+                    self.assertEqual(len(StandIn.requests), 1)
+            self.assertEqual(Elsewhere.requests, [])
+        finally:
+            elsewhere.shutdown()
+            elsewhere.server_close()
 
     def test_retries_a_refused_connection_which_never_reached_the_model(self):
         with socket_closed_url() as url:
