@@ -3,6 +3,7 @@ import * as consumption from "@pulumi/azure-native/consumption";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as time from "@pulumiverse/time";
 import type { AzureNamer } from "../infra/naming";
+import { ENDPOINT_TRAFFIC_TABLE } from "./diagnostics";
 
 /** The command that parks serving: no GPU deployment, nothing else lost. */
 export const PARK_COMMAND = "pulumi config set servingEnabled false && pulumi up";
@@ -19,28 +20,41 @@ export const BUDGET_NOTIFICATIONS = [
 ] as const;
 
 /**
- * The deployment's request metric, from Azure Monitor's "Supported metrics for
- * Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments": `RequestsPerMinute`, Count, aggregation
- * Average, dimension `envoy_response_code` (unfiltered here: every request counts), time grain PT1M. The endpoint has
- * the same metric with a `deployment` dimension; the deployment's own needs no filter and goes away with it.
+ * The idle alarm's signal: the endpoint's traffic log, one row per request, in the resource-specific table the endpoint's
+ * diagnostic setting fills ({@link ENDPOINT_TRAFFIC_TABLE}). A metric alert cannot watch for absence: it evaluates
+ * only the points that exist, and a deployment that serves nothing may emit none. A log search alert runs its query
+ * every time, and `summarize` with no `by` returns exactly one row even over no records, with `count()` 0 (Kusto
+ * docs, "summarize operator": "If GroupExpression isn't provided, the output is a single (empty) row"; count's default
+ * is 0). So the rule has a number to compare, 0, exactly when nothing called the deployment.
  */
-export const IDLE_METRIC = {
-  namespace: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
-  name: "RequestsPerMinute",
-  aggregation: monitor.AggregationTypeEnum.Average,
-} as const;
+export const IDLE_QUERY_COLUMN = "Requests";
 
 /**
- * Idle windows the alarm can watch, in hours: the metric alert window sizes of an hour or more that Azure Monitor
- * allows (PT1H, PT6H, PT12H, PT24H; "between one minute and one day", Azure Monitor docs
- * resource-manager-alerts-metric.md). The 2018-03-01 REST spec types windowSize only as an ISO 8601 duration.
+ * The log query: the deployment's requests in the window, counted. The alert service applies the time range itself
+ * (windowSize; no `ago()` needed). Filtered by the documented string columns `EndpointName` and `DeploymentName`
+ * (Azure Monitor table reference, AmlOnlineEndpointTrafficLog); endpoint names are unique in a region. The count is
+ * named, so the rule does not rely on Kusto's derived name (`count_`).
  */
-export const IDLE_ALERT_HOURS = [1, 6, 12, 24] as const;
+export function idleQuery(endpointName: string, deploymentName: string): string {
+  // JSON's string escapes are Kusto's for a double-quoted string literal.
+  return [
+    ENDPOINT_TRAFFIC_TABLE,
+    `| where EndpointName == ${JSON.stringify(endpointName)} and DeploymentName == ${JSON.stringify(deploymentName)}`,
+    `| summarize ${IDLE_QUERY_COLUMN} = count()`,
+  ].join("\n");
+}
+
+/**
+ * Idle windows the alarm can watch, in hours: the log search alert window sizes of an hour or more (PT1H to PT6H,
+ * P1D, P2D: Azure Monitor docs resource-manager-alerts-log.md, windowSize's allowed values; a rule looks back at most
+ * two days, alerts-create-log-alert-rule.md). The REST spec (2025-01-01-preview) types windowSize only as a duration.
+ */
+export const IDLE_ALERT_HOURS = [1, 2, 3, 4, 5, 6, 24, 48] as const;
 export type IdleAlertHours = (typeof IDLE_ALERT_HOURS)[number];
 /** The idle window when `idleAlertHours` is not set (Pulumi.yaml gives the same default). */
 export const DEFAULT_IDLE_ALERT_HOURS: IdleAlertHours = 6;
 
-/** How often the idle alarm looks back over its window (Azure Monitor allows PT1M to PT1H, at most the window). */
+/** How often the idle alarm looks back over its window: one of the allowed frequencies, at most the shortest window. */
 export const IDLE_EVALUATION_FREQUENCY = "PT1H";
 
 /** An action group's short name: at most 12 characters (REST spec 2024-10-01-preview, ActionGroup.groupShortName). */
@@ -49,10 +63,19 @@ export const SHORT_NAME_MAX = 12;
 /** One email address, as the config accepts it: something@domain.tld, no spaces, commas or semicolons. */
 export const EMAIL = /^[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+$/;
 
-/** The online deployment the idle alarm watches. */
+/** The online deployment the idle alarm watches, and where its traffic is logged. */
 export interface IdleAlarmArgs {
-  /** ARM id of the online deployment (Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments). */
-  readonly deploymentId: pulumi.Input<string>;
+  /** The online endpoint's name, as its traffic log's `EndpointName` holds it. */
+  readonly endpointName: pulumi.Input<string>;
+  /** The deployment's name, as its traffic log's `DeploymentName` holds it; the rule waits for the deployment. */
+  readonly deploymentName: pulumi.Input<string>;
+  /**
+   * ARM id of the Log Analytics workspace the endpoint's diagnostic setting sends its traffic log to, in resource-specific
+   * tables: the rule's scope.
+   */
+  readonly logAnalyticsWorkspaceId: pulumi.Input<string>;
+  /** The rule's region (log search alert rules are regional): the workspace's. */
+  readonly location: pulumi.Input<string>;
   /** Hours without a request before the alarm fires: one of {@link IDLE_ALERT_HOURS}. */
   readonly hours: number;
   /** The deployment's VM size, named in the alert so the reader knows what is billing. */
@@ -90,13 +113,13 @@ export function validateCostAlertsArgs(args: Pick<CostAlertsArgs, "shortName" | 
   }
   const hours = args.idleAlarm?.hours;
   if (hours !== undefined && !(IDLE_ALERT_HOURS as readonly number[]).includes(hours)) {
-    throw new Error(`CostAlerts: idleAlarm.hours is ${hours}; Azure Monitor's window sizes allow ${IDLE_ALERT_HOURS.join(", ")}`);
+    throw new Error(`CostAlerts: idleAlarm.hours is ${hours}; log search alert window sizes allow ${IDLE_ALERT_HOURS.join(", ")}`);
   }
 }
 
-/** ISO 8601 window of `hours` hours, as the Azure Monitor docs write the allowed sizes (PT1H ... PT24H). */
+/** ISO 8601 window of `hours` hours, as the Azure Monitor docs write the allowed sizes (PT1H ... PT6H, P1D, P2D). */
 export function windowSize(hours: number): string {
-  return `PT${hours}H`;
+  return hours % 24 === 0 ? `P${hours / 24}D` : `PT${hours}H`;
 }
 
 /**
@@ -121,7 +144,7 @@ export function idleAlertDescription(hours: number, vmSize?: string): string {
 /**
  * What keeps cost visible and stoppable: a monthly budget on the resource group (mail at 50, 80 and 100% of actual
  * cost and at 100% of forecast), an action group that mails the given addresses, and, while a GPU deployment exists,
- * a metric alert that fires when it has served no requests for a number of hours and says how to park it.
+ * a log search alert that fires when its traffic log shows no request for a number of hours and says how to park it.
  */
 export class CostAlerts extends pulumi.ComponentResource {
   public readonly budgetName: pulumi.Output<string>;
@@ -195,38 +218,43 @@ export class CostAlerts extends pulumi.ComponentResource {
     return budget.name;
   }
 
-  /** The metric alert on the deployment's requests; returns its name. */
+  /** The log search alert on the deployment's traffic log; returns its name. */
   private idleAlert(name: string, args: CostAlertsArgs, idle: IdleAlarmArgs, actionGroupId: pulumi.Output<string>): pulumi.Output<string> {
-    // Azure Monitor's metric alert (azure-native monitor.MetricAlert: REST 2018-03-01, Microsoft.Insights/metricAlerts).
-    const alert = new monitor.MetricAlert(
+    // Azure Monitor's log search alert (azure-native monitor.ScheduledQueryRule: REST 2025-01-01-preview,
+    // Microsoft.Insights/scheduledQueryRules, scheduledQueryRule_API.json).
+    const alert = new monitor.ScheduledQueryRule(
       `${name}-idle-alert`,
       {
         resourceGroupName: args.resourceGroupName,
-        ruleName: args.namer("metricAlert"),
-        location: "global", // metric alert rules are global (Azure Monitor's metric alert templates)
+        ruleName: args.namer("logAlert"),
+        location: idle.location,
+        kind: monitor.Kind.LogAlert,
         description: idleAlertDescription(idle.hours, idle.vmSize),
         severity: 2, // warning: money, not an outage
         enabled: true,
-        scopes: [idle.deploymentId],
+        scopes: [idle.logAnalyticsWorkspaceId],
         evaluationFrequency: IDLE_EVALUATION_FREQUENCY,
         windowSize: windowSize(idle.hours),
         criteria: {
-          odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
           allOf: [
             {
-              criterionType: "StaticThresholdCriterion",
-              name: "no-requests",
-              metricNamespace: IDLE_METRIC.namespace,
-              metricName: IDLE_METRIC.name,
-              timeAggregation: IDLE_METRIC.aggregation,
-              // Average requests per minute over the window is 0 only when not one request came in.
-              operator: monitor.Operator.LessThanOrEqual,
+              criterionType: monitor.CriterionType.StaticThresholdCriterion,
+              query: pulumi.all([idle.endpointName, idle.deploymentName]).apply(([endpoint, deployment]) => idleQuery(endpoint, deployment)),
+              // The count's value, added up over the one row: 0 when idle. `Count` without a measure column would count
+              // rows, and `summarize` always returns one (alerts-log-query.md: the service counts the query's rows).
+              metricMeasureColumn: IDLE_QUERY_COLUMN,
+              timeAggregation: monitor.TimeAggregation.Total,
+              // The spec's Condition.operator enum; azure-native's ConditionOperator enum is another resource's ("lte").
+              operator: "LessThanOrEqual",
               threshold: 0,
+              // One number for the whole deployment: no splitting, one evaluation period of one window.
+              dimensions: [],
+              failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
             },
           ],
         },
         autoMitigate: true, // resolves itself when requests come back
-        actions: [{ actionGroupId }],
+        actions: { actionGroups: [actionGroupId] },
         tags: args.tags,
       },
       { parent: this },

@@ -15,8 +15,9 @@ import * as monitor from "@pulumi/azure-native/monitor";
 export const DIAGNOSTIC_SOURCES = {
   // Policy 90c90eda-bfe7-4c67-bf26-410420ed1047; also the hub and project, which are workspaces of kind Hub and Project.
   "Microsoft.MachineLearningServices/workspaces": { categoryGroup: "allLogs" },
-  // Policy 5cfb9e8a-2f13-40bd-a527-c89bc596d299 (AmlOnlineEndpointConsoleLog, EventLog, TrafficLog).
-  "Microsoft.MachineLearningServices/workspaces/onlineEndpoints": { categoryGroup: "allLogs" },
+  // Policy 5cfb9e8a-2f13-40bd-a527-c89bc596d299 (AmlOnlineEndpointConsoleLog, EventLog, TrafficLog). Resource-specific
+  // tables: the idle alarm reads the traffic log's table ({@link ENDPOINT_TRAFFIC_TABLE}).
+  "Microsoft.MachineLearningServices/workspaces/onlineEndpoints": { categoryGroup: "allLogs", destinationType: "Dedicated" },
   // Policy 6b359d8f-f88d-4052-aa7c-32015963ecc1 (PSRule Azure.KeyVault.Logs).
   "Microsoft.KeyVault/vaults": { categoryGroup: "allLogs" },
   // AVM blob-service default (StorageRead, StorageWrite, StorageDelete); the account itself has metrics only.
@@ -28,7 +29,19 @@ export const DIAGNOSTIC_SOURCES = {
   "Microsoft.CognitiveServices/accounts": { categoryGroup: "allLogs" },
   // Policy 56288eb2-4350-461d-9ece-2bb242269dce (ContainerRegistryLoginEvents, ContainerRegistryRepositoryEvents).
   "Microsoft.ContainerRegistry/registries": { categoryGroup: "allLogs" },
-} as const satisfies Record<string, { readonly categoryGroup: "allLogs" | "audit" }>;
+} as const satisfies Record<string, { readonly categoryGroup: "allLogs" | "audit"; readonly destinationType?: "Dedicated" }>;
+
+/**
+ * The table the online endpoint's traffic log (category AmlOnlineEndpointTrafficLog) fills in resource-specific mode
+ * (Azure Monitor, "Supported logs for Microsoft.MachineLearningServices/workspaces/onlineEndpoints": category and
+ * table): one row per scoring request, with `EndpointName` and `DeploymentName` (table reference,
+ * AmlOnlineEndpointTrafficLog). Azure Monitor asks for resource-specific mode on new settings ("Specify
+ * resource-specific mode for any new diagnostic settings", resource-logs.md, Select the collection mode); without
+ * `logAnalyticsDestinationType: Dedicated` a setting defaults to the shared AzureDiagnostics table where a type offers
+ * both (REST spec 2021-05-01-preview, DiagnosticSettings.logAnalyticsDestinationType: "Dedicated and null (null is
+ * default)").
+ */
+export const ENDPOINT_TRAFFIC_TABLE = "AmlOnlineEndpointTrafficLog";
 
 export type DiagnosticSourceType = keyof typeof DIAGNOSTIC_SOURCES;
 
@@ -90,13 +103,15 @@ export class Diagnostics extends pulumi.ComponentResource {
 
     this.settingIds = {};
     for (const target of args.targets) {
+      const source: { categoryGroup: string; destinationType?: string } = DIAGNOSTIC_SOURCES[target.type];
       const setting = new monitor.DiagnosticSetting(
         `${name}-${target.name}`,
         {
           name: args.settingName ?? "phi3-foundry",
           resourceUri: target.resourceUri,
           workspaceId: args.logAnalyticsWorkspaceId,
-          logs: [{ categoryGroup: DIAGNOSTIC_SOURCES[target.type].categoryGroup, enabled: true }],
+          logs: [{ categoryGroup: source.categoryGroup, enabled: true }],
+          ...(source.destinationType ? { logAnalyticsDestinationType: source.destinationType } : {}),
         },
         { parent: this },
       );

@@ -325,7 +325,7 @@ function costAlerts(r: Reader, raw: RawConfig): CostAlertSettings | undefined {
   const idleText = raw.idleAlertHours?.trim() ?? "";
   const idleAlertHours = (idleText === "" ? DEFAULT_IDLE_ALERT_HOURS : Number(idleText)) as IdleAlertHours;
   if (!/^\d*$/.test(idleText) || !(IDLE_ALERT_HOURS as readonly number[]).includes(idleAlertHours)) {
-    r.fail("idleAlertHours", `one of ${IDLE_ALERT_HOURS.join(", ")}: the metric alert window sizes of an hour or more (PT1H, PT6H, PT12H, PT24H) Azure Monitor allows`);
+    r.fail("idleAlertHours", `one of ${IDLE_ALERT_HOURS.join(", ")}: the log search alert window sizes of an hour or more (PT1H to PT6H, P1D, P2D) Azure Monitor allows`);
   }
   if (budgetText === "" && emailsText === "") return undefined;
 

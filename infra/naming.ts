@@ -77,11 +77,12 @@ export const nameRules = {
     why: "soft-deleted workspaces keep their name",
   },
   // Cost alerts. Budgets: 1-63 letters, digits, '-' and '_' (resource-name-rules, Microsoft.Consumption). Action
-  // groups and metric alerts: 1-260 characters without `:<>+/&%\?` (action groups) or `*#&+:<>?@%{}\/` (metric
-  // alerts) or control characters, not ending in space or period (Microsoft.Insights); ours are letters, digits, '-'.
+  // groups and log search alert rules: 1-260 characters without `:<>+/&%\?` (actionGroups) or `*<>%{}&:\?/#`
+  // (scheduledQueryRules) or control characters, not ending in space or period (Microsoft.Insights); ours are letters,
+  // digits, '-'.
   budget: { abbreviation: "budget", minLength: 1, maxLength: 63, separator: "-", pattern: /^[a-zA-Z0-9_-]+$/ },
   actionGroup: { abbreviation: "ag", minLength: 1, maxLength: 260, separator: "-", pattern: /^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$/ },
-  metricAlert: { abbreviation: "alert", minLength: 1, maxLength: 260, separator: "-", pattern: /^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$/ },
+  logAlert: { abbreviation: "alert", minLength: 1, maxLength: 260, separator: "-", pattern: /^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$/ },
 } satisfies Record<string, NameRule>;
 
 export type ResourceKind = keyof typeof nameRules;

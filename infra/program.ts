@@ -198,20 +198,20 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
   // Every resource that keeps resource logs sends them to the stack's Log Analytics workspace.
   new Diagnostics("diagnostics", { logAnalyticsWorkspaceId: ml.logAnalyticsWorkspaceId, targets: diagnosticTargets(ml, serving, foundry) });
 
-  // The chat flow goes into the project once its connection exists; not while serving is parked, with nothing to answer.
-  const chatFlow =
-    foundry && config.serving.enabled
-      ? new ChatFlow("chat-flow", {
-          subscriptionId: client.subscriptionId,
-          resourceGroupName: ml.resourceGroupName,
-          projectName: foundry.projectName,
-          connectionName: DEFAULT_CONNECTION_NAME,
-          connection: foundry.connectionName!,
-          directory: projectPath(FLOW_DIRECTORY),
-          fileAccess: foundry.flowFileAccess ? [foundry.flowFileAccess] : [],
-          tags,
-        })
-      : undefined;
+  // The chat flow goes into the project once its connection exists. It costs nothing, so parking serving keeps it (with
+  // a user's studio edits and its id): while parked its tool answers that serving is parked and how to unpark.
+  const chatFlow = foundry
+    ? new ChatFlow("chat-flow", {
+        subscriptionId: client.subscriptionId,
+        resourceGroupName: ml.resourceGroupName,
+        projectName: foundry.projectName,
+        connectionName: DEFAULT_CONNECTION_NAME,
+        connection: foundry.connectionName!,
+        directory: projectPath(FLOW_DIRECTORY),
+        fileAccess: foundry.flowFileAccess ? [foundry.flowFileAccess] : [],
+        tags,
+      })
+    : undefined;
 
   const ci = config.ciGithubRepo
     ? new CiIdentity("ci", {
@@ -233,8 +233,16 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
         shortName: config.namePrefix,
         monthlyBudget: config.costAlerts.monthlyBudgetUsd,
         emails: config.costAlerts.emails,
-        idleAlarm: serving.deploymentId
-          ? { deploymentId: serving.deploymentId, hours: config.costAlerts.idleAlertHours, vmSize: config.serving.vmSize }
+        // The deployment's traffic log, which the endpoint's diagnostic setting sends to the stack's workspace.
+        idleAlarm: serving.deploymentName
+          ? {
+              endpointName: serving.endpointName,
+              deploymentName: serving.deploymentName,
+              logAnalyticsWorkspaceId: ml.logAnalyticsWorkspaceId,
+              location: config.location,
+              hours: config.costAlerts.idleAlertHours,
+              vmSize: config.serving.vmSize,
+            }
           : undefined,
         tags,
       })

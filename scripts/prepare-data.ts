@@ -4,17 +4,30 @@
  * test_data.jsonl, which are replaced only when both are valid. `--help` lists every option.
  */
 import { parsePrepareDataArgs, PREPARE_DATA_USAGE, UsageError } from "./lib/prepareDataArgs";
-import { prepareData, removeScratchFolders } from "./lib/prepareData";
+import { prepareData, removeScratchFolders, SettingError } from "./lib/prepareData";
+import { watchParents } from "./lib/parentWatch";
+import { stripControls } from "./lib/terminalText";
+
+/** Exit statuses: 0 written, 1 not written, 2 bad command line or setting, 130 interrupted (143 for SIGTERM, as shells report it). */
+const EXIT = { failed: 1, usage: 2 } as const;
+
+/** One line to stderr, without anything a terminal would act on (server text reaches messages and progress alike). */
+const say = (line: string) => process.stderr.write(`${stripControls(line)}\n`);
+
+/** Ends the process now, leaving --out as it was. */
+function stop(why: string, status: number): never {
+  removeScratchFolders();
+  say(`prepare-data stopped ${why}; the files in --out are as they were`);
+  process.exit(status);
+}
 
 // Ctrl-C and kill end the process without running `finally`: remove the scratch folder in --out (which may hold a copy of
 // the whole split) first, and leave with the shell's status for the signal.
 for (const [signal, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-  process.once(signal, () => {
-    removeScratchFolders();
-    process.stderr.write(`prepare-data stopped by ${signal}; the files in --out are as they were\n`);
-    process.exit(status);
-  });
+  process.once(signal, () => stop(`by ${signal}`, status));
 }
+// Under `npm run` the script runs in `sh -c`, below npm: end with npm even when it is killed outright and cannot say so.
+watchParents(() => stop("because the process that started it has ended", 130), process.env.npm_lifecycle_event === "prepare-data" ? 2 : 1);
 
 async function main(): Promise<void> {
   const parsed = parsePrepareDataArgs(process.argv.slice(2), process.env);
@@ -22,10 +35,10 @@ async function main(): Promise<void> {
     process.stdout.write(PREPARE_DATA_USAGE);
     return;
   }
-  await prepareData({ ...parsed.options, log: (line) => process.stderr.write(`${line}\n`) });
+  await prepareData({ ...parsed.options, log: say });
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`prepare-data failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  say(`prepare-data failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(err instanceof UsageError || err instanceof SettingError ? EXIT.usage : EXIT.failed);
 });

@@ -236,6 +236,26 @@ describe("the scoring contract's response shapes (tests/support/scoringResponses
     }
   });
 
+  it.each(responses.statuses.map((c) => [c.name, c] as const))("failed: %s", (_, c) =>
+    withStandIn([{ status: c.status, body: c.body }], async (server) => {
+      const error = await chat({ url: server.url, key: "k" }, hi, undefined, FAST).catch((e) => e);
+      expect(error).toBeInstanceOf(ScoringError);
+      expect(error.status).toBe(c.status);
+      expect(error.message).toContain(c.says);
+      expect(error.message.startsWith("Serving is parked:")).toBe(c.parked);
+      expect(server.requests).toHaveLength(1); // a 4xx is not sent again
+    }),
+  );
+
+  it("says a parked endpoint's answer in the flow's words", () =>
+    withStandIn([{ status: 404, body: "No valid deployments to route to." }], async (server) => {
+      const error = await chat({ url: server.url, key: "k" }, hi, undefined, FAST).catch((e) => e);
+      expect(error.message).toBe(
+        "Serving is parked: the endpoint has no deployment to answer (404: No valid deployments to route to). " +
+          "Unpark it with `pulumi config set servingEnabled true && pulumi up`, then ask again.",
+      );
+    }));
+
   it("builds the request body from the messages and parameters", () => {
     expect(outputOf({ output: "hi" })).toBe("hi");
     expect(scoringBody([{ role: "user", content: "x" }], { temperature: 0.2, maxNewTokens: 5 })).toEqual({

@@ -7,6 +7,7 @@ import {
   idleAlertDescription,
   PARK_COMMAND,
   validateCostAlertsArgs,
+  windowSize,
 } from "../components/costAlerts";
 import { parseStackConfig } from "../infra/config";
 import type { ResourceKind } from "../infra/naming";
@@ -18,13 +19,16 @@ import { devRaw, problemsOf } from "./support/stackConfig";
 
 const BUDGET = "azure-native:consumption:Budget";
 const ACTION_GROUP = "azure-native:monitor:ActionGroup";
-const METRIC_ALERT = "azure-native:monitor:MetricAlert";
+const LOG_ALERT = "azure-native:monitor:ScheduledQueryRule";
 const STATIC = "time:index/static:Static";
 const DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment";
-const COST_TYPES = [BUDGET, ACTION_GROUP, METRIC_ALERT, STATIC, "phi3-foundry:cost:CostAlerts"];
+const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
+const LOGS = "azure-native:operationalinsights:Workspace";
+const COST_TYPES = [BUDGET, ACTION_GROUP, LOG_ALERT, STATIC, "phi3-foundry:cost:CostAlerts"];
 
 const RG_ID = "/subscriptions/s/resourceGroups/rg-phi";
-const DEPLOYMENT_ID = `${RG_ID}/providers/Microsoft.MachineLearningServices/workspaces/mlw-phi/onlineEndpoints/ep-phi/deployments/phi3`;
+const LOGS_ID = `${RG_ID}/providers/Microsoft.OperationalInsights/workspaces/log-phi`;
+const IDLE = { endpointName: "ep-phi", deploymentName: "phi3", logAnalyticsWorkspaceId: LOGS_ID, location: "eastus2" };
 const args: CostAlertsArgs = {
   resourceGroupName: "rg-phi",
   resourceGroupId: RG_ID,
@@ -32,7 +36,7 @@ const args: CostAlertsArgs = {
   shortName: "finetunephi",
   monthlyBudget: 200,
   emails: ["ops@contoso.com", "finance@contoso.com"],
-  idleAlarm: { deploymentId: DEPLOYMENT_ID, hours: 6, vmSize: "Standard_NC24ads_A100_v4" },
+  idleAlarm: { ...IDLE, hours: 6, vmSize: "Standard_NC24ads_A100_v4" },
   tags: { project: "phi3-foundry" },
 };
 
@@ -85,38 +89,60 @@ describe("CostAlerts", () => {
     ]);
   });
 
-  it("alerts when the deployment has served no requests for the whole window, checking hourly", () => {
-    const alert = single(run.resources, METRIC_ALERT);
+  it("runs a log search over the stack's Log Analytics workspace every hour, looking back over the whole window", () => {
+    const alert = single(run.resources, LOG_ALERT);
     const group = single(run.resources, ACTION_GROUP);
+    // Microsoft.Insights/scheduledQueryRules 2025-01-01-preview (scheduledQueryRule_API.json), as azure-native 3.28 sends it.
     expect(alert.inputs).toMatchObject({
       resourceGroupName: "rg-phi",
-      ruleName: "metricAlert-phi",
-      location: "global",
+      ruleName: "logAlert-phi",
+      location: "eastus2", // log search alert rules are regional
+      kind: "LogAlert",
+      severity: 2,
       enabled: true,
-      scopes: [DEPLOYMENT_ID],
+      scopes: [LOGS_ID],
       evaluationFrequency: "PT1H",
       windowSize: "PT6H",
       autoMitigate: true,
-      actions: [{ actionGroupId: group.id }],
+      actions: { actionGroups: [group.id] },
+      tags: { project: "phi3-foundry" },
     });
-    expect(input(alert, "criteria")).toEqual({
-      odataType: "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+  });
+
+  it("counts the deployment's requests in its traffic log, as one number compared with 0", () => {
+    expect(input(single(run.resources, LOG_ALERT), "criteria")).toEqual({
       allOf: [
         {
           criterionType: "StaticThresholdCriterion",
-          name: "no-requests",
-          metricNamespace: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
-          metricName: "RequestsPerMinute",
-          timeAggregation: "Average",
+          query: 'AmlOnlineEndpointTrafficLog\n| where EndpointName == "ep-phi" and DeploymentName == "phi3"\n| summarize Requests = count()',
+          metricMeasureColumn: "Requests",
+          timeAggregation: "Total",
           operator: "LessThanOrEqual",
           threshold: 0,
+          dimensions: [],
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
         },
       ],
     });
   });
 
+  it("fires on an idle deployment: the query still returns its one row, holding 0", () => {
+    const condition = input(single(run.resources, LOG_ALERT), "criteria.allOf")[0];
+    // What the query returns over a window (Kusto's summarize with no `by`: one row even over no records, count() 0),
+    // and how the rule reads it: the measure column, aggregated, against the threshold (alerts-create-log-alert-rule.md).
+    const rowsOver = (requests: number) => [{ [condition.metricMeasureColumn]: requests }];
+    const aggregate: Record<string, (values: number[]) => number> = { Total: (v) => v.reduce((a, b) => a + b, 0), Count: (v) => v.length };
+    const fires = (rows: Record<string, number>[]) =>
+      condition.operator === "LessThanOrEqual" && aggregate[condition.timeAggregation](rows.map((r) => r[condition.metricMeasureColumn])) <= condition.threshold;
+    expect(condition.query).toMatch(/\| summarize Requests = count\(\)$/); // no `by`: no splitting, one row
+    expect(fires(rowsOver(0))).toBe(true);
+    expect(fires(rowsOver(1))).toBe(false);
+    // Counting rows instead (timeAggregation Count, the "Table rows" measure) would see the one row and never fire.
+    expect(aggregate.Count(rowsOver(0).map((r) => r[condition.metricMeasureColumn]))).toBe(1);
+  });
+
   it("says in the alert what bills and how to park it", () => {
-    const description = String(single(run.resources, METRIC_ALERT).inputs.description);
+    const description = String(single(run.resources, LOG_ALERT).inputs.description);
     expect(description).toContain("Standard_NC24ads_A100_v4");
     expect(description).toContain("6 hours");
     expect(description).toContain("pulumi config set servingEnabled false && pulumi up");
@@ -132,9 +158,18 @@ describe("CostAlerts", () => {
 
   it("creates no idle alert without a deployment to watch", async () => {
     const { resources } = await runProgram(() => new CostAlerts("cost", { ...args, idleAlarm: undefined }));
-    expect(ofType(resources, METRIC_ALERT)).toHaveLength(0);
+    expect(ofType(resources, LOG_ALERT)).toHaveLength(0);
     expect(ofType(resources, BUDGET)).toHaveLength(1);
     expect(ofType(resources, ACTION_GROUP)).toHaveLength(1);
+  });
+
+  it.each([
+    [1, "PT1H"],
+    [5, "PT5H"],
+    [24, "P1D"],
+    [48, "P2D"],
+  ])("writes a %i-hour window as the docs list it: %s", (hours, duration) => {
+    expect(windowSize(hours)).toBe(duration);
   });
 
   it.each<[Partial<CostAlertsArgs>, RegExp]>([
@@ -143,7 +178,7 @@ describe("CostAlerts", () => {
     [{ emails: [] }, /emails is empty/],
     [{ emails: ["ops@contoso.com", "ops at contoso"] }, /'ops at contoso', which is not an email address/],
     [{ shortName: "thirteenchars" }, /shortName 'thirteenchars' must be 1 to 12 characters/],
-    [{ idleAlarm: { deploymentId: DEPLOYMENT_ID, hours: 5 } }, /idleAlarm.hours is 5; .* allow 1, 6, 12, 24/],
+    [{ idleAlarm: { ...IDLE, hours: 12 } }, /idleAlarm.hours is 12; log search alert window sizes allow 1, 2, 3, 4, 5, 6, 24, 48/],
   ])("refuses %j before creating anything", async (bad, message) => {
     expect(() => validateCostAlertsArgs({ ...args, ...bad })).toThrow(message);
     let created = 0;
@@ -187,17 +222,45 @@ describe("the stack's budget and idle alarm", () => {
     const { resources, outputs } = (await planOf(WITH_ALERTS)).document;
     const budget = single(resources, BUDGET);
     const group = single(resources, ACTION_GROUP);
-    const alert = single(resources, METRIC_ALERT);
+    const alert = single(resources, LOG_ALERT);
     const deployment = single(resources, DEPLOYMENT);
 
     expect(Object.keys(budget.inputs.notifications as object).sort()).toEqual(BUDGET_NOTIFICATIONS.map((n) => n.key).sort());
     expect(budget.inputs).toMatchObject({ amount: 200, scope: named(resources, "ml-rg").id });
     expect(group.inputs.emailReceivers).toEqual([{ name: "email-1", emailAddress: "ops@contoso.com", useCommonAlertSchema: false }]);
-    expect(alert.inputs.scopes).toEqual([deployment.id]);
+    // Waits for the deployment (it names it), and goes with it.
     expect(alert.dependsOn).toEqual(expect.arrayContaining([deployment.urn, group.urn]));
     expect(alert.inputs.windowSize).toBe("PT6H"); // idleAlertHours' default
+    expect(alert.inputs.location).toBe("eastus2"); // the dev stack's region, the workspace's
     expect(String(alert.inputs.description)).toContain(PARK_COMMAND);
     expect(outputs).toMatchObject({ budgetName: budget.inputs.budgetName, idleAlertName: alert.inputs.ruleName });
+  });
+
+  it("reads the table the endpoint's diagnostic setting fills, in the workspace it sends to, for this deployment", async () => {
+    const { resources } = (await planOf(WITH_ALERTS)).document;
+    const alert = single(resources, LOG_ALERT);
+    const endpoint = single(resources, "azure-native:machinelearningservices:OnlineEndpoint");
+    const deployment = single(resources, DEPLOYMENT);
+    const endpointLogs = ofType(resources, DIAGNOSTIC_SETTING).filter((s) => s.inputs.resourceUri === endpoint.id);
+    expect(endpointLogs).toHaveLength(1);
+    // "Dedicated": resource-specific tables, where the AmlOnlineEndpointTrafficLog category lands in the table of that
+    // name (REST 2021-05-01-preview, logAnalyticsDestinationType; Azure Monitor's supported-logs reference).
+    expect(endpointLogs[0].inputs).toMatchObject({ logAnalyticsDestinationType: "Dedicated", logs: [{ categoryGroup: "allLogs", enabled: true }] });
+    expect(alert.inputs.scopes).toEqual([endpointLogs[0].inputs.workspaceId]);
+    expect(alert.inputs.scopes).toEqual([single(resources, LOGS).id]);
+    expect(deployment.inputs.deploymentName).toBe("phi3");
+    expect(endpoint.inputs.endpointName).toMatch(/^ep-finetunephi-dev-[a-z0-9]{6}$/);
+    const [query] = input(alert, "criteria.allOf").map((c: { query: string }) => c.query);
+    expect(query.split("\n")).toEqual([
+      "AmlOnlineEndpointTrafficLog",
+      `| where EndpointName == "${endpoint.inputs.endpointName}" and DeploymentName == "${deployment.inputs.deploymentName}"`,
+      "| summarize Requests = count()",
+    ]);
+  });
+
+  it("looks back a day with idleAlertHours=24", async () => {
+    const { resources } = (await planOf([...WITH_ALERTS, "idleAlertHours=24"])).document;
+    expect(single(resources, LOG_ALERT).inputs).toMatchObject({ windowSize: "P1D", evaluationFrequency: "PT1H" });
   });
 
   it("without them has none of these", async () => {
@@ -210,7 +273,7 @@ describe("the stack's budget and idle alarm", () => {
   it("keeps the budget but watches nothing when serving is parked", async () => {
     const { resources, outputs } = (await planOf([...WITH_ALERTS, "servingEnabled=false", "idleAlertHours=24"])).document;
     expect(ofType(resources, DEPLOYMENT)).toHaveLength(0);
-    expect(ofType(resources, METRIC_ALERT)).toHaveLength(0);
+    expect(ofType(resources, LOG_ALERT)).toHaveLength(0);
     expect(ofType(resources, BUDGET)).toHaveLength(1);
     expect(ofType(resources, ACTION_GROUP)).toHaveLength(1);
     expect(outputs).toHaveProperty("budgetName");
@@ -241,9 +304,9 @@ describe("config: budgetMonthlyUsd, alertEmails, idleAlertHours", () => {
 
   it("reads the budget, distinct addresses in their order, and the idle window", () => {
     const config = parseStackConfig(
-      devRaw({ budgetMonthlyUsd: "149.50", alertEmails: " ops@contoso.com, finance@contoso.com ,OPS@contoso.com", idleAlertHours: "12" }),
+      devRaw({ budgetMonthlyUsd: "149.50", alertEmails: " ops@contoso.com, finance@contoso.com ,OPS@contoso.com", idleAlertHours: "48" }),
     );
-    expect(config.costAlerts).toEqual({ monthlyBudgetUsd: 149.5, emails: ["ops@contoso.com", "finance@contoso.com"], idleAlertHours: 12 });
+    expect(config.costAlerts).toEqual({ monthlyBudgetUsd: 149.5, emails: ["ops@contoso.com", "finance@contoso.com"], idleAlertHours: 48 });
     expect(parseStackConfig(devRaw({ budgetMonthlyUsd: "200", alertEmails: "ops@contoso.com" })).costAlerts?.idleAlertHours).toBe(6);
   });
 
@@ -257,9 +320,9 @@ describe("config: budgetMonthlyUsd, alertEmails, idleAlertHours", () => {
     [{ budgetMonthlyUsd: "200", alertEmails: "ops@contoso.com;finance@contoso.com" }, "alertEmails", /not an address: "ops@contoso.com;finance@contoso.com"/],
     [{ budgetMonthlyUsd: "200", alertEmails: "ops@contoso.com,,x" }, "alertEmails", /not an address: "", "x"\)$/],
     [{ budgetMonthlyUsd: "200", alertEmails: "ops@contoso" }, "alertEmails", /not an address: "ops@contoso"/],
-    [{ idleAlertHours: "5" }, "idleAlertHours", /^one of 1, 6, 12, 24: the metric alert window sizes .*\(PT1H, PT6H, PT12H, PT24H\)/],
-    [{ idleAlertHours: "48" }, "idleAlertHours", /one of 1, 6, 12, 24/],
-    [{ idleAlertHours: "6.5" }, "idleAlertHours", /one of 1, 6, 12, 24/],
+    [{ idleAlertHours: "12" }, "idleAlertHours", /^one of 1, 2, 3, 4, 5, 6, 24, 48: the log search alert window sizes .*\(PT1H to PT6H, P1D, P2D\)/],
+    [{ idleAlertHours: "72" }, "idleAlertHours", /one of 1, 2, 3, 4, 5, 6, 24, 48/],
+    [{ idleAlertHours: "6.5" }, "idleAlertHours", /one of 1, 2, 3, 4, 5, 6, 24, 48/],
   ])("refuses %j, naming %s and what is allowed", (changes, key, allowed) => {
     const problems = problemsOf(devRaw(changes));
     expect(problems).toEqual([expect.objectContaining({ key, allowed: expect.stringMatching(allowed) })]);

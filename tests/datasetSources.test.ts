@@ -120,7 +120,7 @@ describe("waiting for a server that does not answer", () => {
     try {
       const lines: string[] = [];
       const source = new HubRowsSource("a/b", "train", { serverUrl: server.url, retry: { attempts: 2, baseDelayMs: 5, timeoutMs: 100 }, log: (l) => lines.push(l) });
-      await expect(source.take(1)).rejects.toThrow(/after 2 attempts \(last: no answer within 0\.1 s\)/);
+      await expect(source.take(1)).rejects.toThrow(/: no answer within 0\.1 s, 2 times\. Slow link\? Raise --request-timeout/);
       expect(server.requests).toHaveLength(2);
       expect(lines[0]).toMatch(/each request waits up to 0\.1 s \(--request-timeout\), all of them up to 600 s \(--deadline\)/);
       expect(lines).toContain("  rows 0-99: no answer within 0.1 s; retrying in 0 s (attempt 2 of 2)");
@@ -133,18 +133,51 @@ describe("waiting for a server that does not answer", () => {
     const server = await datasetStandIn(500, { silent: true });
     try {
       const source = new HubRowsSource("a/b", "train", { serverUrl: server.url, retry: { attempts: 5, baseDelayMs: 5, timeoutMs: 20_000 }, deadlineSeconds: 0.2 });
-      await expect(source.take(1)).rejects.toThrow(/gave up at the download's deadline of 0\.2 s \(--deadline\); last: no answer within 0\.2 s\. Raise --deadline/);
+      // The real figures: how long the request had waited, and what --request-timeout would have allowed it.
+      await expect(source.take(1)).rejects.toThrow(
+        /^gave up at the download's deadline of 0\.2 s \(--deadline\), while waiting 0\.[23] s for http:\/\/127\.0\.0\.1:\d+\/rows\?\S+ to answer \(--request-timeout allows 20 s\)\. Raise --deadline, or use --source/,
+      );
       expect(server.requests).toHaveLength(1);
     } finally {
       await server.close();
     }
   });
 
-  it("caps Retry-After, and does not start a wait that would end past the deadline", async () => {
-    const server = await datasetStandIn(500, { status: 429, retryAfter: "3600" });
+  it("does not start a wait that would end past the deadline", async () => {
+    const server = await datasetStandIn(500, { status: 429, retryAfter: "45" });
     try {
       const source = new HubRowsSource("a/b", "train", { serverUrl: server.url, retry: { ...FAST_RETRY, maxRetryAfterMs: 60_000 }, deadlineSeconds: 30 });
-      await expect(source.take(1)).rejects.toThrow(/gave up: HTTP 429 Too Many Requests, and the next try, 60 s away, would come after the download's deadline of 30 s \(--deadline\)/);
+      await expect(source.take(1)).rejects.toThrow(/gave up: HTTP 429 Too Many Requests, and the next try, 45 s away, would come after the download's deadline of 30 s \(--deadline\)/);
+      expect(server.requests).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("gives advice that fits the cause once the attempts are spent", async () => {
+    const limited = await datasetStandIn(0, { status: 429 });
+    const failing = await datasetStandIn(0, { status: 502 });
+    const silent = await datasetStandIn(0, { silent: true });
+    const closed = await datasetStandIn(0);
+    await closed.close();
+    const policy = { attempts: 2, baseDelayMs: 1, timeoutMs: 100 };
+    const get = (url: string, token?: string) => getJson(url, { policy, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    try {
+      await expect(get(limited.url)).rejects.toThrow(/: still rate-limited after 2 attempts \(last: HTTP 429 Too Many Requests\)\. Try again later, or set HF_TOKEN: the Hub allows more requests with a token\.$/);
+      await expect(get(limited.url, "hf_x")).rejects.toThrow(/: still rate-limited after 2 attempts \(last: HTTP 429 Too Many Requests\)\. Try again later\.$/);
+      await expect(get(failing.url)).rejects.toThrow(/: the server still fails after 2 attempts \(last: HTTP 502 Bad Gateway\)\. Try again later\.$/);
+      await expect(get(silent.url)).rejects.toThrow(/: no answer within 0\.1 s, 2 times\. Slow link\? Raise --request-timeout \(now 0\.1 s\), or use --source/);
+      await expect(get(closed.url)).rejects.toThrow(/after 2 attempts \(last: ECONNREFUSED\)\. Offline\? Use --source/);
+    } finally {
+      await Promise.all([limited.close(), failing.close(), silent.close()]);
+    }
+  });
+
+  it("stops at once when the server asks to wait longer than --max-retry-after, without waiting", async () => {
+    const server = await datasetStandIn(500, { status: 429, retryAfter: "3600" });
+    try {
+      const source = new HubRowsSource("a/b", "train", { serverUrl: server.url, retry: { attempts: 5, baseDelayMs: 500, timeoutMs: 30_000, maxRetryAfterMs: 60_000 } });
+      await expect(source.take(1)).rejects.toThrow(/HTTP 429 Too Many Requests, and the server asks to wait 3600 s before trying again, more than the 60 s allowed \(--max-retry-after\)/);
       expect(server.requests).toHaveLength(1);
     } finally {
       await server.close();
@@ -157,7 +190,7 @@ describe("waiting for a server that does not answer", () => {
     expect(retries).toEqual([]);
     const server = await datasetStandIn(0, { status: 200 });
     try {
-      await expect(getJson(server.url)).rejects.toThrow(/the answer is not JSON: "no such dataset"/);
+      await expect(getJson(server.url)).rejects.toThrow(/the answer is not JSON: no such dataset$/);
       expect(server.requests).toHaveLength(1);
     } finally {
       await server.close();

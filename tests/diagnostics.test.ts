@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { blobServiceId, DIAGNOSTIC_SOURCES, fileServiceId, Diagnostics, DiagnosticTarget, validateDiagnosticsArgs } from "../components/diagnostics";
+import { blobServiceId, DIAGNOSTIC_SOURCES, Diagnostics, DiagnosticTarget, ENDPOINT_TRAFFIC_TABLE, fileServiceId, validateDiagnosticsArgs } from "../components/diagnostics";
 import { ofType, runProgram, single } from "./helpers";
 
 const group = "/subscriptions/s/resourceGroups/rg";
@@ -34,6 +34,21 @@ describe("Diagnostics", () => {
       });
       expect(setting.parent).toBe(single(resources, "phi3-foundry:observe:Diagnostics").urn);
     }
+  });
+
+  it("sends the online endpoint's logs to resource-specific tables, where the idle alarm reads its traffic", async () => {
+    const endpoint = `${group}/providers/Microsoft.MachineLearningServices/workspaces/mlw-phi/onlineEndpoints/ep-phi`;
+    const { resources } = await run([{ name: "endpoint", type: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints", resourceUri: endpoint }]);
+    // REST 2021-05-01-preview, DiagnosticSettings.logAnalyticsDestinationType: "Dedicated" (null means AzureDiagnostics).
+    expect(single(resources, "azure-native:monitor:DiagnosticSetting").inputs).toEqual({
+      name: "phi3-foundry",
+      resourceUri: endpoint,
+      workspaceId: logs,
+      logs: [{ categoryGroup: "allLogs", enabled: true }],
+      logAnalyticsDestinationType: "Dedicated",
+    });
+    // The table of the AmlOnlineEndpointTrafficLog category (Azure Monitor's supported-logs reference for onlineEndpoints).
+    expect(ENDPOINT_TRAFFIC_TABLE).toBe("AmlOnlineEndpointTrafficLog");
   });
 
   it("knows the category group of every resource type it accepts", () => {

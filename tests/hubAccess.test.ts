@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { authHeaders, hubAccessFrom, refusal, tokenPath } from "../scripts/lib/hubAccess";
+import { authHeaders, carriesToken, hubAccessFrom, refusal, tokenPath } from "../scripts/lib/hubAccess";
 import { tempDir } from "./support/chatRecords";
 
 /** A home folder with a token file where `hf auth login` writes it, under `relative`. */
@@ -51,6 +51,27 @@ describe("the Hub's address and token, as huggingface_hub reads them (constants.
     expect(authHeaders(access, "http://127.0.0.1:8000/api/datasets/a/b/parquet")).toEqual({ authorization: "Bearer hf_x" });
     expect(authHeaders(access, "http://127.0.0.1:8001/blobs/0000.parquet")).toEqual({});
     expect(authHeaders({ endpoint: access.endpoint }, "http://127.0.0.1:8000/api")).toEqual({});
+  });
+
+  it("sends the token only over https, or over http to this machine's loopback", () => {
+    expect(() => hubAccessFrom({ HOME: tempDir(), HF_ENDPOINT: "http://hf-mirror.example", HF_TOKEN: "hf_x" })).toThrow(
+      'HF_ENDPOINT="http://hf-mirror.example": the Hugging Face token (from HF_TOKEN) is sent only over https, and this is plain http to another machine: use its https address, or run without the token',
+    );
+    expect(hubAccessFrom({ HOME: tempDir(), HF_ENDPOINT: "http://hf-mirror.example" })).toEqual({ endpoint: "http://hf-mirror.example" });
+    for (const endpoint of ["http://127.0.0.1:8000", "http://127.8.9.10", "http://localhost:3000", "http://[::1]:8000", "https://hf-mirror.example"]) {
+      expect(authHeaders(hubAccessFrom({ HF_ENDPOINT: endpoint, HF_TOKEN: "hf_x" }), `${endpoint}/api`)).toEqual({ authorization: "Bearer hf_x" });
+    }
+    // Set by code rather than by HF_ENDPOINT, plain http to another machine still gets no token.
+    const plain = { endpoint: "http://hf-mirror.example", token: "hf_x", tokenFrom: "HF_TOKEN" };
+    expect(authHeaders(plain, "http://hf-mirror.example/api")).toEqual({});
+    expect(carriesToken("http://127.0.0.1.example.com/")).toBe(false);
+  });
+
+  it("sends the token to the dataset viewer only when it is named as one of the Hub's own", () => {
+    const access = { endpoint: "https://huggingface.co", token: "hf_x", tokenFrom: "HF_TOKEN" };
+    expect(authHeaders(access, "https://datasets-server.huggingface.co/rows?dataset=a")).toEqual({});
+    expect(authHeaders(access, "https://datasets-server.huggingface.co/rows?dataset=a", ["https://datasets-server.huggingface.co"])).toEqual({ authorization: "Bearer hf_x" });
+    expect(authHeaders(access, "http://viewer.example/rows", ["http://viewer.example"])).toEqual({});
   });
 
   it("tells a refusal of access from other failures", () => {

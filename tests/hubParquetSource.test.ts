@@ -1,12 +1,14 @@
 import { SourceRecord } from "../scripts/lib/datasetSources";
 import { DownloadPolicy } from "../scripts/lib/datasetDownload";
+import { ByteProgress } from "../scripts/lib/downloadProgress";
 import { HubAccess } from "../scripts/lib/hubAccess";
 import { HubParquetSource } from "../scripts/lib/hubParquetSource";
-import { groupSpan, loadHyparquet, rowJson } from "../scripts/lib/parquetRows";
+import type { RowGroup } from "hyparquet";
+import { groupSpan, loadHyparquet, remoteBuffer, rowGroupProblem, rowJson } from "../scripts/lib/parquetRows";
 import { chatParquet, chatRow } from "./support/chatParquet";
 import { hubStandIn, StandInRule } from "./support/hubStandIn";
 
-const FAST: DownloadPolicy = { attempts: 3, baseDelayMs: 5, timeoutMs: 5000, maxRetryAfterMs: 5 };
+const FAST: DownloadPolicy = { attempts: 3, baseDelayMs: 5, timeoutMs: 5000, maxRetryAfterMs: 1000 };
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const DATASET = "HuggingFaceH4/ultrachat_200k";
 /** Three files of the split, as the export shards it, of 10-row row groups; 1% of the 3,000 rows is 30: three groups. */
@@ -153,10 +155,10 @@ describe("the Hub's Parquet export (against a local stand-in of the Hub and its 
     expect(server.requests.every((r) => r.authorization === (token ? `Bearer ${token}` : undefined))).toBe(true);
   });
 
-  it("waits out 429s, as Retry-After asks within the policy's cap, saying so, on the Hub and on its storage", async () => {
+  it("waits out 429s, as Retry-After asks within --max-retry-after, saying so, on the Hub and on its storage", async () => {
     rules.push(
-      { match: /\/revision\//, status: 429, headers: { "retry-after": "1" }, times: 1 },
-      { server: "storage", match: /0000\.parquet/, status: 429, headers: { "retry-after": "1" }, times: 2 },
+      { match: /\/revision\//, status: 429, headers: { "retry-after": "0.01" }, times: 1 },
+      { server: "storage", match: /0000\.parquet/, status: 429, headers: { "retry-after": "0.01" }, times: 2 },
     );
     const lines: string[] = [];
     const slice = await take(DATASET, 1, { log: (l) => lines.push(l) });
@@ -167,10 +169,72 @@ describe("the Hub's Parquet export (against a local stand-in of the Hub and its 
   });
 
   it("does not start a wait for a 429 that would end past the deadline", async () => {
-    rules.push({ server: "storage", match: /0001\.parquet/, status: 429, headers: { "retry-after": "3600" } });
+    rules.push({ server: "storage", match: /0001\.parquet/, status: 429, headers: { "retry-after": "45" } });
     const source = new HubParquetSource(DATASET, "train_sft", { hub: access(), retry: { ...FAST, maxRetryAfterMs: 60_000 }, deadlineSeconds: 30 });
-    await expect(source.take(1)).rejects.toThrow(/gave up: HTTP 429 Too Many Requests, and the next try, 60 s away, would come after the download's deadline of 30 s \(--deadline\)/);
+    await expect(source.take(1)).rejects.toThrow(/gave up: HTTP 429 Too Many Requests, and the next try, 45 s away, would come after the download's deadline of 30 s \(--deadline\)/);
     expect(server.requests.filter((r) => r.url.endsWith("0001.parquet") && r.server === "storage")).toHaveLength(1);
+  });
+
+  it("stops at once when the Hub asks to wait longer than --max-retry-after, saying how long and what to do", async () => {
+    rules.push({ match: /\/revision\//, status: 429, headers: { "retry-after": "3600" } });
+    const source = new HubParquetSource(DATASET, "train_sft", { hub: access(), retry: { attempts: 5, baseDelayMs: 500, timeoutMs: 30_000, maxRetryAfterMs: 60_000 } });
+    await expect(source.take(1)).rejects.toThrow(
+      /\/revision\/refs%2Fconvert%2Fparquet: HTTP 429 Too Many Requests, and the server asks to wait 3600 s before trying again, more than the 60 s allowed \(--max-retry-after\): try again later, or set HF_TOKEN: the Hub allows more requests with a token, or raise --max-retry-after\.$/,
+    );
+    expect(server.requests).toHaveLength(1);
+    rules.push({ match: /\/revision\//, status: 429, headers: { "retry-after": "Wed, 21 Oct 2099 07:28:00 GMT" } });
+    await expect(new HubParquetSource(DATASET, "train_sft", { hub: access(TOKEN), retry: FAST }).take(1)).rejects.toThrow(/more than the 1 s allowed \(--max-retry-after\): try again later, or raise/);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("says how many bytes have come from the first one, and counts to the real total", async () => {
+    const lines: string[] = [];
+    const counts: { read: number; expected: number }[] = [];
+    const source = new HubParquetSource(DATASET, "train_sft", { hub: access(), retry: FAST, log: (l) => lines.push(l) });
+    const slice = await source.take(1, (_done, _wanted, bytes) => counts.push(bytes!));
+    for await (const _ of slice.records);
+    // What is read, said before it is asked for; the first bytes told as they come, before any footer is whole.
+    const footer = lines.indexOf("  file 1 of 3, default/train_sft/0000.parquet: reading its footer (its last 512 KiB), which says where its rows are");
+    expect(footer).toBeGreaterThan(0);
+    expect(lines[footer + 1]).toMatch(/^ {2}downloaded \d\.\d MB$/);
+    // Every byte of the files that came, and none more: three footers and three row groups.
+    const storage = server.requests.filter((r) => r.server === "storage");
+    expect(storage).toHaveLength(6);
+    expect(counts.at(-1)!.read).toBe(counts.at(-1)!.expected);
+    const { parquetMetadata } = await loadHyparquet();
+    const groups = parquetMetadata(files[0].slice().buffer).row_groups.slice(0, 3).map(groupSpan);
+    const footers = files.reduce((sum, f) => sum + Math.min(f.byteLength, 524288), 0);
+    expect(counts.at(-1)!.expected).toBe(footers + groups.reduce((sum, g) => sum + g.end - g.start, 0));
+    expect(lines.filter((l) => / downloaded [\d.]+ MB of /.test(l)).at(-1)).toMatch(/^ {2}downloaded ([\d.]+) MB of \1 MB$/);
+  });
+
+  it("quotes what a server says on one line, without what a terminal would act on", async () => {
+    // OSC 52 (write the clipboard), a right-to-left override, NEL and an 8-bit CSI that clears the screen.
+    const body = "busy\x1b]52;c;ZXZpbA==\x07 \u202eexe.txt\u0085\x9b2J\nsee /status";
+    rules.push({ match: /\/revision\//, status: 400, body, times: 1 });
+    const message = await take(DATASET, 1).catch((err: Error) => err.message);
+    expect(message).toMatch(/\/revision\/refs%2Fconvert%2Fparquet: HTTP 400 Bad Request: busy exe\.txt see \/status$/);
+    // Header values reach Node as latin-1: C1 controls can come that way.
+    rules.push({ match: /\/revision\//, status: 404, headers: { "x-error-code": "EntryNotFound", "x-error-message": "gone\x9b2J\x85 \x9d0;title\x9cnow" } });
+    const refused = await take(DATASET, 1).catch((err: Error) => err.message);
+    expect(refused).toMatch(/the Hub has no Parquet export \(refs\/convert\/parquet\) here \(HTTP 404 EntryNotFound: gone now\)$/);
+    for (const text of [message, refused]) expect(text).not.toMatch(/[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+  });
+
+  it("reads no more than 1 MiB of a JSON answer, and no row group bigger than 256 MiB", async () => {
+    rules.push({ match: /\/parquet\/default\/train_sft$/, status: 200, body: JSON.stringify(Array.from({ length: 40_000 }, (_, n) => `${server.url}/api/x/${n}.parquet`)) });
+    await expect(take(DATASET, 1)).rejects.toThrow(/\/parquet\/default\/train_sft: the answer is longer than the 1 MiB such an answer may take; not read further$/);
+
+    const column = (offset: number, size: number) => ({ meta_data: { data_page_offset: BigInt(offset), total_compressed_size: BigInt(size) } });
+    const group = (...columns: ReturnType<typeof column>[]) => ({ columns, num_rows: 10n, total_byte_size: 0n }) as unknown as RowGroup;
+    expect(rowGroupProblem(group(column(4, 100), column(104, 50)), 1000)).toBeUndefined();
+    expect(rowGroupProblem(group(column(4, 100), column(104, 300 * 2 ** 20)), 2 ** 40)).toBe("declares 300 MiB, more than the 256 MiB a row group may take");
+    expect(rowGroupProblem(group(column(900, 200)), 1000)).toBe("declares bytes 900-1099, outside the file's 1000");
+
+    // A read that big is not asked for, whatever asks for it (hyparquet reading a footer longer than 512 KiB, say).
+    const file = await remoteBuffer(`${server.storageUrl}/blobs/${DATASET}/${SHA}/default/train_sft/0000.parquet`, { policy: FAST });
+    await expect(file.slice(0, 300 * 2 ** 20)).rejects.toThrow(/a read of 300 MiB \(bytes 0-314572799\), more than the 256 MiB one read may take; not asked for$/);
+    expect(server.requests.filter((r) => r.server === "storage").map((r) => r.range)).toEqual(["bytes=-524288"]);
   });
 
   it("does not take a refusal of the storage it is redirected to for one of the Hub's", async () => {
@@ -203,5 +267,25 @@ describe("a row as JSON", () => {
   it("writes Parquet's 64-bit integers, which hyparquet reads as BigInt, as numbers", () => {
     expect(rowJson({ id: 7n, turns: [{ n: 2n }], text: "x" })).toBe('{"id":7,"turns":[{"n":2}],"text":"x"}');
     expect(rowJson({ text: "é\n\"" })).toBe(JSON.stringify({ text: "é\n\"" }));
+  });
+});
+
+describe("bytes told as they come", () => {
+  it("says the first bytes at once, then at most every 2 s, and the last when the total is reached", () => {
+    const lines: string[] = [];
+    let now = 0;
+    const progress = new ByteProgress((l) => lines.push(l), () => now);
+    progress.add(100_000);
+    now = 1000;
+    progress.add(100_000);
+    now = 2500;
+    progress.add(300_000);
+    progress.expect(1_000_000);
+    now = 2600;
+    progress.add(250_000);
+    progress.add(250_000);
+    progress.add(0);
+    expect(lines).toEqual(["  downloaded 0.1 MB", "  downloaded 0.5 MB", "  downloaded 1.0 MB of 1.0 MB"]);
+    expect(progress.bytes).toBe(1_000_000);
   });
 });

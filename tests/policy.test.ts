@@ -82,6 +82,32 @@ describe("the policy pack", () => {
   });
 });
 
+describe("each rule at its limit and past it", () => {
+  const STORAGE = "azure-native:storage:StorageAccount";
+  // Microsoft.Storage 2024-01-01 storage.json MinimumTlsVersion: TLS1_0, TLS1_1, TLS1_2 (TLS1_3 in later versions).
+  it.each(["TLS1_0", "TLS1_1", undefined])("storage-min-tls-1-2 refuses minimumTlsVersion %s", async (version) => {
+    expect(await violations(policy("storage-min-tls-1-2"), STORAGE, { ...goodStorage, minimumTlsVersion: version })).toEqual([expect.stringMatching(/set TLS1_2/)]);
+  });
+
+  it.each(["TLS1_2", "TLS1_3"])("storage-min-tls-1-2 accepts minimumTlsVersion %s", async (version) => {
+    expect(await violations(policy("storage-min-tls-1-2"), STORAGE, { ...goodStorage, minimumTlsVersion: version })).toEqual([]);
+  });
+
+  it("gpu-cluster-idles-out accepts an hour exactly and refuses a second more", async () => {
+    const rule = policy("gpu-cluster-idles-out");
+    expect(await violations(rule, COMPUTE, aml({ nodeIdleTimeBeforeScaleDown: "PT3600S" }))).toEqual([]);
+    expect(await violations(rule, COMPUTE, aml({ nodeIdleTimeBeforeScaleDown: "PT1H" }))).toEqual([]);
+    expect(await violations(rule, COMPUTE, aml({ nodeIdleTimeBeforeScaleDown: "PT3601S" }))).toHaveLength(1);
+    expect(await violations(rule, COMPUTE, aml({ nodeIdleTimeBeforeScaleDown: "PT1H0M1S" }))).toHaveLength(1);
+  });
+
+  it("gpu-cluster-scales-to-zero accepts 0 idle nodes and refuses 1 or more", async () => {
+    const rule = policy("gpu-cluster-scales-to-zero");
+    expect(await violations(rule, COMPUTE, aml({ minNodeCount: 0 }))).toEqual([]);
+    for (const minNodeCount of [1, 2]) expect(await violations(rule, COMPUTE, aml({ minNodeCount }))).toHaveLength(1);
+  });
+});
+
 describe("diagnostics-present", () => {
   const rule = policy("diagnostics-present");
   const vault = recorded("vault", "azure-native:keyvault:Vault");

@@ -1,4 +1,4 @@
-import { ChildProcess } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -6,7 +6,8 @@ import { DataError } from "../infra/chatData";
 import { trainTestSplit } from "../scripts/lib/datasetSlice";
 import { RecordSource, SourceRecord } from "../scripts/lib/datasetSources";
 import { hubAccessFrom } from "../scripts/lib/hubAccess";
-import { prepareData, PrepareOptions } from "../scripts/lib/prepareData";
+import { npmScriptCommand } from "../scripts/lib/npmScripts";
+import { prepareData, PrepareOptions, SettingError } from "../scripts/lib/prepareData";
 import { parsePrepareDataArgs, UsageError } from "../scripts/lib/prepareDataArgs";
 import { replaceFilesTogether } from "../scripts/lib/replaceFiles";
 import { PROJECT_ROOT } from "../scripts/lib/stackFiles";
@@ -265,6 +266,22 @@ describe("prepare-data's command line", () => {
     expect(() => parse(...argv)).toThrow(message);
   });
 
+  it("refuses to send the token in clear text to PHI3_DATASETS_SERVER, naming it", () => {
+    const env = { PHI3_DATASETS_SERVER: "http://viewer.example", HF_TOKEN: "hf_x" };
+    expect(() => parsePrepareDataArgs(["--reader", "rows"], env)).toThrow(UsageError);
+    expect(() => parsePrepareDataArgs(["--reader", "rows"], env)).toThrow(
+      /^PHI3_DATASETS_SERVER="http:\/\/viewer\.example": the Hugging Face token \(from HF_TOKEN\) is sent only over https, and this is plain http to another machine/,
+    );
+    expect(parsePrepareDataArgs([], env)).toMatchObject({ options: { reader: undefined } });
+    expect(parsePrepareDataArgs(["--reader", "rows"], { PHI3_DATASETS_SERVER: "http://viewer.example" })).toMatchObject({ options: { reader: "rows" } });
+  });
+
+  it("takes --max-retry-after, the longest wait the Hub may ask for", () => {
+    expect(parse()).toMatchObject({ options: { retry: { maxRetryAfterMs: 60_000 } } });
+    expect(parse("--max-retry-after", "5")).toMatchObject({ options: { retry: { maxRetryAfterMs: 5000 } } });
+    expect(() => parse("--max-retry-after=7200")).toThrow('--max-retry-after "7200": seconds, at least 0 and at most 3600');
+  });
+
   it("refuses a PHI3_DATASETS_SERVER or an HF_ENDPOINT that is not an address", () => {
     expect(() => parsePrepareDataArgs([], { PHI3_DATASETS_SERVER: "not-a-url" })).toThrow(/^PHI3_DATASETS_SERVER="not-a-url": an http or https address/);
     expect(() => parsePrepareDataArgs([], { HF_ENDPOINT: "ftp://mirror" })).toThrow(UsageError);
@@ -283,8 +300,10 @@ describe("prepare-data from the Hub's Parquet export (a local stand-in at HF_END
       { id: "HuggingFaceH4/ultrachat_200k", sha: SHA, splits: [{ split: "train_sft", files }] },
       { id: "owner/broken", sha: SHA, splits: [{ split: "train_sft", files: small }] },
       { id: "owner/slow", sha: SHA, splits: [{ split: "train_sft", files }] },
+      { id: "owner/busy", sha: SHA, splits: [{ split: "train_sft", files }] },
     ], {
       rules: [
+        { match: /^\/api\/datasets\/owner\/busy\//, status: 429, headers: { "retry-after": "3600" } },
         { server: "storage", match: /^\/blobs\/owner\/broken\/.*0001\.parquet$/, status: 500, skip: 2 },
         // The first file's footer comes, its first row group never does.
         { server: "storage", match: /^\/blobs\/owner\/slow\/.*0000\.parquet$/, status: 0, hang: true, skip: 1 },
@@ -327,7 +346,7 @@ describe("prepare-data from the Hub's Parquet export (a local stand-in at HF_END
       files: { "train_data.jsonl": { records: 48, sha256: sha256(file("train_data.jsonl")) }, "test_data.jsonl": { records: 12, sha256: sha256(file("test_data.jsonl")) } },
     });
     expect(result).toMatchObject({ sourceRows: 3000, taken: 60, kept: 60 });
-    expect(lines).toContainEqual(expect.stringMatching(/^ {2}60\/60 rows, [\d.]+ MB of about [\d.]+ MB downloaded$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}60\/60 rows, ([\d.]+) MB of \1 MB downloaded$/));
     expect(lines).toContain(`wrote ${path.join(out, "manifest.json")}: HuggingFaceH4/ultrachat_200k at ${SHA}, 60 rows, seed 42`);
     expect(server.requests.filter((r) => r.server === "hub").every((r) => r.authorization === "Bearer hf_from_file")).toBe(true);
   });
@@ -338,8 +357,8 @@ describe("prepare-data from the Hub's Parquet export (a local stand-in at HF_END
     expect(result.stdout).toBe("");
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`asking 127.0.0.1:${new URL(server.url).port} (HF_ENDPOINT) with the token from HF_TOKEN`);
-    expect(result.stderr).toMatch(/2 Parquet files at commit 89abcdef0123456789abcdef0123456789abcdef, 3000 rows; the first 60 are in 2 row groups, about [\d.]+ MB to download/);
-    expect(result.stderr).toMatch(/ {2}60\/60 rows, [\d.]+ MB of about [\d.]+ MB downloaded/);
+    expect(result.stderr).toMatch(/2 Parquet files at commit 89abcdef0123456789abcdef0123456789abcdef, 3000 rows; the first 60 are in 2 row groups: [\d.]+ MB more to download, [\d.]+ MB in all/);
+    expect(result.stderr).toMatch(/ {2}60\/60 rows, ([\d.]+) MB of \1 MB downloaded/);
     const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
     expect(manifest).toMatchObject({ revision: SHA, rows: 60, seed: 7, files: { "train_data.jsonl": { records: 48 }, "test_data.jsonl": { records: 12 } } });
     expect(server.requests.filter((r) => r.server === "hub").at(-1)!.authorization).toBe("Bearer hf_cli");
@@ -365,6 +384,60 @@ describe("prepare-data from the Hub's Parquet export (a local stand-in at HF_END
     expect(result.code).toBe(130);
     expect(result.stderr).toContain("prepare-data stopped by SIGINT; the files in --out are as they were");
     expect(snapshot(out)).toEqual(before);
+  });
+
+  it("refuses an --out that cannot be created before anything is asked of the Hub", async () => {
+    const file = path.join(tempDir(), "a-file");
+    fs.writeFileSync(file, "");
+    const before = server.requests.length;
+    const attempt = prepareData({ source: "HuggingFaceH4/ultrachat_200k", percent: 1, seed: 1, out: path.join(file, "data"), hub: { endpoint: server.url }, retry: FAST_RETRY });
+    await expect(attempt).rejects.toThrow(SettingError);
+    await expect(attempt).rejects.toThrow(`--out ${path.join(file, "data")}: cannot be created (a part of the path is a file); nothing was downloaded, and the files there are as they were`);
+    expect(server.requests.length).toBe(before);
+  });
+
+  // Node 20's mkdirSync({ recursive: true }) loops for ever on this path, deaf to Ctrl-C; where there is a /proc.
+  (fs.existsSync("/proc/self") ? it : it.skip)("as a person runs it: --out /proc/nope exits 2 at once, asking nothing of the Hub", async () => {
+    const before = server.requests.length;
+    const result = await cli(["--out", "/proc/nope/data"], { HF_ENDPOINT: server.url });
+    expect(result.stderr).toBe("prepare-data failed: --out /proc/nope/data: cannot be created (ENOENT); nothing was downloaded, and the files there are as they were\n");
+    expect(result.code).toBe(2);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it("as a person runs it: a 429 asking for an hour exits 1 at once, saying so, after one request", async () => {
+    const before = server.requests.length;
+    const result = await cli(["--source", "owner/busy", "--out", tempDir()], { HF_ENDPOINT: server.url });
+    expect(result.stderr).toMatch(/HTTP 429 Too Many Requests, and the server asks to wait 3600 s before trying again, more than the 60 s allowed \(--max-retry-after\)/);
+    expect(result.code).toBe(1);
+    expect(server.requests.length - before).toBe(1);
+  });
+
+  // Reads the processes' tree from /proc (Linux).
+  (fs.existsSync("/proc/self/task") ? it : it.skip)("ends when npm, above the shell that runs it, is killed outright", async () => {
+    const out = goodDataFolder();
+    const before = snapshot(out);
+    const command = npmScriptCommand("prepare-data").map((arg) => `'${arg}'`).join(" ");
+    // A stand-in for npm: it runs the script as npm does, in `sh -c`, with npm's environment, and prints the shell's pid.
+    const npm = spawn(
+      process.execPath,
+      ["-e", `const c = require("child_process").spawn("sh", ["-c", process.argv[1]], { stdio: "ignore" }); console.log(c.pid); setInterval(() => {}, 1000);`, `${command} --source owner/slow --percent 100 --out '${out}'`],
+      { cwd: PROJECT_ROOT, env: { ...process.env, HF_ENDPOINT: server.url, npm_lifecycle_event: "prepare-data" }, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let node: number | undefined;
+    try {
+      const shell = Number(await new Promise<string>((resolve) => npm.stdout.once("data", (d: Buffer) => resolve(d.toString()))));
+      const children = () => fs.readFileSync(`/proc/${shell}/task/${shell}/children`, "utf8").trim();
+      await until(() => fs.existsSync(`/proc/${shell}`) && children() !== "" && fs.readdirSync(out).some((name) => name.startsWith(".prepare-data-")));
+      node = Number(children());
+      npm.kill("SIGKILL");
+      await until(() => !fs.existsSync(`/proc/${node}`) || fs.readFileSync(`/proc/${node}/stat`, "utf8").includes(") Z "));
+      expect(snapshot(out)).toEqual(before);
+    } finally {
+      npm.kill("SIGKILL");
+      // Should the test fail, the script it started does not outlive it.
+      if (node && fs.existsSync(`/proc/${node}`)) process.kill(node, "SIGKILL");
+    }
   });
 
   it("removes the folders it made for --out when the download fails", async () => {

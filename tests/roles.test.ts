@@ -29,6 +29,7 @@ const PUBLISHED_ROLE_IDS = {
   Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
   "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  "Storage File Data Privileged Contributor": "69566ab7-960f-475b-8e7c-b3118f30c6bd",
   AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
   "AzureML Data Scientist": "f6c7c914-8db3-469d-8ca1-694a8f32e121",
   "Cognitive Services User": "a97b65f3-24c7-4388-baec-2e87135dc908",

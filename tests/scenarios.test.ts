@@ -186,6 +186,13 @@ describe("parked: serving off", () => {
     expect(named(resources, "diagnostics-endpoint").inputs.resourceUri).toBe(endpoint.id);
     expect(single(resources, "azure-native:machinelearningservices:ModelVersion")).toBeDefined();
   });
+
+  it("keeps the chat flow in the project, behind its connection to the endpoint", async () => {
+    const resources = await resourcesOf("parked");
+    const flow = single(resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
+    expect(flow.dependsOn).toContain(named(resources, "foundry-endpoint-connection").urn);
+    expect(flow.inputs).toMatchObject({ flowName: "phi3-chat", flowType: "chat" });
+  });
 });
 
 describe("minimal: no Foundry, no training, a registered model served", () => {

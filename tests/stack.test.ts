@@ -421,15 +421,19 @@ describe("serving in the stack", () => {
     expect(outputs.scoringUri).toMatch(/^https:\/\/ep-finetunephi-dev-\w+\.eastus2\.inference\.ml\.azure\.com\/score$/);
   });
 
-  it("parks with servingEnabled=false: no deployment, no traffic, no chat flow; endpoint, model, data and workspace stay", async () => {
+  it("parks with servingEnabled=false: no deployment, no traffic; endpoint, model, data, workspace and chat flow stay", async () => {
     const plan = await buildPlan({ overrides: ["servingEnabled=false"] });
     const { resources, outputs } = plan.document;
     const types = resources.map((r) => r.type);
     expect(types).not.toContain("azure-native:machinelearningservices:OnlineDeployment");
     expect(types).not.toContain("pulumi-nodejs:dynamic/phi3-foundry:EndpointTraffic");
-    expect(types).not.toContain("pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
-    expect(outputs.flowId).toBeUndefined();
-    expect(plan.notes).toContain("No chat flow while serving is parked (servingEnabled=false); `pulumi up` with serving creates it in the project.");
+    // The flow costs nothing: it stays, as registered with serving on, so parking neither archives nor changes it.
+    const flow = single(resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
+    const served = single((await devPlan()).document.resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
+    expect(flow.urn).toBe(served.urn);
+    expect(flow.inputs).toEqual(served.inputs);
+    expect(outputs).toMatchObject({ flowId: flow.id, flowName: "phi3-chat" });
+    expect(plan.notes.join("\n")).toContain("Serving is parked: the flow stays, and answers that serving is parked and how to unpark it.");
     for (const kept of [
       "azure-native:machinelearningservices:OnlineEndpoint",
       "azure-native:machinelearningservices:ModelVersion",

@@ -6,9 +6,15 @@ The request is the one the managed online deployment takes:
 and the answer is read from any shape of the scoring contract (shared/DESIGN.md): {"output": "..."}, or the MLflow
 scoring script's records form [{"0": "..."}], either possibly JSON-encoded once more.
 
+While serving is parked (servingEnabled=false) the endpoint has no deployment and answers 404 "No valid deployments to
+route to"; the tool then answers that serving is parked and how to unpark it, rather than failing.
+
 Waits are bounded as in `npm run chat`: 429, 5xx and connections that fail before the request is sent are tried again
 (at most 4 attempts, a Retry-After of at most 30 s, 120 s in all); a URL that cannot work, another 4xx, and a request
 that timed out after it was sent (the model may still be answering it) are not.
+
+A redirect is never followed: urllib would send the key along to wherever it points, on another host too, and a
+scoring URI does not redirect.
 """
 
 import email.utils
@@ -41,12 +47,32 @@ _clock = time.monotonic
 _sleep = time.sleep
 
 
+# What a managed online endpoint answers when no deployment takes its traffic, as a parked stack's endpoint has none:
+# 404, "The endpoint doesn't have any valid deployment with positive weight" (Azure ML docs,
+# how-to-troubleshoot-online-endpoints.md, HTTP status codes), with the message "No valid deployments to route to. Please
+# check that the endpoint has at least one deployment with positive weight values or use a deployment specific header to
+# route." (the same docs for batch endpoints, how-to-troubleshoot-batch-endpoints.md). Matched in any case, in any body.
+NO_DEPLOYMENT_STATUS = 404
+NO_DEPLOYMENT_WORDS = "no valid deployments to route to"
+UNPARK_COMMAND = "pulumi config set servingEnabled true && pulumi up"
+PARKED_MESSAGE = (
+    "Serving is parked: the endpoint has no deployment to answer (404: No valid deployments to route to). "
+    "Unpark it with `%s`, then ask again." % UNPARK_COMMAND
+)
+
+
+def is_no_deployment(status, body):
+    """Whether a response says the endpoint has no deployment to route to (serving parked)."""
+    return status == NO_DEPLOYMENT_STATUS and NO_DEPLOYMENT_WORDS in (body or "").lower()
+
+
 class Phi3EndpointError(RuntimeError):
     """A failed call, with what a person can do about it."""
 
-    def __init__(self, message, status=None):
+    def __init__(self, message, status=None, parked=False):
         super().__init__(message)
         self.status = status
+        self.parked = parked
 
 
 def build_messages(question, chat_history):
@@ -161,6 +187,32 @@ def _retry_after_seconds(header, now=None):
         return None
 
 
+def _origin(url):
+    parsed = urllib.parse.urlsplit(url)
+    return (parsed.scheme.lower(), (parsed.hostname or "").lower(), parsed.port)
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Stops at a redirect instead of following it with the Authorization header (urllib keeps it on any host)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        target = urllib.parse.urljoin(req.full_url, newurl)
+        fp.close()
+        where = "another origin" if _origin(target) != _origin(req.full_url) else "the same origin"
+        raise Phi3EndpointError(
+            "the endpoint answered HTTP %d, a redirect to %s (%s); not followed, so that the key goes nowhere but the "
+            "endpoint. Set the endpoint of the phi3-endpoint connection to the scoring URI itself "
+            "(`pulumi stack output scoringUri`)." % (code, snippet(target), where),
+            code,
+        )
+
+
+_opener = urllib.request.build_opener(_RefuseRedirects)
+
+# An error page is quoted in 300 characters; more is never read.
+_ERROR_BODY_BYTES = 64 * 1024
+
+
 def _seconds(value):
     return "%g s" % round(value, 2)
 
@@ -188,12 +240,14 @@ def post_json(url, key, payload, timeout_seconds=120, deadline_seconds=120, max_
             raise out_of_time(attempt - 1)
         request = urllib.request.Request(url, data=data, method="POST", headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with _opener.open(request, timeout=timeout) as response:
                 return response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
-            last = explain_status(error.code, snippet(error.read().decode("utf-8", "replace")))
+            text = error.read(_ERROR_BODY_BYTES).decode("utf-8", "replace")
+            parked = is_no_deployment(error.code, text)
+            last = PARKED_MESSAGE if parked else explain_status(error.code, snippet(text))
             if error.code != 429 and error.code < 500:
-                raise Phi3EndpointError(last, error.code) from None
+                raise Phi3EndpointError(last, error.code, parked=parked) from None
             failure = ("HTTP %d %s" % (error.code, error.reason or "")).strip()
             asked = _retry_after_seconds(error.headers.get("Retry-After"))
             if asked is not None and asked > max_retry_after_seconds:
@@ -252,13 +306,19 @@ def call_phi3(
     max_retry_after_seconds: float = 30,
     retry_timeouts: bool = False,
 ) -> str:
-    body = post_json(
-        _setting(connection, "endpoint", secret=False),
-        _setting(connection, "key", secret=True),
-        request_body(build_messages(question, chat_history), temperature, max_new_tokens),
-        timeout_seconds=timeout_seconds,
-        deadline_seconds=deadline_seconds,
-        max_retry_after_seconds=max_retry_after_seconds,
-        retry_timeouts=retry_timeouts,
-    )
+    try:
+        body = post_json(
+            _setting(connection, "endpoint", secret=False),
+            _setting(connection, "key", secret=True),
+            request_body(build_messages(question, chat_history), temperature, max_new_tokens),
+            timeout_seconds=timeout_seconds,
+            deadline_seconds=deadline_seconds,
+            max_retry_after_seconds=max_retry_after_seconds,
+            retry_timeouts=retry_timeouts,
+        )
+    except Phi3EndpointError as error:
+        if error.parked:
+            # The flow outlives parking: the chat gets an answer that says so, not a failed run.
+            return str(error)
+        raise
     return output_of(body)

@@ -2,7 +2,8 @@
  * GETs of the dataset download: each request bounded, retries said out loud, and the whole download bounded by a
  * deadline, so that a server that never answers is reported instead of waited for in silence.
  */
-import { retryable } from "./retryingFetch";
+import { retryable, retryAfterMs } from "./retryingFetch";
+import { remoteLine } from "./terminalText";
 
 /** How hard to try one GET. */
 export interface DownloadPolicy {
@@ -11,7 +12,7 @@ export interface DownloadPolicy {
   readonly baseDelayMs: number;
   /** Per request: no answer within this is a failed attempt. */
   readonly timeoutMs: number;
-  /** Longest Retry-After obeyed; a server asking for longer is asked again after this. */
+  /** Longest Retry-After obeyed; a server asking for longer ends the download at once (--max-retry-after). */
   readonly maxRetryAfterMs?: number;
 }
 
@@ -21,14 +22,21 @@ export const DEFAULT_DOWNLOAD: DownloadPolicy = { attempts: 5, baseDelayMs: 500,
 /** Ten minutes for the whole download: 1% of ultrachat_200k takes 21 requests. */
 export const DEFAULT_DEADLINE_SECONDS = 600;
 
+/** The most of an error page read: it is quoted in 300 characters. */
+export const ERROR_BODY_BYTES = 64 * 1024;
+
+/** The most of a JSON answer read by default: the Hub's revision and listing answers are a few KiB. */
+export const MAX_JSON_BYTES = 1 << 20;
+
 /** When a download gives up, and the setting that moves it (named in the message). */
 export class Deadline {
+  private readonly startedAt = Date.now();
   private readonly endsAt: number;
   constructor(
     readonly seconds: number,
     readonly setting = "--deadline",
   ) {
-    this.endsAt = Date.now() + seconds * 1000;
+    this.endsAt = this.startedAt + seconds * 1000;
   }
 
   remainingMs(): number {
@@ -49,9 +57,11 @@ export interface GetOptions {
   readonly deadline?: Deadline;
   /** Told of each failed attempt that will be tried again, e.g. "HTTP 503 Service Unavailable; retrying in 1 s (attempt 2 of 5)". */
   readonly onRetry?: (note: string) => void;
+  /** Told of the bytes of each piece of a body as it arrives, for progress. */
+  readonly onBytes?: (bytes: number) => void;
 }
 
-const OFFLINE_ADVICE = "Offline? Use --source <file.jsonl|file.parquet> to prepare data from a local copy.";
+const LOCAL_COPY = "or use --source <file.jsonl|file.parquet> to prepare data from a local copy.";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -66,12 +76,29 @@ function networkFailure(err: unknown): string | undefined {
   return undefined;
 }
 
-const LOCAL_COPY = "or use --source <file.jsonl|file.parquet> to prepare data from a local copy.";
+/** A failed attempt that is worth another, by cause: each cause has its own advice when the attempts run out. */
+type Failure =
+  | { readonly kind: "rate-limited" | "server"; readonly text: string }
+  | { readonly kind: "unreachable"; readonly text: string }
+  | { readonly kind: "timeout"; readonly text: string; readonly timeoutMs: number };
 
-function deadlineError(deadline: Deadline, last: string): DownloadError {
-  return new DownloadError(
-    `gave up at the download's deadline of ${deadline.seconds} s (${deadline.setting}); last: ${last}. Raise ${deadline.setting}, ${LOCAL_COPY}`,
-  );
+/** What to do when the attempts are spent, by what the last one met. */
+function exhausted(url: string, attempts: number, last: Failure, tokenSent: boolean): DownloadError {
+  switch (last.kind) {
+    case "rate-limited":
+      return new DownloadError(
+        `cannot get ${url}: still rate-limited after ${attempts} attempts (last: ${last.text}). Try again later` +
+          (tokenSent ? "." : ", or set HF_TOKEN: the Hub allows more requests with a token."),
+      );
+    case "server":
+      return new DownloadError(`cannot get ${url}: the server still fails after ${attempts} attempts (last: ${last.text}). Try again later.`);
+    case "timeout":
+      return new DownloadError(
+        `cannot get ${url}: ${last.text}, ${attempts} times. Slow link? Raise --request-timeout (now ${seconds(last.timeoutMs)}), ${LOCAL_COPY}`,
+      );
+    case "unreachable":
+      return new DownloadError(`cannot get ${url} after ${attempts} attempts (last: ${last.text}). Offline? Use --source <file.jsonl|file.parquet> to prepare data from a local copy.`);
+  }
 }
 
 function waitPastDeadlineError(deadline: Deadline, last: string, delayMs: number): DownloadError {
@@ -87,6 +114,7 @@ export interface FailedAnswer {
   readonly url: string;
   readonly status: number;
   readonly headers: Headers;
+  /** The first {@link ERROR_BODY_BYTES} of the body, as the server sent them (controls and all). */
   readonly body: string;
 }
 
@@ -99,26 +127,65 @@ export interface RequestOptions extends GetOptions {
   readonly redirect?: "follow" | "manual";
 }
 
-/** Reads a successful answer; `alive` is called whenever bytes arrive, so that a slow but moving download is not cut. */
-type Reader<T> = (response: Response, alive: () => void) => Promise<T>;
+/** Reads a successful answer; `alive` is called with the bytes of each piece, so that a slow but moving download is not cut. */
+type Reader<T> = (response: Response, alive: (bytes: number) => void) => Promise<T>;
+
+/**
+ * The body, up to `limit` bytes: `{ bytes, cut }`, where `cut` says that more was sent and not read. A Content-Length
+ * above the limit is not read at all.
+ */
+async function readUpTo(response: Response, limit: number, alive: (bytes: number) => void): Promise<{ bytes: Uint8Array; cut: boolean }> {
+  if (!response.body) return { bytes: new Uint8Array(0), cut: false };
+  if (Number(response.headers.get("content-length")) > limit) {
+    await response.body.cancel();
+    return { bytes: new Uint8Array(0), cut: true };
+  }
+  const pieces: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    alive(value.byteLength);
+    if (size + value.byteLength > limit) {
+      pieces.push(value.subarray(0, limit - size));
+      await reader.cancel();
+      return { bytes: Buffer.concat(pieces), cut: true };
+    }
+    pieces.push(value);
+    size += value.byteLength;
+  }
+  return { bytes: Buffer.concat(pieces), cut: false };
+}
 
 /**
  * GETs `url` and hands a successful answer to `read`. Retries network errors, timeouts, 429 and 5xx with exponential
- * backoff (or Retry-After, capped at the policy's maxRetryAfterMs), telling `onRetry` each time; never waits past the
- * deadline. A request times out when nothing arrives for the policy's timeout. Fails at once on a URL that cannot be
- * fetched, or another 4xx (explained by `explain` when it knows the status).
+ * backoff (or Retry-After), telling `onRetry` each time; ends at once when the server asks to wait longer than the
+ * policy's maxRetryAfterMs, or when a wait would pass the deadline. A request times out when nothing arrives for the
+ * policy's timeout. Fails at once on a URL that cannot be fetched, or another 4xx (explained by `explain` when it knows
+ * the status). What the server says (status text, error pages) reaches a message only through {@link remoteLine}.
  */
 async function request<T>(url: string, options: RequestOptions, read: Reader<T>): Promise<T> {
   const policy = options.policy ?? DEFAULT_DOWNLOAD;
   const { deadline } = options;
-  let last = "no attempt";
+  const tokenSent = Object.keys(options.headers ?? {}).some((name) => name.toLowerCase() === "authorization");
+  let last: Failure | undefined;
+  const outOfTime = (what: string) =>
+    new DownloadError(
+      `gave up at the download's deadline of ${deadline!.seconds} s (${deadline!.setting}), ${what}` +
+        `${last ? `; the attempt before failed with ${last.text}` : ""}. Raise ${deadline!.setting}, ${LOCAL_COPY}`,
+    );
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
-    if ((deadline?.remainingMs() ?? Infinity) <= 0) throw deadlineError(deadline!, last);
-    let retryAfterMs: number | undefined;
+    if (deadline && deadline.remainingMs() <= 0) throw outOfTime(`before attempt ${attempt} at ${url}`);
+    let retryAfter: number | undefined;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     let timedOut: { ms: number; byDeadline: boolean } | undefined;
-    const alive = () => {
+    const sentAt = Date.now();
+    let received = 0;
+    const alive = (bytes: number) => {
+      received += bytes;
+      if (bytes > 0) options.onBytes?.(bytes);
       clearTimeout(timer);
       const remaining = deadline?.remainingMs() ?? Infinity;
       const ms = Math.min(policy.timeoutMs, remaining);
@@ -127,48 +194,77 @@ async function request<T>(url: string, options: RequestOptions, read: Reader<T>)
         controller.abort();
       }, ms);
     };
-    alive();
+    alive(0);
     try {
       const response = await fetch(url, { headers: options.headers, redirect: options.redirect ?? "follow", signal: controller.signal });
       const redirected = options.redirect === "manual" && response.status >= 300 && response.status < 400;
       if (response.ok || redirected) return await read(response, alive);
-      const body = await response.text();
-      last = `HTTP ${response.status} ${response.statusText}`.trim();
+      const { bytes, cut } = await readUpTo(response, ERROR_BODY_BYTES, alive);
+      const body = Buffer.from(bytes).toString("utf8") + (cut ? "..." : "");
+      const status = remoteLine(`HTTP ${response.status} ${response.statusText}`, 100);
       if (!retryable(response.status)) {
-        throw new DownloadError(options.explain?.({ url: response.url || url, status: response.status, headers: response.headers, body }) ?? `${url}: ${last}: ${body.slice(0, 300)}`);
+        throw new DownloadError(options.explain?.({ url: response.url || url, status: response.status, headers: response.headers, body }) ?? `${url}: ${status}: ${remoteLine(body)}`);
       }
-      const retryAfter = Number(response.headers.get("retry-after"));
-      if (Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = Math.min(retryAfter * 1000, policy.maxRetryAfterMs ?? Infinity);
+      const asked = retryAfterMs(response.headers.get("retry-after"));
+      if (asked !== undefined && asked > (policy.maxRetryAfterMs ?? Infinity)) {
+        throw new DownloadError(
+          `${url}: ${status}, and the server asks to wait ${seconds(asked)} before trying again, more than the ` +
+            `${seconds(policy.maxRetryAfterMs!)} allowed (--max-retry-after): try again later` +
+            (response.status === 429 && !tokenSent ? ", or set HF_TOKEN: the Hub allows more requests with a token" : "") +
+            ", or raise --max-retry-after.",
+        );
+      }
+      retryAfter = asked;
+      last = { kind: response.status === 429 ? "rate-limited" : "server", text: status };
     } catch (err) {
       if (err instanceof DownloadError) throw err;
       if (timedOut) {
-        last = `no answer within ${seconds(timedOut.ms)}`;
-        if (timedOut.byDeadline) throw deadlineError(deadline!, last);
+        const waited = seconds(Date.now() - sentAt);
+        if (timedOut.byDeadline) {
+          throw outOfTime(
+            received > 0
+              ? `while ${url} was still arriving (${received} bytes in ${waited})`
+              : `while waiting ${waited} for ${url} to answer (--request-timeout allows ${seconds(policy.timeoutMs)})`,
+          );
+        }
+        last = { kind: "timeout", text: `no answer within ${seconds(timedOut.ms)}`, timeoutMs: policy.timeoutMs };
       } else {
         const failure = networkFailure(err);
         if (!failure) throw new DownloadError(`${url}: cannot be fetched (${(err as Error).message})`);
-        last = failure;
+        last = { kind: "unreachable", text: failure };
       }
     } finally {
       clearTimeout(timer);
     }
     if (attempt === policy.attempts) break;
-    const delayMs = retryAfterMs ?? policy.baseDelayMs * 2 ** (attempt - 1);
-    if (deadline && delayMs >= deadline.remainingMs()) throw waitPastDeadlineError(deadline, last, delayMs);
-    options.onRetry?.(`${last}; retrying in ${seconds(delayMs)} (attempt ${attempt + 1} of ${policy.attempts})`);
+    const delayMs = retryAfter ?? policy.baseDelayMs * 2 ** (attempt - 1);
+    if (deadline && delayMs >= deadline.remainingMs()) throw waitPastDeadlineError(deadline, last.text, delayMs);
+    options.onRetry?.(`${last.text}; retrying in ${seconds(delayMs)} (attempt ${attempt + 1} of ${policy.attempts})`);
     await sleep(delayMs);
   }
-  throw new DownloadError(`cannot get ${url} after ${policy.attempts} attempts (last: ${last}). ${OFFLINE_ADVICE}`);
+  throw exhausted(url, policy.attempts, last!, tokenSent);
 }
 
-/** GETs JSON (see {@link request} for retries and timeouts); an answer that is not JSON fails at once. */
-export async function getJson(url: string, options: RequestOptions = {}): Promise<unknown> {
-  return request(url, { ...options, headers: { accept: "application/json", ...options.headers } }, async (response) => {
-    const body = await response.text();
+/** Bytes for a person: "1 MiB", "64 KiB", "512 B". */
+export function binaryBytes(bytes: number): string {
+  if (bytes >= 1 << 20) return `${Number((bytes / (1 << 20)).toFixed(1))} MiB`;
+  return bytes >= 1024 ? `${Number((bytes / 1024).toFixed(1))} KiB` : `${bytes} B`;
+}
+
+/**
+ * GETs JSON (see {@link request} for retries and timeouts); an answer that is not JSON, or longer than `maxBytes`
+ * ({@link MAX_JSON_BYTES} by default), fails at once.
+ */
+export async function getJson(url: string, options: RequestOptions & { maxBytes?: number } = {}): Promise<unknown> {
+  const limit = options.maxBytes ?? MAX_JSON_BYTES;
+  return request(url, { ...options, headers: { accept: "application/json", ...options.headers } }, async (response, alive) => {
+    const { bytes, cut } = await readUpTo(response, limit, alive);
+    if (cut) throw new DownloadError(`${url}: the answer is longer than the ${binaryBytes(limit)} such an answer may take; not read further`);
+    const body = Buffer.from(bytes).toString("utf8");
     try {
       return JSON.parse(body);
     } catch {
-      throw new DownloadError(`${url}: the answer is not JSON: ${JSON.stringify(body.slice(0, 200))}`);
+      throw new DownloadError(`${url}: the answer is not JSON: ${remoteLine(body, 200)}`);
     }
   });
 }
@@ -181,6 +277,7 @@ export async function getRedirect(url: string, options: RequestOptions = {}): Pr
     if (response.status < 300 || response.status >= 400 || !location) {
       throw new DownloadError(`${url}: expected a redirect to the file, got HTTP ${response.status}${location ? "" : " without a Location"}`);
     }
+    if (!URL.canParse(location, url)) throw new DownloadError(`${url}: redirects to ${remoteLine(location)}, which is not a URL`);
     return new URL(location, url).toString();
   });
 }
@@ -202,14 +299,14 @@ function contentRange(header: string | null): { first: number; last: number; tot
 }
 
 /** Reads a body of exactly `length` bytes, telling `alive` as bytes arrive. */
-async function readExactly(url: string, response: Response, length: number, alive: () => void): Promise<Uint8Array> {
+async function readExactly(url: string, response: Response, length: number, alive: (bytes: number) => void): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);
   let at = 0;
   const reader = response.body!.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    alive();
+    alive(value.byteLength);
     if (at + value.byteLength > length) {
       await reader.cancel();
       throw new DownloadError(`${url}: the answer holds more than the ${length} bytes asked for`);
@@ -236,7 +333,7 @@ export async function getRange(url: string, range: ByteRange, options: RequestOp
         ("suffix" in range ? got.last === got.total - 1 && got.total - got.first <= range.suffix : got.first === range.start && got.last === range.end - 1);
       if (!got || !fits) {
         await response.body?.cancel();
-        throw new DownloadError(`${url}: asked for ${header}, got Content-Range ${JSON.stringify(response.headers.get("content-range"))}`);
+        throw new DownloadError(`${url}: asked for ${header}, got Content-Range ${remoteLine(JSON.stringify(response.headers.get("content-range")), 100)}`);
       }
       return { bytes: await readExactly(url, response, got.last - got.first + 1, alive), start: got.first, fileLength: got.total };
     }

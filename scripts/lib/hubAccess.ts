@@ -7,11 +7,14 @@
  *   `HF_TOKEN_PATH`, else `$HF_HOME/token`, where `HF_HOME` is `$XDG_CACHE_HOME/huggingface` or `~/.cache/huggingface`.
  *   A token is cleaned as huggingface_hub cleans it (line breaks removed, spaces trimmed); an empty one is none.
  *
- * The token goes only to the Hub's own address: never to the storage a download is redirected to.
+ * The token goes only to the Hub's own origins (HF_ENDPOINT's, and the dataset viewer's for `--reader rows`), and only
+ * over https: never to the storage a download is redirected to, and never in clear text across a network. Plain http is
+ * accepted with a token only on this machine's loopback addresses (a local mirror, or the tests' stand-ins).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { remoteLine } from "./terminalText";
 
 /** huggingface_hub's `_HF_DEFAULT_ENDPOINT`. */
 export const DEFAULT_HF_ENDPOINT = "https://huggingface.co";
@@ -45,15 +48,47 @@ export function tokenPath(env: Env): string {
   return expand(env.HF_TOKEN_PATH ?? path.join(hfHome, "token"), env, home);
 }
 
+/** 127.0.0.0/8, [::1] and localhost: addresses that never leave this machine. */
+function loopback(url: URL): boolean {
+  const host = url.hostname.toLowerCase();
+  return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Whether a token may travel to `url` at all: over https, or over http to this machine's loopback. */
+export function carriesToken(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.protocol === "https:" || (parsed.protocol === "http:" && loopback(parsed));
+}
+
 /**
- * The Hub's address and token from `env`. Throws when `HF_ENDPOINT` is not an http(s) address, or when the token file
- * exists but cannot be read (a missing file just means no token).
+ * Why `variable`=`url` cannot be sent the token of `access`, or undefined when it can (or there is no token): a token
+ * goes in clear text over http, so only https (or this machine's loopback) is accepted with one.
+ */
+export function tokenTransportProblem(access: HubAccess, variable: string, url: string): string | undefined {
+  if (!access.token || carriesToken(url)) return undefined;
+  return (
+    `${variable}=${JSON.stringify(url)}: the Hugging Face token (from ${access.tokenFrom}) is sent only over https, ` +
+    `and this is plain http to another machine: use its https address, or run without the token`
+  );
+}
+
+/**
+ * The Hub's address and token from `env`. Throws when `HF_ENDPOINT` is not an http(s) address, when there is a token
+ * and HF_ENDPOINT is plain http to another machine, or when the token file exists but cannot be read (a missing file
+ * just means no token).
  */
 export function hubAccessFrom(env: Env): HubAccess {
   const endpoint = (env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT).replace(/\/+$/, "");
   if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
     throw new Error(`HF_ENDPOINT=${JSON.stringify(env.HF_ENDPOINT)}: an http or https address, such as ${DEFAULT_HF_ENDPOINT}`);
   }
+  const access = tokenFrom(env, endpoint);
+  const problem = tokenTransportProblem(access, "HF_ENDPOINT", endpoint);
+  if (problem) throw new Error(problem);
+  return access;
+}
+
+function tokenFrom(env: Env, endpoint: string): HubAccess {
   // `_clean_token(os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN"))`: a blank HF_TOKEN is no token.
   const fromEnv = cleanToken(env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN);
   if (fromEnv) return { endpoint, token: fromEnv, tokenFrom: env.HF_TOKEN ? "HF_TOKEN" : "HUGGING_FACE_HUB_TOKEN" };
@@ -70,9 +105,13 @@ export function hubAccessFrom(env: Env): HubAccess {
   return token ? { endpoint, token, tokenFrom: file } : { endpoint };
 }
 
-/** The Authorization header for `url`: only when it is on the Hub's own origin and there is a token. */
-export function authHeaders(access: HubAccess, url: string): Record<string, string> {
-  if (!access.token || new URL(url).origin !== new URL(access.endpoint).origin) return {};
+/**
+ * The Authorization header for `url`: only when there is a token, `url` is on the Hub's own origin (or one of `also`,
+ * such as the dataset viewer's), and it goes over https (or to this machine's loopback).
+ */
+export function authHeaders(access: HubAccess, url: string, also: readonly string[] = []): Record<string, string> {
+  const origin = new URL(url).origin;
+  if (!access.token || ![access.endpoint, ...also].some((own) => new URL(own).origin === origin) || !carriesToken(url)) return {};
   return { authorization: `Bearer ${access.token}` };
 }
 
@@ -97,7 +136,10 @@ function errorHeaders(answer: HubAnswer): { code?: string; message?: string } {
  */
 export function refusal(access: HubAccess, dataset: string, answer: HubAnswer, what = "dataset"): string | undefined {
   if (![401, 403, 404].includes(answer.status)) return undefined;
-  const { code, message } = errorHeaders(answer);
+  const { code: rawCode, message: rawMessage } = errorHeaders(answer);
+  // The Hub's own words, but a server's text all the same: on one line, without what a terminal would act on.
+  const code = rawCode === undefined ? undefined : remoteLine(rawCode, 60);
+  const message = rawMessage === undefined ? undefined : remoteLine(rawMessage, 200);
   const page = `${access.endpoint}/datasets/${dataset}`;
   const sent = access.token ? `the token from ${access.tokenFrom} was sent` : "no token was sent (HF_TOKEN is not set and there is no token file)";
   const status = `HTTP ${answer.status}${code ? ` ${code}` : ""}`;

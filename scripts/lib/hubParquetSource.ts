@@ -18,8 +18,10 @@
 import { percentSliceLength } from "./datasetSlice";
 import { Deadline, DEFAULT_DEADLINE_SECONDS, DEFAULT_DOWNLOAD, DownloadError, getJson, getRedirect, RequestOptions } from "./datasetDownload";
 import type { HubOptions, Progress, RecordSource, Slice, SourceOrigin, SourceRecord } from "./datasetSources";
-import { authHeaders, DEFAULT_HF_ENDPOINT, HubAccess, refusal } from "./hubAccess";
-import { FOOTER_FETCH, groupsFor, groupSpan, loadHyparquet, ParquetPart, parquetRows, remoteBuffer, RemoteBuffer } from "./parquetRows";
+import { ByteProgress, megabytes } from "./downloadProgress";
+import { authHeaders, carriesToken, DEFAULT_HF_ENDPOINT, HubAccess, refusal } from "./hubAccess";
+import { FOOTER_FETCH, groupsFor, groupSpan, loadHyparquet, ParquetPart, parquetRows, remoteBuffer, RemoteBuffer, rowGroupProblem } from "./parquetRows";
+import { remoteLine } from "./terminalText";
 
 /** The branch the dataset viewer publishes its Parquet export on. */
 export const PARQUET_REVISION = "refs/convert/parquet";
@@ -51,7 +53,7 @@ export class HubParquetSource implements RecordSource {
   }
 
   /** Options of one request: the policy, the deadline, the token for the Hub's own address, refusals explained. */
-  private request(url: string, deadline: Deadline, what: string, label: string): RequestOptions {
+  private request(url: string, deadline: Deadline, what: string, label: string, progress?: ByteProgress): RequestOptions {
     const log = this.options.log;
     return {
       policy: this.options.retry,
@@ -60,6 +62,7 @@ export class HubParquetSource implements RecordSource {
       // Only the Hub's own answers speak of access; its storage's (an expired signed URL, say) get the plain message.
       explain: (answer) => (new URL(answer.url).origin === new URL(this.access.endpoint).origin ? refusal(this.access, this.dataset, answer, what) : undefined),
       onRetry: log && ((note) => log(`  ${label}: ${note}`)),
+      onBytes: progress && ((bytes) => progress.add(bytes)),
     };
   }
 
@@ -81,7 +84,7 @@ export class HubParquetSource implements RecordSource {
     const what = `split ${this.split} (subset ${this.config}) in its Parquet export`;
     const body = await getJson(url, this.request(url, deadline, what, "listing"));
     if (!Array.isArray(body) || body.some((u) => typeof u !== "string" || !URL.canParse(u) || Number.isNaN(shardOf(u)))) {
-      throw new DownloadError(`${url}: unexpected answer (not a list of .../{n}.parquet URLs): ${JSON.stringify(body).slice(0, 200)}`);
+      throw new DownloadError(`${url}: unexpected answer (not a list of .../{n}.parquet URLs): ${remoteLine(JSON.stringify(body) ?? "", 200)}`);
     }
     if (body.length === 0) throw new DownloadError(`${this.dataset}: its Parquet export lists no files for split ${this.split} (subset ${this.config})`);
     return [...(body as string[])].sort((a, b) => shardOf(a) - shardOf(b));
@@ -93,7 +96,7 @@ export class HubParquetSource implements RecordSource {
     const branch = `/resolve/${encodeURIComponent(PARQUET_REVISION)}/`;
     const url = new URL(location);
     if (!url.pathname.includes(branch)) {
-      throw new DownloadError(`${listed} redirects to ${location}, not to a file of the Parquet export (${PARQUET_REVISION}); cannot pin it to commit ${sha}`);
+      throw new DownloadError(`${listed} redirects to ${remoteLine(location)}, not to a file of the Parquet export (${PARQUET_REVISION}); cannot pin it to commit ${sha}`);
     }
     if (url.pathname.includes(`/${encodeURIComponent(this.config)}/partial-`)) {
       throw new DownloadError(
@@ -109,18 +112,20 @@ export class HubParquetSource implements RecordSource {
     const log = this.options.log;
     const deadline = new Deadline(this.options.deadlineSeconds ?? DEFAULT_DEADLINE_SECONDS);
     const policy = this.options.retry ?? DEFAULT_DOWNLOAD;
+    const progress = new ByteProgress(log ?? (() => undefined));
     log?.(
-      `  asking ${new URL(this.access.endpoint).host} (HF_ENDPOINT) ${this.access.token ? `with the token from ${this.access.tokenFrom}` : "without a token"}: ` +
+      `  asking ${new URL(this.access.endpoint).host} (HF_ENDPOINT) ${this.access.token && carriesToken(this.access.endpoint) ? `with the token from ${this.access.tokenFrom}` : "without a token"}: ` +
         `each request waits up to ${policy.timeoutMs / 1000} s (--request-timeout), all of them up to ${deadline.seconds} s (--deadline)`,
     );
     const sha = await this.revision(deadline);
     const listed = await this.listing(deadline);
     const { parquetMetadataAsync } = await loadHyparquet();
     const parts: (ParquetPart & { file: RemoteBuffer })[] = [];
-    for (const url of listed) {
+    for (const [i, url] of listed.entries()) {
       const pinned = await this.pinned(url, sha, deadline);
       const name = decodeURIComponent(new URL(pinned).pathname.split(`/resolve/${sha}/`)[1] ?? pinned);
-      const file = await remoteBuffer(pinned, this.request(pinned, deadline, "Parquet file", name));
+      log?.(`  file ${i + 1} of ${listed.length}, ${name}: reading its footer (its last ${FOOTER_FETCH / 1024} KiB), which says where its rows are`);
+      const file = await remoteBuffer(pinned, this.request(pinned, deadline, "Parquet file", name, progress));
       let metadata;
       try {
         metadata = await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH });
@@ -133,21 +138,25 @@ export class HubParquetSource implements RecordSource {
     const total = parts.reduce((sum, p) => sum + Number(p.metadata.num_rows), 0);
     const wanted = percentSliceLength(total, percent);
     const groups = groupsFor(parts, wanted);
-    const footers = parts.reduce((sum, p) => sum + p.file.bytesRead(), 0);
-    const expected = footers + groups.reduce((sum, { group }) => sum + groupSpan(group).end - groupSpan(group).start, 0);
+    for (const { part, group } of groups) {
+      const problem = rowGroupProblem(group, part.file.byteLength);
+      if (problem) throw new DownloadError(`${part.name} of ${this.dataset}'s Parquet export: row group ${part.metadata.row_groups.indexOf(group)} ${problem}; not downloaded`);
+    }
+    // What the download takes in all: what has come so far and the row groups' bytes that did not come with a footer.
+    const expected = progress.bytes + groups.reduce((sum, { part, group }) => sum + part.file.requestedFor(groupSpan(group).start, groupSpan(group).end), 0);
+    progress.expect(expected);
     log?.(
       `  ${parts.length} Parquet file${parts.length === 1 ? "" : "s"} at commit ${sha}, ${total} rows; ` +
-        `the first ${wanted} are in ${groups.length} row group${groups.length === 1 ? "" : "s"}, about ${megabytes(expected)} to download`,
+        `the first ${wanted} are in ${groups.length} row group${groups.length === 1 ? "" : "s"}: ${megabytes(expected - progress.bytes)} more to download, ${megabytes(expected)} in all`,
     );
     const origin: SourceOrigin = { dataset: this.dataset, config: this.config, split: this.split, revision: sha, reader: "hub-parquet", files: parts.map((p) => p.name) };
     const name = this.name;
     async function* records(): AsyncGenerator<SourceRecord> {
       let done = 0;
-      const bytes = () => ({ read: parts.reduce((sum, p) => sum + p.file.bytesRead(), 0), expected });
       try {
         for await (const record of parquetRows(parts, wanted)) {
           yield record;
-          onProgress?.(++done, wanted, bytes());
+          onProgress?.(++done, wanted, { read: progress.bytes, expected });
         }
       } catch (err) {
         if (err instanceof DownloadError) throw new DownloadError(`${err.message} (${done} of ${wanted} rows were read)`);
@@ -156,9 +165,4 @@ export class HubParquetSource implements RecordSource {
     }
     return { total, records: records(), origin };
   }
-}
-
-/** Bytes as megabytes for a person, e.g. "12.3 MB". */
-export function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 }

@@ -1,11 +1,14 @@
 import type { HubOptions, Progress, RecordSource, Slice, SourceRecord } from "./datasetSources";
 import { percentSliceLength } from "./datasetSlice";
 import { Deadline, DEFAULT_DEADLINE_SECONDS, DEFAULT_DOWNLOAD, DownloadError, getJson } from "./datasetDownload";
-import { DEFAULT_HF_ENDPOINT, HubAccess, refusal } from "./hubAccess";
+import { authHeaders, DEFAULT_HF_ENDPOINT, HubAccess, refusal } from "./hubAccess";
+import { remoteLine } from "./terminalText";
 
 /** The Hugging Face dataset viewer's documented `/rows` API: at most 100 rows a request. */
 export const DATASETS_SERVER = "https://datasets-server.huggingface.co";
 const PAGE = 100;
+/** The most of one page read. */
+const MAX_PAGE_BYTES = 16 << 20;
 
 interface Row {
   row_idx: number;
@@ -30,18 +33,20 @@ export class HubRowsSource implements RecordSource {
   readonly description: string;
   readonly name: string;
   private readonly access: HubAccess;
+  private readonly server: string;
   constructor(
     private readonly dataset: string,
     private readonly split: string,
     private readonly options: HubOptions & { config?: string } = {},
   ) {
     this.access = options.hub ?? { endpoint: DEFAULT_HF_ENDPOINT };
+    this.server = options.serverUrl ?? DATASETS_SERVER;
     this.description = `Hugging Face dataset ${dataset} (${split}), through the dataset viewer's /rows API`;
     this.name = `${dataset} (${split})`;
   }
 
   private async page(offset: number, length: number, deadline: Deadline): Promise<RowsPage> {
-    const url = new URL("/rows", this.options.serverUrl ?? DATASETS_SERVER);
+    const url = new URL("/rows", this.server);
     url.search = new URLSearchParams({
       dataset: this.dataset,
       config: this.options.config ?? "default",
@@ -53,8 +58,10 @@ export class HubRowsSource implements RecordSource {
     const body = (await getJson(url.toString(), {
       policy: this.options.retry,
       deadline,
-      // The viewer's docs send the Hub token as a bearer token (dataset-viewer docs/source/rows.md).
-      headers: this.access.token ? { authorization: `Bearer ${this.access.token}` } : {},
+      // The viewer's docs send the Hub token as a bearer token (dataset-viewer docs/source/rows.md); over https only.
+      headers: authHeaders(this.access, url.toString(), [this.server]),
+      // A page is 100 rows; the viewer truncates cells to keep it small, but long conversations make it a few MiB.
+      maxBytes: MAX_PAGE_BYTES,
       explain: (answer) => refusal(this.access, this.dataset, answer),
       onRetry: log && ((note) => log(`  rows ${offset}-${offset + length - 1}: ${note}`)),
     })) as RowsPage;
@@ -81,7 +88,7 @@ export class HubRowsSource implements RecordSource {
       const again = asked > 1 ? (await this.page(row.row_idx, 1, deadline)).rows[0] : row;
       if (!again || again.row_idx !== row.row_idx || again.truncated_cells?.length) {
         throw new DownloadError(
-          `${this.dataset}, row ${row.row_idx}: the dataset viewer truncates its ${(again ?? row).truncated_cells?.join(", ") || "cells"} even when it is fetched alone, ` +
+          `${this.dataset}, row ${row.row_idx}: the dataset viewer truncates its ${remoteLine((again ?? row).truncated_cells?.join(", ") ?? "", 100) || "cells"} even when it is fetched alone, ` +
             `and a truncated conversation is never written; read the split's Parquet files instead (--reader parquet, the default) or a local copy (--source FILE)`,
         );
       }
@@ -93,8 +100,9 @@ export class HubRowsSource implements RecordSource {
   async take(percent: number, onProgress?: Progress): Promise<Slice & { records: SourceRecord[] }> {
     const deadline = new Deadline(this.options.deadlineSeconds ?? DEFAULT_DEADLINE_SECONDS);
     const policy = this.options.retry ?? DEFAULT_DOWNLOAD;
+    const sendsToken = authHeaders(this.access, this.server, [this.server]).authorization !== undefined;
     this.options.log?.(
-      `  asking ${new URL(this.options.serverUrl ?? DATASETS_SERVER).host}: each request waits up to ${policy.timeoutMs / 1000} s ` +
+      `  asking ${new URL(this.server).host} ${sendsToken ? `with the token from ${this.access.tokenFrom}` : "without a token"}: each request waits up to ${policy.timeoutMs / 1000} s ` +
         `(--request-timeout), all of them up to ${deadline.seconds} s (--deadline)`,
     );
     const first = await this.page(0, PAGE, deadline);

@@ -97,7 +97,7 @@ const ARM_SHAPES: Record<string, ArmShape> = {
     nameInput: "version",
   },
   "azure-native:monitor:ActionGroup": { path: "Microsoft.Insights/actionGroups", nameInput: "actionGroupName" },
-  "azure-native:monitor:MetricAlert": { path: "Microsoft.Insights/metricAlerts", nameInput: "ruleName" },
+  "azure-native:monitor:ScheduledQueryRule": { path: "Microsoft.Insights/scheduledQueryRules", nameInput: "ruleName" },
 };
 
 /** When the plan pretends `@pulumiverse/time`'s Static was created: the real one records the first `up`'s time. */

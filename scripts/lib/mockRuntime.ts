@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { azureMocks } from "./mockAzure";
+import { mockMonitor, waitForRegistrations, wireSignatures, withSerializedFunctionsAs } from "./pulumiInternals";
 import { SECRET_PLACEHOLDER, StackSettings } from "./stackFiles";
 
 /** One resource as the program registered it with the engine (here, the mock monitor). */
@@ -83,23 +84,18 @@ async function collectingLogs<T>(messages: ProgramMessage[], run: () => Promise<
   }
 }
 
-// Signatures of Pulumi's wire format (sdk/nodejs/runtime/rpc.ts).
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 
 /** Turns a serialized property value into plain JSON, hiding secrets. */
-function plain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plain);
+function plain(value: unknown, sig = wireSignatures()): unknown {
+  if (Array.isArray(value)) return value.map((v) => plain(v, sig));
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    const sig = record[SIG_KEY];
-    if (sig === SECRET_SIG) return SECRET_PLACEHOLDER;
-    if (sig === RESOURCE_SIG) return record.urn;
-    if (sig === OUTPUT_SIG) return record.secret ? SECRET_PLACEHOLDER : plain(record.value);
-    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)]));
+    const marker = record[sig.key];
+    if (marker === sig.secret) return SECRET_PLACEHOLDER;
+    if (marker === sig.resource) return record.urn;
+    if (marker === sig.outputValue) return record.secret ? SECRET_PLACEHOLDER : plain(record.value, sig);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v, sig)]));
   }
   return value;
 }
@@ -150,17 +146,7 @@ async function withoutStackFrames<T>(run: () => Promise<T>): Promise<T> {
  * own loader, which serializes, and `tests/dynamicProviders.test.ts` runs the serialized providers.
  */
 async function withoutProviderSerialization<T>(run: () => Promise<T>): Promise<T> {
-  // pulumi/dynamic/index.ts calls this module's serializeFunction at registration time.
-  const closure = require("@pulumi/pulumi/runtime/closure/serializeClosure") as {
-    serializeFunction(...args: unknown[]): Promise<{ text: string; containsSecrets: boolean }>;
-  };
-  const serialize = closure.serializeFunction;
-  closure.serializeFunction = async () => ({ text: PROVIDER_CODE_PLACEHOLDER, containsSecrets: false });
-  try {
-    return await run();
-  } finally {
-    closure.serializeFunction = serialize;
-  }
+  return withSerializedFunctionsAs(PROVIDER_CODE_PLACEHOLDER, run);
 }
 
 /**
@@ -175,10 +161,7 @@ export async function runUnderMocks(
   pulumi.runtime.setAllConfig(settings.config, settings.secretKeys);
   await pulumi.runtime.setMocks(azureMocks, settings.project, settings.stack, false);
 
-  const monitor = pulumi.runtime.getMonitor() as unknown as {
-    newUrn(parent: string, type: string, name: string): string;
-    registerResource(req: any, callback: (err: unknown, res: any) => void): void;
-  };
+  const monitor = mockMonitor();
   // URNs as the engine makes them: the type chain of every ancestor but the root stack.
   monitor.newUrn = (parent, type, name) => {
     const parentType = parent ? parent.split("::")[2] : ROOT_STACK_TYPE;
@@ -217,7 +200,7 @@ export async function runUnderMocks(
       return outputs;
     });
     // Wait until every registration still in flight has reached the monitor.
-    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await waitForRegistrations();
   })));
   if (failure !== undefined) throw failure;
   return { resources, outputs };

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import type { AsyncBuffer, FileMetaData, RowGroup } from "hyparquet";
-import { ByteRange, getRange, RequestOptions } from "./datasetDownload";
+import { binaryBytes, ByteRange, DownloadError, getRange, RequestOptions } from "./datasetDownload";
 import type { SourceRecord } from "./datasetSources";
 
 /**
@@ -40,15 +40,24 @@ export async function fileBuffer(file: string): Promise<AsyncBuffer & { close():
  */
 export const FOOTER_FETCH = 1 << 19;
 
+/**
+ * The most one read of a remote file may take, and so the biggest row group (or footer) read: a row group of the Hub's
+ * export is a few MB, and every byte of one is held in memory while its rows are decoded.
+ */
+export const MAX_READ_BYTES = 256 << 20;
+
 /** A file on an HTTP server as hyparquet's AsyncBuffer: every slice is one range request; `bytesRead` counts them. */
 export interface RemoteBuffer extends AsyncBuffer {
   readonly url: string;
   bytesRead(): number;
+  /** The bytes a slice would request: none when its bytes came with the footer. */
+  requestedFor(start: number, end: number): number;
 }
 
 /**
  * Opens a remote file with one request for its last {@link FOOTER_FETCH} bytes (which also tells its length); slices
  * within those are served from them, any other slice is a range request with the given options (retries, headers).
+ * A slice outside the file, or longer than {@link MAX_READ_BYTES}, is refused before it is asked for.
  */
 export async function remoteBuffer(url: string, options: RequestOptions): Promise<RemoteBuffer> {
   let read = 0;
@@ -59,13 +68,19 @@ export async function remoteBuffer(url: string, options: RequestOptions): Promis
   };
   const tail = await get({ suffix: FOOTER_FETCH });
   const tailEnd = tail.start + tail.bytes.byteLength;
+  const inTail = (start: number, end: number) => start >= tail.start && end <= tailEnd;
   return {
     url,
     byteLength: tail.fileLength,
     bytesRead: () => read,
+    requestedFor: (start, end) => (end <= start || inTail(start, end) ? 0 : end - start),
     async slice(start: number, end = tail.fileLength): Promise<ArrayBuffer> {
       if (end <= start) return new ArrayBuffer(0);
-      if (start >= tail.start && end <= tailEnd) return tail.bytes.slice(start - tail.start, end - tail.start).buffer;
+      if (inTail(start, end)) return tail.bytes.slice(start - tail.start, end - tail.start).buffer;
+      if (end - start > MAX_READ_BYTES) {
+        throw new DownloadError(`${url}: a read of ${binaryBytes(end - start)} (bytes ${start}-${end - 1}), more than the ${binaryBytes(MAX_READ_BYTES)} one read may take; not asked for`);
+      }
+      if (start < 0 || end > tail.fileLength) throw new DownloadError(`${url}: asked to read bytes ${start}-${end - 1} of a file of ${tail.fileLength}; its Parquet footer is wrong`);
       return (await get({ start, end })).bytes.buffer as ArrayBuffer;
     },
   };
@@ -92,9 +107,20 @@ export function groupSpan(group: RowGroup): { start: number; end: number } {
   return { start, end };
 }
 
+/**
+ * Why a row group of a remote file, as its footer declares it, is not read, or undefined: bytes outside the file, or
+ * more than {@link MAX_READ_BYTES}.
+ */
+export function rowGroupProblem(group: RowGroup, fileLength: number): string | undefined {
+  const { start, end } = groupSpan(group);
+  if (end - start > MAX_READ_BYTES) return `declares ${binaryBytes(end - start)}, more than the ${binaryBytes(MAX_READ_BYTES)} a row group may take`;
+  if (!(start >= 0 && end <= fileLength)) return `declares bytes ${start}-${end - 1}, outside the file's ${fileLength}`;
+  return undefined;
+}
+
 /** The row groups that rows [0, wanted) of the parts, taken in order, touch: each with its part and first row. */
-export function groupsFor(parts: readonly ParquetPart[], wanted: number): { part: ParquetPart; group: RowGroup; first: number; start: number }[] {
-  const chosen: { part: ParquetPart; group: RowGroup; first: number; start: number }[] = [];
+export function groupsFor<P extends ParquetPart>(parts: readonly P[], wanted: number): { part: P; group: RowGroup; first: number; start: number }[] {
+  const chosen: { part: P; group: RowGroup; first: number; start: number }[] = [];
   let first = 0;
   for (const part of parts) {
     let start = 0;

@@ -68,17 +68,15 @@ export function loadSettingsReportingAll(stack: string, overrides: readonly stri
 /** What `pulumi up` does about the chat flow, which no ARM resource shows. */
 function chatFlowNote(resources: readonly RecordedResource[], config: StackConfig | undefined): string {
   const flow = resources.find((r) => r.type === "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
-  if (!flow) {
-    return config?.foundry.enabled === false
-      ? "No chat flow: foundryEnabled=false."
-      : "No chat flow while serving is parked (servingEnabled=false); `pulumi up` with serving creates it in the project.";
-  }
+  if (!flow) return "No chat flow: foundryEnabled=false.";
   const files = (flow.inputs.files as { path: string }[]).map((f) => f.path);
+  const parked = config?.serving.enabled === false ? " Serving is parked: the flow stays, and answers that serving is parked and how to unpark it." : "";
   return (
     `Chat flow ${flow.inputs.flowName}: \`pulumi up\` uploads the ${files.length} files of ${FLOW_DIRECTORY} (${files.join(", ")}) to the ` +
     `project's file share (datastore workspaceworkingdirectory, Users/<you>/promptflow/${flow.inputs.sourceName}-<time>) and creates the ` +
     "flow with Prompt flow's flow service, as `pfazure flow create` does; changed files are rewritten in its folder, and " +
-    "destroy archives it. Prompt flow retires on 2027-04-20; the endpoint, its connection and `npm run chat` do not depend on it."
+    "destroy archives it. Prompt flow retires on 2027-04-20; the endpoint, its connection and `npm run chat` do not depend on it." +
+    parked
   );
 }
 

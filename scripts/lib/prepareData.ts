@@ -6,7 +6,7 @@ import { DEFAULT_MIN_RECORDS_PER_FILE, TrainingSetRules } from "../../infra/trai
 import { DataManifest, MANIFEST_FILE, manifestText } from "./dataManifest";
 import { smallestPercent, smallestSplittable, trainTestSplit } from "./datasetSlice";
 import { HubOptions, Progress, RecordSource, sourceFor } from "./datasetSources";
-import { megabytes } from "./hubParquetSource";
+import { megabytes } from "./downloadProgress";
 import { RecordSpool } from "./recordSpool";
 import { replaceFilesTogether } from "./replaceFiles";
 import { locations, Screener } from "./screenRecords";
@@ -46,27 +46,67 @@ export interface PrepareResult {
 export const TRAIN_FILE = "train_data.jsonl";
 export const TEST_FILE = "test_data.jsonl";
 
+/** An option or setting that cannot work (a value out of range, an `--out` that cannot be written): the CLI exits 2. */
+export class SettingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SettingError";
+  }
+}
+
 /** Throws a message naming the option when a number is out of range; the CLI checks its text first. */
 function checkNumbers(options: PrepareOptions): void {
-  if (!(options.percent > 0 && options.percent <= 100)) throw new Error(`--percent ${options.percent}: a number above 0 and at most 100`);
-  if (!Number.isSafeInteger(options.seed) || options.seed < 0) throw new Error(`--seed ${options.seed}: a whole number of at least 0`);
+  if (!(options.percent > 0 && options.percent <= 100)) throw new SettingError(`--percent ${options.percent}: a number above 0 and at most 100`);
+  if (!Number.isSafeInteger(options.seed) || options.seed < 0) throw new SettingError(`--seed ${options.seed}: a whole number of at least 0`);
   const min = options.minRecordsPerFile;
-  if (min !== undefined && !(Number.isSafeInteger(min) && min >= 1)) throw new Error(`--min-records ${min}: a whole number of at least 1`);
+  if (min !== undefined && !(Number.isSafeInteger(min) && min >= 1)) throw new SettingError(`--min-records ${min}: a whole number of at least 1`);
 }
 
 /** Throws when `--out` or a file in it is in the way, before anything is read. */
 function checkOut(out: string): void {
-  const stat = fs.statSync(out, { throwIfNoEntry: false });
-  if (stat && !stat.isDirectory()) throw new Error(`--out ${out}: is a file; --out names the folder that receives ${TRAIN_FILE} and ${TEST_FILE}`);
-  for (const name of [TRAIN_FILE, TEST_FILE]) {
-    if (fs.statSync(path.join(out, name), { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--out ${out}: ${name} in it is a folder`);
+  let stat;
+  try {
+    stat = fs.statSync(out, { throwIfNoEntry: false });
+  } catch (err) {
+    throw outProblem(out, "cannot be created", err);
   }
+  if (stat && !stat.isDirectory()) throw new SettingError(`--out ${out}: is a file; --out names the folder that receives ${TRAIN_FILE} and ${TEST_FILE}`);
+  for (const name of [TRAIN_FILE, TEST_FILE]) {
+    if (fs.statSync(path.join(out, name), { throwIfNoEntry: false })?.isDirectory()) throw new SettingError(`--out ${out}: ${name} in it is a folder`);
+  }
+}
+
+function outProblem(out: string, what: string, err: unknown): SettingError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === "ENOTDIR" ? "a part of the path is a file" : code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EROFS" ? "read-only file system" : (code ?? (err as Error).message);
+  return new SettingError(`--out ${out}: ${what} (${why}); nothing was downloaded, and the files there are as they were`);
+}
+
+/**
+ * Makes `dir` and the folders above it that are missing, one at a time, and returns the topmost one it made. Not
+ * mkdirSync's `recursive`, which in Node 20 loops for ever, deaf to signals, on a path it cannot make (/proc/nope).
+ */
+function makeFolders(dir: string): string | undefined {
+  const missing: string[] = [];
+  for (let at = path.resolve(dir); !fs.existsSync(at); at = path.dirname(at)) {
+    missing.unshift(at);
+    if (path.dirname(at) === at) break;
+  }
+  for (const folder of missing) {
+    try {
+      fs.mkdirSync(folder);
+    } catch (err) {
+      if (missing[0] !== folder) fs.rmSync(missing[0], { recursive: true, force: true });
+      throw err;
+    }
+  }
+  return missing[0];
 }
 
 /** The length rule of a catalogue model. */
 function contextOf(baseModel = DEFAULT_BASE_MODEL): TrainingSetRules["context"] {
   const model = MODEL_CATALOGUE.find((m) => m.name.toLowerCase() === baseModel.toLowerCase());
-  if (!model) throw new Error(`--base-model ${baseModel}: one of ${MODEL_CATALOGUE.map((m) => m.name).join(", ")}`);
+  if (!model) throw new SettingError(`--base-model ${baseModel}: one of ${MODEL_CATALOGUE.map((m) => m.name).join(", ")}`);
   return { model: model.name, tokens: model.contextTokens };
 }
 
@@ -91,7 +131,7 @@ function progressLog(log: (line: string) => void): Progress {
     const pct = wanted === 0 ? 100 : Math.floor((done / wanted) * 100);
     if (pct >= lastShown + 10 || done === wanted) {
       lastShown = pct;
-      log(`  ${done}/${wanted} rows${bytes ? `, ${megabytes(bytes.read)} of about ${megabytes(bytes.expected)} downloaded` : ""}`);
+      log(`  ${done}/${wanted} rows${bytes ? `, ${megabytes(bytes.read)} of ${megabytes(bytes.expected)} downloaded` : ""}`);
     }
   };
 }
@@ -115,27 +155,38 @@ export async function prepareData(options: PrepareOptions): Promise<PrepareResul
     minRecordsSetting: "--min-records",
     context: contextOf(options.baseModel),
   };
-  const source =
-    typeof options.source === "string"
-      ? sourceFor(options.source, options.split, {
-          hub: options.hub,
-          reader: options.reader,
-          serverUrl: options.serverUrl,
-          retry: options.retry,
-          deadlineSeconds: options.deadlineSeconds,
-          log,
-        })
-      : options.source;
+  let source: RecordSource;
+  try {
+    source =
+      typeof options.source === "string"
+        ? sourceFor(options.source, options.split, {
+            hub: options.hub,
+            reader: options.reader,
+            serverUrl: options.serverUrl,
+            retry: options.retry,
+            deadlineSeconds: options.deadlineSeconds,
+            log,
+          })
+        : options.source;
+  } catch (err) {
+    throw new SettingError((err as Error).message);
+  }
 
+  // --out is made and written to (the scratch folder) before anything is read, so that a folder that cannot be
+  // written fails at once instead of after the download.
   let created: string | undefined;
+  try {
+    created = makeFolders(options.out);
+  } catch (err) {
+    throw outProblem(options.out, "cannot be created", err);
+  }
   let work: string;
   try {
-    created = fs.mkdirSync(options.out, { recursive: true });
     work = fs.mkdtempSync(path.join(options.out, SCRATCH_PREFIX));
     scratchFolders.add(work);
   } catch (err) {
     if (created) fs.rmSync(created, { recursive: true, force: true });
-    throw new Error(`cannot write ${options.out} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the files there are as they were`);
+    throw outProblem(options.out, "cannot be written", err);
   }
   try {
     return await prepareIn(work, source, rules, options, log);
@@ -167,7 +218,12 @@ async function prepareIn(work: string, source: RecordSource, rules: TrainingSetR
   const screener = new Screener(source.name, rules);
   const spool = new RecordSpool(path.join(work, "kept.jsonl"));
   try {
-    for await (const record of slice.records) if (screener.add(record)) spool.append(record.text);
+    let n = 0;
+    for await (const record of slice.records) {
+      if (screener.add(record)) spool.append(record.text);
+      // Records read from memory or a local file come without a pause: let a signal (Ctrl-C) in now and then.
+      if (++n % 2000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
   } finally {
     spool.close();
   }

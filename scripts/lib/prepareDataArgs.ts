@@ -3,7 +3,7 @@ import { DEFAULT_BASE_MODEL, MODEL_CATALOGUE } from "../../infra/models";
 import { DEFAULT_MIN_RECORDS_PER_FILE } from "../../infra/trainingSet";
 import { DEFAULT_DEADLINE_SECONDS, DEFAULT_DOWNLOAD } from "./datasetDownload";
 import { HUB_READERS, HubReader } from "./datasetSources";
-import { DEFAULT_HF_ENDPOINT, hubAccessFrom } from "./hubAccess";
+import { DEFAULT_HF_ENDPOINT, hubAccessFrom, tokenTransportProblem } from "./hubAccess";
 import { DATASETS_SERVER } from "./hubRowsSource";
 import type { PrepareOptions } from "./prepareData";
 
@@ -32,12 +32,15 @@ test_data.jsonl (20%, by a seeded shuffle) to --out, replacing both only when ev
                           longer records are left out (length estimated at ~4 characters a token)
   --request-timeout SECS  longest wait for an answer, or for more bytes of one, from the Hub (default ${DEFAULT_DOWNLOAD.timeoutMs / 1000})
   --deadline SECS         longest time for the whole download (default ${DEFAULT_DEADLINE_SECONDS})
+  --max-retry-after SECS  longest wait the Hub may ask for (Retry-After) before a try again; a longer one ends the
+                          download at once (default ${DEFAULT_DOWNLOAD.maxRetryAfterMs! / 1000})
   --help                  this text
 
 Environment, as huggingface_hub reads it: HF_ENDPOINT, the Hub's address (default ${DEFAULT_HF_ENDPOINT});
 HF_TOKEN (or HUGGING_FACE_HUB_TOKEN, or the file \`hf auth login\` writes: HF_TOKEN_PATH, else $HF_HOME/token,
-else ~/.cache/huggingface/token), the token for gated and private datasets. PHI3_DATASETS_SERVER, the dataset
-viewer's address for --reader rows (default ${DATASETS_SERVER}).
+else ~/.cache/huggingface/token), the token for gated and private datasets, sent only to HF_ENDPOINT (and to
+PHI3_DATASETS_SERVER with --reader rows) and only over https. PHI3_DATASETS_SERVER, the dataset viewer's address for
+--reader rows (default ${DATASETS_SERVER}).
 
 Besides the two files, --out receives manifest.json: the dataset, the commit of its Parquet export, the split, the
 percentage, the seed, the row count and the SHA-256 of each file. Progress (rows and bytes), retries and problems go
@@ -71,6 +74,7 @@ export function parsePrepareDataArgs(argv: readonly string[], env: Readonly<Reco
         "base-model": { type: "string" },
         "request-timeout": { type: "string" },
         deadline: { type: "string" },
+        "max-retry-after": { type: "string" },
         help: { type: "boolean" },
       },
       strict: true,
@@ -102,7 +106,16 @@ export function parsePrepareDataArgs(argv: readonly string[], env: Readonly<Reco
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const clearText = reader === "rows" ? tokenTransportProblem(hub, "PHI3_DATASETS_SERVER", serverUrl) : undefined;
+  if (clearText) throw new UsageError(clearText);
   const timeoutSeconds = numberOption("request-timeout", text("request-timeout", String(DEFAULT_DOWNLOAD.timeoutMs / 1000)), DECIMAL, (n) => n > 0 && n <= 3600, "seconds, above 0 and at most 3600");
+  const maxRetryAfterSeconds = numberOption(
+    "max-retry-after",
+    text("max-retry-after", String(DEFAULT_DOWNLOAD.maxRetryAfterMs! / 1000)),
+    DECIMAL,
+    (n) => n >= 0 && n <= 3600,
+    "seconds, at least 0 and at most 3600",
+  );
 
   return {
     help: false,
@@ -117,7 +130,7 @@ export function parsePrepareDataArgs(argv: readonly string[], env: Readonly<Reco
       hub,
       reader: reader as HubReader | undefined,
       serverUrl,
-      retry: { ...DEFAULT_DOWNLOAD, timeoutMs: timeoutSeconds * 1000 },
+      retry: { ...DEFAULT_DOWNLOAD, timeoutMs: timeoutSeconds * 1000, maxRetryAfterMs: maxRetryAfterSeconds * 1000 },
       deadlineSeconds: numberOption("deadline", text("deadline", String(DEFAULT_DEADLINE_SECONDS)), DECIMAL, (n) => n > 0 && n <= 86400, "seconds, above 0 and at most 86400"),
     },
   };

@@ -111,6 +111,28 @@ export class ScoringError extends Error {
   }
 }
 
+/**
+ * What a managed online endpoint answers when no deployment takes its traffic, as a parked stack's endpoint has none:
+ * 404, "The endpoint doesn't have any valid deployment with positive weight" (Azure ML docs,
+ * how-to-troubleshoot-online-endpoints.md, HTTP status codes), with the message "No valid deployments to route to.
+ * Please check that the endpoint has at least one deployment with positive weight values or use a deployment specific
+ * header to route." (the same docs for batch endpoints). Matched in any case, in any body; the flow's tool does the same.
+ */
+export const NO_DEPLOYMENT = { status: 404, words: "no valid deployments to route to" } as const;
+
+/** The command that serves again after `servingEnabled=false`. */
+export const UNPARK_COMMAND = "pulumi config set servingEnabled true && pulumi up";
+
+/** Whether a response says the endpoint has no deployment to route to (serving parked). */
+export function isNoDeployment(status: number, body: string): boolean {
+  return status === NO_DEPLOYMENT.status && body.toLowerCase().includes(NO_DEPLOYMENT.words);
+}
+
+/** What the clients say when serving is parked, in the words the flow's tool answers with. */
+export const PARKED_MESSAGE =
+  `Serving is parked: the endpoint has no deployment to answer (404: No valid deployments to route to). ` +
+  `Unpark it with \`${UNPARK_COMMAND}\`, then ask again.`;
+
 /** What a status means for someone chatting with the model, per Azure ML's model consumption errors. */
 export function explainStatus(status: number, detail: string): string {
   switch (status) {
@@ -172,7 +194,9 @@ export async function ask(
   const kind: FailureKind = status !== undefined ? "status" : result.failure.startsWith("no answer") ? "timeout" : "unreachable";
   const reason =
     status !== undefined
-      ? explainStatus(status, snippet(result.body))
+      ? isNoDeployment(status, result.body)
+        ? PARKED_MESSAGE
+        : explainStatus(status, snippet(result.body))
       : kind === "timeout"
         ? result.failure
         : `cannot reach ${target.url} (${result.failure})`;

@@ -11,7 +11,7 @@ export interface ScoringStep {
   readonly status?: number;
   readonly retryAfter?: string;
   readonly delayMs?: number;
-  /** Answer 200 with exactly this body. */
+  /** Answer with exactly this body: 200, or `status` when given. */
   readonly body?: string;
   /** Never answer: the request stays open until the client gives up or the stand-in closes. */
   readonly hang?: boolean;
@@ -45,7 +45,7 @@ export async function scoringStandIn(script: ScoringStep[] = [], hooks: { onRequ
       const answer = () => {
         if (res.destroyed) return;
         if (step?.status) {
-          res.writeHead(step.status, step.retryAfter ? { "retry-after": step.retryAfter } : {}).end(`scripted ${step.status}`);
+          res.writeHead(step.status, step.retryAfter ? { "retry-after": step.retryAfter } : {}).end(step.body ?? `scripted ${step.status}`);
           return;
         }
         if (step?.body !== undefined) {

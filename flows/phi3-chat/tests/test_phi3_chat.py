@@ -20,7 +20,8 @@ RESPONSES = os.path.join(HERE, "..", "..", "..", "tests", "support", "scoringRes
 class StandIn(http.server.BaseHTTPRequestHandler):
     """Answers {"output": "echo: <last message>"} after the scripted steps; records each request.
 
-    A step is a dict: {"status": 503, "retry_after": "5"}, {"body": "raw text"} (a 200 with that body), or
+    A step is a dict: {"status": 503, "retry_after": "5"} (with "body", that body instead of "scripted failure"),
+    {"body": "raw text"} (a 200 with that body), {"status": 307, "location": "http://..."} (a redirect), or
     {"hang": True} (no answer until the test ends).
     """
 
@@ -39,8 +40,10 @@ class StandIn(http.server.BaseHTTPRequestHandler):
             self.send_response(step["status"])
             if "retry_after" in step:
                 self.send_header("Retry-After", step["retry_after"])
+            if "location" in step:
+                self.send_header("Location", step["location"])
             self.end_headers()
-            self.wfile.write(b"scripted failure")
+            self.wfile.write(step.get("body", "scripted failure").encode("utf-8"))
             return
         if "body" in step:
             payload = step["body"].encode("utf-8")
@@ -50,6 +53,24 @@ class StandIn(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.end_headers()
         self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+class Elsewhere(http.server.BaseHTTPRequestHandler):
+    """Another origin: records every request, whatever its method, with its headers."""
+
+    requests = []
+
+    def _record(self):
+        Elsewhere.requests.append({"method": self.command, "headers": dict(self.headers)})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"output": "from elsewhere"}')
+
+    do_GET = do_POST = _record
 
     def log_message(self, *args):
         pass
@@ -150,6 +171,34 @@ class CallPhi3Test(unittest.TestCase):
                     self.assertIn(case["error"], str(raised.exception))
                     self.assertIn(case.get("quotes", ""), str(raised.exception))
 
+    def test_recognises_every_failed_response_of_the_scoring_contract(self):
+        with open(RESPONSES, encoding="utf-8") as file:
+            statuses = json.load(file)["statuses"]
+        self.assertTrue(any(case["parked"] for case in statuses))
+        for case in statuses:
+            with self.subTest(case["name"]):
+                StandIn.requests = []
+                StandIn.script = [{"status": case["status"], "body": case["body"]}]
+                if case["parked"]:
+                    # The flow stays while serving is parked: the chat gets an answer that says so, not a failed run.
+                    answer = self.call()
+                    self.assertIn("Serving is parked", answer)
+                    self.assertIn(case["says"], answer)
+                else:
+                    with self.assertRaises(phi3_chat.Phi3EndpointError) as raised:
+                        self.call()
+                    self.assertIn(case["says"], str(raised.exception))
+                    self.assertNotIn("parked:", str(raised.exception))
+                self.assertEqual(len(StandIn.requests), 1)
+
+    def test_answers_a_parked_endpoint_with_how_to_unpark(self):
+        StandIn.script = [{"status": 404, "body": "No valid deployments to route to."}]
+        self.assertEqual(
+            phi3_chat.call_phi3("Who founded Microsoft?", [], self.connection),
+            "Serving is parked: the endpoint has no deployment to answer (404: No valid deployments to route to). "
+            "Unpark it with `pulumi config set servingEnabled true && pulumi up`, then ask again.",
+        )
+
     def test_says_an_answer_that_is_not_json_is_not_json(self):
         StandIn.script = [{"body": "<html>\x1b[31m502</html>"}]
         with self.assertRaises(phi3_chat.Phi3EndpointError) as raised:
@@ -236,6 +285,38 @@ class CallPhi3Test(unittest.TestCase):
         with self.assertLogs("phi3_chat", "WARNING"):
             self.assertEqual(self.call(timeout_seconds=0.05, retry_timeouts=True), "echo: x")
         self.assertEqual(len(StandIn.requests), 2)
+
+    def test_never_follows_a_redirect_so_the_key_goes_nowhere_else(self):
+        Elsewhere.requests = []
+        elsewhere = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+        elsewhere.daemon_threads = True
+        threading.Thread(target=elsewhere.serve_forever, daemon=True).start()
+        other = "http://127.0.0.1:%d/steal" % elsewhere.server_address[1]
+        try:
+            # urllib follows 301-303 for a POST (as a GET, headers kept) and 307/308 for a GET; none of them here.
+            for code, location, where in [
+                (302, other, "another origin"),
+                (307, other, "another origin"),
+                (308, "/score-again", "the same origin"),
+            ]:
+                with self.subTest(code):
+                    StandIn.requests = []
+                    StandIn.script = [{"status": code, "location": location}]
+                    with self.assertRaises(phi3_chat.Phi3EndpointError) as raised:
+                        self.call()
+                    target = other if location == other else self.url.replace("/score", location)
+                    self.assertEqual(
+                        str(raised.exception),
+                        "the endpoint answered HTTP %d, a redirect to %s (%s); not followed, so that the key goes "
+                        "nowhere but the endpoint. Set the endpoint of the phi3-endpoint connection to the scoring URI "
+                        "itself (`pulumi stack output scoringUri`)." % (code, target, where),
+                    )
+                    self.assertEqual(raised.exception.status, code)
+                    self.assertEqual(len(StandIn.requests), 1)
+            self.assertEqual(Elsewhere.requests, [])
+        finally:
+            elsewhere.shutdown()
+            elsewhere.server_close()
 
     def test_retries_a_refused_connection_which_never_reached_the_model(self):
         with socket_closed_url() as url:
