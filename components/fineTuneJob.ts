@@ -117,6 +117,10 @@ export interface FineTuneJobArgs {
   readonly computeId: pulumi.Input<string>;
   /** GPUs per node of the cluster's VM size. */
   readonly gpusPerNode: number;
+  /** Nodes the fine-tuning step runs on (`num_nodes_finetune`); 1 by default, at most the cluster's most nodes. */
+  readonly nodes?: number;
+  /** Stop after this many training steps (`max_steps`); unset trains the full epochs (the component's -1). */
+  readonly maxSteps?: number;
   /** ARM id and client id of the user-assigned identity the job runs as. */
   readonly identityId: pulumi.Input<string>;
   readonly identityClientId: pulumi.Input<string>;
@@ -133,9 +137,15 @@ export interface FineTuneJobArgs {
 }
 
 /** Checks the args before anything is created; throws naming the argument. */
-export function validateFineTuneJobArgs(args: Pick<FineTuneJobArgs, "gpusPerNode" | "settings" | "timeoutMinutes">): void {
+export function validateFineTuneJobArgs(args: Pick<FineTuneJobArgs, "gpusPerNode" | "settings" | "timeoutMinutes" | "nodes" | "maxSteps">): void {
   if (!Number.isInteger(args.gpusPerNode) || args.gpusPerNode < 1) {
     throw new Error(`FineTuneJob: gpusPerNode is ${args.gpusPerNode}; it must be a whole number of at least 1`);
+  }
+  if (args.nodes !== undefined && (!Number.isInteger(args.nodes) || args.nodes < 1)) {
+    throw new Error(`FineTuneJob: nodes is ${args.nodes}; it must be a whole number of at least 1`);
+  }
+  if (args.maxSteps !== undefined && (!Number.isInteger(args.maxSteps) || args.maxSteps < 1)) {
+    throw new Error(`FineTuneJob: maxSteps is ${args.maxSteps}; it must be a whole number of at least 1 (or unset for full epochs)`);
   }
   if (!LR_SCHEDULER_TYPES.includes(args.settings.lrSchedulerType)) {
     throw new Error(`FineTuneJob: settings.lrSchedulerType is '${args.settings.lrSchedulerType}'; allowed: ${LR_SCHEDULER_TYPES.join(", ")}`);
@@ -150,8 +160,14 @@ export function validateFineTuneJobArgs(args: Pick<FineTuneJobArgs, "gpusPerNode
   }
 }
 
+/** How far one run reaches: nodes of the fine-tuning step and, when set, the step count it stops at. */
+export interface RunScale {
+  readonly nodes?: number;
+  readonly maxSteps?: number;
+}
+
 /** The component's literal inputs for these settings: strings, as Azure ML takes literal job inputs. */
-export function literalInputs(settings: FineTuneSettings, gpusPerNode: number, computeName: string): Record<string, string> {
+export function literalInputs(settings: FineTuneSettings, gpusPerNode: number, computeName: string, scale: RunScale = {}): Record<string, string> {
   const bool = (b: boolean) => (b ? "true" : "false");
   return {
     task_name: CHAT_COMPLETION_TASK,
@@ -160,7 +176,9 @@ export function literalInputs(settings: FineTuneSettings, gpusPerNode: number, c
     compute_finetune: computeName,
     compute_model_evaluation: computeName,
     number_of_gpu_to_use_finetuning: String(gpusPerNode),
-    num_nodes_finetune: "1",
+    num_nodes_finetune: String(scale.nodes ?? 1),
+    // max_steps is an integer input, -1 (full epochs) by default (chat_completion_pipeline spec.yaml): sent only when set.
+    ...(scale.maxSteps !== undefined ? { max_steps: String(scale.maxSteps) } : {}),
     learning_rate: String(settings.learningRate),
     lr_scheduler_type: settings.lrSchedulerType,
     num_train_epochs: String(settings.epochs),
@@ -191,7 +209,7 @@ export function modelInputs(source: BaseModelSource): Record<string, JobInput> {
 
 /** The job's request, as the jobs API takes it (a PipelineJob of one registry pipeline node). */
 export function pipelineJobProperties(
-  args: Pick<FineTuneJobArgs, "baseModel" | "settings" | "gpusPerNode">,
+  args: Pick<FineTuneJobArgs, "baseModel" | "settings" | "gpusPerNode" | "nodes" | "maxSteps">,
   resolved: {
     computeName: string;
     computeId: string;
@@ -204,7 +222,7 @@ export function pipelineJobProperties(
 ): PipelineJobProperties {
   const inputs: Record<string, JobInput> = {
     ...Object.fromEntries(
-      Object.entries(literalInputs(args.settings, args.gpusPerNode, resolved.computeName)).map(([key, value]) => [key, { jobInputType: "literal" as const, value }]),
+      Object.entries(literalInputs(args.settings, args.gpusPerNode, resolved.computeName, { nodes: args.nodes, maxSteps: args.maxSteps })).map(([key, value]) => [key, { jobInputType: "literal" as const, value }]),
     ),
     ...modelInputs(args.baseModel.source),
     train_file_path: { jobInputType: "uri_file", uri: resolved.trainAssetId },

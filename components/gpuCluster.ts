@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 
+/**
+ * `vmPriority` of an AmlCompute cluster (VmPriority in machineLearningServices.json): dedicated nodes, or low-priority
+ * ones, cheaper but preemptible, billed against the region's separate low-priority vCPU quota.
+ */
+export const TRAINING_PRIORITIES = ["Dedicated", "LowPriority"] as const;
+export type TrainingPriority = (typeof TRAINING_PRIORITIES)[number];
+
 export interface GpuClusterArgs {
   /** Resource group of the workspace. */
   readonly resourceGroupName: pulumi.Input<string>;
@@ -18,6 +25,8 @@ export interface GpuClusterArgs {
   readonly maxNodes: number;
   /** Seconds a node stays idle before it is released; 120 by default. */
   readonly idleSeconds?: number;
+  /** Dedicated nodes (the default) or low-priority ones, which Azure may preempt. */
+  readonly priority?: TrainingPriority;
   /** ARM id of the user-assigned identity that jobs on the cluster run as. */
   readonly identityId: pulumi.Input<string>;
   /** Tags on the cluster. */
@@ -25,7 +34,7 @@ export interface GpuClusterArgs {
 }
 
 /** Checks the cluster's numbers before anything is created; throws naming the argument. */
-export function validateGpuClusterArgs(args: Pick<GpuClusterArgs, "minNodes" | "maxNodes" | "idleSeconds">): void {
+export function validateGpuClusterArgs(args: Pick<GpuClusterArgs, "minNodes" | "maxNodes" | "idleSeconds" | "priority">): void {
   const min = args.minNodes ?? 0;
   const idle = args.idleSeconds ?? 120;
   if (!Number.isInteger(min) || min < 0) throw new Error(`GpuCluster: minNodes is ${min}; it must be a whole number of at least 0`);
@@ -33,10 +42,13 @@ export function validateGpuClusterArgs(args: Pick<GpuClusterArgs, "minNodes" | "
     throw new Error(`GpuCluster: maxNodes is ${args.maxNodes}; it must be a whole number of at least 1 and at least minNodes (${min})`);
   }
   if (!Number.isInteger(idle) || idle <= 0) throw new Error(`GpuCluster: idleSeconds is ${idle}; it must be a positive whole number`);
+  if (args.priority !== undefined && !TRAINING_PRIORITIES.includes(args.priority)) {
+    throw new Error(`GpuCluster: priority is '${args.priority}'; allowed: ${TRAINING_PRIORITIES.join(", ")}`);
+  }
 }
 
 /**
- * A dedicated AmlCompute GPU cluster that scales to zero: no GPU bill while idle, no SSH, no local (key) auth, jobs
+ * An AmlCompute GPU cluster (dedicated unless asked for low priority) that scales to zero: no GPU bill while idle, no SSH, no local (key) auth, jobs
  * running as the training identity.
  */
 export class GpuCluster extends pulumi.ComponentResource {
@@ -64,7 +76,7 @@ export class GpuCluster extends pulumi.ComponentResource {
           disableLocalAuth: true,
           properties: {
             vmSize: args.vmSize,
-            vmPriority: machinelearningservices.VmPriority.Dedicated,
+            vmPriority: args.priority ?? machinelearningservices.VmPriority.Dedicated,
             osType: machinelearningservices.OsType.Linux,
             remoteLoginPortPublicAccess: machinelearningservices.RemoteLoginPortPublicAccess.Disabled,
             scaleSettings: {

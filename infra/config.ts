@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_IDLE_ALERT_HOURS, EMAIL, IDLE_ALERT_HOURS, IdleAlertHours } from "../components/costAlerts";
 import { DEEPSPEED_STAGES, FineTuneSettings, LR_SCHEDULER_TYPES, PRECISIONS } from "../components/fineTuneJob";
 import { TRAINING_IDENTITY_SCOPES, TrainingIdentityScope } from "../components/trainingIdentity";
+import { TRAINING_PRIORITIES, TrainingPriority } from "../components/gpuCluster";
 import { GPU_CLUSTER, LIMIT_REASONS } from "./limits";
 import { FINETUNE_CONFIG_SHAPE, FinetuneConfigFile, readFinetuneConfig } from "./finetuneConfig";
 import { BASE_MODEL_ALLOWED, PIPELINE_DEFAULTS, resolveBaseModel, ResolvedModel } from "./models";
@@ -34,12 +35,18 @@ export interface StackConfig {
     readonly idleSeconds: number;
     /** How far the training identity's rights reach: the resource group (the tutorial's) or the workspace. */
     readonly identityScope: TrainingIdentityScope;
+    /** Nodes one fine-tune runs on (`num_nodes_finetune`), at most `maxNodes`. */
+    readonly nodes: number;
+    /** Dedicated nodes, or low-priority ones (cheaper, preemptible, their own quota). */
+    readonly priority: TrainingPriority;
   };
   readonly fineTune: {
     readonly enabled: boolean;
     readonly baseModel: ResolvedModel;
     /** Bumped to run an unchanged fine-tuning job again; "" when unset. */
     readonly run: string;
+    /** Training steps after which the job stops (`max_steps`); undefined trains the full epochs. */
+    readonly maxSteps?: number;
     /** The model to serve when fine-tuning is off. */
     readonly registeredModelId?: string;
     readonly settings: FineTuneSettings;
@@ -124,9 +131,12 @@ export const CONFIG_KEYS = [
   "trainingMaxNodes",
   "trainingIdleSeconds",
   "trainingIdentityScope",
+  "trainingNodes",
+  "trainingPriority",
   "fineTuneEnabled",
   "baseModel",
   "fineTuneRun",
+  "maxSteps",
   "registeredModelId",
   "learningRate",
   "lrSchedulerType",
@@ -271,6 +281,33 @@ function withinLimit(r: Reader, raw: RawConfig, key: ConfigKey, min: number, max
   return r.whole(key, min, max);
 }
 
+/** Most training steps `maxSteps` accepts: enough for a long run, and a typo of a few digits too many is caught. */
+export const MAX_STEPS_LIMIT = 100_000;
+
+/** `trainingNodes`: 1 to `trainingMaxNodes`, since the fine-tuning step cannot run on more nodes than the cluster has. */
+function trainingNodes(r: Reader, raw: RawConfig, maxNodes: number, maxNodesValid: boolean): number {
+  const text = raw.trainingNodes?.trim() ?? "";
+  const nodes = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(nodes >= 1) || (maxNodesValid && nodes > maxNodes) || (!maxNodesValid && nodes > GPU_CLUSTER.maxNodes)) {
+    const most = maxNodesValid ? `trainingMaxNodes (${maxNodes})` : `trainingMaxNodes (itself at most ${GPU_CLUSTER.maxNodes})`;
+    r.fail("trainingNodes", `a whole number from 1 to ${most}: the fine-tuning step runs on that many of the cluster's nodes; raise trainingMaxNodes to train on more`);
+    return 1;
+  }
+  return nodes;
+}
+
+/** `maxSteps`: unset (or "") trains the full epochs; else 1 to {@link MAX_STEPS_LIMIT} steps. */
+function maxSteps(r: Reader, raw: RawConfig): number | undefined {
+  const text = raw.maxSteps?.trim() ?? "";
+  if (text === "") return undefined;
+  const steps = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(steps >= 1 && steps <= MAX_STEPS_LIMIT)) {
+    r.fail("maxSteps", `a whole number of training steps from 1 to ${MAX_STEPS_LIMIT}, or empty to train the full epochs (the component's max_steps -1)`);
+    return undefined;
+  }
+  return steps;
+}
+
 /** `gpuPricesPerHour`: `Size=USD,...` over the price table. */
 function priceOverrides(r: Reader, text: string): Record<string, number> {
   const parsed = parsePriceOverrides(text);
@@ -401,6 +438,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   // What the policy pack's mandatory cluster rules refuse is refused here first (infra/limits.ts).
   const trainingMinNodes = withinLimit(r, raw, "trainingMinNodes", 0, GPU_CLUSTER.idleNodes, LIMIT_REASONS.idleNodes);
   const trainingMaxNodes = r.whole("trainingMaxNodes", 1, GPU_CLUSTER.maxNodes);
+  const maxNodesValid = !r.problems.some((p) => p.key === "trainingMaxNodes");
 
   const model = baseModel(r, raw);
   const config: StackConfig = {
@@ -421,11 +459,14 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       // Azure ML takes the idle time as a whole number of seconds.
       idleSeconds: withinLimit(r, raw, "trainingIdleSeconds", GPU_CLUSTER.minIdleSeconds, GPU_CLUSTER.maxIdleSeconds, LIMIT_REASONS.idleSeconds),
       identityScope: r.oneOf("trainingIdentityScope", TRAINING_IDENTITY_SCOPES),
+      nodes: trainingNodes(r, raw, trainingMaxNodes, maxNodesValid),
+      priority: r.oneOf("trainingPriority", TRAINING_PRIORITIES),
     },
     fineTune: {
       enabled: r.flag("fineTuneEnabled"),
       baseModel: model,
       run: r.optionalText("fineTuneRun", (v) => (/^[\w.-]{1,64}$/.test(v) ? undefined : "up to 64 letters, digits, '.', '-' or '_', such as 2")) ?? "",
+      maxSteps: maxSteps(r, raw),
       registeredModelId: r.optionalText("registeredModelId", (v) =>
         MODEL_ID.test(v) ? undefined : "a model id: azureml:<name>:<version>, or azureml://registries/<registry>/models/<name>/versions/<version>",
       ),

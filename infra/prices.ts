@@ -21,6 +21,8 @@ export interface PriceTable {
   readonly about: string;
   /** Linux pay-as-you-go price of each VM size. */
   readonly vmSizes: Readonly<Record<string, readonly SourcedPrice[]>>;
+  /** Linux low-priority price of each VM size (the API's "Low Priority" meters), where one was read. */
+  readonly lowPriorityVmSizes?: Readonly<Record<string, readonly SourcedPrice[]>>;
   /** Standing charges of services, keyed `service:tier` (`containerRegistry:Basic`). */
   readonly services: Readonly<Record<string, readonly SourcedPrice[]>>;
 }
@@ -50,6 +52,8 @@ export interface ResolvedPrice extends SourcedPrice {
 export interface PriceBook {
   readonly region: string;
   readonly vmSizes: Readonly<Record<string, ResolvedPrice>>;
+  /** Low-priority node prices; a size without one is not priced at low priority (never the dedicated price). */
+  readonly lowPriorityVmSizes: Readonly<Record<string, ResolvedPrice>>;
   readonly services: Readonly<Record<string, ResolvedPrice>>;
 }
 
@@ -78,7 +82,12 @@ export function priceBook(region: string, overrides: Readonly<Record<string, num
     const chosen = choose(prices, region);
     if (chosen) services[meter] = chosen;
   }
-  return { region, vmSizes, services };
+  const lowPriorityVmSizes: Record<string, ResolvedPrice> = {};
+  for (const [size, prices] of Object.entries(source.lowPriorityVmSizes ?? {})) {
+    const chosen = choose(prices, region);
+    if (chosen) lowPriorityVmSizes[size] = chosen;
+  }
+  return { region, vmSizes, lowPriorityVmSizes, services };
 }
 
 /** `Size=USD,Size=USD` as a map, or a reason it is not one. */

@@ -43,7 +43,14 @@ export const ONLINE_ENDPOINT_RESERVE = 0.2;
 export function quotaDemands(config: StackConfig): QuotaDemand[] {
   const demands: QuotaDemand[] = [];
   if (config.fineTune.enabled) {
-    demands.push({ purpose: "training cluster", key: "trainingVmSize", vmSize: config.training.vmSize, instances: config.training.maxNodes });
+    // The cluster's most nodes: the fine-tune's trainingNodes are at most that, and the pipeline's other steps share them.
+    demands.push({
+      purpose: "training cluster",
+      key: "trainingVmSize",
+      vmSize: config.training.vmSize,
+      instances: config.training.maxNodes,
+      priority: config.training.priority,
+    });
   }
   if (config.serving.enabled) {
     demands.push({
@@ -73,7 +80,8 @@ function readTrainingData(config: StackConfig, warn: (message: string) => void):
     context: model ? { model: model.name, tokens: model.contextTokens } : undefined,
   });
   warnings.forEach((warning) => warn(warning));
-  if (train.records < SMALL_TRAINING_SET) {
+  // A run cut short with maxSteps (the canary) is a trial by choice: its sample is not a mistake.
+  if (train.records < SMALL_TRAINING_SET && config.fineTune.maxSteps === undefined) {
     warn(
       `${config.fineTune.trainDataPath} holds ${train.records} records, a sample: run \`npm run prepare-data\` ` +
         "for 1% of ultrachat_200k before fine-tuning for real.",
@@ -139,6 +147,7 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
     minNodes: config.training.minNodes,
     maxNodes: config.training.maxNodes,
     idleSeconds: config.training.idleSeconds,
+    priority: config.training.priority,
     identityId: identity.id,
     tags,
   });
@@ -360,6 +369,8 @@ function fineTune(
     computeName: cluster.name,
     computeId: cluster.id,
     gpusPerNode: gpuVmSize(config.training.vmSize)!.gpus,
+    nodes: config.training.nodes,
+    maxSteps: config.fineTune.maxSteps,
     identityId: identity.id,
     identityClientId: identity.clientId,
     settings: config.fineTune.settings,

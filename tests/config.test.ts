@@ -16,7 +16,16 @@ describe("parseStackConfig", () => {
     const config = parseStackConfig(devRaw());
     expect(config.location).toBe("eastus2");
     expect(config.namePrefix).toBe("finetunephi");
-    expect(config.training).toEqual({ vmSize: "Standard_NC24ads_A100_v4", minNodes: 0, maxNodes: 1, idleSeconds: 120, identityScope: "resourceGroup" });
+    expect(config.training).toEqual({
+      vmSize: "Standard_NC24ads_A100_v4",
+      minNodes: 0,
+      maxNodes: 1,
+      idleSeconds: 120,
+      identityScope: "resourceGroup",
+      nodes: 1,
+      priority: "Dedicated",
+    });
+    expect(config.fineTune.maxSteps).toBeUndefined();
     expect(config.serving).toEqual({ enabled: true, vmSize: "Standard_NC24ads_A100_v4", instanceCount: 1 });
     expect(config.fineTune.enabled).toBe(true);
     // The catalogue's Phi-3-mini-4k-instruct: the same weights as the retired registry model, from Hugging Face.
@@ -110,6 +119,15 @@ describe("parseStackConfig", () => {
     ["ciGithubRepo", "not a repo", /owner\/repo/],
     ["ciDestroyPrincipalId", "destroyer", /Entra ID object id/],
     ["trainingIdentityScope", "subscription", /one of resourceGroup, workspace$/],
+    ["trainingNodes", "0", /^a whole number from 1 to trainingMaxNodes \(1\): /],
+    ["trainingNodes", "2", /^a whole number from 1 to trainingMaxNodes \(1\): .*raise trainingMaxNodes to train on more$/],
+    ["trainingNodes", "1.5", /whole number from 1 to trainingMaxNodes/],
+    ["trainingPriority", "Spot", /^one of Dedicated, LowPriority$/],
+    ["trainingPriority", "lowpriority", /^one of Dedicated, LowPriority$/],
+    ["maxSteps", "0", /^a whole number of training steps from 1 to 100000, or empty to train the full epochs/],
+    ["maxSteps", "100001", /from 1 to 100000/],
+    ["maxSteps", "-1", /from 1 to 100000/],
+    ["maxSteps", "ten", /from 1 to 100000/],
     ["azure-native:location", "East US 2", /region/],
   ])("refuses %s = %j, naming the key, the value and what is allowed", (key, value, allowed) => {
     const problems = problemsOf(devRaw({ [key]: value }));
@@ -258,6 +276,29 @@ describe("parseStackConfig", () => {
     expect(parseStackConfig(devRaw({ baseModel: "Phi-4", deepspeedStage: "2" })).fineTune.settings).toMatchObject({ deepspeedStage: "2", precision: "16" });
   });
 
+  it("takes trainingNodes up to trainingMaxNodes, trainingPriority and maxSteps at their limits", () => {
+    const at = (changes: Record<string, string>) => parseStackConfig(devRaw(changes));
+    expect(at({ trainingNodes: "2", trainingMaxNodes: "2" }).training).toMatchObject({ nodes: 2, maxNodes: 2 });
+    expect(at({ trainingNodes: "100", trainingMaxNodes: "100" }).training.nodes).toBe(100);
+    expect(at({ trainingPriority: "LowPriority" }).training.priority).toBe("LowPriority");
+    expect(at({ maxSteps: "1" }).fineTune.maxSteps).toBe(1);
+    expect(at({ maxSteps: "100000" }).fineTune.maxSteps).toBe(100000);
+    expect(at({ maxSteps: " 7 " }).fineTune.maxSteps).toBe(7);
+    expect(at({ maxSteps: "" }).fineTune.maxSteps).toBeUndefined();
+    // One node past the cluster names both keys; so does one past a wrong trainingMaxNodes, reported too.
+    expect(problemsOf(devRaw({ trainingNodes: "3", trainingMaxNodes: "2" }))).toEqual([
+      {
+        key: "trainingNodes",
+        value: "3",
+        allowed: "a whole number from 1 to trainingMaxNodes (2): the fine-tuning step runs on that many of the cluster's nodes; raise trainingMaxNodes to train on more",
+      },
+    ]);
+    expect(problemsOf(devRaw({ trainingNodes: "101", trainingMaxNodes: "0" })).map((p) => [p.key, p.allowed])).toEqual([
+      ["trainingMaxNodes", "a whole number from 1 to 100"],
+      ["trainingNodes", expect.stringMatching(/^a whole number from 1 to trainingMaxNodes \(itself at most 100\)/)],
+    ]);
+  });
+
   it("reads fineTuneRun, trimmed, and refuses one that is not a short name", () => {
     expect(parseStackConfig(devRaw({ fineTuneRun: " 2 " })).fineTune.run).toBe("2");
     expect(parseStackConfig(devRaw({ fineTuneRun: undefined })).fineTune.run).toBe("");
@@ -327,6 +368,7 @@ describe("Pulumi.yaml", () => {
         "ciGithubRepo",
         "ciDestroyPrincipalId",
         "fineTuneRun",
+        "maxSteps",
         "fineTuneConfigFile",
         "registeredModelId",
         "resourceGroupName",

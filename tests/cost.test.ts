@@ -1,3 +1,6 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { aboutCost, aboutDuration, estimateCycle, trainingSteps } from "../infra/cycleEstimate";
 import { HOURS_PER_MONTH, parsePriceOverrides, PRICE_TABLE, priceBook, usdPerHour } from "../infra/prices";
 import { GPU_VM_SIZES } from "../infra/vmSizes";
 import { planCost, renderCost, usd } from "../scripts/lib/cost";
@@ -64,7 +67,9 @@ describe("the plan's cost", () => {
     const hourly = usd(a100.usdPerHour);
     const monthly = usd(a100.usdPerHour * HOURS_PER_MONTH);
     expect(summary).toContain(`  serving: online deployment Standard_NC24ads_A100_v4 x 1: ${hourly}/h, ${monthly}/month, every hour it is deployed, busy or idle`);
-    expect(summary).toContain(`per node-hour while a job runs (up to 1 node: ${hourly}/h); 0 nodes while idle: $0.00/h, $0.00/month`);
+    expect(summary).toContain(
+      `  training: cluster Standard_NC24ads_A100_v4: ${hourly} per node-hour while a job runs (the fine-tune on 1 node: ${hourly}/h; up to 1 node: ${hourly}/h); 0 nodes while idle: $0.00/h, $0.00/month`,
+    );
     expect(summary).toMatch(new RegExp(`\\n {4}Standard_NC24ads_A100_v4 \\$${a100.retailPrice}/h: ${a100.region}.*, ${a100.asOf}, from ${a100.source.slice(0, 20)}`));
     // The dev stack is in eastus2; a price of another region says so and how to get the region's own.
     if (a100.region !== "eastus2") expect(summary).toContain("(no eastus2 price in the table: run `npm run prices`)");
@@ -105,9 +110,30 @@ describe("the plan's cost", () => {
     ]);
     expect(cost.servingUsdPerHour).toBeCloseTo(0.526);
     const text = renderCost(cost).join("\n");
-    expect(text).toContain("  training: cluster Standard_NC24ads_A100_v4: $3.00 per node-hour while a job runs (up to 2 nodes: $6.00/h)");
+    expect(text).toContain("  training: cluster Standard_NC24ads_A100_v4: $3.00 per node-hour while a job runs (the fine-tune on 1 node: $3.00/h; up to 2 nodes: $6.00/h)");
     expect(text).toContain("  serving: online deployment Standard_NC4as_T4_v3 x 1: $0.53/h, $378.72/month");
     expect(text).toContain("    Standard_NC4as_T4_v3 $0.526/h: eastus2, from gpuPricesPerHour (stack config)");
+  });
+
+  it("prices a fine-tune at trainingNodes x the node price, low-priority nodes only from a low-priority price", async () => {
+    const plan = await buildPlan({
+      overrides: ["trainingNodes=2", "trainingMaxNodes=3", "trainingPriority=LowPriority", "gpuPricesPerHour=Standard_NC24ads_A100_v4=3"],
+    });
+    const cost = planCost(plan.document.resources, plan.prices);
+    expect(cost.lines.find((l) => l.what === "training cluster")).toMatchObject({ units: 3, jobNodes: 2, priority: "LowPriority" });
+    // The shipped table has no low-priority meter; gpuPricesPerHour is a dedicated price and is not used for it.
+    expect(renderCost(cost).join("\n")).toContain(
+      "  training: cluster Standard_NC24ads_A100_v4, low priority (can be preempted) x 3: the fine-tune on 2 nodes; " +
+        "not priced: infra/retailPrices.json has no low-priority price for Standard_NC24ads_A100_v4 (the dedicated price, $3.00 per node-hour, is an upper bound)",
+    );
+    // With a low-priority price in the table (as `npm run prices` would write it), that price.
+    const lowPriority = { retailPrice: 0.9, unitOfMeasure: "1 Hour", region: "eastus2", asOf: "2026-12-01", source: "a test's low-priority meter" };
+    const book = priceBook("eastus2", {}, { ...PRICE_TABLE, lowPriorityVmSizes: { Standard_NC24ads_A100_v4: [lowPriority] } });
+    const priced = renderCost(planCost(plan.document.resources, book)).join("\n");
+    expect(priced).toContain(
+      "  training: cluster Standard_NC24ads_A100_v4, low priority (can be preempted): $0.90 per node-hour while a job runs (the fine-tune on 2 nodes: $1.80/h; up to 3 nodes: $2.70/h)",
+    );
+    expect(priced).toContain("    Standard_NC24ads_A100_v4 low priority $0.9/h: eastus2, 2026-12-01, from a test's low-priority meter");
   });
 
   it("says which price is missing rather than guessing it", async () => {
@@ -121,5 +147,55 @@ describe("the plan's cost", () => {
 
   it("refuses a malformed override, naming the key", async () => {
     await expect(buildPlan({ overrides: ["gpuPricesPerHour=cheap"] })).rejects.toThrow(/phi3-foundry:gpuPricesPerHour = "cheap"/);
+  });
+});
+
+describe("one cycle's time and cost (infra/cycleEstimate.ts)", () => {
+  const training = { records: 24, epochs: 1, batchSize: 1, gradientAccumulationSteps: 1, gpusPerNode: 1, nodes: 1, usdPerNodeHour: 3 };
+
+  it("counts maxSteps, else the records over the effective batch times the epochs", () => {
+    expect(trainingSteps({ ...training, maxSteps: 10 })).toBe(10);
+    expect(trainingSteps({ ...training, records: 1663 })).toBe(1663);
+    expect(trainingSteps({ ...training, records: 1663, nodes: 2 })).toBe(832);
+    expect(trainingSteps({ ...training, records: 1663, batchSize: 2, gradientAccumulationSteps: 2, epochs: 3 })).toBe(1248);
+  });
+
+  it("adds up the stages in order and prices node-hours, instance-hours and standing charges", () => {
+    const e = estimateCycle({ training: { ...training, maxSteps: 10 }, serving: { instances: 1, usdPerHour: 3 }, alwaysOnUsdPerHour: 0 });
+    // 10 + 5 + 15 + 5 + 10 s + 10 + 17 + 1 + 15 minutes.
+    expect(e.minutes).toBeCloseTo(78.1667, 3);
+    expect(e.stages.map((s) => s.minutes)).toEqual([10, 5, 15, 5, 10 / 60, 10, 17, 1, 15]);
+    // Training: (15 + 10) min on one node + (5 start + 5 load + 10 s + 2 idle) min on each of 1 node = 37.17 min x $3/h;
+    // serving: 17 + 1 + 15 = 33 min x $3/h.
+    expect(e.usd).toBeCloseTo(1.8583 + 1.65, 3);
+    expect(e).toMatchObject({ trainingSteps: 10, atMost: false, unpriced: [] });
+    expect(aboutDuration(e.minutes)).toBe("about 80 minutes");
+    expect(aboutCost(e)).toBe("about $4");
+
+    const twoNodes = estimateCycle({ training: { ...training, maxSteps: 10, nodes: 2 }, alwaysOnUsdPerHour: 0.01 });
+    // No serving: no deployment or smoke stage; a second node runs its start, load, steps and idle time again.
+    expect(twoNodes.minutes).toBeCloseTo(60.1667, 3);
+    expect(twoNodes.usd).toBeCloseTo(((25 + 2 * 12.1667) / 60) * 3 + (60.1667 / 60) * 0.01, 3);
+  });
+
+  it("says 'at most' for a bound, hours past two, and what it could not price", () => {
+    const e = estimateCycle({ training: { ...training, records: 20000, usdPerNodeHour: undefined }, serving: { instances: 2 }, alwaysOnUsdPerHour: 0 });
+    expect(e.unpriced).toEqual(["training nodes", "the online deployment"]);
+    expect(aboutDuration(e.minutes)).toBe("about 7 hours");
+    expect(aboutCost({ usd: 3.6, atMost: true })).toBe("at most about $4");
+  });
+
+  it("is the plan's, and the README's first screen quotes the canary's and the default stack's figures", async () => {
+    const canary = await buildPlan({ stack: "canary" });
+    const summary = renderSummary(canary);
+    expect(summary).toContain("  this stack (canary): about 80 minutes, at most about $4\n");
+    expect(summary).toContain("\n     10 min  workspace, storage, key vault");
+    expect(summary).toContain("\n    0.2 min  10 training steps; 1 s a step, an assumption");
+    expect(summary).toContain("    low-priority nodes have no price in infra/retailPrices.json: counted at the dedicated price, an upper bound");
+    expect(summary).toContain("  the default stack on 1% of ultrachat_200k (`npm run prepare-data`: 1,663 training records, 1,663 steps, dedicated): about 105 minutes, about $6");
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const { estimate, reference } = canary.cycles!;
+    expect(readme).toContain(`prove the routes in ${aboutDuration(estimate.minutes)} for ${aboutCost(estimate)}, then run the\nreal stack`);
+    expect(readme).toContain(`real stack (its first run on 1% of ultrachat_200k: ${aboutDuration(reference.minutes)} and ${aboutCost(reference)} to`);
   });
 });

@@ -54,7 +54,7 @@ async function run(a: FineTuneJobArgs = args) {
 }
 
 /** The job name these args and resolved values give. */
-function nameOf(a: Pick<FineTuneJobArgs, "baseModel" | "settings" | "gpusPerNode"> = args, r: typeof resolved = resolved, runCounter = "") {
+function nameOf(a: Pick<FineTuneJobArgs, "baseModel" | "settings" | "gpusPerNode" | "nodes" | "maxSteps"> = args, r: typeof resolved = resolved, runCounter = "") {
   return pipelineJobName(JOB_NAME_PREFIX, pipelineJobProperties(a, r), runCounter);
 }
 
@@ -90,6 +90,21 @@ describe("FineTuneJob", () => {
     expect(literal("task_name")).toBe("ChatCompletion");
     for (const [name, value] of Object.entries(STUDIO_FIXED_INPUTS)) expect(literal(name)).toBe(value);
     for (const value of Object.values<any>(inputs)) if (value.jobInputType === "literal") expect(typeof value.value).toBe("string");
+  });
+
+  it("runs the fine-tuning step on one node and full epochs unless told: num_nodes_finetune and max_steps (integers in spec.yaml)", async () => {
+    const inputs = (named(await run(), "finetune-job").inputs.properties as any).inputs;
+    expect(inputs.num_nodes_finetune).toEqual({ jobInputType: "literal", value: "1" });
+    // Unset, the component's own default (-1: the epochs decide) applies, and the request stays as it was.
+    expect(inputs.max_steps).toBeUndefined();
+    expect(nameOf({ ...args, nodes: 1 })).toBe(nameOf());
+
+    const scaled = named(await run({ ...args, nodes: 2, maxSteps: 7 }), "finetune-job").inputs.properties as any;
+    expect(scaled.inputs.num_nodes_finetune).toEqual({ jobInputType: "literal", value: "2" });
+    expect(scaled.inputs.max_steps).toEqual({ jobInputType: "literal", value: "7" });
+    expect(scaled.jobs.finetune.inputs.max_steps).toEqual({ job_input_type: "literal", value: "${{parent.inputs.max_steps}}" });
+    expect(nameOf({ ...args, nodes: 2 })).not.toBe(nameOf());
+    expect(nameOf({ ...args, maxSteps: 7 })).not.toBe(nameOf());
   });
 
   it("takes a Hugging Face base model by id, without running the model's remote code", async () => {
@@ -197,6 +212,9 @@ describe("FineTuneJob", () => {
     [{ settings: { ...settings, precision: "8" as never } }, /precision is '8'; allowed: 16, 32/],
     [{ settings: { ...settings, deepspeedStage: "1" as never } }, /deepspeedStage is '1'; allowed: 2, 3/],
     [{ timeoutMinutes: 0 }, /timeoutMinutes is 0/],
+    [{ nodes: 0 }, /nodes is 0; it must be a whole number of at least 1/],
+    [{ nodes: 1.5 }, /nodes is 1.5/],
+    [{ maxSteps: 0 }, /maxSteps is 0; it must be a whole number of at least 1/],
   ])("refuses %j before creating anything", async (bad, message) => {
     expect(() => validateFineTuneJobArgs({ ...args, ...bad })).toThrow(message);
     await expect(run({ ...args, ...bad })).rejects.toThrow(message);

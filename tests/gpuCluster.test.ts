@@ -36,6 +36,14 @@ describe("GpuCluster", () => {
     expect(input(compute, "properties.properties.scaleSettings")).toEqual({ minNodeCount: 1, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: "PT900S" });
   });
 
+  it("asks for low-priority nodes when told (VmPriority LowPriority, machineLearningServices.json)", async () => {
+    const compute = single(
+      (await runProgram(() => new GpuCluster("gpu", { ...args, priority: "LowPriority" }))).resources,
+      "azure-native:machinelearningservices:Compute",
+    );
+    expect(input(compute, "properties.properties.vmPriority")).toBe("LowPriority");
+  });
+
   it("parents its compute to itself", async () => {
     const { resources } = await runProgram(() => new GpuCluster("trainer", args));
     const compute = single(resources, "azure-native:machinelearningservices:Compute");
@@ -49,6 +57,7 @@ describe("GpuCluster", () => {
     [{ maxNodes: 0 }, /maxNodes is 0/],
     [{ maxNodes: 1, idleSeconds: 0 }, /idleSeconds is 0/],
     [{ maxNodes: 1.5 }, /maxNodes is 1.5/],
+    [{ maxNodes: 1, priority: "Spot" as never }, /priority is 'Spot'; allowed: Dedicated, LowPriority/],
   ])("refuses %j before creating anything", async (bad, message) => {
     expect(() => validateGpuClusterArgs(bad)).toThrow(message);
     let created = 0;

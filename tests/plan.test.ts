@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import { runUnderMocks } from "../scripts/lib/mockRuntime";
 import { buildPlan, PlanDocument } from "../scripts/lib/plan";
+import { renderSummary } from "../scripts/lib/summary";
 import { PROJECT_ROOT, SECRET_PLACEHOLDER } from "../scripts/lib/stackFiles";
 import { runNpmScript, ScriptResult } from "./support/npmScript";
 
@@ -102,6 +103,9 @@ describe("npm run plan refuses a bad setting before anything is created", () => 
     ["servingInstanceCount=1.5", "phi3-foundry:servingInstanceCount"],
     ["epochs=1.5", "phi3-foundry:epochs"],
     ["servingVmSize=Standard_NC6s_v3", "phi3-foundry:servingVmSize"],
+    ["trainingNodes=2", 'phi3-foundry:trainingNodes = "2": a whole number from 1 to trainingMaxNodes (1)'],
+    ["trainingPriority=Spot", 'phi3-foundry:trainingPriority = "Spot": one of Dedicated, LowPriority'],
+    ["maxSteps=0", 'phi3-foundry:maxSteps = "0": a whole number of training steps from 1 to 100000'],
   ])("--config %s: refused, naming the key", async (setting, key) => {
     await expect(buildPlan({ overrides: [setting] })).rejects.toThrow(key);
   });
@@ -167,6 +171,30 @@ describe("buildPlan", () => {
     expect(group.inputs.tags).toEqual({ token: SECRET_PLACEHOLDER });
     expect(run.outputs).toEqual({ plain: "rg-x", hidden: SECRET_PLACEHOLDER });
     expect(JSON.stringify(run)).not.toContain("hunter2");
+  });
+});
+
+describe("scale-out, low priority and a step limit, through the whole program", () => {
+  it("sends trainingNodes as num_nodes_finetune and maxSteps as max_steps, and gives the cluster trainingPriority", async () => {
+    const plan = await buildPlan({ overrides: ["trainingNodes=2", "trainingMaxNodes=2", "trainingPriority=LowPriority", "maxSteps=7"] });
+    const job = plan.document.resources.find((r) => r.type === "pulumi-nodejs:dynamic/phi3-foundry:PipelineJob")!;
+    const inputs = (job.inputs.properties as any).inputs;
+    expect(inputs.num_nodes_finetune).toEqual({ jobInputType: "literal", value: "2" });
+    expect(inputs.max_steps).toEqual({ jobInputType: "literal", value: "7" });
+    const cluster = plan.document.resources.find((r) => r.type === "azure-native:machinelearningservices:Compute")!;
+    expect((cluster.inputs.properties as any).properties).toMatchObject({ vmPriority: "LowPriority", scaleSettings: { maxNodeCount: 2 } });
+    expect(plan.notes).toContain(
+      "Quota Total Cluster LowPriority Regional vCPUs: need 48 vCPUs, limit 10000, in use 0 (from a stand-in, not Azure; `pulumi up` reads the real numbers).",
+    );
+  });
+
+  it("npm run plan -- --stack canary: a job of at most 100 steps, a low-priority cluster, one deployment, the cycle's time and cost", async () => {
+    const summary = renderSummary(await buildPlan({ stack: "canary" }));
+    expect(summary).toMatch(/training cluster gpu\w+: Standard_NC24ads_A100_v4, LowPriority, 0\.\.1 nodes/);
+    expect(summary.match(/online deployment phi3: Standard_NC24ads_A100_v4 x 1,/g)).toHaveLength(1);
+    expect(summary).toContain("10 training steps");
+    expect(summary).toContain("  this stack (canary): about 80 minutes, at most about $4");
+    expect(summary).toContain("  the default stack on 1% of ultrachat_200k");
   });
 });
 

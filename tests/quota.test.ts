@@ -9,11 +9,15 @@ import {
   QuotaSource,
   QuotaUsage,
   TOTAL_DEDICATED,
+  TOTAL_LOW_PRIORITY,
   vcpusNeeded,
   VmSizeInfo,
 } from "../components/azure/quota";
+import { parseStackConfig } from "../infra/config";
+import { quotaDemands } from "../infra/program";
 import { GPU_VM_SIZES as KNOWN_VM_SIZES } from "../infra/vmSizes";
 import { ML_REGIONS, StandInQuotaSource } from "../scripts/lib/standIns";
+import { devRaw } from "./support/stackConfig";
 
 const A100 = { purpose: "training cluster", key: "trainingVmSize", vmSize: "Standard_NC24ads_A100_v4", instances: 1 };
 const T4 = { purpose: "online deployment", key: "servingVmSize", vmSize: "Standard_NC4as_T4_v3", instances: 1, reserve: 0.2 };
@@ -221,6 +225,60 @@ describe("checkQuota", () => {
     const promise = checkQuota(new StandInQuotaSource(), "eastus2", [demand]);
     const error = await rejection(promise, PreflightError);
     expect(error.message).toMatch(/trainingVmSize = "Standard_ND40rs_v2".*eastus2/);
+  });
+
+  describe("low-priority training", () => {
+    // Rows as the usages API lists them (2025-12-01 example Usage/list.json): one regional low-priority total, and
+    // per-family low-priority rows whose limit is -1, next to the dedicated rows.
+    const LOW_TOTAL = "Total Cluster LowPriority Regional vCPUs";
+    const lowPriorityRows = (inUse: number) =>
+      new StandInQuotaSource([
+        { name: TOTAL_DEDICATED, limit: 100, inUse: 0 },
+        { name: A100_ROW, limit: 0, inUse: 0 },
+        { name: T4_ROW, limit: 24, inUse: 0 },
+        { name: LOW_TOTAL, limit: 50, inUse },
+        { name: "Standard NCADSA100v4 Family Cluster LowPriority vCPUs", limit: -1, inUse },
+      ]);
+    const lowA100 = { ...A100, priority: "LowPriority" as const };
+
+    it("reads the region's low-priority total instead of the family's dedicated quota", async () => {
+      expect(TOTAL_LOW_PRIORITY).toBe(LOW_TOTAL);
+      const checks = await checkQuota(lowPriorityRows(18), "eastus2", [lowA100, T4]);
+      expect(checks).toEqual([
+        expect.objectContaining({ family: LOW_TOTAL, needed: 24, limit: 50, inUse: 18, ok: true }),
+        expect.objectContaining({ family: "standard NCASv3_T4 Family", needed: 8, ok: true }),
+        expect.objectContaining({ family: TOTAL_DEDICATED, needed: 8, ok: true }),
+      ]);
+      expect(checks[0].breakdown).toEqual(["training cluster: 1 x Standard_NC24ads_A100_v4 low priority (24 vCPUs) = 24"]);
+      // Dedicated, the same demand needs the A100 family's quota, which is 0 here.
+      const error = await quotaError(checkQuota(lowPriorityRows(18), "eastus2", [A100, T4]));
+      expect(error.shortfalls.map((s) => s.family)).toEqual(["standardNCADSA100v4Family"]);
+    });
+
+    it("fails naming the low-priority total when it is short", async () => {
+      const error = await quotaError(checkQuota(lowPriorityRows(40), "eastus2", [lowA100]));
+      expect(error.shortfalls).toEqual([expect.objectContaining({ family: LOW_TOTAL, needed: 24, limit: 50, inUse: 40 })]);
+      expect(error.message).toContain("  - Total Cluster LowPriority Regional vCPUs: need 24 (training cluster: 1 x Standard_NC24ads_A100_v4 low priority (24 vCPUs) = 24), limit 50, in use 40, available 10");
+    });
+
+    it("is what the plan's stand-in offers room for", async () => {
+      await expect(checkQuota(new StandInQuotaSource(), "eastus2", [lowA100])).resolves.toEqual([
+        expect.objectContaining({ family: LOW_TOTAL, needed: 24, limit: 10000, ok: true }),
+      ]);
+    });
+  });
+
+  it("asks the stack's training demand for the cluster's most nodes, which trainingNodes never exceeds, at its priority", () => {
+    const training = (changes: Record<string, string>) => quotaDemands(parseStackConfig(devRaw(changes)))[0];
+    expect(training({ trainingNodes: "2", trainingMaxNodes: "2" })).toEqual({
+      purpose: "training cluster",
+      key: "trainingVmSize",
+      vmSize: "Standard_NC24ads_A100_v4",
+      instances: 2,
+      priority: "Dedicated",
+    });
+    expect(training({ trainingNodes: "1", trainingMaxNodes: "3" }).instances).toBe(3);
+    expect(training({ trainingPriority: "LowPriority" })).toMatchObject({ instances: 1, priority: "LowPriority" });
   });
 
   it("asks Azure only whether the region offers Azure ML when the stack needs no GPUs", async () => {

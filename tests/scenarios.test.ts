@@ -9,7 +9,7 @@ import { packViolations } from "./support/policyHarness";
  * The named scenarios, one Pulumi.<stack>.yaml each, as Azure Verified Modules test defaults, max and WAF-aligned: each
  * is planned once here and shared by every test below, passes the whole policy pack, and plans the same a second time.
  */
-const SCENARIOS = ["dev", "prod", "parked", "minimal"] as const;
+const SCENARIOS = ["dev", "prod", "parked", "minimal", "canary"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const plans = new Map<Scenario, Promise<Plan>>();
@@ -208,5 +208,38 @@ describe("minimal: no Foundry, no training, a registered model served", () => {
     expect(ofType(resources, "azure-native:monitor:DiagnosticSetting").map((s) => s.name).sort()).toEqual(
       ["diagnostics-endpoint", "diagnostics-keyvault", "diagnostics-registry", "diagnostics-storage-blobs", "diagnostics-workspace"].sort(),
     );
+  });
+});
+
+describe("canary: every risky route once, for minutes and cents", () => {
+  const JOB = "pulumi-nodejs:dynamic/phi3-foundry:PipelineJob";
+
+  it("trains at most 100 steps on a low-priority cluster, from a few dozen records", async () => {
+    const resources = await resourcesOf("canary");
+    const inputs = input(single(resources, JOB), "properties.inputs");
+    expect(inputs.max_steps).toEqual({ jobInputType: "literal", value: "10" });
+    expect(Number(inputs.max_steps.value)).toBeLessThanOrEqual(100);
+    expect(inputs.num_nodes_finetune).toEqual({ jobInputType: "literal", value: "1" });
+    expect(input(single(resources, "azure-native:machinelearningservices:Compute"), "properties.properties.vmPriority")).toBe("LowPriority");
+    const records = ofType(resources, "azure-native:machinelearningservices:DataVersion").map((d) => input(d, "properties.tags.records"));
+    expect(records.sort()).toEqual(["24", "8"]);
+  });
+
+  it("deploys the model on one instance and creates the hub, project, connection and chat flow", async () => {
+    const resources = await resourcesOf("canary");
+    expect(single(resources, DEPLOYMENT).inputs.sku).toMatchObject({ capacity: 1 });
+    expect(named(resources, "foundry-hub")).toBeDefined();
+    expect(named(resources, "foundry-project")).toBeDefined();
+    expect(ofType(resources, "azure-native:machinelearningservices:WorkspaceConnection").map((c) => input(c, "properties.category")).sort()).toEqual(["AIServices", "CustomKeys"]);
+    expect(ofType(resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow")).toHaveLength(1);
+  });
+
+  it("checks the low-priority quota before creating anything, and warns only of what its live run is there to find out", async () => {
+    const plan = await planOf("canary");
+    expect(plan.notes.join("\n")).toContain("Quota Total Cluster LowPriority Regional vCPUs: need 24 vCPUs");
+    expect(plan.notes.join("\n")).not.toContain("Quota standardNCADSA100v4Family: need 48");
+    // Not that 24 records are a sample (a run cut short by maxSteps is a trial by choice); only the missing finetune
+    // config, which the canary's live run is there to try.
+    expect(plan.warnings).toEqual([expect.stringMatching(/fineTuneConfigFile is not set, so the job has no finetune_config_path/)]);
   });
 });

@@ -39,6 +39,13 @@ export interface QuotaSource {
 /** Name of the usage row that caps all dedicated cluster and endpoint vCPUs of a region. */
 export const TOTAL_DEDICATED = "Total Cluster Dedicated Regional vCPUs";
 
+/**
+ * Name of the usage row that caps a region's low-priority cluster vCPUs, one value across VM families: in the usages
+ * example (2025-12-01 Usage/list.json) the per-family "... Family Cluster LowPriority vCPUs" rows have limit -1 (none of
+ * their own), and low-priority VMs have "a single value across VM families" (Azure ML how-to-use-low-priority-batch).
+ */
+export const TOTAL_LOW_PRIORITY = "Total Cluster LowPriority Regional vCPUs";
+
 // vmSizes calls the V100 family standardNCSv3Family; the usages API example (2025-12-01 Usage/list.json) names its
 // quota "Standard NCv3 Family Cluster Dedicated vCPUs".
 const FAMILY_ALIASES: Readonly<Record<string, string>> = { standardncsv3family: "standardncv3family" };
@@ -57,6 +64,8 @@ export interface QuotaDemand {
   readonly key: string;
   readonly vmSize: string;
   readonly instances: number;
+  /** Low-priority nodes draw on the region's low-priority total alone; dedicated ones (the default) on their family and the dedicated total. */
+  readonly priority?: "Dedicated" | "LowPriority";
   /**
    * Extra share of instances Azure reserves, rounded up: managed online endpoints reserve 20% for upgrades, so a
    * deployment of N instances needs ceil(1.2 * N) * vCPUs of quota.
@@ -162,7 +171,12 @@ export async function checkQuota(
     const needed = vcpusNeeded(demand, size);
     const share = reserveOf(demand, size);
     const reserve = share ? ` with ${Math.round(share * 100)}% upgrade reserve` : "";
-    const line = `${demand.purpose}: ${demand.instances} x ${size.name} (${size.vCPUs} vCPUs)${reserve} = ${needed}`;
+    const lowPriority = demand.priority === "LowPriority";
+    const line = `${demand.purpose}: ${demand.instances} x ${size.name}${lowPriority ? " low priority" : ""} (${size.vCPUs} vCPUs)${reserve} = ${needed}`;
+    if (lowPriority) {
+      add(familyKey(TOTAL_LOW_PRIORITY), TOTAL_LOW_PRIORITY, needed, line);
+      continue;
+    }
     add(familyKey(size.family), size.family, needed, line);
     add(familyKey(TOTAL_DEDICATED), TOTAL_DEDICATED, needed, line);
   }

@@ -15,6 +15,10 @@ export interface CostLine {
   readonly units: number;
   /** Units billed while nothing trains: a deployment's instances, a cluster's least nodes. */
   readonly idleUnits: number;
+  /** A cluster's nodes: dedicated, or low priority (priced from the table's low-priority prices only). */
+  readonly priority?: "Dedicated" | "LowPriority";
+  /** Nodes the fine-tune runs on (the job's `num_nodes_finetune`), when the plan has a job. */
+  readonly jobNodes?: number;
   readonly price?: ResolvedPrice;
   /** Why the line has no price, when it has none. */
   readonly unpriced?: string;
@@ -32,6 +36,23 @@ export interface PlanCost {
   readonly parkedUsdPerHour: number;
   /** Meters that bill while nothing trains and have no price. */
   readonly idleUnpriced: string[];
+}
+
+/** The fine-tuning job's type in the plan: the dynamic resource of components/azure/pipelineJob.ts. */
+const PIPELINE_JOB_TYPE = "pulumi-nodejs:dynamic/phi3-foundry:PipelineJob";
+
+function dedicatedPrice(vmSize: string, book: PriceBook): Pick<CostLine, "price" | "unpriced"> {
+  const price = book.vmSizes[vmSize];
+  return price ? { price } : { unpriced: `no price known; set gpuPricesPerHour=${vmSize}=<USD> or run \`npm run prices\`` };
+}
+
+/** A low-priority node's price where the table has one; never the dedicated price in its place. */
+function lowPriorityPrice(vmSize: string, book: PriceBook): Pick<CostLine, "price" | "unpriced"> {
+  const price = book.lowPriorityVmSizes[vmSize];
+  if (price) return { price };
+  const dedicated = book.vmSizes[vmSize];
+  const bound = dedicated ? ` (the dedicated price, ${usd(dedicated.usdPerHour)} per node-hour, is an upper bound)` : "";
+  return { unpriced: `not priced: infra/retailPrices.json has no low-priority price for ${vmSize}${bound}` };
 }
 
 /** Standing charges the plan knows how to read from a resource, priced from the table or said not to be. */
@@ -60,19 +81,23 @@ function standingCharge(r: RecordedResource, book: PriceBook): CostLine | undefi
  */
 export function planCost(resources: readonly RecordedResource[], book: PriceBook): PlanCost {
   const lines: CostLine[] = [];
+  const job = resources.find((r) => r.type === PIPELINE_JOB_TYPE);
+  const jobNodes = Number((job?.inputs.properties as any)?.inputs?.num_nodes_finetune?.value ?? NaN);
   for (const r of resources) {
     const props = (r.inputs.properties ?? {}) as any;
     if (r.type === "azure-native:machinelearningservices:Compute" && props.computeType === "AmlCompute") {
       const scale = props.properties?.scaleSettings ?? {};
       const vmSize = String(props.properties?.vmSize);
+      const lowPriority = props.properties?.vmPriority === "LowPriority";
       lines.push({
         what: "training cluster",
         meter: vmSize,
         bills: "while a job runs",
         units: scale.maxNodeCount ?? 1,
         idleUnits: scale.minNodeCount ?? 0,
-        price: book.vmSizes[vmSize],
-        unpriced: book.vmSizes[vmSize] ? undefined : `no price known; set gpuPricesPerHour=${vmSize}=<USD> or run \`npm run prices\``,
+        priority: lowPriority ? "LowPriority" : "Dedicated",
+        ...(Number.isInteger(jobNodes) ? { jobNodes } : {}),
+        ...(lowPriority ? lowPriorityPrice(vmSize, book) : dedicatedPrice(vmSize, book)),
       });
     }
     if (r.type === "azure-native:machinelearningservices:OnlineDeployment") {
@@ -138,11 +163,14 @@ export function renderCost(cost: PlanCost): string[] {
   }
   if (serving.length === 0) out.push(`  serving: none (servingEnabled=false, parked): ${perHourAndMonth(0)}`);
   for (const l of cost.lines.filter((line) => line.bills === "while a job runs")) {
+    const kind = l.priority === "LowPriority" ? ", low priority (can be preempted)" : "";
+    const nodes = (n: number) => `${n} node${n === 1 ? "" : "s"}`;
+    const job = l.jobNodes === undefined ? "" : l.price ? `the fine-tune on ${nodes(l.jobNodes)}: ${usd(l.price.usdPerHour * l.jobNodes)}/h; ` : `the fine-tune on ${nodes(l.jobNodes)}; `;
     out.push(
       l.price
-        ? `  training: cluster ${l.meter}: ${usd(l.price.usdPerHour)} per node-hour while a job runs (up to ${l.units} node${l.units === 1 ? "" : "s"}: ` +
-            `${usd(l.price.usdPerHour * l.units)}/h); ${l.idleUnits} node${l.idleUnits === 1 ? "" : "s"} while idle: ${perHourAndMonth(l.price.usdPerHour * l.idleUnits)}`
-        : `  training: cluster ${l.meter} x ${l.units}: ${l.unpriced}`,
+        ? `  training: cluster ${l.meter}${kind}: ${usd(l.price.usdPerHour)} per node-hour while a job runs (${job}up to ${nodes(l.units)}: ` +
+            `${usd(l.price.usdPerHour * l.units)}/h); ${nodes(l.idleUnits)} while idle: ${perHourAndMonth(l.price.usdPerHour * l.idleUnits)}`
+        : `  training: cluster ${l.meter}${kind} x ${l.units}: ${job}${l.unpriced}`,
     );
   }
   for (const l of cost.lines.filter((line) => line.bills === "always")) {
@@ -152,7 +180,9 @@ export function renderCost(cost: PlanCost): string[] {
   if (serving.length > 0) out.push(`  total while serving, nothing training: ${perHourAndMonth(cost.idleUsdPerHour)}${unknown}, plus what is billed by use`);
   out.push(`  total when parked (servingEnabled=false), nothing training: ${perHourAndMonth(cost.parkedUsdPerHour)}, plus what is billed by use`);
   const named = new Map<string, ResolvedPrice>();
-  for (const l of cost.lines) if (l.price) named.set(l.bills === "always" ? `${l.what} ${l.meter}` : l.meter, l.price);
+  for (const l of cost.lines) {
+    if (l.price) named.set(l.bills === "always" ? `${l.what} ${l.meter}` : `${l.meter}${l.priority === "LowPriority" ? " low priority" : ""}`, l.price);
+  }
   if (named.size > 0) out.push("  prices:", ...[...named].map(([name, p]) => `    ${priceSource(name, p)}`));
   return out;
 }

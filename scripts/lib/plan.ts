@@ -6,6 +6,7 @@ import { deployStack, FLOW_DIRECTORY } from "../../infra/program";
 import { MockRun, ProgramMessage, RecordedResource, runUnderMocks } from "./mockRuntime";
 import { loadStackSettings, SettingsError, StackSettings } from "./stackFiles";
 import { StandInQuotaSource } from "./standIns";
+import { PlanCycles, planCycles } from "./cycle";
 
 /** The offline plan as DESIGN.md's contract fixes it. */
 export interface PlanDocument {
@@ -32,6 +33,8 @@ export interface Plan {
   readonly warnings: string[];
   /** The prices the cost estimate uses: infra/retailPrices.json for the stack's region, gpuPricesPerHour on top. */
   readonly prices: PriceBook;
+  /** How long one `up` to `destroy` cycle takes and costs, next to the default stack's. */
+  readonly cycles?: PlanCycles;
 }
 
 /**
@@ -128,5 +131,19 @@ async function buildOnePlan(options: PlanOptions): Promise<Plan> {
       "(the real suffix is random and kept in state).",
   );
   const prices = priceBook(config?.location ?? "", config?.gpuPricesPerHour);
-  return { document: { project: settings.project, stack: settings.stack, ...run }, notes, warnings, prices };
+  const cycles = config && planCycles(settings.stack, config, trainRecords(run.resources), defaultStackConfig(), prices);
+  return { document: { project: settings.project, stack: settings.stack, ...run }, notes, warnings, prices, cycles };
+}
+
+/** Records of the training file, as its data asset's tags give them; 0 without fine-tuning. */
+function trainRecords(resources: readonly RecordedResource[]): number {
+  const train = resources.find(
+    (r) => r.type === "azure-native:machinelearningservices:DataVersion" && String((r.inputs.properties as any)?.description).startsWith("Training"),
+  );
+  return Number((train?.inputs.properties as any)?.tags?.records ?? 0);
+}
+
+/** The dev stack's settings, which are Pulumi.yaml's defaults and a region: what a new user's first real run uses. */
+function defaultStackConfig(): StackConfig {
+  return parseStackConfig(rawConfigFrom(loadStackSettings("dev", []).config));
 }

@@ -1,4 +1,4 @@
-import { familyKey, QuotaSource, QuotaUsage, TOTAL_DEDICATED, VmSizeInfo } from "../../components/azure/quota";
+import { familyKey, QuotaSource, QuotaUsage, TOTAL_DEDICATED, TOTAL_LOW_PRIORITY, VmSizeInfo } from "../../components/azure/quota";
 import { GPU_VM_SIZES } from "../../infra/vmSizes";
 
 /**
@@ -23,6 +23,7 @@ export const ML_REGIONS: readonly string[] = [
  */
 export const ROOMY_USAGES: readonly QuotaUsage[] = [
   { name: TOTAL_DEDICATED, limit: 10_000, inUse: 0 },
+  { name: TOTAL_LOW_PRIORITY, limit: 10_000, inUse: 0 },
   ...[...new Map(GPU_VM_SIZES.map((s) => [familyKey(s.family), s.family])).values()].map((family) => ({ name: family, limit: 2_000, inUse: 0 })),
 ];
 

@@ -1,5 +1,6 @@
 import type { RecordedResource } from "./mockRuntime";
 import { planCost, renderCost } from "./cost";
+import { renderCycles } from "./cycle";
 import type { Plan } from "./plan";
 
 /** The Azure name of a resource: the last segment of its ARM id. */
@@ -64,6 +65,7 @@ export function renderSummary(plan: Plan): string {
   lines.push(...(gpu.length ? gpu.map((l) => `  ${l}`) : ["  none"]));
 
   lines.push("", ...renderCost(planCost(document.resources, plan.prices)));
+  if (plan.cycles) lines.push("", ...renderCycles(plan.cycles));
 
   if (plan.warnings.length > 0) lines.push("", "Warnings", ...plan.warnings.map((w) => `  ! ${w}`));
   lines.push("", "Notes", ...plan.notes.map((n) => `  - ${n}`));
