@@ -8,6 +8,7 @@ import { BASE_MODEL_ALLOWED, PIPELINE_DEFAULTS, resolveBaseModel, ResolvedModel 
 import { outsideProject, PROJECT_ROOT } from "./paths";
 import { parsePriceOverrides } from "./prices";
 import { baseModelRetirement, retirementMessage, vmSizeRetirement } from "./retirements";
+import { namespaceKeyProblem } from "./configNamespaces";
 import { didYouMean } from "./similarNames";
 import { GPU_VM_SIZES, gpuVmSize } from "./vmSizes";
 
@@ -456,24 +457,28 @@ export function readRawConfig(): RawConfig {
 }
 
 /**
- * Keys of the project's namespace that the stack does not read, with the key meant where one is close. The Pulumi CLI
- * no longer refuses keys Pulumi.yaml does not declare (pulumi/pulumi sdk/go/common/workspace/config.go, mergeConfig),
- * so without this a typo in Pulumi.<stack>.yaml would be ignored without a word.
+ * Keys the stack would not read as meant: keys of the project's namespace that it does not have, with the key meant
+ * where one is close, and keys of other namespaces that {@link namespaceKeyProblem} refuses (`phi3-fondry:`,
+ * `azure-native:locaton`). The Pulumi CLI no longer refuses keys Pulumi.yaml does not declare (pulumi/pulumi
+ * sdk/go/common/workspace/config.go, mergeConfig), so without this a typo in Pulumi.<stack>.yaml would be ignored
+ * without a word.
  */
 export function unknownKeyProblems(config: Readonly<Record<string, string>>): ConfigProblem[] {
   const prefix = `${CONFIG_NAMESPACE}:`;
   const known = new Set<string>(CONFIG_KEYS);
-  return Object.entries(config)
-    .filter(([key]) => key.startsWith(prefix) && !known.has(key.slice(prefix.length)))
-    .map(([key]) => ({
-      key,
-      value: undefined,
-      unknown: true as const,
-      allowed: `not a setting of this project; ${didYouMean(key.slice(prefix.length), [...CONFIG_KEYS, LOCATION_KEY], "the settings are", {
-        compareBy: (c) => c.slice(c.indexOf(":") + 1),
-        all: CONFIG_KEYS,
-      })}`,
-    }));
+  const problems: ConfigProblem[] = [];
+  for (const key of Object.keys(config)) {
+    const allowed = key.startsWith(prefix)
+      ? known.has(key.slice(prefix.length))
+        ? undefined
+        : `not a setting of this project; ${didYouMean(key.slice(prefix.length), [...CONFIG_KEYS, LOCATION_KEY], "the settings are", {
+            compareBy: (c) => c.slice(c.indexOf(":") + 1),
+            all: CONFIG_KEYS,
+          })}`
+      : namespaceKeyProblem(key, { name: CONFIG_NAMESPACE, keys: CONFIG_KEYS });
+    if (allowed !== undefined) problems.push({ key, value: undefined, unknown: true, allowed });
+  }
+  return problems;
 }
 
 /** The stack's validated settings; throws {@link ConfigError} with every problem before anything is created. */

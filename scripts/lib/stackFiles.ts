@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 
+import { namespaceKeyProblem } from "../../infra/configNamespaces";
 import { PROJECT_ROOT } from "../../infra/paths";
 import { didYouMean } from "../../infra/similarNames";
 
@@ -154,7 +155,8 @@ export function loadStackSettings(stack: string, overrides: readonly string[] = 
   const secretKeys: string[] = [];
   const problems: string[] = [];
   const typeErrors: Record<string, number> = {};
-  const unknown: { key: string; bare: string; where: string }[] = [];
+  // Keys the stack would not read as meant, in the order set; `problem` is known at once outside the project's namespace.
+  const unknown: { key: string; bare: string; where: string; problem?: string }[] = [];
   // Required keys, and the stack's own checks on what could be read, only count once the stack file was read.
   let stackFileRead = false;
   const parsed = parseStackName(stack, project.name);
@@ -165,6 +167,11 @@ export function loadStackSettings(stack: string, overrides: readonly string[] = 
     const bare = key.startsWith(`${project.name}:`) ? key.slice(project.name.length + 1) : undefined;
     if (bare !== undefined && !(bare in project.keys)) {
       unknown.push({ key, bare, where });
+      return;
+    }
+    const elsewhere = bare === undefined ? namespaceKeyProblem(key, { name: project.name, keys: Object.keys(project.keys) }) : undefined;
+    if (elsewhere !== undefined) {
+      unknown.push({ key, bare: "", where, problem: elsewhere });
       return;
     }
     if (value && typeof value === "object" && "secure" in (value as object)) {
@@ -223,8 +230,8 @@ export function loadStackSettings(stack: string, overrides: readonly string[] = 
   // azure-native:location.
   const declared = Object.keys(project.keys);
   const candidates = [...declared, ...Object.keys(config).filter((key) => !key.startsWith(`${project.name}:`))];
-  for (const { key, bare, where } of unknown) {
-    const advice = didYouMean(bare, candidates, "Pulumi.yaml declares", { compareBy: (c) => c.slice(c.indexOf(":") + 1), all: declared });
+  for (const { key, bare, where, problem } of unknown) {
+    const advice = problem ?? didYouMean(bare, candidates, "Pulumi.yaml declares", { compareBy: (c) => c.slice(c.indexOf(":") + 1), all: declared });
     problems.push(`${where}: unknown key ${key}; ${advice}`);
   }
 
