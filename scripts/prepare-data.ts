@@ -3,7 +3,8 @@
  * a chat dataset's split, checked record by record, split 80/20 by a seeded shuffle into train_data.jsonl and
  * test_data.jsonl, which are replaced only when both are valid. `--help` lists every option.
  */
-import { parsePrepareDataArgs, PREPARE_DATA_USAGE, UsageError } from "./lib/prepareDataArgs";
+import { exitAfter, exitCodeFor } from "./lib/exitCodes";
+import { parsePrepareDataArgs, PREPARE_DATA_USAGE } from "./lib/prepareDataArgs";
 import { prepareData, removeScratchFolders } from "./lib/prepareData";
 
 // Ctrl-C and kill end the process without running `finally`: remove the scratch folder in --out (which may hold a copy of
@@ -25,7 +26,4 @@ async function main(): Promise<void> {
   await prepareData({ ...parsed.options, log: (line) => process.stderr.write(`${line}\n`) });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`prepare-data failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
-});
+main().catch((err: unknown) => exitAfter(`prepare-data failed: ${err instanceof Error ? err.message : String(err)}\n`, exitCodeFor(err)));

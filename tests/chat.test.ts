@@ -299,7 +299,7 @@ describe("npm run chat (in-process, against a stand-in endpoint)", () => {
       expect(out.text).toMatch(/--deadline SECONDS .*\(default \d+\)/);
       expect(out.text).toMatch(/--max-retry-after SECONDS .*\(default 30\)/);
       expect(out.text).toMatch(/--retry-timeouts/);
-      expect(out.text).toMatch(/Exit codes: 0 done; 1 .*; 2 .*; 130 ended with Ctrl-C/s);
+      expect(out.text).toMatch(/Exit codes:\n {2}0 {4}done\n {2}1 {4}failed: .*\n {2}2 {4}bad command line or setting, nothing done: .*\n {2}130 {2}interrupted \(Ctrl-C\)\n$/);
     }
     const { io, out } = testIo({});
     await runChat(["-h"], io);

@@ -79,13 +79,14 @@ describe("npm run plan -- --json", () => {
 describe("npm run plan refuses a bad setting before anything is created", () => {
   // The command-line contract, once for each kind of refusal: Pulumi's config rules, the stack's own checks, and the
   // region preflight.
-  it("reports Pulumi's config rules and the stack's own checks together: non-zero exit, empty stdout, every key on stderr", async () => {
-    const result = await plan("--json", "--config", "noSuchKey=1", "--config", "trainingMaxNodes=abc", "--config", "namePrefix=AB");
-    expect(result.code).not.toBe(0);
+  it("reports Pulumi's config rules and the stack's own checks together: exit 2, empty stdout, every key on stderr", async () => {
+    const result = await plan("--json", "--config", "noSuchKey=1", "--config", "trainingMaxNodes=abc", "--config", "namePrefix=AB", "--config", "phi3-fondry:servingEnabled=false");
+    expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain("unknown key phi3-foundry:noSuchKey");
     expect(result.stderr).toContain("Stack 'dev' with configuration key 'phi3-foundry:trainingMaxNodes' must be of type 'integer'");
     expect(result.stderr).toContain('phi3-foundry:namePrefix = "AB"');
+    expect(result.stderr).toContain("unknown key phi3-fondry:servingEnabled; phi3-fondry is not a namespace this stack reads; did you mean phi3-foundry:servingEnabled?");
   });
 
   // The command's exit and empty stdout are the same for every refusal (above); the rest run in process.
