@@ -9,6 +9,7 @@ import { outsideProject, PROJECT_ROOT } from "./paths";
 import { parsePriceOverrides } from "./prices";
 import { baseModelRetirement, retirementMessage, vmSizeRetirement } from "./retirements";
 import { namespaceKeyProblem } from "./configNamespaces";
+import { shortened } from "./shortened";
 import { didYouMean } from "./similarNames";
 import { GPU_VM_SIZES, gpuVmSize } from "./vmSizes";
 
@@ -101,7 +102,8 @@ export class ConfigError extends Error {
 /** `phi3-foundry:key = "value": what is allowed`, as a problem is shown. */
 export function formatProblem(p: ConfigProblem): string {
   if (p.unknown) return `${qualifiedKey(p.key)}: ${p.allowed}`;
-  return `${qualifiedKey(p.key)} = ${p.value === undefined || p.value === "" ? "(not set)" : JSON.stringify(p.value)}: ${p.allowed}`;
+  const value = p.value === undefined || p.value === "" ? "(not set)" : shortened(JSON.stringify(p.value));
+  return `${qualifiedKey(p.key)} = ${value}: ${p.allowed}`;
 }
 
 /** A key with its namespace: project keys get `phi3-foundry:`. */
@@ -219,7 +221,7 @@ const DATA_PATH_ALLOWED =
 function dataPath(r: Reader, raw: RawConfig, key: "trainDataPath" | "validationDataPath"): string {
   const value = raw[key]?.trim() ?? "";
   const problem = !value.endsWith(".jsonl")
-    ? DATA_PATH_ALLOWED
+    ? `${DATA_PATH_ALLOWED}; this one does not end in .jsonl`
     : value.startsWith("~")
       ? `${DATA_PATH_ALLOWED} ('~' is not expanded: write the absolute path)`
       : !path.isAbsolute(value) && outsideProject(value)
@@ -432,7 +434,8 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   }
 
   const flagsValid = !r.problems.some((p) => p.key === "fineTuneEnabled" || p.key === "servingEnabled");
-  if (flagsValid && !config.fineTune.enabled && config.serving.enabled && config.fineTune.registeredModelId === undefined) {
+  const modelIdWrong = r.problems.some((p) => p.key === "registeredModelId");
+  if (flagsValid && !modelIdWrong && !config.fineTune.enabled && config.serving.enabled && config.fineTune.registeredModelId === undefined) {
     r.fail("registeredModelId", "a registered model to serve (azureml:<name>:<version>) when fineTuneEnabled is false and servingEnabled is true");
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);

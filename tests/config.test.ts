@@ -261,6 +261,28 @@ describe("parseStackConfig", () => {
       "azureml:phi3-chat-finetuned:3",
     );
     expect(problemsOf(devRaw({ fineTuneEnabled: "false", servingEnabled: "false" }))).toEqual([]);
+    // A malformed id is one problem, not a second one saying it is missing.
+    expect(problemsOf(devRaw({ fineTuneEnabled: "false", registeredModelId: "phi3:1" }))).toEqual([
+      expect.objectContaining({ key: "registeredModelId", value: "phi3:1", allowed: expect.stringMatching(/^a model id: azureml:<name>:<version>/) }),
+    ]);
+  });
+
+  it("says what is wrong with a price, a data path and a long value, each the real reason", () => {
+    expect(problemsOf(devRaw({ gpuPricesPerHour: "Standard_NC24ads_A100_v4=-3" }))).toEqual([
+      expect.objectContaining({ key: "gpuPricesPerHour", allowed: expect.stringContaining("(the price of Standard_NC24ads_A100_v4 must be above 0, not -3)") }),
+    ]);
+    expect(problemsOf(devRaw({ gpuPricesPerHour: "Standard_NC24ads_A100_v4=0" }))[0].allowed).toContain("must be above 0, not 0");
+    expect(problemsOf(devRaw({ gpuPricesPerHour: "Standard_NC24ads_A100_v4=cheap" }))[0].allowed).toContain("'cheap' in 'Standard_NC24ads_A100_v4=cheap' is not a number of USD");
+    expect(problemsOf(devRaw({ trainDataPath: "/etc/passwd" }))[0].allowed).toMatch(/; this one does not end in \.jsonl$/);
+    const long = "x".repeat(100_000);
+    let message = "";
+    try {
+      parseStackConfig(devRaw({ namePrefix: long }));
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(`phi3-foundry:namePrefix = "${"x".repeat(119)}... (100002 characters): 3 to 12 lowercase letters and digits`);
+    expect(message.length).toBeLessThan(400);
   });
 
   it("reports every wrong key at once, each qualified with its namespace in the message", () => {
@@ -548,6 +570,7 @@ describe("config errors that say what was meant", () => {
       const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
       // Every dependency that is a Pulumi resource provider, with its namespace and its config keys as its SDK declares them.
       const providers = Object.keys(pkg.dependencies)
+        .filter((name) => fs.existsSync(path.join(root, name, "package.json")))
         .map((name) => ({ name, manifest: JSON.parse(fs.readFileSync(path.join(root, name, "package.json"), "utf8")) as { pulumi?: { resource?: boolean; name?: string } } }))
         .filter(({ manifest }) => manifest.pulumi?.resource === true)
         .map(({ name, manifest }) => {
@@ -603,6 +626,8 @@ describe("config errors that say what was meant", () => {
       ["x".repeat(101), /1 to 100 of them/],
       ["org/other-project/dev", /the project of org\/project\/name must be this project, phi3-foundry$/],
       ["/dev", /a stack name may only contain/],
+      ["../etc", /^--stack "\.\.\/etc": "\.\." is a folder, not a stack, org or project name/],
+      ["./dev", /"\." is a folder/],
     ])("refuses %j, saying what a stack name may contain", (stack, message) => {
       const problems = settingsProblems(stack);
       expect(problems).toHaveLength(1);

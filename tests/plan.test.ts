@@ -149,6 +149,7 @@ describe("npm run plan (readable)", () => {
     // Training (1 node) and serving (1 instance, no upgrade reserve on A100) share the A100 family: 24 + 24.
     expect(result.stdout).toMatch(/Quota standardNCADSA100v4Family: need 48 vCPUs/);
     expect(result.stdout).toMatch(/Azure was not called/);
+    expect(result.stdout).toContain("Base model: Phi-3-mini-4k-instruct, from Hugging Face microsoft/Phi-3-mini-4k-instruct (baseModel)");
   });
 });
 

@@ -4,6 +4,7 @@ import * as yaml from "js-yaml";
 
 import { namespaceKeyProblem } from "../../infra/configNamespaces";
 import { PROJECT_ROOT } from "../../infra/paths";
+import { shortened } from "../../infra/shortened";
 import { didYouMean } from "../../infra/similarNames";
 
 export { PROJECT_ROOT };
@@ -128,6 +129,9 @@ export function parseStackName(stack: string, project: string): { name: string }
   if (bad >= 0) return refused(`${STACK_NAME_RULE}; invalid character ${JSON.stringify(stack[bad])} at position ${bad}`);
   const parts = stack.split("/");
   if (parts.length > 3 || !parts.every((part) => STACK_NAME.test(part))) return refused(STACK_NAME_RULE);
+  // Pulumi's rule lets `..` through as an org; here it can only be a path.
+  const dots = parts.find((part) => /^\.+$/.test(part));
+  if (dots !== undefined) return refused(`${JSON.stringify(dots)} is a folder, not a stack, org or project name: ${STACK_NAME_RULE}`);
   if (parts.length === 3 && parts[1] !== project) return refused(`the project of org/project/name must be this project, ${project}`);
   return { name: parts[parts.length - 1] };
 }
@@ -220,10 +224,10 @@ export function loadStackSettings(stack: string, overrides: readonly string[] = 
   for (const override of overrides) {
     const eq = override.indexOf("=");
     if (eq <= 0) {
-      problems.push(`--config ${override}: expected KEY=VALUE`);
+      problems.push(`--config ${shortened(override)}: expected KEY=VALUE`);
       continue;
     }
-    set(override.slice(0, eq).trim(), override.slice(eq + 1), `--config ${override}`);
+    set(override.slice(0, eq).trim(), override.slice(eq + 1), `--config ${shortened(override)}`);
   }
 
   // Keys are suggested from Pulumi.yaml and from every other namespace the stack sets: `location` finds
