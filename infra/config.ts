@@ -10,6 +10,8 @@ import { BASE_MODEL_ALLOWED, PIPELINE_DEFAULTS, resolveBaseModel, ResolvedModel 
 import { outsideProject, PROJECT_ROOT, projectPath } from "./paths";
 import { parsePriceOverrides } from "./prices";
 import { baseModelRetirement, retirementMessage, vmSizeRetirement } from "./retirements";
+import { namespaceKeyProblem } from "./configNamespaces";
+import { shortened } from "./shortened";
 import { didYouMean } from "./similarNames";
 import { GPU_VM_SIZES, gpuVmSize } from "./vmSizes";
 
@@ -110,7 +112,8 @@ export class ConfigError extends Error {
 /** `phi3-foundry:key = "value": what is allowed`, as a problem is shown. */
 export function formatProblem(p: ConfigProblem): string {
   if (p.unknown) return `${qualifiedKey(p.key)}: ${p.allowed}`;
-  return `${qualifiedKey(p.key)} = ${p.value === undefined || p.value === "" ? "(not set)" : JSON.stringify(p.value)}: ${p.allowed}`;
+  const value = p.value === undefined || p.value === "" ? "(not set)" : shortened(JSON.stringify(p.value));
+  return `${qualifiedKey(p.key)} = ${value}: ${p.allowed}`;
 }
 
 /** A key with its namespace: project keys get `phi3-foundry:`. */
@@ -235,7 +238,7 @@ function filePathAllowed(extension: string, example: string): string {
  */
 function filePathProblem(value: string, extension: string, allowed: string): string | undefined {
   return !value.endsWith(extension)
-    ? allowed
+    ? `${allowed}; this one does not end in ${extension}`
     : value.startsWith("~")
       ? `${allowed} ('~' is not expanded: write the absolute path)`
       : !path.isAbsolute(value) && outsideProject(value)
@@ -507,7 +510,8 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   }
 
   const flagsValid = !r.problems.some((p) => p.key === "fineTuneEnabled" || p.key === "servingEnabled");
-  if (flagsValid && !config.fineTune.enabled && config.serving.enabled && config.fineTune.registeredModelId === undefined) {
+  const modelIdWrong = r.problems.some((p) => p.key === "registeredModelId");
+  if (flagsValid && !modelIdWrong && !config.fineTune.enabled && config.serving.enabled && config.fineTune.registeredModelId === undefined) {
     r.fail("registeredModelId", "a registered model to serve (azureml:<name>:<version>) when fineTuneEnabled is false and servingEnabled is true");
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
@@ -532,24 +536,28 @@ export function readRawConfig(): RawConfig {
 }
 
 /**
- * Keys of the project's namespace that the stack does not read, with the key meant where one is close. The Pulumi CLI
- * no longer refuses keys Pulumi.yaml does not declare (pulumi/pulumi sdk/go/common/workspace/config.go, mergeConfig),
- * so without this a typo in Pulumi.<stack>.yaml would be ignored without a word.
+ * Keys the stack would not read as meant: keys of the project's namespace that it does not have, with the key meant
+ * where one is close, and keys of other namespaces that {@link namespaceKeyProblem} refuses (`phi3-fondry:`,
+ * `azure-native:locaton`). The Pulumi CLI no longer refuses keys Pulumi.yaml does not declare (pulumi/pulumi
+ * sdk/go/common/workspace/config.go, mergeConfig), so without this a typo in Pulumi.<stack>.yaml would be ignored
+ * without a word.
  */
 export function unknownKeyProblems(config: Readonly<Record<string, string>>): ConfigProblem[] {
   const prefix = `${CONFIG_NAMESPACE}:`;
   const known = new Set<string>(CONFIG_KEYS);
-  return Object.entries(config)
-    .filter(([key]) => key.startsWith(prefix) && !known.has(key.slice(prefix.length)))
-    .map(([key]) => ({
-      key,
-      value: undefined,
-      unknown: true as const,
-      allowed: `not a setting of this project; ${didYouMean(key.slice(prefix.length), [...CONFIG_KEYS, LOCATION_KEY], "the settings are", {
-        compareBy: (c) => c.slice(c.indexOf(":") + 1),
-        all: CONFIG_KEYS,
-      })}`,
-    }));
+  const problems: ConfigProblem[] = [];
+  for (const key of Object.keys(config)) {
+    const allowed = key.startsWith(prefix)
+      ? known.has(key.slice(prefix.length))
+        ? undefined
+        : `not a setting of this project; ${didYouMean(key.slice(prefix.length), [...CONFIG_KEYS, LOCATION_KEY], "the settings are", {
+            compareBy: (c) => c.slice(c.indexOf(":") + 1),
+            all: CONFIG_KEYS,
+          })}`
+      : namespaceKeyProblem(key, { name: CONFIG_NAMESPACE, keys: CONFIG_KEYS });
+    if (allowed !== undefined) problems.push({ key, value: undefined, unknown: true, allowed });
+  }
+  return problems;
 }
 
 /** The stack's validated settings; throws {@link ConfigError} with every problem before anything is created. */

@@ -94,11 +94,14 @@ export function priceBook(region: string, overrides: Readonly<Record<string, num
 export function parsePriceOverrides(text: string): Record<string, number> | string {
   const prices: Record<string, number> = {};
   for (const entry of text.split(",").map((e) => e.trim()).filter(Boolean)) {
-    const match = /^([\w]+)=(\d+(?:\.\d+)?)$/.exec(entry);
+    const match = /^([\w]+)=(.*)$/.exec(entry);
     if (!match) return `'${entry}' is not Size=USD`;
     const size = gpuVmSize(match[1]);
     if (!size) return `'${match[1]}' is not a GPU VM size the stack knows`;
-    prices[size.name] = Number(match[2]);
+    const usd = /^-?\d+(?:\.\d+)?$/.test(match[2].trim()) ? Number(match[2]) : NaN;
+    if (Number.isNaN(usd)) return `'${match[2]}' in '${entry}' is not a number of USD`;
+    if (!(usd > 0)) return `the price of ${size.name} must be above 0, not ${match[2]}`;
+    prices[size.name] = usd;
   }
   return prices;
 }

@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import {
   capProblems,
   ChatDataFile,
@@ -148,6 +150,18 @@ export function checkTrainingSet(train: SetFile, validation: SetFile, rules: Tra
   };
 }
 
+/** Whether two paths name one file (through links too). */
+function sameFile(a: string, b: string): boolean {
+  const real = (file: string) => {
+    try {
+      return fs.realpathSync(file);
+    } catch {
+      return path.resolve(file);
+    }
+  };
+  return real(a) === real(b);
+}
+
 /** A file of the set as the stack names it. */
 export interface SetFileRef {
   readonly path: string;
@@ -166,6 +180,18 @@ export interface ValidatedSet {
 
 /** Reads and checks the training and validation files; throws one {@link DataError} with every problem of both. */
 export function validateTrainingSet(train: SetFileRef, validation: SetFileRef, rules: TrainingSetRules): ValidatedSet {
+  // One file named twice would otherwise be reported record by record as shared by both.
+  if (sameFile(train.path, validation.path)) {
+    throw new DataError([
+      {
+        file: validation.name,
+        key: validation.key,
+        reason:
+          `is the same file as ${train.key ?? "the training file"} (${train.name}): validation needs records the model is not ` +
+          "trained on; name a separate file (npm run prepare-data writes both)",
+      },
+    ]);
+  }
   const check = (ref: SetFileRef): CheckedFile => checkChatFile(ref.path, ref.name, ref.key);
   const [trainFile, validationFile] = [check(train), check(validation)];
   const findings = checkTrainingSet({ checked: trainFile, key: train.key }, { checked: validationFile, key: validation.key }, rules);

@@ -1,10 +1,10 @@
 /**
- * `npm run bench -- [--runs N] [--suite] [--install] [--data] [--out FILE]`: how long the commands people wait for take,
+ * `npm run bench -- [--runs N] [--suite] [--install] [--data] [--write | --out FILE]`: how long the commands people wait for take,
  * as medians of N runs, each beside the yardstick measured in the same run (the bare load of @pulumi/pulumi and the
  * azure-native modules the program uses), so that a slow or busy machine shows as a slow yardstick, not a slow plan.
  * `--data` adds `npm run prepare-data` at 1%, 10% and 100% of a generated 208,000-row split shaped like ultrachat_200k's,
- * read from a local stand-in of the Hub, with each run's peak memory. Prints a table and writes JSON
- * (bench/latest.json by default). Timings live here, never in tests.
+ * read from a local stand-in of the Hub, with each run's peak memory. Prints a table; writes JSON only when asked
+ * (`--write`: the committed bench/latest.json; `--out FILE`). Timings live here, never in tests.
  */
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ultrachatSizedRow, writeChatParquet } from "../tests/support/chatParquet";
 import { hubStandIn } from "../tests/support/hubStandIn";
+import { exitCodesHelp, runCommand, UsageError } from "./lib/exitCodes";
 import { npmScriptCommand } from "./lib/npmScripts";
 import { PROJECT_ROOT, loadStackSettings } from "./lib/stackFiles";
 
@@ -174,28 +175,63 @@ async function dataCases(runs: number, yardstickMs: number): Promise<Measurement
   }
 }
 
-async function main(): Promise<void> {
+/** The committed figures, which the README quotes: written only with --write. */
+const LATEST = path.join(PROJECT_ROOT, "bench", "latest.json");
+
+export const BENCH_USAGE =
+  "usage: npm run bench -- [--runs 5] [--suite] [--install] [--data] [--write | --out FILE]\n\n" +
+  "Times the plan and the program's start-up beside the bare SDK load (the yardstick), as medians of --runs runs\n" +
+  "taken in turns, and prints a table.\n\n" +
+  "  --runs N      runs of each case (default 5; 3 at most for --suite, --install and --data)\n" +
+  "  --suite       adds npm test\n" +
+  "  --install     adds npm ci of the lock file in a scratch folder\n" +
+  "  --data        adds npm run prepare-data at 1%, 10% and 100% of a generated 208,000-row split, from a local\n" +
+  "                stand-in of the Hub, with each run's peak memory\n" +
+  "  --write       writes the figures as JSON to bench/latest.json, the committed ones the README quotes\n" +
+  "  --out FILE    writes them to FILE instead\n" +
+  "  -h, --help    this text\n\n" +
+  exitCodesHelp({ failed: "a timed command failed" });
+
+export interface BenchOptions {
+  readonly runs: number;
+  readonly suite: boolean;
+  readonly install: boolean;
+  readonly data: boolean;
+  /** Where the JSON goes; undefined prints the table only. */
+  readonly out?: string;
+}
+
+/** The bench's options from its command line, or `help`; throws a usage error naming what is wrong. */
+export function benchArgs(argv: readonly string[]): { help: true } | ({ help: false } & BenchOptions) {
   const { values } = parseArgs({
+    args: [...argv],
     options: {
       runs: { type: "string", default: "5" },
       suite: { type: "boolean", default: false },
       install: { type: "boolean", default: false },
       data: { type: "boolean", default: false },
-      out: { type: "string", default: path.join(PROJECT_ROOT, "bench", "latest.json") },
+      write: { type: "boolean", default: false },
+      out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
   });
+  if (values.help) return { help: true };
+  const runs = /^\d+$/.test(values.runs) ? Number(values.runs) : NaN;
+  if (!(runs >= 1)) throw new UsageError(`--runs ${JSON.stringify(values.runs)}: a whole number of at least 1`);
+  if (values.write && values.out !== undefined) throw new UsageError("--write and --out both say where to write: give one");
+  if (values.out?.trim() === "") throw new UsageError("--out is empty");
+  const out = values.write ? LATEST : values.out;
+  return { help: false, runs, suite: values.suite, install: values.install, data: values.data, out };
+}
+
+async function main(): Promise<void> {
+  const values = benchArgs(process.argv.slice(2));
   if (values.help) {
-    process.stdout.write(
-      "usage: npm run bench -- [--runs 5] [--suite] [--install] [--out bench/latest.json]\n\n" +
-        "Times the plan and the program's start-up beside the bare SDK load (medians of --runs runs); --suite adds\n" +
-        "npm test, --install adds npm ci in a scratch folder. Prints a table and writes it as JSON to --out.\n",
-    );
+    process.stdout.write(BENCH_USAGE);
     return;
   }
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs ${values.runs}: a whole number of at least 1`);
+  const runs = values.runs;
   const node = process.execPath;
   const loadSdk = `require("@pulumi/pulumi");${AZURE_MODULES.map((m) => `require("@pulumi/azure-native/${m}");`).join("")}`;
   const [planCommand, ...planArgs] = npmScriptCommand("plan");
@@ -215,8 +251,6 @@ async function main(): Promise<void> {
 
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))) };
   const report = { date: new Date().toISOString(), machine, runsEach: runs, results: rows };
-  fs.mkdirSync(path.dirname(values.out), { recursive: true });
-  fs.writeFileSync(values.out, JSON.stringify(report, null, 2) + "\n");
 
   const width = Math.max(...rows.map((r) => r.name.length));
   process.stdout.write(`${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGB} GB, Node ${machine.node}, load ${machine.loadAverage.join(" ")}\n`);
@@ -224,10 +258,13 @@ async function main(): Promise<void> {
   for (const r of rows) {
     process.stdout.write(`${r.name.padEnd(width)}  ${String(r.medianMs).padStart(9)}  ${(r.vsYardstick ? `${r.vsYardstick}x` : "").padStart(12)}  ${r.runs.join(", ")}${r.note ? `  (${r.note})` : ""}\n`);
   }
-  process.stdout.write(`written to ${path.relative(PROJECT_ROOT, values.out)}\n`);
+  if (values.out !== undefined) {
+    fs.mkdirSync(path.dirname(values.out), { recursive: true });
+    fs.writeFileSync(values.out, JSON.stringify(report, null, 2) + "\n");
+    process.stdout.write(`written to ${path.relative(PROJECT_ROOT, values.out)}\n`);
+  } else {
+    process.stdout.write("not written: --write saves these figures to bench/latest.json, --out FILE elsewhere\n");
+  }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) runCommand("bench", main);

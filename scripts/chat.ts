@@ -8,6 +8,7 @@ import { findEndpoint } from "./lib/endpointTarget";
 import { ask, ClientOptions, DEFAULT_CLIENT, DEFAULT_PARAMETERS, EndpointTarget, GenerationParameters, ScoringError } from "./lib/scoringClient";
 import { stripControls } from "./lib/terminalText";
 import { EXIT, EXIT_CODES_HELP, Io, processIo, REQUEST_OPTIONS, requestHelp, requestOptions, UsageError, usageFrom } from "./chat/cli";
+import { exitAfter, exitWhenFlushed } from "./lib/exitCodes";
 import { ChatSession, helpText, Send } from "./chat/session";
 import { WaitIndicator } from "./chat/waiting";
 
@@ -139,11 +140,7 @@ async function converse(target: EndpointTarget, send: Send, io: Io): Promise<num
 }
 
 if (require.main === module) {
-  runChat(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`chat failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(EXIT.failed);
-    },
+  runChat(process.argv.slice(2)).then(exitWhenFlushed, (err: unknown) =>
+    exitAfter(`chat failed: ${err instanceof Error ? err.message : String(err)}\n`, EXIT.failed),
   );
 }

@@ -3,7 +3,7 @@
  * anything, against your real subscription and without the Pulumi CLI: the stack's settings, that its region offers
  * Azure ML and its VM sizes, and the vCPU quota of each GPU family. Signs in as azure-native would (the stack's
  * `azure-native:` settings, then ARM_* variables, then the Azure CLI); the subscription comes from
- * `azure-native:subscriptionId` or ARM_SUBSCRIPTION_ID.
+ * `azure-native:subscriptionId` or ARM_SUBSCRIPTION_ID, else, signed in with the Azure CLI, from `az account show`.
  */
 import { parseArgs } from "node:util";
 import { AzureMlQuotaSource } from "../components/azure/azureMlQuota";
@@ -12,7 +12,17 @@ import { connectArm } from "../components/azure/providerSupport";
 import { checkQuota } from "../components/azure/quota";
 import { parseStackConfig, rawConfigFrom } from "../infra/config";
 import { quotaDemands } from "../infra/program";
+import { exitCodesHelp, runCommand, UsageError } from "./lib/exitCodes";
 import { loadSettingsReportingAll } from "./lib/plan";
+import { signInProblem, subscriptionFor } from "./lib/preflightSignIn";
+
+export const PREFLIGHT_USAGE =
+  "usage: npm run preflight -- [--stack dev] [--config KEY=VALUE]...\n\n" +
+  "The checks `pulumi up` makes before it creates anything, against your subscription and without the Pulumi CLI:\n" +
+  "the stack's settings, that its region offers Azure ML and its VM sizes, and the vCPU quota of each GPU family.\n" +
+  "Signs in as azure-native would; the subscription comes from azure-native:subscriptionId or ARM_SUBSCRIPTION_ID,\n" +
+  "else, signed in with the Azure CLI, from its default subscription (az account show; pick it with az account set).\n\n" +
+  exitCodesHelp({ failed: "a check failed, or Azure could not be asked", usage: "a wrong setting, or an incomplete sign-in" });
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -24,13 +34,7 @@ async function main(): Promise<void> {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(
-      "usage: npm run preflight -- [--stack dev] [--config KEY=VALUE]...\n\n" +
-        "The checks `pulumi up` makes before it creates anything, against your subscription and without the Pulumi CLI:\n" +
-        "the stack's settings, that its region offers Azure ML and its VM sizes, and the vCPU quota of each GPU family.\n" +
-        "Signs in as azure-native would; the subscription comes from azure-native:subscriptionId or ARM_SUBSCRIPTION_ID.\n\n" +
-        "Exit codes: 0 every check passed; 1 a setting is wrong, a check failed, or Azure could not be asked.\n",
-    );
+    process.stdout.write(PREFLIGHT_USAGE);
     return;
   }
   const settings = loadSettingsReportingAll(values.stack, values.config);
@@ -40,22 +44,22 @@ async function main(): Promise<void> {
     .map((key) => key.replace(/^azure-native:/, ""))
     .filter((key): key is AuthKey => key in AUTH_KEYS && AUTH_KEYS[key as AuthKey].every((variable) => !process.env[variable]));
   if (encrypted.length > 0) {
-    throw new Error(
+    throw new UsageError(
       `${encrypted.map((k) => `azure-native:${k}`).join(", ")} is encrypted in Pulumi.${settings.stack}.yaml, which only the Pulumi CLI ` +
         `can read; set ${encrypted.map((k) => AUTH_KEYS[k][0]).join(", ")} to run the preflight as the same identity`,
     );
   }
   const read = (key: string) => (settings.secretKeys.includes(key) ? undefined : settings.config[key]);
   const config = parseStackConfig(rawConfigFrom(settings.config));
-  const subscriptionId = authSettings((key) => read(`azure-native:${key}`)).subscriptionId;
-  if (!subscriptionId) throw new Error("set azure-native:subscriptionId (or ARM_SUBSCRIPTION_ID) to say which subscription to check");
-  const source = new AzureMlQuotaSource(subscriptionId, () => connectArm(read));
+  const auth = authSettings((key) => read(`azure-native:${key}`));
+  const incomplete = signInProblem(auth);
+  if (incomplete) throw new UsageError(incomplete);
+  const subscription = await subscriptionFor(auth);
+  if (subscription.note) process.stderr.write(`${subscription.note}\n`);
+  const source = new AzureMlQuotaSource(subscription.id, () => connectArm(read));
   const checks = await checkQuota(source, config.location, quotaDemands(config));
   process.stdout.write(`ok: Azure ML is offered in ${config.location} with every VM size the stack needs\n`);
   for (const c of checks) process.stdout.write(`  ${c.family}: need ${c.needed} vCPUs, limit ${c.limit}, in use ${c.inUse}\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`preflight failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) runCommand("preflight", main);

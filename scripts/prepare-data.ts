@@ -3,13 +3,11 @@
  * a chat dataset's split, checked record by record, split 80/20 by a seeded shuffle into train_data.jsonl and
  * test_data.jsonl, which are replaced only when both are valid. `--help` lists every option.
  */
-import { parsePrepareDataArgs, PREPARE_DATA_USAGE, UsageError } from "./lib/prepareDataArgs";
-import { prepareData, removeScratchFolders, SettingError } from "./lib/prepareData";
+import { exitCodeFor, exitWhenFlushed } from "./lib/exitCodes";
+import { parsePrepareDataArgs, PREPARE_DATA_USAGE } from "./lib/prepareDataArgs";
+import { prepareData, removeScratchFolders } from "./lib/prepareData";
 import { watchParents } from "./lib/parentWatch";
 import { stripControls } from "./lib/terminalText";
-
-/** Exit statuses: 0 written, 1 not written, 2 bad command line or setting, 130 interrupted (143 for SIGTERM, as shells report it). */
-const EXIT = { failed: 1, usage: 2 } as const;
 
 /** One line to stderr, without anything a terminal would act on (server text reaches messages and progress alike). */
 const say = (line: string) => process.stderr.write(`${stripControls(line)}\n`);
@@ -40,5 +38,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   say(`prepare-data failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(err instanceof UsageError || err instanceof SettingError ? EXIT.usage : EXIT.failed);
+  exitWhenFlushed(exitCodeFor(err));
 });

@@ -7,6 +7,7 @@ import { findEndpoint } from "./lib/endpointTarget";
 import { ask, ClientOptions, DEFAULT_CLIENT, EndpointTarget, ScoringError } from "./lib/scoringClient";
 import { stripControls } from "./lib/terminalText";
 import { EXIT, EXIT_CODES_HELP, Io, processIo, REQUEST_OPTIONS, requestHelp, requestOptions, UsageError, usageFrom } from "./chat/cli";
+import { exitAfter, exitWhenFlushed } from "./lib/exitCodes";
 import { WaitIndicator } from "./chat/waiting";
 
 /** A first request may meet a deployment that is still warming up: a few minutes in all, as after `pulumi up`. */
@@ -91,11 +92,7 @@ export async function runSmoke(argv: readonly string[], io: Io = processIo()): P
 }
 
 if (require.main === module) {
-  runSmoke(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`smoke check failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(EXIT.failed);
-    },
+  runSmoke(process.argv.slice(2)).then(exitWhenFlushed, (err: unknown) =>
+    exitAfter(`smoke check failed: ${err instanceof Error ? err.message : String(err)}\n`, EXIT.failed),
   );
 }

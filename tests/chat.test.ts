@@ -106,7 +106,8 @@ describe("the scoring client", () => {
     withStandIn([{ status: 429, retryAfter: "3600" }], async (server) => {
       const clock = fakeClock();
       const error = await chat({ url: server.url, key: "k" }, hi, undefined, { ...FAST, clock, maxRetryAfterMs: 30_000 }).catch((e) => e);
-      expect(error.message).toMatch(/^429 Too Many Requests: .* The endpoint asks to wait 3600 s, more than the 30 s allowed \(--max-retry-after\); try again later\.$/);
+      expect(error.message).toMatch(/^429 Too Many Requests: .* The endpoint asks to wait 3600 s, more than the 30 s allowed \(--max-retry-after\)\.$/);
+      expect(error.message.match(/try again later/g)).toHaveLength(1);
       expect(server.requests).toHaveLength(1);
       expect(clock.slept).toEqual([]);
     }));
@@ -319,7 +320,7 @@ describe("npm run chat (in-process, against a stand-in endpoint)", () => {
       expect(out.text).toMatch(/--deadline SECONDS .*\(default \d+\)/);
       expect(out.text).toMatch(/--max-retry-after SECONDS .*\(default 30\)/);
       expect(out.text).toMatch(/--retry-timeouts/);
-      expect(out.text).toMatch(/Exit codes: 0 done; 1 .*; 2 .*; 130 ended with Ctrl-C/s);
+      expect(out.text).toMatch(/Exit codes:\n {2}0 {4}done\n {2}1 {4}failed: .*\n {2}2 {4}bad command line or setting, nothing done: .*\n {2}130 {2}interrupted \(Ctrl-C\)\n$/);
     }
     const { io, out } = testIo({});
     await runChat(["-h"], io);
@@ -484,6 +485,32 @@ describe("npm run smoke (in-process, against a stand-in endpoint)", () => {
     });
     await written;
     expect(lines).toEqual(["still waiting for the model: 0 s so far\n"]);
+  });
+
+  it("off a terminal, says it is waiting to try again, not waiting for the model, between attempts", async () => {
+    const lines: string[] = [];
+    const written = new Promise<void>((resolve) => {
+      const indicator: WaitIndicator = new WaitIndicator(
+        {
+          write: (t: string): void => {
+            lines.push(t);
+            if (t.startsWith("still")) {
+              indicator.stop();
+              resolve();
+            }
+          },
+        },
+        "heartbeat",
+        { heartbeatMs: 5, now: () => 42_000 },
+      );
+      indicator.start("waiting for the model");
+      indicator.event({ kind: "wait", attempt: 2, attempts: 4, delayMs: 2000, failure: "ECONNREFUSED", retryAfter: false });
+    });
+    await written;
+    expect(lines).toEqual([
+      "cannot reach the endpoint (ECONNREFUSED); trying again in 2 s (attempt 2 of 4)\n",
+      "still waiting to try again (attempt 2 of 4); nothing sent meanwhile: 0 s so far\n",
+    ]);
   });
 });
 

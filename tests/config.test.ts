@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { LR_SCHEDULER_TYPES } from "../components/fineTuneJob";
 import { CONFIG_KEYS, ConfigError, loadStackConfig, parseStackConfig, unknownKeyProblems } from "../infra/config";
+import { namespaceKeyProblem, PROVIDER_KEYS } from "../infra/configNamespaces";
 import { closestNames, didYouMean, editDistance } from "../infra/similarNames";
 import { GPU_VM_SIZES } from "../infra/vmSizes";
 import { outsideProject } from "../infra/paths";
@@ -315,6 +316,28 @@ describe("parseStackConfig", () => {
       "azureml:phi3-chat-finetuned:3",
     );
     expect(problemsOf(devRaw({ fineTuneEnabled: "false", servingEnabled: "false" }))).toEqual([]);
+    // A malformed id is one problem, not a second one saying it is missing.
+    expect(problemsOf(devRaw({ fineTuneEnabled: "false", registeredModelId: "phi3:1" }))).toEqual([
+      expect.objectContaining({ key: "registeredModelId", value: "phi3:1", allowed: expect.stringMatching(/^a model id: azureml:<name>:<version>/) }),
+    ]);
+  });
+
+  it("says what is wrong with a price, a data path and a long value, each the real reason", () => {
+    expect(problemsOf(devRaw({ gpuPricesPerHour: "Standard_NC24ads_A100_v4=-3" }))).toEqual([
+      expect.objectContaining({ key: "gpuPricesPerHour", allowed: expect.stringContaining("(the price of Standard_NC24ads_A100_v4 must be above 0, not -3)") }),
+    ]);
+    expect(problemsOf(devRaw({ gpuPricesPerHour: "Standard_NC24ads_A100_v4=0" }))[0].allowed).toContain("must be above 0, not 0");
+    expect(problemsOf(devRaw({ gpuPricesPerHour: "Standard_NC24ads_A100_v4=cheap" }))[0].allowed).toContain("'cheap' in 'Standard_NC24ads_A100_v4=cheap' is not a number of USD");
+    expect(problemsOf(devRaw({ trainDataPath: "/etc/passwd" }))[0].allowed).toMatch(/; this one does not end in \.jsonl$/);
+    const long = "x".repeat(100_000);
+    let message = "";
+    try {
+      parseStackConfig(devRaw({ namePrefix: long }));
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(`phi3-foundry:namePrefix = "${"x".repeat(119)}... (100002 characters): 3 to 12 lowercase letters and digits`);
+    expect(message.length).toBeLessThan(400);
   });
 
   it("reports every wrong key at once, each qualified with its namespace in the message", () => {
@@ -565,6 +588,86 @@ describe("config errors that say what was meant", () => {
       expect(message).not.toContain("hunter2");
     });
 
+    it("for a misspelt namespace, in --config, in the stack file and under `pulumi up`, with the key meant", () => {
+      expect(settingsProblems("dev", ["phi3-fondry:servingEnabled=false", "PHI3-FOUNDRY:servingEnabled=false", "azure:location=westus"])).toEqual([
+        "--config phi3-fondry:servingEnabled=false: unknown key phi3-fondry:servingEnabled; phi3-fondry is not a namespace this stack reads; did you mean phi3-foundry:servingEnabled?",
+        "--config PHI3-FOUNDRY:servingEnabled=false: unknown key PHI3-FOUNDRY:servingEnabled; PHI3-FOUNDRY is not a namespace this stack reads (namespaces are case-sensitive); did you mean phi3-foundry:servingEnabled?",
+        "--config azure:location=westus: unknown key azure:location; azure is not a namespace this stack reads; did you mean azure-native:location?",
+      ]);
+      const root = projectWith({
+        "Pulumi.typo.yaml": "config:\n  azure-native:locaton: eastus\n  phi3-fondry:servingEnabled: false\n  random:length: 3\n  pulumi:tag: x\n",
+      });
+      expect(settingsProblems("typo", [], root)).toEqual([
+        "Pulumi.typo.yaml:2: unknown key azure-native:locaton; the azure-native provider has no such setting; did you mean azure-native:location?",
+        "Pulumi.typo.yaml:3: unknown key phi3-fondry:servingEnabled; phi3-fondry is not a namespace this stack reads; did you mean phi3-foundry:servingEnabled?",
+        "Pulumi.typo.yaml:4: unknown key random:length; the random provider takes no settings",
+        "Pulumi.typo.yaml:5: unknown key pulumi:tag; not one of Pulumi's own settings; did you mean pulumi:tags?",
+      ]);
+      const config = { ...loadStackSettings("dev").config, "phi3-fondry:servingEnabled": "false" };
+      expect(unknownKeyProblems(config)).toEqual([
+        {
+          key: "phi3-fondry:servingEnabled",
+          value: undefined,
+          unknown: true,
+          allowed: "phi3-fondry is not a namespace this stack reads; did you mean phi3-foundry:servingEnabled?",
+        },
+      ]);
+    });
+
+    it("lets through Pulumi's own keys and namespaces that resemble none the stack reads", () => {
+      const project = { name: "phi3-foundry", keys: CONFIG_KEYS };
+      for (const key of ["pulumi:tags", "pulumi:template", "pulumi:disable-default-providers", "pulumi:autonaming", "pulumi:someFutureKey", "aws:region", "kubernetes:context"]) {
+        expect(namespaceKeyProblem(key, project)).toBeUndefined();
+      }
+      expect(settingsProblems("dev", ["pulumi:disable-default-providers=[\"random\"]", "aws:region=us-east-1"])).toEqual([]);
+    });
+
+    describe("the providers' own keys, read from each installed SDK", () => {
+      const root = path.join(PROJECT_ROOT, "node_modules");
+      const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+      // Every dependency that is a Pulumi resource provider, with its namespace and its config keys as its SDK declares them.
+      const providers = Object.keys(pkg.dependencies)
+        .filter((name) => fs.existsSync(path.join(root, name, "package.json")))
+        .map((name) => ({ name, manifest: JSON.parse(fs.readFileSync(path.join(root, name, "package.json"), "utf8")) as { pulumi?: { resource?: boolean; name?: string } } }))
+        .filter(({ manifest }) => manifest.pulumi?.resource === true)
+        .map(({ name, manifest }) => {
+          const vars = path.join(root, name, "config", "vars.d.ts");
+          const keys = fs.existsSync(vars) ? [...fs.readFileSync(vars, "utf8").matchAll(/^export declare const (\w+):/gm)].map((m) => m[1]) : [];
+          return { namespace: manifest.pulumi!.name!, keys };
+        });
+
+      it("knows every provider the stack depends on, and no other", () => {
+        expect(providers.map((p) => p.namespace).sort()).toEqual(["azure-native", "azuread", "random", "time"]);
+        expect(Object.keys(PROVIDER_KEYS).sort()).toEqual(providers.map((p) => p.namespace).sort());
+        expect(providers.find((p) => p.namespace === "azure-native")!.keys).toEqual(expect.arrayContaining(["location", "subscriptionId", "tenantId", "clientId", "useOidc"]));
+        expect(providers.find((p) => p.namespace === "azuread")!.keys).toEqual(expect.arrayContaining(["tenantId", "clientId", "useCli", "useOidc"]));
+      });
+
+      it("accepts each key, and refuses each one misspelt, suggesting it", () => {
+        for (const { namespace, keys } of providers) {
+          const settings = keys.map((key) => `${namespace}:${key}=x`);
+          expect(settingsProblems("dev", settings)).toEqual([]);
+          for (const key of keys) {
+            const typo = `${namespace}:${key.slice(0, -1)}`;
+            const [problem] = settingsProblems("dev", [`${typo}=x`]);
+            expect(problem).toMatch(new RegExp(`^--config ${typo}=x: unknown key ${typo}; the ${namespace} provider has no such setting; did you mean .*\\b${namespace}:${key}\\b`));
+          }
+        }
+      });
+
+      it("refuses any key of a provider that takes none", () => {
+        for (const { namespace } of providers.filter((p) => p.keys.length === 0)) {
+          expect(settingsProblems("dev", [`${namespace}:anything=1`])).toEqual([`--config ${namespace}:anything=1: unknown key ${namespace}:anything; the ${namespace} provider takes no settings`]);
+        }
+      });
+
+      it("refuses every project key under its namespace in capitals, suggesting the key itself", () => {
+        for (const key of CONFIG_KEYS) {
+          expect(namespaceKeyProblem(`PHI3-FOUNDRY:${key}`, { name: "phi3-foundry", keys: CONFIG_KEYS })).toMatch(new RegExp(`did you mean phi3-foundry:${key}[ ?]`));
+        }
+      });
+    });
+
     it("for a stack without a stack file", () => {
       expect(settingsProblems("deb")).toEqual(["no stack file Pulumi.deb.yaml for stack 'deb'; did you mean dev?"]);
       expect(settingsProblems("xyzzy")).toEqual([expect.stringMatching(/^no stack file Pulumi\.xyzzy\.yaml for stack 'xyzzy'; this project's stacks: .*\bdev\b/)]);
@@ -580,6 +683,8 @@ describe("config errors that say what was meant", () => {
       ["x".repeat(101), /1 to 100 of them/],
       ["org/other-project/dev", /the project of org\/project\/name must be this project, phi3-foundry$/],
       ["/dev", /a stack name may only contain/],
+      ["../etc", /^--stack "\.\.\/etc": "\.\." is a folder, not a stack, org or project name/],
+      ["./dev", /"\." is a folder/],
     ])("refuses %j, saying what a stack name may contain", (stack, message) => {
       const problems = settingsProblems(stack);
       expect(problems).toHaveLength(1);

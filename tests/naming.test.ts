@@ -9,6 +9,12 @@ const stacks = fc.stringMatching(/^[A-Za-z0-9_.-]{1,100}$/);
 const suffixes = fc.stringMatching(/^[a-z0-9]{6}$/);
 
 describe("azureName", () => {
+  it("cuts the prefix, then the stack name, to fit, as the README's example shows", () => {
+    // Key vault names: 3 to 24 characters; storage accounts: 3 to 24 lowercase letters and digits (Azure's naming rules).
+    expect(azureName("keyVault", { prefix: "finetunephi", stack: "dev-feature-x", suffix: "k3x9qa" })).toBe("kv-finetunephi-de-k3x9qa");
+    expect(azureName("storageAccount", { prefix: "finetunephi", stack: "dev-feature-x", suffix: "k3x9qa" })).toBe("stfinetunephidevfek3x9qa");
+  });
+
   it("builds a valid name of every kind for any valid prefix, stack name and suffix", () => {
     fc.assert(
       fc.property(prefixes, stacks, suffixes, (prefix, stack, suffix) => {

@@ -80,13 +80,14 @@ describe("npm run plan -- --json", () => {
 describe("npm run plan refuses a bad setting before anything is created", () => {
   // The command-line contract, once for each kind of refusal: Pulumi's config rules, the stack's own checks, and the
   // region preflight.
-  it("reports Pulumi's config rules and the stack's own checks together: non-zero exit, empty stdout, every key on stderr", async () => {
-    const result = await plan("--json", "--config", "noSuchKey=1", "--config", "trainingMaxNodes=abc", "--config", "namePrefix=AB");
-    expect(result.code).not.toBe(0);
+  it("reports Pulumi's config rules and the stack's own checks together: exit 2, empty stdout, every key on stderr", async () => {
+    const result = await plan("--json", "--config", "noSuchKey=1", "--config", "trainingMaxNodes=abc", "--config", "namePrefix=AB", "--config", "phi3-fondry:servingEnabled=false");
+    expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain("unknown key phi3-foundry:noSuchKey");
     expect(result.stderr).toContain("Stack 'dev' with configuration key 'phi3-foundry:trainingMaxNodes' must be of type 'integer'");
     expect(result.stderr).toContain('phi3-foundry:namePrefix = "AB"');
+    expect(result.stderr).toContain("unknown key phi3-fondry:servingEnabled; phi3-fondry is not a namespace this stack reads; did you mean phi3-foundry:servingEnabled?");
   });
 
   // The command's exit and empty stdout are the same for every refusal (above); the rest run in process.
@@ -152,6 +153,7 @@ describe("npm run plan (readable)", () => {
     // Training (1 node) and serving (1 instance, no upgrade reserve on A100) share the A100 family: 24 + 24.
     expect(result.stdout).toMatch(/Quota standardNCADSA100v4Family: need 48 vCPUs/);
     expect(result.stdout).toMatch(/Azure was not called/);
+    expect(result.stdout).toContain("Base model: Phi-3-mini-4k-instruct, from Hugging Face microsoft/Phi-3-mini-4k-instruct (baseModel)");
   });
 });
 

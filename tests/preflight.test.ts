@@ -4,9 +4,14 @@
  * (`azure-native:metadataHost`). Requests are checked against machineLearningServices.json (2025-12-01: usages,
  * vmSizes) and resources.json (2025-04-01: Providers - Get).
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { ML_API_VERSION } from "../components/azure/machineLearning";
 import { GPU_VM_SIZES } from "../infra/vmSizes";
 import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";
+import { exitCodeFor } from "../scripts/lib/exitCodes";
+import { azRunner, signInProblem, subscriptionFor } from "../scripts/lib/preflightSignIn";
 import { runNpmScript } from "./support/npmScript";
 
 let azure: AzureStandIn;
@@ -51,11 +56,57 @@ describe("npm run preflight", () => {
     );
   }, 60_000);
 
-  it("refuses a short quota with the family's numbers, exiting non-zero", async () => {
+  it("refuses a short quota with the family's numbers, exiting 1", async () => {
     // Sizes the region does not offer and regions without Azure ML are refused by the same checks (tests/quota.test.ts,
     // tests/loader.test.ts); here, the quota rows as the usages API pages them.
     const t4 = await preflight("servingVmSize=Standard_NC4as_T4_v3");
-    expect(t4.code).not.toBe(0);
+    expect(t4.code).toBe(1);
     expect(t4.stderr).toMatch(/not enough Azure ML vCPU quota in eastus2:\n  - standard NCASv3_T4 Family: need 8 \(online deployment: 1 x Standard_NC4as_T4_v3 \(4 vCPUs\) with 20% upgrade reserve = 8\), limit 0/);
   }, 60_000);
+});
+
+describe("preflight's sign-in and subscription, before Azure is called", () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A stand-in `az` on PATH that records its arguments and prints `output` (exit `status`). */
+  function fakeAz(output: string, status = 0): { env: NodeJS.ProcessEnv; calls: () => string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-az-"));
+    dirs.push(dir);
+    const log = path.join(dir, "calls");
+    fs.writeFileSync(path.join(dir, "az"), `#!/bin/sh\necho "$*" >> '${log}'\nprintf '%s\\n' '${output}'${status ? ` >&2\nexit ${status}` : ""}\n`, { mode: 0o755 });
+    return { env: { PATH: `${dir}:/usr/bin:/bin` }, calls: () => fs.readFileSync(log, "utf8") };
+  }
+
+  it("uses the Azure CLI's default subscription (az account show) when none is set, and says so", async () => {
+    const az = fakeAz("0b1f6471-1bf0-4dda-aec3-111122223333");
+    await expect(subscriptionFor({}, azRunner(az.env))).resolves.toEqual({
+      id: "0b1f6471-1bf0-4dda-aec3-111122223333",
+      note: "subscription 0b1f6471-1bf0-4dda-aec3-111122223333: the Azure CLI's default (az account show), as neither azure-native:subscriptionId nor ARM_SUBSCRIPTION_ID is set",
+    });
+    expect(az.calls()).toBe("account show --query id --output tsv\n");
+    await expect(subscriptionFor({ subscriptionId: "s" }, azRunner(az.env))).resolves.toEqual({ id: "s" });
+  });
+
+  it("refuses, with exit code 2, when the Azure CLI has no login, or a service principal has no subscription", async () => {
+    const az = fakeAz("ERROR: Please run az login to setup account.", 1);
+    const error = await subscriptionFor({}, azRunner(az.env)).catch((e: Error) => e);
+    expect(exitCodeFor(error)).toBe(2);
+    expect((error as Error).message).toBe(
+      "set azure-native:subscriptionId (or ARM_SUBSCRIPTION_ID) to say which subscription to check, or sign in with `az login` and pick one with `az account set` (az account show: ERROR: Please run az login to setup account.)",
+    );
+    await expect(subscriptionFor({ clientId: "c", clientSecret: "x", tenantId: "t" }, azRunner(az.env))).rejects.toThrow(/^set azure-native:subscriptionId \(or ARM_SUBSCRIPTION_ID\) to say which subscription to check$/);
+  });
+
+  it("refuses a client id with no way to sign in as it, rather than signing in with the Azure CLI as someone else", () => {
+    expect(signInProblem({ clientId: "11111111-2222-3333-4444-555555555555" })).toMatch(
+      /^azure-native:clientId \(ARM_CLIENT_ID\) is 11111111-2222-3333-4444-555555555555, but nothing says how to sign in as it, .*set ARM_CLIENT_SECRET, ARM_CLIENT_CERTIFICATE_PATH, ARM_USE_OIDC=true \(each with ARM_TENANT_ID\) or ARM_USE_MSI=true, or unset ARM_CLIENT_ID/,
+    );
+    expect(signInProblem({ clientId: "c", clientSecret: "s" })).toBeUndefined();
+    expect(signInProblem({ clientId: "c", useMsi: "true" })).toBeUndefined();
+    expect(signInProblem({ clientId: "c", useMsi: "false" })).toMatch(/nothing says how to sign in/);
+    expect(signInProblem({ tenantId: "t" })).toBeUndefined();
+  });
 });

@@ -78,8 +78,9 @@ describe("npm run prepare-data over good data files", () => {
     expect(JSON.parse(file("manifest.json").toString())).toEqual({
       dataset: source,
       revision: null,
-      config: null,
+      subset: null,
       split: null,
+      hub: null,
       sourceSha256: sha256(fs.readFileSync(source)),
       reader: "jsonl-file",
       percent: 100,
@@ -334,8 +335,9 @@ describe("prepare-data from the Hub's Parquet export (a local stand-in at HF_END
     expect(JSON.parse(file("manifest.json").toString())).toMatchObject({
       dataset: "HuggingFaceH4/ultrachat_200k",
       revision: SHA,
-      config: "default",
+      subset: "default",
       split: "train_sft",
+      hub: server.url,
       reader: "hub-parquet",
       parquetFiles: ["default/train_sft/0000.parquet", "default/train_sft/0001.parquet"],
       percent: 2,

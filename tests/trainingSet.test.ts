@@ -53,6 +53,17 @@ describe("validateTrainingSet", () => {
     }
   });
 
+  it("says at once that one file named as both is one file, through a link too, instead of listing each record as shared", () => {
+    const dir = tempDir();
+    const train = records(dir, "train.jsonl", 0, 40);
+    fs.symlinkSync(train, path.join(dir, "link.jsonl"));
+    const expected = (name: string) => [
+      `validationDataPath: ${name}: is the same file as trainDataPath (train.jsonl): validation needs records the model is not trained on; name a separate file (npm run prepare-data writes both)`,
+    ];
+    expect(problems(train, train)).toEqual(expected("train.jsonl"));
+    expect(problems(train, path.join(dir, "link.jsonl"))).toEqual(expected("link.jsonl"));
+  });
+
   it("wants at least 10 records in each file, unless relaxed", () => {
     const dir = tempDir();
     const [train, validation] = [records(dir, "train.jsonl", 0, 1), records(dir, "validation.jsonl", 100, 110)];
@@ -71,13 +82,15 @@ describe("validateTrainingSet", () => {
     ]);
   });
 
-  it("refuses identical files, listing the first 20 shared records and how many more", () => {
+  it("refuses two files of the same records, listing the first 20 shared records and how many more", () => {
     const dir = tempDir();
     const train = records(dir, "train.jsonl", 0, 50);
-    const found = problems(train, train);
+    const copy = path.join(dir, "copy.jsonl");
+    fs.copyFileSync(train, copy);
+    const found = problems(train, copy);
     expect(found).toHaveLength(21);
-    expect(found[0]).toBe("validationDataPath: train.jsonl:1: the same conversation as train.jsonl:1: a validation record must not be a training record");
-    expect(found[20]).toBe("validationDataPath: train.jsonl: and 30 more problems like these");
+    expect(found[0]).toBe("validationDataPath: copy.jsonl:1: the same conversation as train.jsonl:1: a validation record must not be a training record");
+    expect(found[20]).toBe("validationDataPath: copy.jsonl: and 30 more problems like these");
   });
 
   it("warns of records repeated within a file, naming their lines, and passes", () => {

@@ -3,32 +3,17 @@
  * the exit codes, and the process around them (streams, environment, Ctrl-C), which tests replace to run a command
  * in-process.
  */
+import { exitCodesHelp, UsageError } from "../lib/exitCodes";
 import type { Clock } from "../lib/retryingFetch";
 import type { ClientOptions } from "../lib/scoringClient";
 import type { StackOutputReader } from "../lib/endpointTarget";
 
-export const EXIT = {
-  /** The command did what was asked. */
-  ok: 0,
-  /** The endpoint failed, gave no usable answer, or the limits on waiting ran out. */
-  failed: 1,
-  /** Nothing was sent: a bad option, or no endpoint to talk to. */
-  usage: 2,
-  /** Ended with Ctrl-C. */
-  interrupted: 130,
-} as const;
+export { EXIT, UsageError, usageFrom } from "../lib/exitCodes";
 
-export const EXIT_CODES_HELP =
-  "Exit codes: 0 done; 1 the endpoint failed, gave no usable answer or ran out of time; 2 a bad option or no endpoint\n" +
-  "to talk to (nothing sent); 130 ended with Ctrl-C.\n";
-
-/** A wrong option or value: exit code 2, and nothing is sent. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export const EXIT_CODES_HELP = exitCodesHelp({
+  failed: "the endpoint failed, gave no usable answer or ran out of time",
+  usage: "a bad option, or no endpoint to talk to; nothing sent",
+});
 
 export interface OutStream {
   write(text: string): unknown;
@@ -119,12 +104,4 @@ export function requestHelp(defaults: ClientOptions): string {
     "  -h, --help                 this text",
     "",
   ].join("\n");
-}
-
-/** A parseArgs error as a usage error that points at --help. */
-export function usageFrom(err: unknown, command: string): UsageError {
-  // parseArgs throws Node's own TypeError, which is not an `instanceof Error` of every realm (Jest's, for one).
-  const raw = typeof (err as { message?: unknown })?.message === "string" ? (err as Error).message : String(err);
-  const message = raw.replace(/\. To specify a positional argument.*$/s, "");
-  return new UsageError(`${message} (npm run ${command} -- --help lists the options)`);
 }

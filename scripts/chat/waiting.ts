@@ -25,6 +25,8 @@ export class WaitIndicator {
   private frame = 0;
   private attempt = "";
   private label = "";
+  /** What is awaited between retries: the label given to `start`, or, during a wait before the next attempt, that wait. */
+  private waitingFor = "";
 
   constructor(
     private readonly stream: OutStream,
@@ -36,6 +38,7 @@ export class WaitIndicator {
   start(label: string): void {
     this.stop();
     this.label = label;
+    this.waitingFor = label;
     this.attempt = "";
     this.started = this.now();
     if (this.mode === "off") return;
@@ -47,7 +50,12 @@ export class WaitIndicator {
 
   /** Follows the retries: the attempt under way, and each wait said on its own line. */
   readonly event = (event: RetryEvent): void => {
-    if (event.kind === "attempt") this.attempt = event.attempt > 1 ? `, attempt ${event.attempt} of ${event.attempts}` : "";
+    if (event.kind === "attempt") {
+      this.attempt = event.attempt > 1 ? `, attempt ${event.attempt} of ${event.attempts}` : "";
+      this.waitingFor = this.label;
+    }
+    // Nothing is in flight during the wait before a retry: the heartbeat says that, not that the model is answering.
+    if (event.kind === "wait") this.waitingFor = `waiting to try again (attempt ${event.attempt} of ${event.attempts})`;
     const line = describeEvent(event);
     if (line) this.note(line);
   };
@@ -71,10 +79,11 @@ export class WaitIndicator {
   }
 
   private draw(): void {
-    this.stream.write(`\r${FRAMES[this.frame++ % FRAMES.length]} ${this.label} (${seconds(this.now() - this.started)}${this.attempt})\x1b[K`);
+    this.stream.write(`\r${FRAMES[this.frame++ % FRAMES.length]} ${this.waitingFor} (${seconds(this.now() - this.started)}${this.attempt})\x1b[K`);
   }
 
   private heartbeat(): void {
-    this.stream.write(`still ${this.label}: ${seconds(this.now() - this.started)} so far${this.attempt}\n`);
+    const doing = this.waitingFor === this.label ? `still ${this.label}` : `still ${this.waitingFor}; nothing sent meanwhile`;
+    this.stream.write(`${doing}: ${seconds(this.now() - this.started)} so far${this.waitingFor === this.label ? this.attempt : ""}\n`);
   }
 }

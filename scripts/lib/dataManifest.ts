@@ -13,8 +13,11 @@ export interface DataManifest {
   readonly dataset: string;
   /** The commit of the dataset's Parquet export the rows were read at; null when the reader cannot tell it. */
   readonly revision: string | null;
-  readonly config: string | null;
+  /** The dataset's subset (Hugging Face's name for a config, `default` for most); null for a local file. */
+  readonly subset: string | null;
   readonly split: string | null;
+  /** The address the rows came from: the Hub (HF_ENDPOINT) or the dataset viewer (--reader rows); null for a local file. */
+  readonly hub: string | null;
   /** SHA-256 of a local source file; null for a dataset. */
   readonly sourceSha256: string | null;
   readonly reader: SourceOrigin["reader"];

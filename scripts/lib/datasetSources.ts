@@ -165,22 +165,35 @@ function localFileProblem(source: string): string | undefined {
   }
 }
 
+/** A Hugging Face dataset id, `owner/name`, that is not a local path. */
+function isDatasetId(source: string): boolean {
+  return /^[\w.-]+\/[\w.-]+$/.test(source) && !fs.existsSync(source);
+}
+
+/**
+ * Why `--source` with `--split` and `--reader` cannot be read, or undefined: a local file must be a readable .jsonl or
+ * .parquet file and has no splits (a `split` with one is refused rather than ignored); anything else must be a dataset
+ * id. The command line checks this before anything is read.
+ */
+export function sourceProblem(source: string, split: string | undefined, reader: HubReader | undefined): string | undefined {
+  if (/\.(jsonl|parquet)$/i.test(source)) {
+    if (split !== undefined) return `--split ${split}: a local file has no splits; --split names a split of a Hugging Face dataset`;
+    if (reader !== undefined) return `--reader ${reader}: a local file is read as it is; --reader says how to read a Hugging Face dataset`;
+    const problem = localFileProblem(source);
+    return problem ? `--source ${source}: ${problem}` : undefined;
+  }
+  return isDatasetId(source) ? undefined : `--source ${source}: expected a .jsonl or .parquet file or a Hugging Face dataset id (owner/name)`;
+}
+
 /**
  * The source a `--source` value names: a local .jsonl or .parquet file, or a Hugging Face dataset id, whose split is
- * `split` (train_sft when not given). A local file has no splits: a `split` with one is refused rather than ignored.
+ * `split` (train_sft when not given); throws what {@link sourceProblem} finds.
  */
 export function sourceFor(source: string, split: string | undefined, options: HubOptions = {}): RecordSource {
-  const local = /\.jsonl$/i.test(source) ? JsonlFileSource : /\.parquet$/i.test(source) ? ParquetFileSource : undefined;
-  if (local) {
-    if (split !== undefined) throw new Error(`--split ${split}: a local file has no splits; --split names a split of a Hugging Face dataset`);
-    if (options.reader !== undefined) throw new Error(`--reader ${options.reader}: a local file is read as it is; --reader says how to read a Hugging Face dataset`);
-    const problem = localFileProblem(source);
-    if (problem) throw new Error(`--source ${source}: ${problem}`);
-    return new local(source);
-  }
-  if (/^[\w.-]+\/[\w.-]+$/.test(source) && !fs.existsSync(source)) {
-    const reader = options.reader === "rows" ? HubRowsSource : HubParquetSource;
-    return new reader(source, split ?? DEFAULT_SPLIT, options);
-  }
-  throw new Error(`--source ${source}: expected a .jsonl or .parquet file or a Hugging Face dataset id (owner/name)`);
+  const problem = sourceProblem(source, split, options.reader);
+  if (problem) throw new Error(problem);
+  if (/\.jsonl$/i.test(source)) return new JsonlFileSource(source);
+  if (/\.parquet$/i.test(source)) return new ParquetFileSource(source);
+  const reader = options.reader === "rows" ? HubRowsSource : HubParquetSource;
+  return new reader(source, split ?? DEFAULT_SPLIT, options);
 }

@@ -65,6 +65,14 @@ export function loadSettingsReportingAll(stack: string, overrides: readonly stri
   }
 }
 
+/** Which model is fine-tuned, or served without fine-tuning: no resource's name says it. */
+function modelNote(config: StackConfig): string {
+  const { enabled, baseModel, registeredModelId } = config.fineTune;
+  if (!enabled) return `No fine-tuning (fineTuneEnabled=false)${registeredModelId ? `; serving ${registeredModelId}` : ""}.`;
+  const source = baseModel.source.kind === "huggingface" ? `Hugging Face ${baseModel.source.id}` : `registry ${baseModel.source.uri}`;
+  return `Base model: ${baseModel.label}, from ${source} (baseModel), fine-tuned on ${config.training.vmSize}.`;
+}
+
 /** What `pulumi up` does about the chat flow, which no ARM resource shows. */
 function chatFlowNote(resources: readonly RecordedResource[], config: StackConfig | undefined): string {
   const flow = resources.find((r) => r.type === "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
@@ -111,6 +119,7 @@ async function buildOnePlan(options: PlanOptions): Promise<Plan> {
   }, messages);
   warnings.push(...messages.filter((m) => m.severity === "warning").map((m) => m.text));
 
+  if (config) notes.push(modelNote(config));
   if (quotaChecks === undefined) notes.push("Quota check skipped (quotaCheck=false).");
   for (const check of quotaChecks ?? []) {
     notes.push(

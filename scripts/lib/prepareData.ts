@@ -6,7 +6,9 @@ import { DEFAULT_MIN_RECORDS_PER_FILE, TrainingSetRules } from "../../infra/trai
 import { DataManifest, MANIFEST_FILE, manifestText } from "./dataManifest";
 import { smallestPercent, smallestSplittable, trainTestSplit } from "./datasetSlice";
 import { HubOptions, Progress, RecordSource, sourceFor } from "./datasetSources";
+import { DEFAULT_HF_ENDPOINT } from "./hubAccess";
 import { megabytes } from "./downloadProgress";
+import { DATASETS_SERVER } from "./hubRowsSource";
 import { RecordSpool } from "./recordSpool";
 import { replaceFilesTogether } from "./replaceFiles";
 import { locations, Screener } from "./screenRecords";
@@ -250,8 +252,9 @@ async function prepareIn(work: string, source: RecordSource, rules: TrainingSetR
   const manifest: DataManifest = {
     dataset: origin.dataset,
     revision: origin.revision ?? null,
-    config: origin.config ?? null,
+    subset: origin.config ?? null,
     split: origin.split ?? null,
+    hub: origin.reader === "hub-parquet" ? options.hub?.endpoint ?? DEFAULT_HF_ENDPOINT : origin.reader === "dataset-viewer-rows" ? options.serverUrl ?? DATASETS_SERVER : null,
     sourceSha256: origin.sha256 ?? null,
     reader: origin.reader,
     ...(origin.files ? { parquetFiles: origin.files } : {}),

@@ -2,7 +2,8 @@ import { parseArgs } from "node:util";
 import { DEFAULT_BASE_MODEL, MODEL_CATALOGUE } from "../../infra/models";
 import { DEFAULT_MIN_RECORDS_PER_FILE } from "../../infra/trainingSet";
 import { DEFAULT_DEADLINE_SECONDS, DEFAULT_DOWNLOAD } from "./datasetDownload";
-import { HUB_READERS, HubReader } from "./datasetSources";
+import { HUB_READERS, HubReader, sourceProblem } from "./datasetSources";
+import { exitCodesHelp } from "./exitCodes";
 import { DEFAULT_HF_ENDPOINT, hubAccessFrom, tokenTransportProblem } from "./hubAccess";
 import { DATASETS_SERVER } from "./hubRowsSource";
 import type { PrepareOptions } from "./prepareData";
@@ -44,8 +45,9 @@ PHI3_DATASETS_SERVER with --reader rows) and only over https. PHI3_DATASETS_SERV
 
 Besides the two files, --out receives manifest.json: the dataset, the commit of its Parquet export, the split, the
 percentage, the seed, the row count and the SHA-256 of each file. Progress (rows and bytes), retries and problems go
-to stderr. Exit status: 0 written, 1 not written (bad data, download failed), 2 bad command line or environment.
-`;
+to stderr.
+
+${exitCodesHelp({ failed: "nothing written: bad data, or the download failed", usage: "an option or environment variable" })}`;
 
 /** A number that matches `pattern` and `accept`, or a UsageError naming the option and what it takes. */
 function numberOption(name: string, text: string, pattern: RegExp, accept: (n: number) => boolean, allowed: string): number {
@@ -117,10 +119,14 @@ export function parsePrepareDataArgs(argv: readonly string[], env: Readonly<Reco
     "seconds, at least 0 and at most 3600",
   );
 
+  const source = text("source", "HuggingFaceH4/ultrachat_200k");
+  const problem = sourceProblem(source, values.split as string | undefined, reader as HubReader | undefined);
+  if (problem) throw new UsageError(problem);
+
   return {
     help: false,
     options: {
-      source: text("source", "HuggingFaceH4/ultrachat_200k"),
+      source,
       split: values.split as string | undefined,
       percent: numberOption("percent", text("percent", "1"), DECIMAL, (n) => n > 0 && n <= 100, "a number above 0 and at most 100, such as 1 or 0.5"),
       seed: numberOption("seed", text("seed", "42"), WHOLE, Number.isSafeInteger, "a whole number of at least 0"),

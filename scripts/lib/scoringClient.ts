@@ -205,7 +205,7 @@ export async function ask(
     case "retry-after":
       throw new ScoringError(
         `${reason.replace(/\.?$/, ".")} The endpoint asks to wait ${seconds(stop.askedMs)}, more than the ${seconds(stop.limitMs)} allowed ` +
-          "(--max-retry-after); try again later.",
+          `(--max-retry-after)${/try again later/.test(reason) ? "." : "; try again later."}`,
         status,
         kind,
       );

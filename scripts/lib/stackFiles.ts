@@ -2,7 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 
+import { namespaceKeyProblem } from "../../infra/configNamespaces";
 import { PROJECT_ROOT } from "../../infra/paths";
+import { shortened } from "../../infra/shortened";
 import { didYouMean } from "../../infra/similarNames";
 
 export { PROJECT_ROOT };
@@ -127,6 +129,9 @@ export function parseStackName(stack: string, project: string): { name: string }
   if (bad >= 0) return refused(`${STACK_NAME_RULE}; invalid character ${JSON.stringify(stack[bad])} at position ${bad}`);
   const parts = stack.split("/");
   if (parts.length > 3 || !parts.every((part) => STACK_NAME.test(part))) return refused(STACK_NAME_RULE);
+  // Pulumi's rule lets `..` through as an org; here it can only be a path.
+  const dots = parts.find((part) => /^\.+$/.test(part));
+  if (dots !== undefined) return refused(`${JSON.stringify(dots)} is a folder, not a stack, org or project name: ${STACK_NAME_RULE}`);
   if (parts.length === 3 && parts[1] !== project) return refused(`the project of org/project/name must be this project, ${project}`);
   return { name: parts[parts.length - 1] };
 }
@@ -154,7 +159,8 @@ export function loadStackSettings(stack: string, overrides: readonly string[] = 
   const secretKeys: string[] = [];
   const problems: string[] = [];
   const typeErrors: Record<string, number> = {};
-  const unknown: { key: string; bare: string; where: string }[] = [];
+  // Keys the stack would not read as meant, in the order set; `problem` is known at once outside the project's namespace.
+  const unknown: { key: string; bare: string; where: string; problem?: string }[] = [];
   // Required keys, and the stack's own checks on what could be read, only count once the stack file was read.
   let stackFileRead = false;
   const parsed = parseStackName(stack, project.name);
@@ -165,6 +171,11 @@ export function loadStackSettings(stack: string, overrides: readonly string[] = 
     const bare = key.startsWith(`${project.name}:`) ? key.slice(project.name.length + 1) : undefined;
     if (bare !== undefined && !(bare in project.keys)) {
       unknown.push({ key, bare, where });
+      return;
+    }
+    const elsewhere = bare === undefined ? namespaceKeyProblem(key, { name: project.name, keys: Object.keys(project.keys) }) : undefined;
+    if (elsewhere !== undefined) {
+      unknown.push({ key, bare: "", where, problem: elsewhere });
       return;
     }
     if (value && typeof value === "object" && "secure" in (value as object)) {
@@ -213,18 +224,18 @@ export function loadStackSettings(stack: string, overrides: readonly string[] = 
   for (const override of overrides) {
     const eq = override.indexOf("=");
     if (eq <= 0) {
-      problems.push(`--config ${override}: expected KEY=VALUE`);
+      problems.push(`--config ${shortened(override)}: expected KEY=VALUE`);
       continue;
     }
-    set(override.slice(0, eq).trim(), override.slice(eq + 1), `--config ${override}`);
+    set(override.slice(0, eq).trim(), override.slice(eq + 1), `--config ${shortened(override)}`);
   }
 
   // Keys are suggested from Pulumi.yaml and from every other namespace the stack sets: `location` finds
   // azure-native:location.
   const declared = Object.keys(project.keys);
   const candidates = [...declared, ...Object.keys(config).filter((key) => !key.startsWith(`${project.name}:`))];
-  for (const { key, bare, where } of unknown) {
-    const advice = didYouMean(bare, candidates, "Pulumi.yaml declares", { compareBy: (c) => c.slice(c.indexOf(":") + 1), all: declared });
+  for (const { key, bare, where, problem } of unknown) {
+    const advice = problem ?? didYouMean(bare, candidates, "Pulumi.yaml declares", { compareBy: (c) => c.slice(c.indexOf(":") + 1), all: declared });
     problems.push(`${where}: unknown key ${key}; ${advice}`);
   }
 
