@@ -162,7 +162,7 @@ ${curvesSection}
 <h2>Where the fine-tuned model did best</h2>
 ${ranked.slice(0, SHOWN_RECORDS).map(recordBlock).join("\n")}
 <h2>Where it did worst</h2>
-${ranked.slice(-SHOWN_RECORDS).reverse().map(recordBlock).join("\n")}
+${ranked.slice(Math.max(SHOWN_RECORDS, ranked.length - SHOWN_RECORDS)).reverse().map(recordBlock).join("\n") || "<p>No other records.</p>"}
 <p>ROUGE-L F1 as rouge-score computes it by default; BLEU-4 as sacrebleu with its defaults (13a); latency percentiles by the ${escapeHtml(summary.fineTuned.latencyMs.method)} method. A failed answer scores 0. Every answer is in results.json.</p>
 </body></html>
 `;
