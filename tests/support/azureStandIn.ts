@@ -119,6 +119,12 @@ export class AzureStandIn {
   readonly shareFiles = new Map<string, Buffer>();
   /** Prompt flows by id, as the flow service keeps them (FlowDto). */
   readonly flows = new Map<string, Record<string, any>>();
+  /** Workspaces whose GET answers with an mlFlowTrackingUri naming this stand-in, by name. */
+  readonly mlflowWorkspaces = new Set<string>();
+  /** MLflow runs (MLflow REST API Run: info, data) by run id; a job's run id is its name. */
+  readonly mlflowRuns = new Map<string, { info: Record<string, any>; data: Record<string, any> }>();
+  /** Metric histories by run id and metric key, served two to a page. */
+  readonly metricHistories = new Map<string, Record<string, { step: number; value: number }[]>>();
   /** Statuses the next CreateFlow requests answer with, one each, after creating the flow all the same (a lost answer). */
   readonly createFlowStatuses: number[] = [];
 
@@ -196,6 +202,11 @@ export class AzureStandIn {
     if (tenantRoute) return this.identity(tenantRoute[1], tenantRoute[2], request);
     if (files) return this.fileService(method, url, request, raw);
     const flowRoute = /^\/flow\/api(\/subscriptions\/.*)$/.exec(url.pathname);
+    const mlflowRoute = /^\/mlflow\/v2\.0\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/api\/2\.0\/mlflow\/(.+)$/.exec(url.pathname);
+    if (mlflowRoute) {
+      if (this.tokenAudience(headers.authorization) !== this.url) return { status: 401, body: { error_code: "UNAUTHENTICATED", message: "no valid token" } };
+      return this.mlflow(method, mlflowRoute[1], mlflowRoute[2], url, request);
+    }
     if (!url.pathname.startsWith("/subscriptions/") && !flowRoute) return armError(404, "NotFound", `no route ${url.pathname}`);
     if (this.tokenAudience(headers.authorization) !== this.url) {
       return armError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or invalid.");
@@ -324,6 +335,11 @@ export class AzureStandIn {
   /** Workspaces - Get (discoveryUrl, workspaceId), Datastores - Get and Datastores - List Secrets of its workingdirectory store. */
   private workspaceRoute(method: string, url: URL, workspaceName: string, datastore: string | undefined, action: string | undefined): Answer {
     const ws = this.flowWorkspaces.get(workspaceName);
+    if (!ws && this.mlflowWorkspaces.has(workspaceName) && !datastore && method === "GET") {
+      // machineLearningServices.json WorkspaceProperties.mlFlowTrackingUri: azureml://<region>.api.azureml.ms/mlflow/v1.0/<workspace id>.
+      const mlFlowTrackingUri = `azureml://${this.host}/mlflow/v1.0${url.pathname}`;
+      return { status: 200, body: { id: url.pathname, name: workspaceName, type: "Microsoft.MachineLearningServices/workspaces", properties: { mlFlowTrackingUri } } };
+    }
     if (!ws) return armError(404, "ResourceNotFound", `Workspace ${workspaceName} not found.`);
     if (!datastore && method === "GET") {
       return {
@@ -423,6 +439,39 @@ export class AzureStandIn {
       return { status: method === "DELETE" ? 202 : 200 };
     }
     return filesError(405, "UnsupportedHttpVerb", method);
+  }
+
+  /**
+   * The MLflow REST API (mlflow.org/docs/latest/rest-api.html) as a workspace's tracking server serves it: runs/get,
+   * runs/search with an `tags.mlflow.parentRunId = '<id>'` filter, metrics/get-history paged with page_token; errors as
+   * MLflow's `{error_code, message}`.
+   */
+  private mlflow(method: string, workspace: string, route: string, url: URL, request: RecordedRequest): Answer {
+    const missing = (message: string) => ({ status: 404, body: { error_code: "RESOURCE_DOES_NOT_EXIST", message } });
+    if (!this.mlflowWorkspaces.has(workspace)) return missing(`workspace ${workspace}`);
+    if (route === "runs/get" && method === "GET") {
+      const run = this.mlflowRuns.get(url.searchParams.get("run_id") ?? "");
+      return run ? { status: 200, body: { run } } : missing(`Run '${url.searchParams.get("run_id")}' not found`);
+    }
+    if (route === "runs/search" && method === "POST") {
+      const body = (request.body ?? {}) as { experiment_ids?: string[]; filter?: string };
+      const parent = /^tags\.mlflow\.parentRunId\s*=\s*'([^']*)'$/.exec(body.filter ?? "")?.[1];
+      if (parent === undefined || !body.experiment_ids?.length) return { status: 400, body: { error_code: "INVALID_PARAMETER_VALUE", message: `unsupported search ${JSON.stringify(body)}` } };
+      const runs = [...this.mlflowRuns.values()].filter(
+        (run) => body.experiment_ids!.includes(run.info.experiment_id) && (run.data.tags ?? []).some((t: any) => t.key === "mlflow.parentRunId" && t.value === parent),
+      );
+      return { status: 200, body: runs.length ? { runs } : {} };
+    }
+    if (route === "metrics/get-history" && method === "GET") {
+      const runId = url.searchParams.get("run_id") ?? "";
+      const history = this.metricHistories.get(runId)?.[url.searchParams.get("metric_key") ?? ""];
+      if (!this.mlflowRuns.has(runId)) return missing(`Run '${runId}' not found`);
+      const all = (history ?? []).map((m, i) => ({ key: url.searchParams.get("metric_key"), value: m.value, timestamp: 1700000000000 + i, step: String(m.step) }));
+      const from = Number(url.searchParams.get("page_token") ?? 0);
+      const next = from + 2 < all.length ? String(from + 2) : undefined;
+      return { status: 200, body: { metrics: all.slice(from, from + 2), ...(next ? { next_page_token: next } : {}) } };
+    }
+    return missing(`no MLflow route ${method} ${route}`);
   }
 
   /** A flow's files as they are on the share: path in the folder -> text. */
