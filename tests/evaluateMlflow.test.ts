@@ -8,12 +8,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ML_API_VERSION } from "../components/azure/machineLearning";
 import { mlflowBase, pickTrainingRun } from "../scripts/evaluate/mlflow";
 import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";
 import { chatRecord, tempDir } from "./support/chatRecords";
 import { runNpmScript } from "./support/npmScript";
 import { scoringStandIn } from "./support/scoringStandIn";
+
+/** Azure ML's REST API version, as its spec names it: azure-rest-api-specs specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01. */
+const ML_API_VERSION = "2025-12-01";
 
 const WS = `/subscriptions/${STAND_IN_SUBSCRIPTION}/resourceGroups/rg-eval/providers/Microsoft.MachineLearningServices/workspaces/mlw-eval`;
 

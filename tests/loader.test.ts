@@ -5,10 +5,12 @@
  */
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { ML_API_VERSION } from "../components/azure/machineLearning";
 import { GPU_VM_SIZES } from "../infra/vmSizes";
 import { loadStackSettings, PROJECT_ROOT, readProjectFile } from "../scripts/lib/stackFiles";
 import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";
+
+/** Azure ML's REST API version, as its spec names it: azure-rest-api-specs specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01. */
+const ML_API_VERSION = "2025-12-01";
 
 const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 const tsutils = require(path.join(sdk, "tsutils")) as { loadTypeScriptCompilerOptions(file: string): Record<string, unknown> };

@@ -7,12 +7,14 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ML_API_VERSION } from "../components/azure/machineLearning";
 import { GPU_VM_SIZES } from "../infra/vmSizes";
 import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";
 import { exitCodeFor } from "../scripts/lib/exitCodes";
 import { azRunner, signInProblem, subscriptionFor } from "../scripts/lib/preflightSignIn";
 import { runNpmScript } from "./support/npmScript";
+
+/** Azure ML's REST API version, as its spec names it: azure-rest-api-specs specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01. */
+const ML_API_VERSION = "2025-12-01";
 
 let azure: AzureStandIn;
 
