@@ -101,17 +101,22 @@ describe("the plan's cost", () => {
 
   it("prices the cluster per node-hour while a job runs and the deployment every hour, from gpuPricesPerHour over the table", async () => {
     const plan = await buildPlan({
-      overrides: ["servingVmSize=Standard_NC4as_T4_v3", "gpuPricesPerHour=Standard_NC4as_T4_v3=0.526,Standard_NC24ads_A100_v4=3", "trainingMaxNodes=2"],
+      overrides: [
+        "servingVmSize=Standard_NC4as_T4_v3",
+        "servingInstanceCount=3",
+        "gpuPricesPerHour=Standard_NC4as_T4_v3=0.526,Standard_NC24ads_A100_v4=3",
+        "trainingMaxNodes=2",
+      ],
     });
     const cost = planCost(plan.document.resources, plan.prices);
     expect(cost.lines.filter((l) => l.bills !== "always").map(({ what, meter, units, idleUnits, price }) => ({ what, meter, units, idleUnits, usd: price?.usdPerHour }))).toEqual([
       { what: "training cluster", meter: "Standard_NC24ads_A100_v4", units: 2, idleUnits: 0, usd: 3 },
-      { what: "online deployment", meter: "Standard_NC4as_T4_v3", units: 1, idleUnits: 1, usd: 0.526 },
+      { what: "online deployment", meter: "Standard_NC4as_T4_v3", units: 3, idleUnits: 3, usd: 0.526 },
     ]);
-    expect(cost.servingUsdPerHour).toBeCloseTo(0.526);
+    expect(cost.servingUsdPerHour).toBeCloseTo(1.578);
     const text = renderCost(cost).join("\n");
     expect(text).toContain("  training: cluster Standard_NC24ads_A100_v4: $3.00 per node-hour while a job runs (the fine-tune on 1 node: $3.00/h; up to 2 nodes: $6.00/h)");
-    expect(text).toContain("  serving: online deployment Standard_NC4as_T4_v3 x 1: $0.53/h, $378.72/month");
+    expect(text).toContain("  serving: online deployment Standard_NC4as_T4_v3 x 3: $1.58/h, $1,136.16/month");
     expect(text).toContain("    Standard_NC4as_T4_v3 $0.526/h: eastus2, from gpuPricesPerHour (stack config)");
   });
 

@@ -73,6 +73,15 @@ describe("validateTrainingSet", () => {
     expect(problems(train, validation, { ...PHI3, minRecordsPerFile: 1 })).toEqual([]);
   });
 
+  it("takes exactly the minimum and refuses one fewer, in either file", () => {
+    const dir = tempDir();
+    const [nine, ten] = [records(dir, "nine.jsonl", 0, 9), records(dir, "ten.jsonl", 100, 110)];
+    const [twenty] = [records(dir, "twenty.jsonl", 200, 220)];
+    expect(problems(twenty, ten)).toEqual([]);
+    expect(problems(nine, ten)).toEqual([expect.stringMatching(/^trainDataPath: nine\.jsonl: holds 9 records, fewer than 10 \(minRecordsPerFile\)/)]);
+    expect(problems(twenty, nine)).toEqual([expect.stringMatching(/^validationDataPath: nine\.jsonl: holds 9 records, fewer than 10 \(minRecordsPerFile\)/)]);
+  });
+
   it("refuses a validation record that is also a training record, naming both lines, even under another id", () => {
     const dir = tempDir();
     const train = records(dir, "train.jsonl", 0, 20);
