@@ -10,7 +10,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { shareUrl } from "../components/azure/azureFiles";
-import { userAlias } from "../components/azure/flowService";
+import { AZURE_CLOUDS, checkMetadataEndpoint } from "../components/azure/cloud";
+import { flowServiceOrigin, userAlias } from "../components/azure/flowService";
 import { ML_API_VERSION } from "../components/azure/machineLearning";
 import { directoriesOf, FlowFile, folderTimestamp, promptFlowProvider } from "../components/azure/promptFlow";
 import { ChatFlow, flowConnections, flowContentHash } from "../components/chatFlow";
@@ -249,6 +250,69 @@ describe("PromptFlow through the dynamic-provider server", () => {
     from = azure.requests.length;
     await expect(driver.create(urn, inputs("proj-busy"))).resolves.toMatchObject({ props: { flowName: "phi3-chat" } });
     expect(createsIn(from)).toHaveLength(2);
+  });
+});
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+describe("tokens go only to the hosts Azure names for the cloud in use", () => {
+  it("a workspace whose discoveryUrl points at another host: create, refresh, update and destroy refuse it, naming the host, and nothing reaches it", async () => {
+    const foreign = await azure.foreignHost();
+    const { id, props } = await created("proj-moved");
+    azure.flowWorkspaces.get("proj-moved")!.discoveryUrl = `${foreign.url}/discovery`;
+    // The stand-in plays a custom cloud from its metadata: its flow service is at its resource manager's host.
+    const refused = new RegExp(`discoveryUrl ${escaped(foreign.url)}/discovery is at ${escaped(foreign.host)}, not ${escaped(azure.host)} .*nothing was sent to ${escaped(foreign.host)}`);
+    await expect(driver.read(urn, id, props)).rejects.toThrow(refused);
+    await expect(driver.update(urn, id, props, inputs("proj-moved", { flowName: "phi3-chat-v2" }))).rejects.toThrow(refused);
+    await expect(driver.delete(urn, id, props)).rejects.toThrow(refused);
+
+    azure.addFlowWorkspace("proj-foreign").discoveryUrl = `${foreign.url}/discovery`;
+    const from = azure.requests.length;
+    await expect(driver.create(urn, inputs("proj-foreign"))).rejects.toThrow(refused);
+    // Refused before anything was uploaded or any key read.
+    expect(lines(sent(from), {})).toEqual([`GET /subscriptions/${STAND_IN_SUBSCRIPTION}/resourceGroups/rg-phi3${ML}/workspaces/proj-foreign?api-version=${ML_API_VERSION}`]);
+    expect(foreign.requests).toEqual([]);
+    expect(azure.flows.get(id)?.flowName).toBe("phi3-chat");
+  });
+
+  it("a cloud metadata answer that puts the resource manager or the sign-in outside the metadata host is refused, naming the host; nothing reaches it", async () => {
+    const foreign = await azure.foreignHost();
+    azure.addFlowWorkspace("proj-metadata");
+    const metadata = (over: Record<string, unknown>) => ({
+      name: "AzureStandIn",
+      resourceManager: `${azure.url}/`,
+      authentication: { loginEndpoint: `${azure.url}/`, audiences: [`${azure.url}/`] },
+      ...over,
+    });
+    azure.faults.push({ method: "GET", path: /^\/metadata\/endpoints$/, status: 200, body: metadata({ resourceManager: `${foreign.url}/` }) });
+    await expect(driver.create(urn, inputs("proj-metadata"))).rejects.toThrow(`resourceManager ${foreign.url}/ is at ${foreign.host}, outside ${azure.host}`);
+    azure.faults.push({
+      method: "GET",
+      path: /^\/metadata\/endpoints$/,
+      status: 200,
+      body: metadata({ authentication: { loginEndpoint: `${foreign.url}/`, audiences: [`${azure.url}/`] } }),
+    });
+    await expect(driver.create(urn, inputs("proj-metadata"))).rejects.toThrow(`authentication.loginEndpoint ${foreign.url}/ is at ${foreign.host}, outside ${azure.host}`);
+    expect(foreign.requests).toEqual([]);
+  });
+
+  it("in Azure's clouds, the flow service is the Azure ML API host of the workspace's region", () => {
+    const ws = (discoveryUrl: string, location = "eastus2") => ({ discoveryUrl, workspaceId: "w", location });
+    expect(flowServiceOrigin(AZURE_CLOUDS.public, ws("https://eastus2.api.azureml.ms/discovery"), "p")).toBe("https://eastus2.api.azureml.ms");
+    expect(flowServiceOrigin(AZURE_CLOUDS.usgovernment, ws("https://usgovvirginia.api.ml.azure.us/discovery", "usgovvirginia"), "p")).toBe("https://usgovvirginia.api.ml.azure.us");
+    expect(flowServiceOrigin(AZURE_CLOUDS.china, ws("https://chinaeast2.api.ml.azure.cn/discovery", "chinaeast2"), "p")).toBe("https://chinaeast2.api.ml.azure.cn");
+    for (const url of ["https://eastus2.api.azureml.ms.contoso.net/discovery", "http://eastus2.api.azureml.ms/discovery", "https://westus.api.azureml.ms/discovery", "https://eastus2.api.ml.azure.us/discovery", "not a url"]) {
+      expect(() => flowServiceOrigin(AZURE_CLOUDS.public, ws(url), "p")).toThrow(/not eastus2\.api\.azureml\.ms \(the Azure ML API host of region eastus2 in cloud public\)/);
+    }
+    expect(() => flowServiceOrigin(AZURE_CLOUDS.public, ws("https://eastus2.api.azureml.ms.contoso.net/discovery"), "p")).toThrow(/is at eastus2\.api\.azureml\.ms\.contoso\.net,/);
+  });
+
+  it("a metadata answer may name hosts within the metadata host's parent domain and Azure's public clouds' hosts, nothing else", () => {
+    expect(() => checkMetadataEndpoint("management.contoso.com", "resourceManager", "https://arm.contoso.com/")).not.toThrow();
+    expect(() => checkMetadataEndpoint("management.contoso.com", "authentication.loginEndpoint", "https://login.microsoftonline.com/")).not.toThrow();
+    expect(() => checkMetadataEndpoint("management.contoso.com", "resourceManager", "https://contoso.com.evil.net/")).toThrow(/resourceManager https:\/\/contoso\.com\.evil\.net\/ is at contoso\.com\.evil\.net, outside contoso\.com/);
+    expect(() => checkMetadataEndpoint("management.contoso.com", "resourceManager", "http://arm.contoso.com/")).toThrow(/is at http:\/\/arm\.contoso\.com, outside contoso\.com/);
+    expect(() => checkMetadataEndpoint("127.0.0.1:8443", "resourceManager", "https://127.0.0.1:9443/")).toThrow(/is at 127\.0\.0\.1:9443, outside 127\.0\.0\.1:8443/);
   });
 });
 

@@ -23,24 +23,53 @@ export const FLOW_DAG_YAML = "flow.dag.yaml";
 
 /** The parts of a workspace (machineLearningServices.json Workspace, 2025-12-01) the flow service needs. */
 export interface FlowWorkspace {
-  /** `https://<region>.api.azureml.ms/discovery`: the flow service lives under its origin. */
+  /** `https://<region>.api.azureml.ms/discovery`: the flow service lives under its origin. A writable property. */
   readonly discoveryUrl: string;
   /** The workspace's GUID, which the flow service takes as `experimentId`. */
   readonly workspaceId: string;
+  /** Its region, e.g. `eastus2`. */
+  readonly location?: string;
 }
 
-/** Reads the workspace's discovery URL and id; undefined when the workspace is gone. */
+/** Reads the workspace's discovery URL, id and region; undefined when the workspace is gone. */
 export async function readFlowWorkspace(arm: ArmClient, ws: WorkspaceAddress): Promise<FlowWorkspace | undefined> {
-  const workspace = await arm.get<{ properties?: { discoveryUrl?: string; workspaceId?: string } }>(workspacePath(ws), ML_API_VERSION);
+  const workspace = await arm.get<{ location?: string; properties?: { discoveryUrl?: string; workspaceId?: string } }>(workspacePath(ws), ML_API_VERSION);
   if (!workspace) return undefined;
   const { discoveryUrl, workspaceId } = workspace.properties ?? {};
   if (!discoveryUrl || !workspaceId) throw new Error(`workspace ${ws.workspaceName} reports no discoveryUrl or workspaceId`);
-  return { discoveryUrl, workspaceId };
+  return { discoveryUrl, workspaceId, location: workspace.location };
 }
 
-/** The flow service's base URL: the discovery URL up to `discovery`, as FlowServiceCaller derives it. */
-export function flowServiceUrl(discoveryUrl: string): string {
-  return discoveryUrl.split("discovery")[0];
+/**
+ * The flow service's origin: the Azure ML API host of the workspace's region in the cloud in use
+ * (`https://<region>.api.azureml.ms`, `.api.ml.azure.us`, `.api.ml.azure.cn`), or, for a cloud from a metadata host,
+ * that cloud's resource manager host. The workspace's discoveryUrl, which anyone who may write the workspace can
+ * change, must be at that host: an ARM token is never sent anywhere else. FlowServiceCaller takes the discovery URL's
+ * origin; this takes it only when it is the expected one.
+ */
+export function flowServiceOrigin(cloud: AzureCloud, workspace: FlowWorkspace, workspaceName: string): string {
+  let expected: string;
+  let what: string;
+  if (cloud.machineLearningApiDomain) {
+    const region = (workspace.location ?? "").toLowerCase().replace(/\s+/g, "");
+    if (!/^[a-z0-9]+$/.test(region)) throw new Error(`workspace ${workspaceName} reports no region ('${workspace.location ?? ""}'), which names its flow service's host`);
+    expected = `${region}.${cloud.machineLearningApiDomain}`;
+    what = `the Azure ML API host of region ${region} in cloud ${cloud.name}`;
+  } else {
+    expected = new URL(cloud.resourceManager).host;
+    what = `the resource manager host of cloud ${cloud.name}, from its metadata`;
+  }
+  let found: URL | undefined;
+  try {
+    found = new URL(workspace.discoveryUrl);
+  } catch {
+    // named below as it is
+  }
+  if (found?.protocol === "https:" && found.host.toLowerCase() === expected) return `https://${expected}`;
+  throw new Error(
+    `workspace ${workspaceName}'s discoveryUrl ${workspace.discoveryUrl} is at ${found?.host || "no host"}, not ${expected} (${what}); ` +
+      `the flow service is called only there, and nothing was sent to ${found?.host || workspace.discoveryUrl}.`,
+  );
 }
 
 /** An AzureFileDatastore (mfe.json, 2025-12-01), the parts used here. */
@@ -144,16 +173,18 @@ const noRetryOfPostOn500: PipelinePolicy = {
 };
 
 /**
- * Prompt flow's flow service for one workspace: `<discovery origin>/flow/api/subscriptions/.../workspaces/<ws>/Flows`,
+ * Prompt flow's flow service for one workspace: `<origin>/flow/api/subscriptions/.../workspaces/<ws>/Flows`,
  * with an ARM token (FlowServiceCaller's Authorization header: get_arm_token, the resource manager's scope).
  */
 export class FlowServiceClient {
   private readonly client: Client;
   private readonly flows: string;
 
-  constructor(cloud: AzureCloud, credential: TokenCredential, discoveryUrl: string, ws: WorkspaceAddress) {
+  /** Refuses, before any request, a workspace whose discoveryUrl is not at {@link flowServiceOrigin}. */
+  constructor(cloud: AzureCloud, credential: TokenCredential, workspace: FlowWorkspace, ws: WorkspaceAddress) {
+    const origin = flowServiceOrigin(cloud, workspace, ws.workspaceName);
     const { getClient } = require("@azure-rest/core-client") as typeof CoreClient;
-    this.client = getClient(flowServiceUrl(discoveryUrl), credential, {
+    this.client = getClient(origin, credential, {
       credentials: { scopes: [armScope(cloud)] },
       userAgentOptions: { userAgentPrefix: "phi3-foundry" },
       retryOptions: { maxRetries: 4, maxRetryDelayInMs: 60_000 },

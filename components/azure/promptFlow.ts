@@ -106,6 +106,8 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
     const { arm, cloud, credential } = await azureFor(this);
     const ws = await readFlowWorkspace(arm, inputs);
     if (!ws) throw new Error(`workspace ${inputs.workspaceName} does not exist in resource group ${inputs.resourceGroupName}`);
+    // Before anything is uploaded: a workspace whose flow service is at a foreign host is refused here.
+    const service = new FlowServiceClient(cloud, credential, ws, inputs);
     const share = new AzureFilesClient(await flowFileShare(arm, inputs, cloud), credential);
     const token = await credential.getToken(armScope(cloud));
     const userFolder = `Users/${userAlias(token?.token ?? "")}/${FLOW_SHARE_DIR}`;
@@ -118,7 +120,6 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
     await share.createDirectory(folder);
     await writeFiles(share, folder, inputs.files);
 
-    const service = new FlowServiceClient(cloud, credential, ws.discoveryUrl, inputs);
     const flow = await service.create({ ...metadataOf(inputs), flowName: inputs.flowName, flowDefinitionFilePath: `${folder}/${FLOW_DAG_YAML}`, flowType: inputs.flowType });
     const outs: PromptFlowOutputs = {
       ...inputs,
@@ -149,7 +150,7 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
     if (JSON.stringify(metadataOf(olds)) !== JSON.stringify(metadataOf(news))) {
       const ws = await readFlowWorkspace(arm, news);
       if (!ws) throw new Error(`workspace ${news.workspaceName} does not exist in resource group ${news.resourceGroupName}`);
-      await new FlowServiceClient(cloud, credential, ws.discoveryUrl, news).update(id, ws.workspaceId, metadataOf(news));
+      await new FlowServiceClient(cloud, credential, ws, news).update(id, ws.workspaceId, metadataOf(news));
     }
     return { outs: { ...news, ...kept } };
   },
@@ -158,7 +159,7 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
     if (!props) return gone;
     const { arm, cloud, credential } = await azureFor(this);
     const ws = await readFlowWorkspace(arm, props);
-    const flow = ws ? await new FlowServiceClient(cloud, credential, ws.discoveryUrl, props).get(id, ws.workspaceId) : undefined;
+    const flow = ws ? await new FlowServiceClient(cloud, credential, ws, props).get(id, ws.workspaceId) : undefined;
     // An archived flow is off the Prompt flow page: the next `pulumi up` creates the flow again.
     if (!flow || flow.isArchived) return gone;
     return { id, props: { ...props, flowName: flow.flowName ?? props.flowName, portalUrl: flow.studioPortalEndpoint ?? props.portalUrl } };
@@ -167,7 +168,7 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
     const { arm, cloud, credential } = await azureFor(this);
     const ws = await readFlowWorkspace(arm, olds);
     if (!ws) return; // the workspace, and its flows with it, is gone
-    await new FlowServiceClient(cloud, credential, ws.discoveryUrl, olds).archive(id, ws.workspaceId);
+    await new FlowServiceClient(cloud, credential, ws, olds).archive(id, ws.workspaceId);
   },
 };
 

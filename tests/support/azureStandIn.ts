@@ -65,6 +65,17 @@ export interface FlowWorkspace {
   readonly shareName: string;
   /** Object ids allowed to read and write the share with a token; the stand-in's service principal by default. */
   readonly fileDataPrivileged: Set<string>;
+  /** The workspace's discoveryUrl (a writable property), the stand-in's own `/discovery` unless set. */
+  discoveryUrl?: string;
+}
+
+/** Another HTTPS host on 127.0.0.1 with the stand-in's certificate: it records what reaches it and answers 404. */
+export interface ForeignHost {
+  /** `https://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** `127.0.0.1:<port>`. */
+  readonly host: string;
+  readonly requests: RecordedRequest[];
 }
 
 /** The audience of Azure Storage tokens (scope `https://storage.azure.com/.default`, the Storage SDKs' default). */
@@ -122,12 +133,15 @@ export class AzureStandIn {
   /** Statuses the next CreateFlow requests answer with, one each, after creating the flow all the same (a lost answer). */
   readonly createFlowStatuses: number[] = [];
 
+  private readonly foreignServers: https.Server[] = [];
+
   private constructor(
     private readonly server: https.Server,
     readonly url: string,
     /** PEM file of the certificate, for NODE_EXTRA_CA_CERTS. */
     readonly caFile: string,
     private readonly dir: string,
+    private readonly pems: { readonly private: string; readonly cert: string },
   ) {}
 
   static async start(): Promise<AzureStandIn> {
@@ -155,8 +169,30 @@ export class AzureStandIn {
     server.keepAliveTimeout = 100;
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
-    standIn = new AzureStandIn(server, `https://127.0.0.1:${port}`, caFile, dir);
+    standIn = new AzureStandIn(server, `https://127.0.0.1:${port}`, caFile, dir, pems);
     return standIn;
+  }
+
+  /**
+   * A second host that clients trust as they trust the stand-in (same certificate), playing someone else's server that
+   * a workspace property or a metadata answer might point at. Closed with the stand-in.
+   */
+  async foreignHost(): Promise<ForeignHost> {
+    const requests: RecordedRequest[] = [];
+    const server = https.createServer({ key: this.pems.private, cert: this.pems.cert }, (req, res) => {
+      const url = new URL(req.url ?? "/", "https://127.0.0.1");
+      requests.push({ method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: undefined });
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { code: "NotFound", message: "not Azure" } }));
+      });
+    });
+    server.keepAliveTimeout = 100;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    this.foreignServers.push(server);
+    const { port } = server.address() as AddressInfo;
+    return { url: `https://127.0.0.1:${port}`, host: `127.0.0.1:${port}`, requests };
   }
 
   /** `host:port` for `azure-native:metadataHost`. */
@@ -165,8 +201,10 @@ export class AzureStandIn {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const server of [this.server, ...this.foreignServers]) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -333,7 +371,8 @@ export class AzureStandIn {
           name: workspaceName,
           type: "Microsoft.MachineLearningServices/workspaces",
           kind: "Project",
-          properties: { workspaceId: ws.workspaceId, discoveryUrl: `${this.url}/discovery` },
+          location: "eastus2",
+          properties: { workspaceId: ws.workspaceId, discoveryUrl: ws.discoveryUrl ?? `${this.url}/discovery` },
         },
       };
     }
