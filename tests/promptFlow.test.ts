@@ -31,15 +31,19 @@ let azure: AzureStandIn;
 let driver: DynamicProviderDriver;
 let code: string;
 
+/** The stack's config as the engine hands it to the provider: azure-native's service principal and cloud. */
+const stackConfig = (extra: Record<string, string> = {}) => ({
+  "azure-native:clientId": STAND_IN_CLIENT.id,
+  "azure-native:clientSecret": STAND_IN_CLIENT.secret,
+  "azure-native:tenantId": STAND_IN_TENANT,
+  "azure-native:metadataHost": azure.host,
+  ...extra,
+});
+
 beforeAll(async () => {
   azure = await AzureStandIn.start();
   driver = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
-  await driver.configure({
-    "azure-native:clientId": STAND_IN_CLIENT.id,
-    "azure-native:clientSecret": STAND_IN_CLIENT.secret,
-    "azure-native:tenantId": STAND_IN_TENANT,
-    "azure-native:metadataHost": azure.host,
-  });
+  await driver.configure(stackConfig());
   code = await serializeProvider(promptFlowProvider);
 }, 60_000);
 
@@ -106,6 +110,8 @@ describe("PromptFlow through the dynamic-provider server", () => {
     const share = `/${ws.accountName}/${ws.shareName}`;
     expect(lines(requests, { [workspace]: "<project>", [share]: "<share>", [folder]: "<folder>", [ws.workspaceId]: "<workspace id>" })).toEqual([
       `GET <project>?api-version=${ML_API_VERSION}`,
+      // Flows_ListFlows: none of the workspace's flows carries the stack's tags, so there is none to adopt.
+      "GET /flow/api<project>/Flows?experimentId=<workspace id>&listViewType=ActiveOnly",
       `GET <project>/datastores/workspaceworkingdirectory?api-version=${ML_API_VERSION}`,
       // timeout: the server-side limit of each try, in seconds (Azure Files REST "timeout" URI parameter).
       "PUT <share>/Users?restype=directory&timeout=120",
@@ -237,19 +243,63 @@ describe("PromptFlow through the dynamic-provider server", () => {
     expect(azure.flows.size).toBe(flowCount);
   });
 
-  it("does not send CreateFlow again after a 500, which may have made the flow; a 503 is tried again", async () => {
-    const createsIn = (from: number) => sent(from).filter((r) => r.method === "POST" && r.path.endsWith("/Flows"));
-    azure.addFlowWorkspace("proj-lost-answer");
-    azure.createFlowStatuses.push(500);
-    let from = azure.requests.length;
-    await expect(driver.create(urn, inputs("proj-lost-answer"))).rejects.toThrow(/HTTP 500 .*not sent again: the flow may have been created/);
-    expect(createsIn(from)).toHaveLength(1);
+  const createsIn = (from: number) => sent(from).filter((r) => r.method === "POST" && r.path.endsWith("/Flows"));
 
-    azure.addFlowWorkspace("proj-busy");
-    azure.createFlowStatuses.push(503);
+  it("CreateFlow is sent once: after a 500, 408, 429 or a reset once sent, the error says so, and the next up adopts the flow the service made", async () => {
+    for (const failure of [500, 408, 429, "reset"] as const) {
+      const workspaceName = `proj-lost-${failure}`;
+      const ws = azure.addFlowWorkspace(workspaceName);
+      azure.createFlowStatuses.push(failure);
+      let from = azure.requests.length;
+      await expect(driver.create(urn, inputs(workspaceName))).rejects.toThrow(/not sent again: the flow may have been created; the next `pulumi up` adopts it/);
+      expect(createsIn(from)).toHaveLength(1);
+      const made = [...azure.flows.values()].filter((f) => f.experimentId === ws.workspaceId);
+      expect(made).toHaveLength(1);
+
+      from = azure.requests.length;
+      const adopted = await driver.create(urn, inputs(workspaceName));
+      expect(createsIn(from)).toEqual([]);
+      expect(adopted.id).toBe(made[0].flowId);
+      expect(`${adopted.props.folder}/flow.dag.yaml`).toBe(made[0].flowDefinitionFilePath);
+      expect(azure.flowFolder(workspaceName, String(adopted.props.folder))).toEqual(Object.fromEntries(files.map((f) => [f.path, text(f)])));
+    }
+  });
+
+  it("CreateFlow refused at connect never reached the service: it is sent again, and one flow is made", async () => {
+    const ws = azure.addFlowWorkspace("proj-refused");
+    const lastUpload = files.at(-1)!.path;
+    azure.refusal = { after: (r) => r.method === "PUT" && r.query.comp === "range" && decodeURIComponent(r.path).endsWith(`/${lastUpload}`), ms: 300 };
+    const from = azure.requests.length;
+    const { id } = await driver.create(urn, inputs("proj-refused"));
+    expect(azure.refusal).toBeUndefined(); // the stand-in stopped listening right before CreateFlow
+    expect(createsIn(from)).toHaveLength(1);
+    expect([...azure.flows.values()].filter((f) => f.experimentId === ws.workspaceId).map((f) => f.flowId)).toEqual([id]);
+  });
+
+  it("adopts only a flow with every one of the stack's tags that is not archived", async () => {
+    const { ws, id } = await created("proj-others");
+    azure.flows.get(id)!.tags = { ...tags, stack: "prod" };
+    let from = azure.requests.length;
+    const second = await driver.create(urn, inputs("proj-others"));
+    expect(createsIn(from)).toHaveLength(1);
+    azure.flows.get(second.id)!.isArchived = true;
     from = azure.requests.length;
-    await expect(driver.create(urn, inputs("proj-busy"))).resolves.toMatchObject({ props: { flowName: "phi3-chat" } });
-    expect(createsIn(from)).toHaveLength(2);
+    const third = await driver.create(urn, inputs("proj-others"));
+    expect(createsIn(from)).toHaveLength(1);
+    expect(new Set([id, second.id, third.id]).size).toBe(3);
+    expect([...azure.flows.values()].filter((f) => f.experimentId === ws.workspaceId)).toHaveLength(3);
+  });
+
+  it("a flow service that never answers fails the call once the configured time is up", async () => {
+    const { id, props } = await created("proj-silent");
+    await driver.configure(stackConfig({ "phi3-foundry:azureRequestTimeoutSeconds": "1" }));
+    try {
+      azure.faults.push({ method: "GET", path: new RegExp(`/Flows/${id}$`), status: 0, hang: true });
+      const bounded = { ...props, [PROVIDER_KEY]: `${code}\n// bounded` };
+      await expect(driver.read(urn, id, bounded)).rejects.toThrow(new RegExp(`GET /flow/api/.*/Flows/${id}: no answer within 1 s; .*raise phi3-foundry:azureRequestTimeoutSeconds`));
+    } finally {
+      await driver.configure(stackConfig());
+    }
   });
 });
 

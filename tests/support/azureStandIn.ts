@@ -30,6 +30,8 @@ export interface Fault {
   readonly status: number;
   readonly headers?: Record<string, string>;
   readonly body?: unknown;
+  /** No answer at all: the connection stays open, silent, until the client gives up or the stand-in closes. */
+  readonly hang?: true;
 }
 
 interface Answer {
@@ -38,6 +40,10 @@ interface Answer {
   readonly body?: unknown;
   /** A body sent as it is (Azure Files' XML errors) instead of as JSON. */
   readonly text?: string;
+  /** Send nothing and leave the connection open. */
+  readonly hang?: true;
+  /** Drop the connection without an answer (the client sees a reset after it sent the request). */
+  readonly reset?: true;
 }
 
 /** A job as the stand-in keeps it: the PUT body, with the status Azure would report. */
@@ -131,7 +137,10 @@ export class AzureStandIn {
   /** Prompt flows by id, as the flow service keeps them (FlowDto). */
   readonly flows = new Map<string, Record<string, any>>();
   /** Statuses the next CreateFlow requests answer with, one each, after creating the flow all the same (a lost answer). */
-  readonly createFlowStatuses: number[] = [];
+  readonly createFlowStatuses: Array<number | "reset"> = [];
+  /** After answering the first request `after` matches, refuse connections for `ms` (see {@link refuseConnections}). */
+  refusal?: { readonly after: (request: RecordedRequest) => boolean; readonly ms: number };
+  private relisten?: NodeJS.Timeout;
 
   private readonly foreignServers: https.Server[] = [];
 
@@ -160,6 +169,16 @@ export class AzureStandIn {
       req.on("end", () => {
         const raw = Buffer.concat(chunks);
         const answer = standIn!.handle(req.method ?? "GET", req.url ?? "/", req.headers, raw.toString("utf8"), raw);
+        if (answer.hang) return;
+        if (answer.reset) {
+          req.socket.destroy();
+          return;
+        }
+        const refusal = standIn!.refusal;
+        if (refusal?.after(standIn!.requests.at(-1)!)) {
+          standIn!.refusal = undefined;
+          res.once("finish", () => standIn!.refuseConnections(refusal.ms));
+        }
         const text = answer.text ?? (answer.body === undefined ? "" : JSON.stringify(answer.body));
         const contentType = answer.text === undefined ? "application/json; charset=utf-8" : "application/xml";
         res.writeHead(answer.status, { "content-type": contentType, "x-ms-request-id": `req-${standIn!.requests.length}`, ...answer.headers });
@@ -200,7 +219,19 @@ export class AzureStandIn {
     return this.url.slice("https://".length);
   }
 
+  /**
+   * Stops listening for `ms`, then listens again on the same port: a client that connects meanwhile is refused
+   * (ECONNREFUSED), before it has sent anything.
+   */
+  refuseConnections(ms: number): void {
+    const { port } = this.server.address() as AddressInfo;
+    this.server.close();
+    this.server.closeAllConnections();
+    this.relisten = setTimeout(() => this.server.listen(port, "127.0.0.1"), ms);
+  }
+
   async close(): Promise<void> {
+    clearTimeout(this.relisten);
     for (const server of [this.server, ...this.foreignServers]) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -227,7 +258,7 @@ export class AzureStandIn {
     const faultIndex = this.faults.findIndex((f) => (f.method ?? method) === method && f.path.test(url.pathname));
     if (faultIndex >= 0) {
       const [fault] = this.faults.splice(faultIndex, 1);
-      return { status: fault.status, headers: fault.headers, body: fault.body };
+      return { status: fault.status, headers: fault.headers, body: fault.body, hang: fault.hang };
     }
     if (url.pathname === "/metadata/endpoints") return { status: 200, body: this.metadata() };
     const tenantRoute = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token|discovery\/instance)$/.exec(url.pathname);
@@ -501,8 +532,16 @@ export class AzureStandIn {
       };
       this.flows.set(id, flow);
       const status = this.createFlowStatuses.shift();
+      if (status === "reset") return { status: 0, reset: true };
       if (status) return armError(status, "InternalServerError", "The service failed after creating the flow.");
       return { status: 200, body: flow };
+    }
+    if (!flowId && method === "GET") {
+      // Flows_ListFlows: FlowBaseDto[] of the workspace (experimentId); ActiveOnly leaves archived flows out.
+      if (url.searchParams.get("experimentId") !== ws.workspaceId) return armError(400, "UserError", "experimentId must be the workspace id.");
+      const view = url.searchParams.get("listViewType") ?? "ActiveOnly";
+      const listed = [...this.flows.values()].filter((f) => f.experimentId === ws.workspaceId && (view === "All" || f.isArchived === (view === "ArchivedOnly")));
+      return { status: 200, body: listed.map(({ studioPortalEndpoint: _portal, eTag: _eTag, ...base }) => base) };
     }
     if (!flowId) return armError(405, "MethodNotAllowed", method);
     if (url.searchParams.get("experimentId") !== ws.workspaceId) return armError(400, "UserError", "experimentId must be the workspace id.");
