@@ -126,6 +126,8 @@ export class AzureStandIn {
   vmSizes: Record<string, Array<Record<string, unknown>>> = {};
   /** Usage rows by region name, served two to a page. */
   usages: Record<string, Array<Record<string, unknown>>> = {};
+  /** Regions whose usages list never ends: every page has a nextLink, to the same page again. */
+  readonly endlessUsages = new Set<string>();
   private tokens = 0;
   /** Access tokens handed out, with their audience and the principal's object id. */
   private readonly issuedTokens = new Map<string, { audience: string; oid: string }>();
@@ -341,7 +343,8 @@ export class AzureStandIn {
       if (kind === "vmSizes") return { status: 200, body: { value: this.vmSizes[location] ?? [] } };
       const rows = this.usages[location] ?? [];
       const skip = Number(url.searchParams.get("$skip") ?? 0);
-      const next = skip + 2 < rows.length ? `${this.url}${p}?api-version=${url.searchParams.get("api-version")}&$skip=${skip + 2}` : undefined;
+      const nextSkip = this.endlessUsages.has(location) ? skip : skip + 2 < rows.length ? skip + 2 : undefined;
+      const next = nextSkip === undefined ? undefined : `${this.url}${p}?api-version=${url.searchParams.get("api-version")}&$skip=${nextSkip}`;
       return { status: 200, body: { value: rows.slice(skip, skip + 2), ...(next ? { nextLink: next } : {}) } };
     }
     m = new RegExp(`^/resourceGroups/([^/]+)${ML}/workspaces/([^/]+)/(jobs|onlineEndpoints)/([^/]+)(/cancel)?$`).exec(rest);
