@@ -301,11 +301,12 @@ describe("PromptFlow through the dynamic-provider server", () => {
 
   it("a flow service that never answers fails the call once the configured time is up", async () => {
     const { id, props } = await created("proj-silent");
-    await driver.configure(stackConfig({ "phi3-foundry:azureRequestTimeoutSeconds": "1" }));
+    // Two seconds: short for the test, long enough for the answered request before it on a busy machine.
+    await driver.configure(stackConfig({ "phi3-foundry:azureRequestTimeoutSeconds": "2" }));
     try {
       azure.faults.push({ method: "GET", path: new RegExp(`/Flows/${id}$`), status: 0, hang: true });
       const bounded = { ...props, [PROVIDER_KEY]: `${code}\n// bounded` };
-      await expect(driver.read(urn, id, bounded)).rejects.toThrow(new RegExp(`GET /flow/api/.*/Flows/${id}: no answer within 1 s; .*raise phi3-foundry:azureRequestTimeoutSeconds`));
+      await expect(driver.read(urn, id, bounded)).rejects.toThrow(new RegExp(`GET /flow/api/.*/Flows/${id}: no answer within 2 s; .*raise phi3-foundry:azureRequestTimeoutSeconds`));
     } finally {
       await driver.configure(stackConfig());
     }
