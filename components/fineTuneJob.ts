@@ -132,6 +132,8 @@ export interface FineTuneJobArgs {
   readonly modelName?: string;
   /** How long `pulumi up` waits for the job; 360 minutes by default. */
   readonly timeoutMinutes?: number;
+  /** The stack's tags, put on the job: destroy cancels a running job that carries them. */
+  readonly tags?: Record<string, string>;
   /** Resources the job must wait for (the identity's role assignments). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -289,6 +291,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
         workspaceName: args.workspaceName,
         jobName: properties.apply((p) => pipelineJobName(JOB_NAME_PREFIX, p, args.run ?? "")),
         properties,
+        ...(args.tags ? { tags: args.tags } : {}),
       },
       { parent: this, dependsOn: args.dependsOn },
     );

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { azureLimitSettings } from "../components/azure/azureLimits";
 import { DEFAULT_IDLE_ALERT_HOURS, EMAIL, IDLE_ALERT_HOURS, IdleAlertHours } from "../components/costAlerts";
 import { DEEPSPEED_STAGES, FineTuneSettings, LR_SCHEDULER_TYPES, PRECISIONS } from "../components/fineTuneJob";
 import { TRAINING_IDENTITY_SCOPES, TrainingIdentityScope } from "../components/trainingIdentity";
@@ -170,6 +171,9 @@ export const CONFIG_KEYS = [
   "budgetMonthlyUsd",
   "alertEmails",
   "idleAlertHours",
+  "azureRequestTimeoutSeconds",
+  "azureMaxPolls",
+  "azureMaxPages",
 ] as const;
 
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
@@ -495,6 +499,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     gpuPricesPerHour: priceOverrides(r, raw.gpuPricesPerHour ?? ""),
     costAlerts: costAlerts(r, raw),
   };
+
+  // Read again by the dynamic providers, which bound their Azure calls with them; checked here before anything is created.
+  for (const { key, min, max } of azureLimitSettings()) if (raw[key as ConfigKey]?.trim()) r.whole(key as ConfigKey, min, max);
 
   const fineTuneSizes = config.fineTune.baseModel.catalogue?.fineTuneSizes;
   if (config.fineTune.enabled && fineTuneSizes && config.training.vmSize && !fineTuneSizes.includes(config.training.vmSize)) {

@@ -153,7 +153,7 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
   });
 
   const model = data
-    ? fineTune(config, data, { ml, identity, cluster, subscriptionId: client.subscriptionId })
+    ? fineTune(config, data, { ml, identity, cluster, subscriptionId: client.subscriptionId, tags })
     : { modelId: modelAssetId(config.fineTune.registeredModelId ?? "", ml.workspaceId), jobName: undefined, jobStudioUrl: undefined };
 
   const serving = new OnlineEndpoint("serving", {
@@ -345,7 +345,7 @@ function warnAboutFinetuneConfig(config: StackConfig, warn: (message: string) =>
 function fineTune(
   config: StackConfig,
   data: { train: ChatDataFile; validation: ChatDataFile },
-  deps: { ml: MlWorkspace; identity: TrainingIdentity; cluster: GpuCluster; subscriptionId: string },
+  deps: { ml: MlWorkspace; identity: TrainingIdentity; cluster: GpuCluster; subscriptionId: string; tags: Record<string, string> },
 ) {
   const { ml, identity, cluster } = deps;
   const configFile = config.fineTune.configFile;
@@ -375,6 +375,7 @@ function fineTune(
     identityClientId: identity.clientId,
     settings: config.fineTune.settings,
     timeoutMinutes: config.fineTune.timeoutMinutes,
+    tags: deps.tags,
     // The job reads data and pulls images as the identity: its roles must exist first.
     dependsOn: identity.roleAssignments,
   });

@@ -8,10 +8,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import forge from "node-forge";
+import type * as pulumi from "@pulumi/pulumi";
 import { endpointTrafficProvider } from "../components/azure/endpointTraffic";
 import { jobCompletionProvider } from "../components/azure/jobCompletion";
 import { ML_API_VERSION, PipelineJobProperties } from "../components/azure/machineLearning";
 import { pipelineJobProvider } from "../components/azure/pipelineJob";
+import { AzureMlQuotaSource } from "../components/azure/azureMlQuota";
+import { armFor, AzureProvider, keepStackConfig } from "../components/azure/providerSupport";
 import { AzureStandIn, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
 import { DynamicProviderDriver, PROVIDER_KEY, Props, serializeProvider } from "./support/dynamicProviderDriver";
 
@@ -20,12 +23,13 @@ let driver: DynamicProviderDriver;
 const code: Record<string, string> = {};
 
 /** The stack's config as the engine hands it to the provider: azure-native's service principal and cloud. */
-const stackConfig = () => ({
+const stackConfig = (extra: Record<string, string> = {}) => ({
   "azure-native:clientId": STAND_IN_CLIENT.id,
   "azure-native:clientSecret": STAND_IN_CLIENT.secret,
   "azure-native:tenantId": STAND_IN_TENANT,
   "azure-native:metadataHost": azure.host,
   "azure-native:location": "eastus2",
+  ...extra,
 });
 
 beforeAll(async () => {
@@ -136,6 +140,30 @@ describe("PipelineJob through the dynamic-provider server", () => {
     expect(azure.jobs.get("phi3-ft-destroy")?.status).toBe("Running");
   });
 
+  it("tags the job with the stack's tags, and destroy cancels a running job that carries them even when a retried up adopted it", async () => {
+    const stackTags = { project: "phi3-foundry", stack: "dev", "managed-by": "pulumi" };
+    const first = await driver.create(jobUrn, jobInputs("phi3-ft-tagged", { tags: stackTags }));
+    const put = azure.armRequests().find((r) => r.method === "PUT" && r.path.endsWith("/jobs/phi3-ft-tagged"));
+    // mfe.json JobBase: `tags` (a string map) sits in the job's properties, beside the pipeline's own settings.
+    expect(put?.body).toEqual({ properties: { ...jobProperties, tags: stackTags } });
+    expect(first.props.submitted).toBe(true);
+
+    // An `up` interrupted after the PUT: the next one finds the job running and adopts it.
+    azure.setJobStatus("phi3-ft-tagged", "Running");
+    const adopted = await driver.create(jobUrn, jobInputs("phi3-ft-tagged", { tags: stackTags }));
+    expect(adopted.props).toMatchObject({ status: "Running", submitted: false });
+    await driver.delete(jobUrn, adopted.id, adopted.props);
+    expect(azure.armRequests().filter((r) => r.method === "POST" && r.path.endsWith("/jobs/phi3-ft-tagged/cancel"))).toHaveLength(1);
+    expect(azure.jobs.get("phi3-ft-tagged")?.status).toBe("Canceled");
+
+    // A job of that name that another stack submitted is left alone.
+    azure.jobs.set("phi3-ft-others", { body: { properties: { ...jobProperties, tags: { ...stackTags, stack: "prod" } } }, status: "Running" });
+    const theirs = await driver.create(jobUrn, jobInputs("phi3-ft-others", { tags: stackTags }));
+    expect(theirs.props.submitted).toBe(false);
+    await driver.delete(jobUrn, theirs.id, theirs.props);
+    expect(azure.jobs.get("phi3-ft-others")?.status).toBe("Running");
+  });
+
   it("refresh reports a job cancelled in the studio", async () => {
     const created = await driver.create(jobUrn, jobInputs("phi3-ft-refresh"));
     azure.setJobStatus("phi3-ft-refresh", "Canceled");
@@ -237,6 +265,61 @@ describe("EndpointTraffic through the dynamic-provider server", () => {
     await expect(driver.diff(urn, created.id, created.props, news)).resolves.toEqual({ changes: "some", replaces: [] });
     await expect(driver.update(urn, created.id, created.props, news)).resolves.toMatchObject({ [PROVIDER_KEY]: news[PROVIDER_KEY] });
     expect(azure.armRequests().length).toBe(before);
+  });
+});
+
+/** Lists a region's Azure ML usages through the quota check's own client: the one ARM list the stack pages through. */
+const usageLister: pulumi.dynamic.ResourceProvider & AzureProvider = {
+  async configure(req) {
+    await keepStackConfig(this, req);
+  },
+  async create(inputs) {
+    const rows = await new AzureMlQuotaSource(inputs.subscriptionId, () => armFor(this)).usages(inputs.location);
+    return { id: inputs.location, outs: { rows: rows.length } };
+  },
+};
+
+describe("bounds on every Azure call (small ones, set in the stack's config)", () => {
+  const bounded = { "phi3-foundry:azureMaxPolls": "2", "phi3-foundry:azureMaxPages": "3" };
+  beforeAll(() => driver.configure(stackConfig(bounded)));
+  afterAll(() => driver.configure(stackConfig()));
+  // New code loads the provider again, and it reads the config as it is now.
+  const boundedCode = (key: string) => `${code[key]}\n// bounded`;
+
+  it("a request that is never answered fails once the configured time is up, naming the request and the key", async () => {
+    const created = await driver.create(jobUrn, jobInputs("phi3-ft-silent"));
+    // Two seconds: short for the test, long enough for the answered requests before it on a busy machine.
+    await driver.configure(stackConfig({ ...bounded, "phi3-foundry:azureRequestTimeoutSeconds": "2" }));
+    try {
+      azure.faults.push({ method: "GET", path: /\/jobs\/phi3-ft-silent$/, status: 0, hang: true });
+      await expect(driver.read(jobUrn, created.id, { ...created.props, [PROVIDER_KEY]: `${code.job}\n// timed` })).rejects.toThrow(
+        /GET \/subscriptions\/.*\/jobs\/phi3-ft-silent: no answer within 2 s; if Azure is this slow, raise phi3-foundry:azureRequestTimeoutSeconds/,
+      );
+    } finally {
+      await driver.configure(stackConfig(bounded));
+    }
+  });
+
+  it("an operation that never ends fails after the configured number of status reads", async () => {
+    const urn = "urn:pulumi:dev::phi3-foundry::phi3-foundry:serve:OnlineEndpoint$pulumi-nodejs:dynamic/phi3-foundry:EndpointTraffic::bounded-traffic";
+    azure.endpoints.set("ep-endless", { id: "/x", name: "ep-endless", location: "eastus2", properties: { authMode: "Key", traffic: {} } });
+    azure.nextOperation = [{ status: "InProgress" }];
+    const polls = () => azure.requests.filter((r) => r.path.includes("/mfeOperationsStatus/")).length;
+    const before = polls();
+    const inputs = { ...workspace, endpointName: "ep-endless", traffic: { phi3: 100 }, revision: "r1", [PROVIDER_KEY]: boundedCode("traffic") };
+    await expect(driver.create(urn, inputs)).rejects.toThrow(/PUT .*\/onlineEndpoints\/ep-endless: the operation is still running after 2 status reads; .*raise phi3-foundry:azureMaxPolls/);
+    expect(polls() - before).toBe(2);
+  });
+
+  it("a list whose nextLink never ends fails after the configured number of pages", async () => {
+    azure.usages.westus3 = [{ id: "/u/1", currentValue: 0, limit: 1, name: { value: "Total Cluster Dedicated Regional vCPUs" } }];
+    azure.endlessUsages.add("westus3");
+    const before = azure.armRequests().length;
+    const inputs = { subscriptionId: STAND_IN_SUBSCRIPTION, location: "westus3", [PROVIDER_KEY]: await serializeProvider(usageLister) };
+    await expect(driver.create("urn:pulumi:dev::phi3-foundry::test:Usages::westus3", inputs)).rejects.toThrow(
+      /GET .*\/locations\/westus3\/usages: still a nextLink after 3 pages; .*raise phi3-foundry:azureMaxPages/,
+    );
+    expect(azure.armRequests().slice(before).filter((r) => r.path.endsWith("/westus3/usages"))).toHaveLength(3);
   });
 });
 

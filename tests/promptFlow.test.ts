@@ -10,7 +10,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { shareUrl } from "../components/azure/azureFiles";
-import { userAlias } from "../components/azure/flowService";
+import { AZURE_CLOUDS, checkMetadataEndpoint } from "../components/azure/cloud";
+import { flowServiceOrigin, userAlias } from "../components/azure/flowService";
 import { ML_API_VERSION } from "../components/azure/machineLearning";
 import { directoriesOf, FlowFile, folderTimestamp, promptFlowProvider } from "../components/azure/promptFlow";
 import { ChatFlow, flowConnections, flowContentHash } from "../components/chatFlow";
@@ -30,15 +31,19 @@ let azure: AzureStandIn;
 let driver: DynamicProviderDriver;
 let code: string;
 
+/** The stack's config as the engine hands it to the provider: azure-native's service principal and cloud. */
+const stackConfig = (extra: Record<string, string> = {}) => ({
+  "azure-native:clientId": STAND_IN_CLIENT.id,
+  "azure-native:clientSecret": STAND_IN_CLIENT.secret,
+  "azure-native:tenantId": STAND_IN_TENANT,
+  "azure-native:metadataHost": azure.host,
+  ...extra,
+});
+
 beforeAll(async () => {
   azure = await AzureStandIn.start();
   driver = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
-  await driver.configure({
-    "azure-native:clientId": STAND_IN_CLIENT.id,
-    "azure-native:clientSecret": STAND_IN_CLIENT.secret,
-    "azure-native:tenantId": STAND_IN_TENANT,
-    "azure-native:metadataHost": azure.host,
-  });
+  await driver.configure(stackConfig());
   code = await serializeProvider(promptFlowProvider);
 }, 60_000);
 
@@ -105,6 +110,8 @@ describe("PromptFlow through the dynamic-provider server", () => {
     const share = `/${ws.accountName}/${ws.shareName}`;
     expect(lines(requests, { [workspace]: "<project>", [share]: "<share>", [folder]: "<folder>", [ws.workspaceId]: "<workspace id>" })).toEqual([
       `GET <project>?api-version=${ML_API_VERSION}`,
+      // Flows_ListFlows: none of the workspace's flows carries the stack's tags, so there is none to adopt.
+      "GET /flow/api<project>/Flows?experimentId=<workspace id>&listViewType=ActiveOnly",
       `GET <project>/datastores/workspaceworkingdirectory?api-version=${ML_API_VERSION}`,
       // timeout: the server-side limit of each try, in seconds (Azure Files REST "timeout" URI parameter).
       "PUT <share>/Users?restype=directory&timeout=120",
@@ -236,19 +243,136 @@ describe("PromptFlow through the dynamic-provider server", () => {
     expect(azure.flows.size).toBe(flowCount);
   });
 
-  it("does not send CreateFlow again after a 500, which may have made the flow; a 503 is tried again", async () => {
-    const createsIn = (from: number) => sent(from).filter((r) => r.method === "POST" && r.path.endsWith("/Flows"));
-    azure.addFlowWorkspace("proj-lost-answer");
-    azure.createFlowStatuses.push(500);
-    let from = azure.requests.length;
-    await expect(driver.create(urn, inputs("proj-lost-answer"))).rejects.toThrow(/HTTP 500 .*not sent again: the flow may have been created/);
-    expect(createsIn(from)).toHaveLength(1);
+  const createsIn = (from: number) => sent(from).filter((r) => r.method === "POST" && r.path.endsWith("/Flows"));
 
-    azure.addFlowWorkspace("proj-busy");
-    azure.createFlowStatuses.push(503);
-    from = azure.requests.length;
-    await expect(driver.create(urn, inputs("proj-busy"))).resolves.toMatchObject({ props: { flowName: "phi3-chat" } });
-    expect(createsIn(from)).toHaveLength(2);
+  it("CreateFlow is sent once: after a 500, 408, 429 or a reset once sent, the error says so, and the next up adopts the flow the service made", async () => {
+    for (const failure of [500, 408, 429, "reset"] as const) {
+      const workspaceName = `proj-lost-${failure}`;
+      const ws = azure.addFlowWorkspace(workspaceName);
+      azure.createFlowStatuses.push(failure);
+      let from = azure.requests.length;
+      await expect(driver.create(urn, inputs(workspaceName))).rejects.toThrow(/not sent again: the flow may have been created; the next `pulumi up` adopts it/);
+      expect(createsIn(from)).toHaveLength(1);
+      const made = [...azure.flows.values()].filter((f) => f.experimentId === ws.workspaceId);
+      expect(made).toHaveLength(1);
+
+      from = azure.requests.length;
+      const adopted = await driver.create(urn, inputs(workspaceName));
+      expect(createsIn(from)).toEqual([]);
+      expect(adopted.id).toBe(made[0].flowId);
+      expect(`${adopted.props.folder}/flow.dag.yaml`).toBe(made[0].flowDefinitionFilePath);
+      expect(azure.flowFolder(workspaceName, String(adopted.props.folder))).toEqual(Object.fromEntries(files.map((f) => [f.path, text(f)])));
+    }
+  });
+
+  it("CreateFlow refused at connect never reached the service: it is sent again, and one flow is made", async () => {
+    const ws = azure.addFlowWorkspace("proj-refused");
+    const lastUpload = files.at(-1)!.path;
+    azure.refusal = { after: (r) => r.method === "PUT" && r.query.comp === "range" && decodeURIComponent(r.path).endsWith(`/${lastUpload}`), ms: 300 };
+    const from = azure.requests.length;
+    const { id } = await driver.create(urn, inputs("proj-refused"));
+    expect(azure.refusal).toBeUndefined(); // the stand-in stopped listening right before CreateFlow
+    expect(createsIn(from)).toHaveLength(1);
+    expect([...azure.flows.values()].filter((f) => f.experimentId === ws.workspaceId).map((f) => f.flowId)).toEqual([id]);
+  });
+
+  it("adopts only a flow of the same name and type, with every one of the stack's tags, that is not archived", async () => {
+    const ws = azure.addFlowWorkspace("proj-others");
+    const leave = (flowId: string, extra: Record<string, unknown>) =>
+      azure.flows.set(flowId, {
+        flowId,
+        flowName: "phi3-chat",
+        flowType: "Chat",
+        experimentId: ws.workspaceId,
+        tags,
+        isArchived: false,
+        flowDefinitionFilePath: `Users/someone/promptflow/phi3-chat-01-01-2026-00-00-00/flow.dag.yaml`,
+        ...extra,
+      });
+    leave("flow-of-prod", { tags: { ...tags, stack: "prod" } });
+    leave("flow-archived", { isArchived: true });
+    leave("flow-renamed", { flowName: "another-flow" });
+    leave("flow-standard", { flowType: "Default" });
+    const from = azure.requests.length;
+    const { id } = await driver.create(urn, inputs("proj-others"));
+    expect(createsIn(from)).toHaveLength(1);
+    expect(id).toMatch(/^f10/);
+  });
+
+  it("a flow service that never answers fails the call once the configured time is up", async () => {
+    const { id, props } = await created("proj-silent");
+    // Two seconds: short for the test, long enough for the answered request before it on a busy machine.
+    await driver.configure(stackConfig({ "phi3-foundry:azureRequestTimeoutSeconds": "2" }));
+    try {
+      azure.faults.push({ method: "GET", path: new RegExp(`/Flows/${id}$`), status: 0, hang: true });
+      const bounded = { ...props, [PROVIDER_KEY]: `${code}\n// bounded` };
+      await expect(driver.read(urn, id, bounded)).rejects.toThrow(new RegExp(`GET /flow/api/.*/Flows/${id}: no answer within 2 s; .*raise phi3-foundry:azureRequestTimeoutSeconds`));
+    } finally {
+      await driver.configure(stackConfig());
+    }
+  });
+});
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+describe("tokens go only to the hosts Azure names for the cloud in use", () => {
+  it("a workspace whose discoveryUrl points at another host: create, refresh, update and destroy refuse it, naming the host, and nothing reaches it", async () => {
+    const foreign = await azure.foreignHost();
+    const { id, props } = await created("proj-moved");
+    azure.flowWorkspaces.get("proj-moved")!.discoveryUrl = `${foreign.url}/discovery`;
+    // The stand-in plays a custom cloud from its metadata: its flow service is at its resource manager's host.
+    const refused = new RegExp(`discoveryUrl ${escaped(foreign.url)}/discovery is at ${escaped(foreign.host)}, not ${escaped(azure.host)} .*nothing was sent to ${escaped(foreign.host)}`);
+    await expect(driver.read(urn, id, props)).rejects.toThrow(refused);
+    await expect(driver.update(urn, id, props, inputs("proj-moved", { flowName: "phi3-chat-v2" }))).rejects.toThrow(refused);
+    await expect(driver.delete(urn, id, props)).rejects.toThrow(refused);
+
+    azure.addFlowWorkspace("proj-foreign").discoveryUrl = `${foreign.url}/discovery`;
+    const from = azure.requests.length;
+    await expect(driver.create(urn, inputs("proj-foreign"))).rejects.toThrow(refused);
+    // Refused before anything was uploaded or any key read.
+    expect(lines(sent(from), {})).toEqual([`GET /subscriptions/${STAND_IN_SUBSCRIPTION}/resourceGroups/rg-phi3${ML}/workspaces/proj-foreign?api-version=${ML_API_VERSION}`]);
+    expect(foreign.requests).toEqual([]);
+    expect(azure.flows.get(id)?.flowName).toBe("phi3-chat");
+  });
+
+  it("a cloud metadata answer that puts the resource manager or the sign-in outside the metadata host is refused, naming the host; nothing reaches it", async () => {
+    const foreign = await azure.foreignHost();
+    azure.addFlowWorkspace("proj-metadata");
+    const metadata = (over: Record<string, unknown>) => ({
+      name: "AzureStandIn",
+      resourceManager: `${azure.url}/`,
+      authentication: { loginEndpoint: `${azure.url}/`, audiences: [`${azure.url}/`] },
+      ...over,
+    });
+    azure.faults.push({ method: "GET", path: /^\/metadata\/endpoints$/, status: 200, body: metadata({ resourceManager: `${foreign.url}/` }) });
+    await expect(driver.create(urn, inputs("proj-metadata"))).rejects.toThrow(`resourceManager ${foreign.url}/ is at ${foreign.host}, outside ${azure.host}`);
+    azure.faults.push({
+      method: "GET",
+      path: /^\/metadata\/endpoints$/,
+      status: 200,
+      body: metadata({ authentication: { loginEndpoint: `${foreign.url}/`, audiences: [`${azure.url}/`] } }),
+    });
+    await expect(driver.create(urn, inputs("proj-metadata"))).rejects.toThrow(`authentication.loginEndpoint ${foreign.url}/ is at ${foreign.host}, outside ${azure.host}`);
+    expect(foreign.requests).toEqual([]);
+  });
+
+  it("in Azure's clouds, the flow service is the Azure ML API host of the workspace's region", () => {
+    const ws = (discoveryUrl: string, location = "eastus2") => ({ discoveryUrl, workspaceId: "w", location });
+    expect(flowServiceOrigin(AZURE_CLOUDS.public, ws("https://eastus2.api.azureml.ms/discovery"), "p")).toBe("https://eastus2.api.azureml.ms");
+    expect(flowServiceOrigin(AZURE_CLOUDS.usgovernment, ws("https://usgovvirginia.api.ml.azure.us/discovery", "usgovvirginia"), "p")).toBe("https://usgovvirginia.api.ml.azure.us");
+    expect(flowServiceOrigin(AZURE_CLOUDS.china, ws("https://chinaeast2.api.ml.azure.cn/discovery", "chinaeast2"), "p")).toBe("https://chinaeast2.api.ml.azure.cn");
+    for (const url of ["https://eastus2.api.azureml.ms.contoso.net/discovery", "http://eastus2.api.azureml.ms/discovery", "https://westus.api.azureml.ms/discovery", "https://eastus2.api.ml.azure.us/discovery", "not a url"]) {
+      expect(() => flowServiceOrigin(AZURE_CLOUDS.public, ws(url), "p")).toThrow(/not eastus2\.api\.azureml\.ms \(the Azure ML API host of region eastus2 in cloud public\)/);
+    }
+    expect(() => flowServiceOrigin(AZURE_CLOUDS.public, ws("https://eastus2.api.azureml.ms.contoso.net/discovery"), "p")).toThrow(/is at eastus2\.api\.azureml\.ms\.contoso\.net,/);
+  });
+
+  it("a metadata answer may name hosts within the metadata host's parent domain and Azure's public clouds' hosts, nothing else", () => {
+    expect(() => checkMetadataEndpoint("management.contoso.com", "resourceManager", "https://arm.contoso.com/")).not.toThrow();
+    expect(() => checkMetadataEndpoint("management.contoso.com", "authentication.loginEndpoint", "https://login.microsoftonline.com/")).not.toThrow();
+    expect(() => checkMetadataEndpoint("management.contoso.com", "resourceManager", "https://contoso.com.evil.net/")).toThrow(/resourceManager https:\/\/contoso\.com\.evil\.net\/ is at contoso\.com\.evil\.net, outside contoso\.com/);
+    expect(() => checkMetadataEndpoint("management.contoso.com", "resourceManager", "http://arm.contoso.com/")).toThrow(/is at http:\/\/arm\.contoso\.com, outside contoso\.com/);
+    expect(() => checkMetadataEndpoint("127.0.0.1:8443", "resourceManager", "https://127.0.0.1:9443/")).toThrow(/is at 127\.0\.0\.1:9443, outside 127\.0\.0\.1:8443/);
   });
 });
 

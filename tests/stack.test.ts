@@ -316,8 +316,10 @@ describe("fine-tuning in the stack", () => {
   it("submits the whole job request, named by its digest, fine-tuning Phi-3-mini from Hugging Face", async () => {
     const { resources } = (await devPlan()).document;
     const job = named(resources, "finetune-job");
-    expect(Object.keys(job.inputs).sort()).toEqual(["__provider", "jobName", "properties", "resourceGroupName", "subscriptionId", "workspaceName"]);
+    expect(Object.keys(job.inputs).sort()).toEqual(["__provider", "jobName", "properties", "resourceGroupName", "subscriptionId", "tags", "workspaceName"]);
     expect(job.inputs).toMatchObject({
+      // The stack's tags, which destroy looks for on a running job; not part of the job's name.
+      tags: { project: "phi3-foundry", stack: "dev", "managed-by": "pulumi" },
       subscriptionId: "00000000-0000-0000-0000-000000000000",
       resourceGroupName: named(resources, "ml-workspace").inputs.resourceGroupName,
       workspaceName: named(resources, "ml-workspace").inputs.workspaceName,

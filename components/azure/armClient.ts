@@ -3,6 +3,7 @@ import type * as CoreClient from "@azure-rest/core-client";
 import type { Client, PathUncheckedResponse } from "@azure-rest/core-client";
 import type * as CoreLro from "@azure/core-lro";
 import type { OperationResponse, OperationState, RunningOperation } from "@azure/core-lro";
+import { azureLimits, AzureLimits, MAX_PAGES_KEY, MAX_POLLS_KEY, REQUEST_TIMEOUT_KEY } from "./azureLimits";
 import type { AzureCloud } from "./cloud";
 
 /** An ARM error as the service reported it (common-types ErrorResponse: `{"error": {"code", "message"}}`). */
@@ -28,6 +29,15 @@ export function isArmError(err: unknown, statusCode: number): err is ArmError {
   return err instanceof Error && err.name === "ArmError" && (err as ArmError).statusCode === statusCode;
 }
 
+/**
+ * What a request that got no answer within `timeout` throws. The SDK ends it with an AbortError, which its retry policy
+ * does not retry, so a request that may have reached Azure is not sent twice.
+ */
+export function timedOut(err: unknown, method: string, url: string, timeoutMs: number): unknown {
+  if (!(err instanceof Error) || err.name !== "AbortError") return err;
+  return new Error(`${method} ${url}: no answer within ${timeoutMs / 1000} s; if Azure is this slow, raise phi3-foundry:${REQUEST_TIMEOUT_KEY}`);
+}
+
 /** How long to wait between polls of a long-running operation when Azure sends no Retry-After. */
 const POLL_INTERVAL_MS = 5_000;
 
@@ -44,6 +54,7 @@ export class ArmClient {
   constructor(
     readonly cloud: AzureCloud,
     credential: TokenCredential,
+    private readonly limits: AzureLimits = azureLimits(() => undefined),
   ) {
     // The Azure SDKs load when a provider first calls Azure, not when the program loads this module.
     const { getClient } = require("@azure-rest/core-client") as typeof CoreClient;
@@ -61,12 +72,15 @@ export class ArmClient {
     return this.bodyOf<T>("GET", path, response);
   }
 
-  /** Every item of an ARM list, following `nextLink` pages. */
+  /** Every item of an ARM list, following `nextLink` pages, at most `maxPages` of them. */
   async list<T>(path: string, apiVersion: string): Promise<T[]> {
     const items: T[] = [];
     let page = await this.bodyOf<{ value?: T[]; nextLink?: string }>("GET", path, await this.send("GET", path, apiVersion));
     items.push(...(page.value ?? []));
-    while (page.nextLink) {
+    for (let pages = 1; page.nextLink; pages++) {
+      if (pages >= this.limits.maxPages) {
+        throw new Error(`GET ${path}: still a nextLink after ${pages} pages; the list is not read further (raise phi3-foundry:${MAX_PAGES_KEY} if it is really this long)`);
+      }
       const next = page.nextLink;
       page = await this.bodyOf("GET", next, await this.sendUrl(next));
       items.push(...(page.value ?? []));
@@ -104,9 +118,18 @@ export class ArmClient {
       last = { statusCode: result.rawResponse.statusCode, body: response.body };
       return result;
     };
+    let polls = 0;
     const operation: RunningOperation<unknown> = {
       sendInitialRequest: async () => answer(method, path, await this.send(method, path, apiVersion, body)),
-      sendPollRequest: async (pollUrl: string) => answer("GET", pollUrl, await this.sendUrl(pollUrl)),
+      sendPollRequest: async (pollUrl: string) => {
+        if (++polls > this.limits.maxPolls) {
+          throw new Error(
+            `${method} ${path}: the operation is still running after ${this.limits.maxPolls} status reads; it may yet finish in Azure. ` +
+              `Run \`pulumi up\` again to wait for it, or raise phi3-foundry:${MAX_POLLS_KEY}`,
+          );
+        }
+        return answer("GET", pollUrl, await this.sendUrl(pollUrl));
+      },
     };
     const { createHttpPoller } = require("@azure/core-lro") as typeof CoreLro;
     const poller = createHttpPoller<T, OperationState<T>>(operation, {
@@ -138,14 +161,30 @@ export class ArmClient {
 
   private async send(method: Method, path: string, apiVersion: string, body?: unknown): Promise<PathUncheckedResponse> {
     const resource = this.client.pathUnchecked(path as "/");
-    const options = { queryParameters: { "api-version": apiVersion }, ...(body === undefined ? {} : { body, contentType: "application/json" }) };
+    const timeout = this.limits.requestTimeoutMs;
+    const options = { queryParameters: { "api-version": apiVersion }, timeout, ...(body === undefined ? {} : { body, contentType: "application/json" }) };
     const verbs = { GET: resource.get, PUT: resource.put, POST: resource.post };
-    return verbs[method](options);
+    try {
+      return await verbs[method](options);
+    } catch (err) {
+      throw timedOut(err, method, path, timeout);
+    }
   }
 
-  /** GETs an absolute URL that Azure handed out (a nextLink or a polling URL), which carries its own api-version. */
+  /**
+   * GETs an absolute URL that Azure handed out (a nextLink or a polling URL), which carries its own api-version. Only
+   * at the resource manager's own host: the token goes with it.
+   */
   private async sendUrl(url: string): Promise<PathUncheckedResponse> {
-    return this.client.pathUnchecked(url as "/").get({ skipUrlEncoding: true });
+    const host = new URL(url, this.cloud.resourceManager).host;
+    const ownHost = new URL(this.cloud.resourceManager).host;
+    if (host !== ownHost) throw new Error(`Azure handed out ${url}, at ${host}, not the resource manager's ${ownHost}; it is not called`);
+    const timeout = this.limits.requestTimeoutMs;
+    try {
+      return await this.client.pathUnchecked(url as "/").get({ skipUrlEncoding: true, timeout });
+    } catch (err) {
+      throw timedOut(err, "GET", url, timeout);
+    }
   }
 
   private bodyOf<T>(method: string, path: string, response: PathUncheckedResponse): T {

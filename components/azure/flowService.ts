@@ -7,9 +7,10 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import type * as CoreClient from "@azure-rest/core-client";
-import type { Client, PathUncheckedResponse } from "@azure-rest/core-client";
+import type { Client, PathUncheckedResponse, RequestParameters } from "@azure-rest/core-client";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import { armError, ArmClient } from "./armClient";
+import { armError, ArmClient, timedOut } from "./armClient";
+import type { AzureLimits } from "./azureLimits";
 import type { AzureCloud } from "./cloud";
 import type { FileShareAddress } from "./azureFiles";
 import { ML_API_VERSION, WorkspaceAddress, workspacePath } from "./machineLearning";
@@ -23,24 +24,53 @@ export const FLOW_DAG_YAML = "flow.dag.yaml";
 
 /** The parts of a workspace (machineLearningServices.json Workspace, 2025-12-01) the flow service needs. */
 export interface FlowWorkspace {
-  /** `https://<region>.api.azureml.ms/discovery`: the flow service lives under its origin. */
+  /** `https://<region>.api.azureml.ms/discovery`: the flow service lives under its origin. A writable property. */
   readonly discoveryUrl: string;
   /** The workspace's GUID, which the flow service takes as `experimentId`. */
   readonly workspaceId: string;
+  /** Its region, e.g. `eastus2`. */
+  readonly location?: string;
 }
 
-/** Reads the workspace's discovery URL and id; undefined when the workspace is gone. */
+/** Reads the workspace's discovery URL, id and region; undefined when the workspace is gone. */
 export async function readFlowWorkspace(arm: ArmClient, ws: WorkspaceAddress): Promise<FlowWorkspace | undefined> {
-  const workspace = await arm.get<{ properties?: { discoveryUrl?: string; workspaceId?: string } }>(workspacePath(ws), ML_API_VERSION);
+  const workspace = await arm.get<{ location?: string; properties?: { discoveryUrl?: string; workspaceId?: string } }>(workspacePath(ws), ML_API_VERSION);
   if (!workspace) return undefined;
   const { discoveryUrl, workspaceId } = workspace.properties ?? {};
   if (!discoveryUrl || !workspaceId) throw new Error(`workspace ${ws.workspaceName} reports no discoveryUrl or workspaceId`);
-  return { discoveryUrl, workspaceId };
+  return { discoveryUrl, workspaceId, location: workspace.location };
 }
 
-/** The flow service's base URL: the discovery URL up to `discovery`, as FlowServiceCaller derives it. */
-export function flowServiceUrl(discoveryUrl: string): string {
-  return discoveryUrl.split("discovery")[0];
+/**
+ * The flow service's origin: the Azure ML API host of the workspace's region in the cloud in use
+ * (`https://<region>.api.azureml.ms`, `.api.ml.azure.us`, `.api.ml.azure.cn`), or, for a cloud from a metadata host,
+ * that cloud's resource manager host. The workspace's discoveryUrl, which anyone who may write the workspace can
+ * change, must be at that host: an ARM token is never sent anywhere else. FlowServiceCaller takes the discovery URL's
+ * origin; this takes it only when it is the expected one.
+ */
+export function flowServiceOrigin(cloud: AzureCloud, workspace: FlowWorkspace, workspaceName: string): string {
+  let expected: string;
+  let what: string;
+  if (cloud.machineLearningApiDomain) {
+    const region = (workspace.location ?? "").toLowerCase().replace(/\s+/g, "");
+    if (!/^[a-z0-9]+$/.test(region)) throw new Error(`workspace ${workspaceName} reports no region ('${workspace.location ?? ""}'), which names its flow service's host`);
+    expected = `${region}.${cloud.machineLearningApiDomain}`;
+    what = `the Azure ML API host of region ${region} in cloud ${cloud.name}`;
+  } else {
+    expected = new URL(cloud.resourceManager).host;
+    what = `the resource manager host of cloud ${cloud.name}, from its metadata`;
+  }
+  let found: URL | undefined;
+  try {
+    found = new URL(workspace.discoveryUrl);
+  } catch {
+    // named below as it is
+  }
+  if (found?.protocol === "https:" && found.host.toLowerCase() === expected) return `https://${expected}`;
+  throw new Error(
+    `workspace ${workspaceName}'s discoveryUrl ${workspace.discoveryUrl} is at ${found?.host || "no host"}, not ${expected} (${what}); ` +
+      `the flow service is called only there, and nothing was sent to ${found?.host || workspace.discoveryUrl}.`,
+  );
 }
 
 /** An AzureFileDatastore (mfe.json, 2025-12-01), the parts used here. */
@@ -107,10 +137,11 @@ export interface UpdateFlowRequest {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** FlowDto (swagger.json), the parts used here. */
+/** FlowDto (swagger.json), the parts used here; the list answers FlowBaseDto, the same without studioPortalEndpoint. */
 export interface FlowDto {
   readonly flowId: string;
   readonly flowName?: string;
+  readonly tags?: Readonly<Record<string, string>>;
   readonly flowType?: string;
   readonly flowResourceId?: string;
   readonly flowDefinitionFilePath?: string;
@@ -118,17 +149,32 @@ export interface FlowDto {
   readonly isArchived?: boolean;
 }
 
+/** Connection errors at which a request has not left this machine: no address (DNS), or the connection refused. */
+const NOT_SENT_CODES = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"];
+
+const MAY_EXIST = "not sent again: the flow may have been created; the next `pulumi up` adopts it (it carries the stack's tags)";
+
 /**
- * A POST the flow service answers with 500 is not sent again: the flow may exist already, and a second CreateFlow would
- * make a second one. pfazure's caller retries POSTs but takes 500 off its retry list for the same reason
- * (_restclient/flow_service_caller.py: "stop retry 500 since it will cause 409 for run creation scenario"). Throwing
- * here, below the retry policy, ends the retries; 408, 429 and the other 5xx are retried as before.
+ * CreateFlow (the client's only POST) is sent again only when it never left this machine (DNS failed, or the connection
+ * was refused): once sent, a second one would make a second flow. pfazure's caller keeps POSTs from its retries for the
+ * same reason (_restclient/flow_service_caller.py: "stop retry 500 since it will cause 409 for run creation scenario").
+ * A 408, 429 or 5xx answer, or a connection lost after sending, throws here, below the retry policy, which ends the
+ * retries (the policy retries only the SDK's RestError). A timeout is an AbortError, which it never retries.
  */
-const noRetryOfPostOn500: PipelinePolicy = {
-  name: "phi3NoRetryOfPostOn500",
+const createSentOnce: PipelinePolicy = {
+  name: "phi3CreateSentOnce",
   async sendRequest(request, next) {
-    const response = await next(request);
-    if (request.method !== "POST" || response.status !== 500) return response;
+    if (request.method !== "POST") return next(request);
+    const path = new URL(request.url).pathname;
+    let response;
+    try {
+      response = await next(request);
+    } catch (err) {
+      const { name, code, message } = err as { name?: string; code?: string; message?: string };
+      if (name === "AbortError" || (name === "RestError" && NOT_SENT_CODES.includes(code ?? ""))) throw err;
+      throw new Error(`POST ${path} failed after the request was sent (${code ?? name}: ${message}); ${MAY_EXIST}`);
+    }
+    if (response.status !== 408 && response.status !== 429 && response.status < 500) return response;
     let detail = response.bodyAsText?.slice(0, 300) || "no error message";
     let code = "Unknown";
     try {
@@ -138,48 +184,59 @@ const noRetryOfPostOn500: PipelinePolicy = {
     } catch {
       // not JSON: the text itself is the detail
     }
-    const path = new URL(request.url).pathname;
-    throw armError("POST", path, 500, code, `${detail} (not sent again: the flow may have been created; look in the project's Prompt flow list before the next \`pulumi up\`)`);
+    throw armError("POST", path, response.status, code, `${detail} (${MAY_EXIST})`);
   },
 };
 
 /**
- * Prompt flow's flow service for one workspace: `<discovery origin>/flow/api/subscriptions/.../workspaces/<ws>/Flows`,
+ * Prompt flow's flow service for one workspace: `<origin>/flow/api/subscriptions/.../workspaces/<ws>/Flows`,
  * with an ARM token (FlowServiceCaller's Authorization header: get_arm_token, the resource manager's scope).
  */
 export class FlowServiceClient {
   private readonly client: Client;
   private readonly flows: string;
 
-  constructor(cloud: AzureCloud, credential: TokenCredential, discoveryUrl: string, ws: WorkspaceAddress) {
+  /** Refuses, before any request, a workspace whose discoveryUrl is not at {@link flowServiceOrigin}. */
+  constructor(
+    cloud: AzureCloud,
+    credential: TokenCredential,
+    workspace: FlowWorkspace,
+    ws: WorkspaceAddress,
+    private readonly limits: AzureLimits,
+  ) {
+    const origin = flowServiceOrigin(cloud, workspace, ws.workspaceName);
     const { getClient } = require("@azure-rest/core-client") as typeof CoreClient;
-    this.client = getClient(flowServiceUrl(discoveryUrl), credential, {
+    this.client = getClient(origin, credential, {
       credentials: { scopes: [armScope(cloud)] },
       userAgentOptions: { userAgentPrefix: "phi3-foundry" },
       retryOptions: { maxRetries: 4, maxRetryDelayInMs: 60_000 },
-      additionalPolicies: [{ policy: noRetryOfPostOn500, position: "perRetry" }],
+      additionalPolicies: [{ policy: createSentOnce, position: "perRetry" }],
     });
     this.flows = `/flow/api${workspacePath(ws)}/Flows`;
   }
 
   /** Flows_CreateFlow: POST .../Flows. */
   async create(body: CreateFlowRequest): Promise<FlowDto> {
-    const response = await this.client.pathUnchecked(this.flows as "/").post({ body, contentType: "application/json" });
-    return this.bodyOf<FlowDto>("POST", this.flows, response);
+    return this.bodyOf<FlowDto>("POST", this.flows, await this.send("POST", this.flows, { body, contentType: "application/json" }));
+  }
+
+  /** Flows_ListFlows: GET .../Flows?experimentId=<workspace id>&listViewType=ActiveOnly, the flows not archived (FlowBaseDto[]). */
+  async list(experimentId: string): Promise<FlowDto[]> {
+    const response = await this.send("GET", this.flows, { queryParameters: { experimentId, listViewType: "ActiveOnly" } });
+    return this.bodyOf<FlowDto[]>("GET", this.flows, response) ?? [];
   }
 
   /** Flows_GetFlow: GET .../Flows/{flowId}?experimentId=<workspace id>; undefined when the service answers 404. */
   async get(flowId: string, experimentId: string): Promise<FlowDto | undefined> {
     const path = `${this.flows}/${encodeURIComponent(flowId)}`;
-    const response = await this.client.pathUnchecked(path as "/").get({ queryParameters: { experimentId } });
+    const response = await this.send("GET", path, { queryParameters: { experimentId } });
     return response.status === "404" ? undefined : this.bodyOf<FlowDto>("GET", path, response);
   }
 
   /** Flows_UpdateFlow: PUT .../Flows/{flowId}?experimentId=..., the body `pfazure flow update` sends. */
   async update(flowId: string, experimentId: string, body: UpdateFlowRequest): Promise<FlowDto> {
     const path = `${this.flows}/${encodeURIComponent(flowId)}`;
-    const response = await this.client.pathUnchecked(path as "/").put({ queryParameters: { experimentId }, body, contentType: "application/json" });
-    return this.bodyOf<FlowDto>("PUT", path, response);
+    return this.bodyOf<FlowDto>("PUT", path, await this.send("PUT", path, { queryParameters: { experimentId }, body, contentType: "application/json" }));
   }
 
   /**
@@ -188,12 +245,23 @@ export class FlowServiceClient {
    */
   async archive(flowId: string, experimentId: string): Promise<boolean> {
     const path = `${this.flows}/${encodeURIComponent(flowId)}`;
-    const response = await this.client
-      .pathUnchecked(path as "/")
-      .patch({ queryParameters: { experimentId }, body: { flowPatchOperationType: "ArchiveFlow" }, contentType: "application/json-patch+json" });
+    const body = { flowPatchOperationType: "ArchiveFlow" };
+    const response = await this.send("PATCH", path, { queryParameters: { experimentId }, body, contentType: "application/json-patch+json" });
     if (response.status === "404") return false;
     this.bodyOf("PATCH", path, response);
     return true;
+  }
+
+  /** One request, which may take at most the configured time. */
+  private async send(method: "GET" | "POST" | "PUT" | "PATCH", path: string, options: RequestParameters): Promise<PathUncheckedResponse> {
+    const resource = this.client.pathUnchecked(path as "/");
+    const verbs = { GET: resource.get, POST: resource.post, PUT: resource.put, PATCH: resource.patch };
+    const timeout = this.limits.requestTimeoutMs;
+    try {
+      return await verbs[method]({ ...options, timeout });
+    } catch (err) {
+      throw timedOut(err, method, path, timeout);
+    }
   }
 
   private bodyOf<T>(method: string, path: string, response: PathUncheckedResponse): T {

@@ -76,10 +76,11 @@ interface JobResource {
   };
 }
 
-/** A job as the stack sees it: its status (JobStatus) and its page in Azure ML studio. */
+/** A job as the stack sees it: its status (JobStatus), its page in Azure ML studio and its tags. */
 export interface JobSnapshot {
   readonly status: string;
   readonly studioUrl?: string;
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** JobStatus values after which a job never runs again. */
@@ -88,7 +89,7 @@ export const TERMINAL_JOB_STATUSES = ["Completed", "Failed", "Canceled"];
 export async function readJob(arm: ArmClient, job: JobAddress): Promise<JobSnapshot | undefined> {
   const found = await arm.get<JobResource>(jobPath(job), ML_API_VERSION);
   if (!found) return undefined;
-  return { status: found.properties.status ?? "Unknown", studioUrl: found.properties.services?.Studio?.endpoint };
+  return { status: found.properties.status ?? "Unknown", studioUrl: found.properties.services?.Studio?.endpoint, tags: found.properties.tags };
 }
 
 /** Jobs - Create Or Update (PUT; 200 or 201, not long-running). */

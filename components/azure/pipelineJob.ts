@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { cancelJob, JobAddress, PipelineJobProperties, putJob, readJob, TERMINAL_JOB_STATUSES } from "./machineLearning";
+import { cancelJob, JobAddress, JobSnapshot, PipelineJobProperties, putJob, readJob, TERMINAL_JOB_STATUSES } from "./machineLearning";
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
 
@@ -16,6 +16,11 @@ export const RERUN_KEY = "phi3-foundry:fineTuneRun";
 export interface PipelineJobInputs extends JobAddress {
   /** The job's `properties` as the jobs API takes them. */
   readonly properties: PipelineJobProperties;
+  /**
+   * The stack's tags, added to the job's own `tags` when it is submitted: they mark it as the stack's, so that destroy
+   * cancels it even when a retried `up` adopted it. Not part of the job's name.
+   */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 export interface PipelineJobOutputs extends PipelineJobInputs {
@@ -52,6 +57,12 @@ export function unsuccessfulJobError(job: JobAddress, status: string, studioUrl:
   );
 }
 
+/** Whether a job carries every one of the stack's tags (and there are some). */
+export function carriesTags(job: JobSnapshot, tags: Readonly<Record<string, string>> | undefined): boolean {
+  const wanted = Object.entries(tags ?? {});
+  return wanted.length > 0 && wanted.every(([key, value]) => job.tags?.[key] === value);
+}
+
 /** Keys that name the job in Azure: a change is a different job. */
 const IDENTITY_KEYS = ["subscriptionId", "resourceGroupName", "workspaceName", "jobName"];
 const OUTPUT_ONLY = ["status", "studioUrl", "submitted"];
@@ -59,8 +70,9 @@ const OUTPUT_ONLY = ["status", "studioUrl", "submitted"];
 /**
  * The job's provider. Create submits the job, or adopts a job of the same name that is running or completed (a
  * retried `pulumi up`); it never adopts a failed or cancelled one. A job cannot change: a change of request is a
- * new name and so a replacement; new provider code alone is an update. Delete cancels the job only if this resource
- * submitted it and it is still running, so that `pulumi destroy` leaves no GPU busy.
+ * new name and so a replacement; new provider code alone is an update. Delete cancels the job while it is still
+ * running if this resource submitted it or it carries the stack's tags (a job submitted by an `up` that was interrupted
+ * before it could record it, then adopted), so that `pulumi destroy` leaves no GPU busy.
  */
 export const pipelineJobProvider: pulumi.dynamic.ResourceProvider<PipelineJobInputs, PipelineJobOutputs> & AzureProvider = {
   async configure(req) {
@@ -70,7 +82,8 @@ export const pipelineJobProvider: pulumi.dynamic.ResourceProvider<PipelineJobInp
     const arm = await armFor(this);
     const existing = await readJob(arm, inputs);
     if (existing && UNSUCCESSFUL_JOB_STATUSES.includes(existing.status)) throw unsuccessfulJobError(inputs, existing.status, existing.studioUrl);
-    const job = existing ?? (await putJob(arm, inputs, inputs.properties));
+    const tagged = inputs.tags ? { ...inputs.properties, tags: { ...inputs.properties.tags, ...inputs.tags } } : inputs.properties;
+    const job = existing ?? (await putJob(arm, inputs, tagged));
     return { id: inputs.jobName, outs: { ...inputs, status: job.status, studioUrl: job.studioUrl ?? "", submitted: !existing } };
   },
   async diff(_id, olds, news) {
@@ -85,10 +98,10 @@ export const pipelineJobProvider: pulumi.dynamic.ResourceProvider<PipelineJobInp
     return { id, props: { ...props, status: job.status, studioUrl: job.studioUrl ?? props.studioUrl } };
   },
   async delete(_id, olds) {
-    if (!olds.submitted) return;
+    if (!olds.submitted && Object.keys(olds.tags ?? {}).length === 0) return;
     const arm = await armFor(this);
     const job = await readJob(arm, olds);
-    if (job && !TERMINAL_JOB_STATUSES.includes(job.status)) await cancelJob(arm, olds);
+    if (job && !TERMINAL_JOB_STATUSES.includes(job.status) && (olds.submitted || carriesTags(job, olds.tags))) await cancelJob(arm, olds);
   },
 };
 
@@ -100,6 +113,8 @@ export interface PipelineJobArgs {
   readonly jobName: pulumi.Input<string>;
   /** The job's `properties` (jobType Pipeline). */
   readonly properties: pulumi.Input<PipelineJobProperties>;
+  /** The stack's tags, which mark the job as the stack's (see {@link PipelineJobInputs.tags}). */
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /**

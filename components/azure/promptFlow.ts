@@ -7,6 +7,7 @@ import {
   FLOW_DAG_YAML,
   FLOW_SHARE_DIR,
   flowFileShare,
+  FlowDto,
   FlowServiceClient,
   readFlowWorkspace,
   UpdateFlowRequest,
@@ -86,6 +87,33 @@ function studioLink(ws: WorkspaceAddress, workspaceId: string, flowId: string): 
   return `https://ml.azure.com/prompts/flow/${workspaceId}/${flowId}/details?wsid=${workspacePath(ws)}`;
 }
 
+/**
+ * The flow an interrupted create left behind (its CreateFlow reached the service, its answer did not reach us), which
+ * this create adopts instead of making a second: a flow of the workspace not archived, of the same name and type, that
+ * carries every one of the resource's tags (ChatFlow tags its flow with the stack's `project` and `stack`). Without
+ * tags nothing marks a flow as the stack's, and none is adopted; two such flows are an error that names them.
+ */
+async function leftBehind(service: FlowServiceClient, workspaceId: string, inputs: PromptFlowInputs): Promise<{ flow: FlowDto; folder: string } | undefined> {
+  const tags = Object.entries(inputs.tags ?? {});
+  if (tags.length === 0) return undefined;
+  const ours = (await service.list(workspaceId)).filter(
+    (f) =>
+      !f.isArchived &&
+      f.flowName === inputs.flowName &&
+      f.flowType?.toLowerCase() === inputs.flowType &&
+      tags.every(([key, value]) => f.tags?.[key] === value) &&
+      f.flowDefinitionFilePath?.endsWith(`/${FLOW_DAG_YAML}`),
+  );
+  if (ours.length > 1) {
+    throw new Error(
+      `workspace ${inputs.workspaceName} has ${ours.length} flows named ${inputs.flowName} with this stack's tags (${ours.map((f) => f.flowId).join(", ")}); ` +
+        "archive all but one in the studio's Prompt flow page, then run `pulumi up` again",
+    );
+  }
+  const [flow] = ours;
+  return flow ? { flow, folder: flow.flowDefinitionFilePath!.slice(0, -`/${FLOW_DAG_YAML}`.length) } : undefined;
+}
+
 /** Keys that place the flow: a change is a new flow. The flow service cannot change a flow's type either. */
 const IDENTITY_KEYS = ["subscriptionId", "resourceGroupName", "workspaceName", "flowType"];
 const OUTPUT_ONLY = ["flowId", "flowResourceId", "portalUrl", "folder"];
@@ -103,23 +131,33 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
     await keepStackConfig(this, req);
   },
   async create(inputs) {
-    const { arm, cloud, credential } = await azureFor(this);
+    const { arm, cloud, credential, limits } = await azureFor(this);
     const ws = await readFlowWorkspace(arm, inputs);
     if (!ws) throw new Error(`workspace ${inputs.workspaceName} does not exist in resource group ${inputs.resourceGroupName}`);
+    // Before anything is uploaded: a workspace whose flow service is at a foreign host is refused here.
+    const service = new FlowServiceClient(cloud, credential, ws, inputs, limits);
+    const adopted = await leftBehind(service, ws.workspaceId, inputs);
     const share = new AzureFilesClient(await flowFileShare(arm, inputs, cloud), credential);
-    const token = await credential.getToken(armScope(cloud));
-    const userFolder = `Users/${userAlias(token?.token ?? "")}/${FLOW_SHARE_DIR}`;
-    for (const dir of ["Users", userFolder.split("/").slice(0, 2).join("/"), userFolder]) await share.createDirectory(dir);
-    const name = `${inputs.sourceName}-${folderTimestamp(new Date())}`;
-    const folder = `${userFolder}/${name}`;
-    if (await share.directoryExists(folder)) {
-      throw new Error(`Remote flow folder '${name}' already exists under '${userFolder}'; run \`pulumi up\` again for a new one.`);
+    let folder: string;
+    let flow: FlowDto;
+    if (adopted) {
+      // Its files were uploaded before its CreateFlow; they are written again, as an update would.
+      folder = adopted.folder;
+      await writeFiles(share, folder, inputs.files);
+      flow = adopted.flow;
+    } else {
+      const token = await credential.getToken(armScope(cloud));
+      const userFolder = `Users/${userAlias(token?.token ?? "")}/${FLOW_SHARE_DIR}`;
+      for (const dir of ["Users", userFolder.split("/").slice(0, 2).join("/"), userFolder]) await share.createDirectory(dir);
+      const name = `${inputs.sourceName}-${folderTimestamp(new Date())}`;
+      folder = `${userFolder}/${name}`;
+      if (await share.directoryExists(folder)) {
+        throw new Error(`Remote flow folder '${name}' already exists under '${userFolder}'; run \`pulumi up\` again for a new one.`);
+      }
+      await share.createDirectory(folder);
+      await writeFiles(share, folder, inputs.files);
+      flow = await service.create({ ...metadataOf(inputs), flowName: inputs.flowName, flowDefinitionFilePath: `${folder}/${FLOW_DAG_YAML}`, flowType: inputs.flowType });
     }
-    await share.createDirectory(folder);
-    await writeFiles(share, folder, inputs.files);
-
-    const service = new FlowServiceClient(cloud, credential, ws.discoveryUrl, inputs);
-    const flow = await service.create({ ...metadataOf(inputs), flowName: inputs.flowName, flowDefinitionFilePath: `${folder}/${FLOW_DAG_YAML}`, flowType: inputs.flowType });
     const outs: PromptFlowOutputs = {
       ...inputs,
       flowId: flow.flowId,
@@ -136,7 +174,7 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
     const kept = { flowId: olds.flowId, flowResourceId: olds.flowResourceId, portalUrl: olds.portalUrl, folder: olds.folder };
     const changed = diffInputs({ ...olds }, { ...news }, OUTPUT_ONLY).changed;
     if (changed.length === 0) return { outs: { ...news, ...kept } };
-    const { arm, cloud, credential } = await azureFor(this);
+    const { arm, cloud, credential, limits } = await azureFor(this);
 
     const before = new Map(olds.files.map((f) => [f.path, f.content]));
     const written = news.files.filter((f) => before.get(f.path) !== f.content);
@@ -149,25 +187,25 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
     if (JSON.stringify(metadataOf(olds)) !== JSON.stringify(metadataOf(news))) {
       const ws = await readFlowWorkspace(arm, news);
       if (!ws) throw new Error(`workspace ${news.workspaceName} does not exist in resource group ${news.resourceGroupName}`);
-      await new FlowServiceClient(cloud, credential, ws.discoveryUrl, news).update(id, ws.workspaceId, metadataOf(news));
+      await new FlowServiceClient(cloud, credential, ws, news, limits).update(id, ws.workspaceId, metadataOf(news));
     }
     return { outs: { ...news, ...kept } };
   },
   async read(id, props) {
     const gone = { id: "", props: {} as PromptFlowOutputs };
     if (!props) return gone;
-    const { arm, cloud, credential } = await azureFor(this);
+    const { arm, cloud, credential, limits } = await azureFor(this);
     const ws = await readFlowWorkspace(arm, props);
-    const flow = ws ? await new FlowServiceClient(cloud, credential, ws.discoveryUrl, props).get(id, ws.workspaceId) : undefined;
+    const flow = ws ? await new FlowServiceClient(cloud, credential, ws, props, limits).get(id, ws.workspaceId) : undefined;
     // An archived flow is off the Prompt flow page: the next `pulumi up` creates the flow again.
     if (!flow || flow.isArchived) return gone;
     return { id, props: { ...props, flowName: flow.flowName ?? props.flowName, portalUrl: flow.studioPortalEndpoint ?? props.portalUrl } };
   },
   async delete(id, olds) {
-    const { arm, cloud, credential } = await azureFor(this);
+    const { arm, cloud, credential, limits } = await azureFor(this);
     const ws = await readFlowWorkspace(arm, olds);
     if (!ws) return; // the workspace, and its flows with it, is gone
-    await new FlowServiceClient(cloud, credential, ws.discoveryUrl, olds).archive(id, ws.workspaceId);
+    await new FlowServiceClient(cloud, credential, ws, olds, limits).archive(id, ws.workspaceId);
   },
 };
 

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ArmClient } from "./armClient";
+import { azureLimits, AzureLimits } from "./azureLimits";
 import { authSettings, azureConnection, AzureConnection } from "./credential";
 
 /**
@@ -18,11 +19,11 @@ export async function keepStackConfig(provider: AzureProvider, req: pulumi.dynam
 
 /**
  * An ARM client that signs in as azure-native would for a stack whose config `stackConfig` reads (keys such as
- * `azure-native:clientId`): that config first, then the ARM_* variables, then the Azure CLI.
+ * `azure-native:clientId`): that config first, then the ARM_* variables, then the Azure CLI. Its requests are bounded
+ * as the stack's `phi3-foundry:azure*` keys say.
  */
 export async function connectArm(stackConfig: (key: string) => string | undefined): Promise<ArmClient> {
-  const connection = await azureConnection(authSettings((key) => stackConfig(`azure-native:${key}`)));
-  return new ArmClient(connection.cloud, connection.credential);
+  return (await azureFor({ stackConfig })).arm;
 }
 
 /** The ARM client of a configured dynamic provider. */
@@ -30,9 +31,10 @@ export function armFor(provider: AzureProvider): Promise<ArmClient> {
   return connectArm(provider.stackConfig ?? (() => undefined));
 }
 
-/** The ARM client of a configured dynamic provider, with the cloud and sign-in it uses, for calls to services beside ARM. */
-export async function azureFor(provider: AzureProvider): Promise<AzureConnection & { readonly arm: ArmClient }> {
+/** The ARM client of a configured dynamic provider, with the cloud, sign-in and bounds it uses, for calls to services beside ARM. */
+export async function azureFor(provider: AzureProvider): Promise<AzureConnection & { readonly arm: ArmClient; readonly limits: AzureLimits }> {
   const config = provider.stackConfig ?? (() => undefined);
+  const limits = azureLimits(config);
   const connection = await azureConnection(authSettings((key) => config(`azure-native:${key}`)));
-  return { ...connection, arm: new ArmClient(connection.cloud, connection.credential) };
+  return { ...connection, limits, arm: new ArmClient(connection.cloud, connection.credential, limits) };
 }

@@ -30,6 +30,8 @@ export interface Fault {
   readonly status: number;
   readonly headers?: Record<string, string>;
   readonly body?: unknown;
+  /** No answer at all: the connection stays open, silent, until the client gives up or the stand-in closes. */
+  readonly hang?: true;
 }
 
 interface Answer {
@@ -38,6 +40,10 @@ interface Answer {
   readonly body?: unknown;
   /** A body sent as it is (Azure Files' XML errors) instead of as JSON. */
   readonly text?: string;
+  /** Send nothing and leave the connection open. */
+  readonly hang?: true;
+  /** Drop the connection without an answer (the client sees a reset after it sent the request). */
+  readonly reset?: true;
 }
 
 /** A job as the stand-in keeps it: the PUT body, with the status Azure would report. */
@@ -65,6 +71,17 @@ export interface FlowWorkspace {
   readonly shareName: string;
   /** Object ids allowed to read and write the share with a token; the stand-in's service principal by default. */
   readonly fileDataPrivileged: Set<string>;
+  /** The workspace's discoveryUrl (a writable property), the stand-in's own `/discovery` unless set. */
+  discoveryUrl?: string;
+}
+
+/** Another HTTPS host on 127.0.0.1 with the stand-in's certificate: it records what reaches it and answers 404. */
+export interface ForeignHost {
+  /** `https://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** `127.0.0.1:<port>`. */
+  readonly host: string;
+  readonly requests: RecordedRequest[];
 }
 
 /** The audience of Azure Storage tokens (scope `https://storage.azure.com/.default`, the Storage SDKs' default). */
@@ -109,6 +126,8 @@ export class AzureStandIn {
   vmSizes: Record<string, Array<Record<string, unknown>>> = {};
   /** Usage rows by region name, served two to a page. */
   usages: Record<string, Array<Record<string, unknown>>> = {};
+  /** Regions whose usages list never ends: every page has a nextLink, to the same page again. */
+  readonly endlessUsages = new Set<string>();
   private tokens = 0;
   /** Access tokens handed out, with their audience and the principal's object id. */
   private readonly issuedTokens = new Map<string, { audience: string; oid: string }>();
@@ -126,7 +145,12 @@ export class AzureStandIn {
   /** Metric histories by run id and metric key, served two to a page. */
   readonly metricHistories = new Map<string, Record<string, { step: number; value: number }[]>>();
   /** Statuses the next CreateFlow requests answer with, one each, after creating the flow all the same (a lost answer). */
-  readonly createFlowStatuses: number[] = [];
+  readonly createFlowStatuses: Array<number | "reset"> = [];
+  /** After answering the first request `after` matches, refuse connections for `ms` (see {@link refuseConnections}). */
+  refusal?: { readonly after: (request: RecordedRequest) => boolean; readonly ms: number };
+  private relisten?: NodeJS.Timeout;
+
+  private readonly foreignServers: https.Server[] = [];
 
   private constructor(
     private readonly server: https.Server,
@@ -134,6 +158,7 @@ export class AzureStandIn {
     /** PEM file of the certificate, for NODE_EXTRA_CA_CERTS. */
     readonly caFile: string,
     private readonly dir: string,
+    private readonly pems: { readonly private: string; readonly cert: string },
   ) {}
 
   static async start(): Promise<AzureStandIn> {
@@ -152,6 +177,16 @@ export class AzureStandIn {
       req.on("end", () => {
         const raw = Buffer.concat(chunks);
         const answer = standIn!.handle(req.method ?? "GET", req.url ?? "/", req.headers, raw.toString("utf8"), raw);
+        if (answer.hang) return;
+        if (answer.reset) {
+          req.socket.destroy();
+          return;
+        }
+        const refusal = standIn!.refusal;
+        if (refusal?.after(standIn!.requests.at(-1)!)) {
+          standIn!.refusal = undefined;
+          res.once("finish", () => standIn!.refuseConnections(refusal.ms));
+        }
         const text = answer.text ?? (answer.body === undefined ? "" : JSON.stringify(answer.body));
         const contentType = answer.text === undefined ? "application/json; charset=utf-8" : "application/xml";
         res.writeHead(answer.status, { "content-type": contentType, "x-ms-request-id": `req-${standIn!.requests.length}`, ...answer.headers });
@@ -161,8 +196,30 @@ export class AzureStandIn {
     server.keepAliveTimeout = 100;
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
-    standIn = new AzureStandIn(server, `https://127.0.0.1:${port}`, caFile, dir);
+    standIn = new AzureStandIn(server, `https://127.0.0.1:${port}`, caFile, dir, pems);
     return standIn;
+  }
+
+  /**
+   * A second host that clients trust as they trust the stand-in (same certificate), playing someone else's server that
+   * a workspace property or a metadata answer might point at. Closed with the stand-in.
+   */
+  async foreignHost(): Promise<ForeignHost> {
+    const requests: RecordedRequest[] = [];
+    const server = https.createServer({ key: this.pems.private, cert: this.pems.cert }, (req, res) => {
+      const url = new URL(req.url ?? "/", "https://127.0.0.1");
+      requests.push({ method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: undefined });
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { code: "NotFound", message: "not Azure" } }));
+      });
+    });
+    server.keepAliveTimeout = 100;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    this.foreignServers.push(server);
+    const { port } = server.address() as AddressInfo;
+    return { url: `https://127.0.0.1:${port}`, host: `127.0.0.1:${port}`, requests };
   }
 
   /** `host:port` for `azure-native:metadataHost`. */
@@ -170,9 +227,23 @@ export class AzureStandIn {
     return this.url.slice("https://".length);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops listening for `ms`, then listens again on the same port: a client that connects meanwhile is refused
+   * (ECONNREFUSED), before it has sent anything.
+   */
+  refuseConnections(ms: number): void {
+    const { port } = this.server.address() as AddressInfo;
+    this.server.close();
     this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.relisten = setTimeout(() => this.server.listen(port, "127.0.0.1"), ms);
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.relisten);
+    for (const server of [this.server, ...this.foreignServers]) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -195,7 +266,7 @@ export class AzureStandIn {
     const faultIndex = this.faults.findIndex((f) => (f.method ?? method) === method && f.path.test(url.pathname));
     if (faultIndex >= 0) {
       const [fault] = this.faults.splice(faultIndex, 1);
-      return { status: fault.status, headers: fault.headers, body: fault.body };
+      return { status: fault.status, headers: fault.headers, body: fault.body, hang: fault.hang };
     }
     if (url.pathname === "/metadata/endpoints") return { status: 200, body: this.metadata() };
     const tenantRoute = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token|discovery\/instance)$/.exec(url.pathname);
@@ -283,7 +354,8 @@ export class AzureStandIn {
       if (kind === "vmSizes") return { status: 200, body: { value: this.vmSizes[location] ?? [] } };
       const rows = this.usages[location] ?? [];
       const skip = Number(url.searchParams.get("$skip") ?? 0);
-      const next = skip + 2 < rows.length ? `${this.url}${p}?api-version=${url.searchParams.get("api-version")}&$skip=${skip + 2}` : undefined;
+      const nextSkip = this.endlessUsages.has(location) ? skip : skip + 2 < rows.length ? skip + 2 : undefined;
+      const next = nextSkip === undefined ? undefined : `${this.url}${p}?api-version=${url.searchParams.get("api-version")}&$skip=${nextSkip}`;
       return { status: 200, body: { value: rows.slice(skip, skip + 2), ...(next ? { nextLink: next } : {}) } };
     }
     m = new RegExp(`^/resourceGroups/([^/]+)${ML}/workspaces/([^/]+)/(jobs|onlineEndpoints)/([^/]+)(/cancel)?$`).exec(rest);
@@ -349,7 +421,8 @@ export class AzureStandIn {
           name: workspaceName,
           type: "Microsoft.MachineLearningServices/workspaces",
           kind: "Project",
-          properties: { workspaceId: ws.workspaceId, discoveryUrl: `${this.url}/discovery` },
+          location: "eastus2",
+          properties: { workspaceId: ws.workspaceId, discoveryUrl: ws.discoveryUrl ?? `${this.url}/discovery` },
         },
       };
     }
@@ -511,8 +584,16 @@ export class AzureStandIn {
       };
       this.flows.set(id, flow);
       const status = this.createFlowStatuses.shift();
+      if (status === "reset") return { status: 0, reset: true };
       if (status) return armError(status, "InternalServerError", "The service failed after creating the flow.");
       return { status: 200, body: flow };
+    }
+    if (!flowId && method === "GET") {
+      // Flows_ListFlows: FlowBaseDto[] of the workspace (experimentId); ActiveOnly leaves archived flows out.
+      if (url.searchParams.get("experimentId") !== ws.workspaceId) return armError(400, "UserError", "experimentId must be the workspace id.");
+      const view = url.searchParams.get("listViewType") ?? "ActiveOnly";
+      const listed = [...this.flows.values()].filter((f) => f.experimentId === ws.workspaceId && (view === "All" || f.isArchived === (view === "ArchivedOnly")));
+      return { status: 200, body: listed.map(({ studioPortalEndpoint: _portal, eTag: _eTag, ...base }) => base) };
     }
     if (!flowId) return armError(405, "MethodNotAllowed", method);
     if (url.searchParams.get("experimentId") !== ws.workspaceId) return armError(400, "UserError", "experimentId must be the workspace id.");
