@@ -11,12 +11,15 @@ import forge from "node-forge";
 import type * as pulumi from "@pulumi/pulumi";
 import { endpointTrafficProvider } from "../components/azure/endpointTraffic";
 import { jobCompletionProvider } from "../components/azure/jobCompletion";
-import { ML_API_VERSION, PipelineJobProperties } from "../components/azure/machineLearning";
+import type { PipelineJobProperties } from "../components/azure/machineLearning";
 import { pipelineJobProvider } from "../components/azure/pipelineJob";
 import { AzureMlQuotaSource } from "../components/azure/azureMlQuota";
 import { armFor, AzureProvider, keepStackConfig } from "../components/azure/providerSupport";
 import { AzureStandIn, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
 import { DynamicProviderDriver, PROVIDER_KEY, Props, serializeProvider } from "./support/dynamicProviderDriver";
+
+/** Azure ML's REST API version, as its spec names it: azure-rest-api-specs specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01. */
+const ML_API_VERSION = "2025-12-01";
 
 let azure: AzureStandIn;
 let driver: DynamicProviderDriver;
@@ -94,12 +97,14 @@ describe("PipelineJob through the dynamic-provider server", () => {
     expect(puts()).toBe(1);
   });
 
-  it("never adopts a failed job: fails before submitting, with the studio URL and the config key that re-runs it", async () => {
-    await driver.create(jobUrn, jobInputs("phi3-ft-failed"));
-    azure.setJobStatus("phi3-ft-failed", "Failed");
+  // JobStatus in mfe.json 2025-12-01: a job that ended Failed or Canceled keeps its name and never trains again.
+  it.each(["Failed", "Canceled"])("never adopts a job that ended %s: fails before submitting, with the studio URL and the config key that re-runs it", async (status) => {
+    const name = `phi3-ft-${status.toLowerCase()}`;
+    await driver.create(jobUrn, jobInputs(name));
+    azure.setJobStatus(name, status);
     const before = azure.armRequests().length;
-    await expect(driver.create(jobUrn, jobInputs("phi3-ft-failed"))).rejects.toThrow(
-      /phi3-ft-failed already exists in workspace mlw-phi3 and ended Failed.*https:\/\/ml\.azure\.com\/runs\/phi3-ft-failed.*phi3-foundry:fineTuneRun/,
+    await expect(driver.create(jobUrn, jobInputs(name))).rejects.toThrow(
+      new RegExp(`${name} already exists in workspace mlw-phi3 and ended ${status}.*https://ml\\.azure\\.com/runs/${name}.*phi3-foundry:fineTuneRun`, "s"),
     );
     expect(azure.armRequests().slice(before).map((r) => r.method)).toEqual(["GET"]);
   });

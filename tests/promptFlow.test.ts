@@ -12,7 +12,6 @@ import { createHash } from "node:crypto";
 import { shareUrl } from "../components/azure/azureFiles";
 import { AZURE_CLOUDS, checkMetadataEndpoint } from "../components/azure/cloud";
 import { flowServiceOrigin, userAlias } from "../components/azure/flowService";
-import { ML_API_VERSION } from "../components/azure/machineLearning";
 import { directoriesOf, FlowFile, folderTimestamp, promptFlowProvider } from "../components/azure/promptFlow";
 import { ChatFlow, flowConnections, flowContentHash } from "../components/chatFlow";
 import { readFlowFiles } from "../components/flowFolder";
@@ -22,6 +21,9 @@ import { PROJECT_ROOT } from "../infra/paths";
 import { AzureStandIn, FlowWorkspace, RecordedRequest, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
 import { DynamicProviderDriver, PROVIDER_KEY, Props, serializeProvider } from "./support/dynamicProviderDriver";
 import { input, runProgram, single } from "./helpers";
+
+/** Azure ML's REST API version, as its spec names it: azure-rest-api-specs specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01. */
+const ML_API_VERSION = "2025-12-01";
 
 const flowDir = path.join(PROJECT_ROOT, FLOW_DIRECTORY);
 const files = readFlowFiles(flowDir);
