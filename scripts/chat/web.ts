@@ -39,6 +39,8 @@ const FILES: Readonly<Record<string, { file: string; type: string }>> = {
   "": { file: "index.html", type: "text/html; charset=utf-8" },
   "page.js": { file: "page.js", type: "text/javascript; charset=utf-8" },
   "page.css": { file: "page.css", type: "text/css; charset=utf-8" },
+  // Named by the page, so that the browser does not ask for /favicon.ico, which has no token.
+  "icon.svg": { file: "icon.svg", type: "image/svg+xml" },
 };
 
 /** One column of the page: the endpoint it asks. */
