@@ -2,7 +2,8 @@
  * A real browser for tests of a page: Debian's `chromium` (CHROMIUM_PATH overrides /usr/bin/chromium), headless,
  * driven by puppeteer-core over a pipe (no DevTools port), with a fresh profile that is deleted on close. Every wait is
  * bounded; `close` ends the browser within a few seconds, killing it if it does not go, so Jest never has to.
- * `.ci/run` installs chromium with apt-get when it is missing.
+ * `.ci/run` installs chromium with apt-get when it is missing; GitHub's ubuntu runners link /usr/bin/chromium to a
+ * Chromium build (actions/runner-images, images/ubuntu/scripts/build/install-google-chrome.sh).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
