@@ -131,6 +131,13 @@ describe("the web chat's server", () => {
     expect(model.requests[0].headers.authorization).toBe(`Bearer ${KEY}`);
   });
 
+  it("masks the key when an endpoint's error quotes it", async () => {
+    const model = await standIn([{ body: `upstream says: bad key ${KEY}` }]);
+    const web = await serve(model);
+    const response = await raw(web.port, { method: "POST", path: `${tokenPath(web)}api/chat`, headers: { ...own(web), "content-type": "application/json" }, body: chatBody });
+    expect(response.body).toBe('{"error":"the endpoint\'s answer is not JSON: upstream says: bad key [key]","kind":"answer"}\n');
+  });
+
   it("refuses a request without the token, or with another one", async () => {
     const model = await standIn();
     const web = await serve(model);
@@ -237,7 +244,8 @@ describe("the web chat in a browser", () => {
 
   it("New chat while an answer is awaited cancels that request at the endpoint", async () => {
     const model = await standIn([{ hang: true }]);
-    const web = await serve(model);
+    // Far longer than the wait below: only New chat can end the request in time.
+    const web = await serve(model, undefined, { ...FAST, timeoutMs: 120_000, deadlineMs: 120_000 });
     const page = await openPage(web);
     try {
       await page.locator(MESSAGE).fill("Tell me a long story");
