@@ -33,9 +33,10 @@ export function portOption(value: string | undefined): number {
 export const CHAT_HELP =
   "usage: npm run chat -- [--message TEXT | --web [--port N]] [options]\n\n" +
   "Chat with the fine-tuned model on the stack's endpoint: PHI3_ENDPOINT_URL and PHI3_ENDPOINT_KEY when set, else the\n" +
-  "stack's scoringUri and endpointKey outputs (`pulumi stack output`). With --message it answers once; without, it\n" +
-  "keeps a conversation. Waits are said on stderr; a busy (429), failing (5xx) or unreachable endpoint is tried again\n" +
-  "within the limits below, a refused request (4xx) is explained and not sent again.\n\n" +
+  "stack's scoringUri and endpointKey outputs (`pulumi stack output`). With --message it answers once; with --web it\n" +
+  "serves the conversation as a page for a browser; without either, it keeps a conversation here. Waits are said on\n" +
+  "stderr; a busy (429), failing (5xx) or unreachable endpoint is tried again within the limits below, a refused\n" +
+  "request (4xx) is explained and not sent again.\n\n" +
   "  --message TEXT             ask once, print the answer and exit\n" +
   "  --web                      chat in a browser: serve a page on 127.0.0.1 and print its address (with a token\n" +
   "                             that only this run knows); the key stays in this process. Ctrl-C stops it\n" +
