@@ -100,7 +100,7 @@ describe("the web chat's server", () => {
     const web = await serve(model);
     for (const host of [`evil.example:${web.port}`, `localhost:${web.port}`, "127.0.0.1", `127.0.0.1:${web.port + 1}`]) {
       const page = await raw(web.port, { path: tokenPath(web), headers: { host } });
-      expect([page.status, page.body]).toEqual([421, "Misdirected request: this server answers only to its own address\n"]);
+      expect([page.status, page.body]).toEqual([421, `Misdirected request: this server answers only at http://127.0.0.1:${web.port}, the address it printed\n`]);
       expect(page.headers["content-security-policy"]).toMatch(/^default-src 'self'/);
       const post = await raw(web.port, {
         method: "POST",
@@ -214,6 +214,11 @@ describe("the web chat in a browser", () => {
       expect(model.requests[0].body.input_data.input_string).toEqual([{ role: "user", content: "Who founded Microsoft?" }]);
       expect(model.requests[0].headers.authorization).toBe(`Bearer ${KEY}`);
       expect(await page.evaluate(() => document.activeElement?.id)).toBe("message");
+      await page.keyboard.press("Tab");
+      expect(await page.evaluate(() => [document.activeElement?.textContent, getComputedStyle(document.activeElement!).outlineStyle])).toEqual(["Send", "solid"]);
+      await page.keyboard.down("Shift");
+      await page.keyboard.press("Tab");
+      await page.keyboard.up("Shift");
 
       await page.keyboard.type("And then?");
       await page.keyboard.down("Shift");
@@ -282,6 +287,24 @@ describe("the web chat in a browser", () => {
         "no answer within 0.3 s; not sent again, as the model may still be answering it (--retry-timeouts sends it again, --timeout waits longer)",
       );
       expect(model.requests).toHaveLength(2);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("says so when its own server has stopped", async () => {
+    const model = await standIn();
+    const web = await serve(model);
+    const page = await openPage(web);
+    try {
+      await web.close();
+      await page.locator(MESSAGE).fill("still there?");
+      await page.keyboard.press("Enter");
+      const alert = await page.waitForSelector('[role="alert"]:not([hidden]) .reason', { visible: true });
+      expect(await alert!.evaluate((el) => el.textContent)).toBe(
+        "The local chat server does not answer: is npm run chat -- --web still running? Start it again and open the address it prints.",
+      );
+      expect(await page.$eval("#message", (el) => (el as HTMLTextAreaElement).value)).toBe("still there?");
     } finally {
       await page.close();
     }

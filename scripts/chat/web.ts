@@ -128,7 +128,9 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
 /** Why a request may not be served, or undefined when it may. */
 function refuse(req: http.IncomingMessage, origin: string, token: string): { status: number; text: string } | undefined {
   // A name that resolves to 127.0.0.1 (DNS rebinding) still arrives with its own name in Host.
-  if (req.headers.host !== origin.slice("http://".length)) return { status: 421, text: "Misdirected request: this server answers only to its own address" };
+  if (req.headers.host !== origin.slice("http://".length)) {
+    return { status: 421, text: `Misdirected request: this server answers only at ${origin}, the address it printed` };
+  }
   const from = req.headers.origin;
   if ((from !== undefined || req.method === "POST") && from !== origin) return { status: 403, text: "Forbidden: only this page may use this server" };
   const site = req.headers["sec-fetch-site"];
