@@ -78,11 +78,19 @@ export async function launchBrowser(): Promise<TestBrowser> {
       try {
         await within(5000, "closing the browser", browser.close());
       } catch {
-        child?.kill("SIGKILL");
-        if (child && child.exitCode === null && child.signalCode === null) {
-          await within(5000, "killing the browser", new Promise((resolve) => child.once("exit", resolve))).catch(() => undefined);
+        if (child?.pid && child.exitCode === null && child.signalCode === null) {
+          const exited = new Promise((resolve) => child.once("exit", resolve));
+          // puppeteer starts the browser as the leader of its own process group: end its helpers with it.
+          try {
+            process.kill(-child.pid, "SIGKILL");
+          } catch {
+            child.kill("SIGKILL");
+          }
+          await within(5000, "killing the browser", exited).catch(() => undefined);
         }
       }
+      // A helper that outlives the browser may still hold the pipes; this end lets go, so the test worker can exit.
+      for (const stream of child?.stdio ?? []) stream?.destroy();
       fs.rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
     },
   };
