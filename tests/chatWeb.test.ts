@@ -11,6 +11,7 @@ import type { Page } from "puppeteer-core";
 import { CHAT_HELP, runChat } from "../scripts/chat";
 import { Io } from "../scripts/chat/cli";
 import { MAX_BODY_BYTES, startWebChat, WebChat } from "../scripts/chat/web";
+import { findBaseline } from "../scripts/lib/endpointTarget";
 import { DEFAULT_PARAMETERS, ClientOptions } from "../scripts/lib/scoringClient";
 import { PROJECT_ROOT } from "../scripts/lib/stackFiles";
 import { launchBrowser, STEP_MS, TestBrowser } from "./support/browser";
@@ -375,6 +376,14 @@ describe("npm run chat -- --web on the command line", () => {
     const io = quietIo({ PHI3_ENDPOINT_URL: "https://e.example/score", PHI3_ENDPOINT_KEY: "k" });
     await expect(runChat(args, io)).resolves.toBe(2);
     expect(io.err.text).toContain(message);
+  });
+
+  it("takes the baseline from --baseline-url and --baseline-key, else PHI3_BASELINE_URL and PHI3_BASELINE_KEY", () => {
+    const env = { PHI3_BASELINE_URL: "https://base.example/score", PHI3_BASELINE_KEY: "env-key" };
+    expect(findBaseline({}, env)).toEqual({ url: "https://base.example/score", key: "env-key" });
+    expect(findBaseline({ "baseline-url": "https://flag.example/score", "baseline-key": "flag-key" }, env)).toEqual({ url: "https://flag.example/score", key: "flag-key" });
+    expect(findBaseline({}, {})).toBeUndefined();
+    expect(() => findBaseline({}, { PHI3_BASELINE_KEY: "k" })).toThrow("a baseline needs both a URL and a key");
   });
 
   it("--help describes --web, --port and the baseline", () => {
