@@ -49,3 +49,22 @@ export async function findEndpoint(
   if (problem) throw new Error(`the stack's scoringUri output: ${problem}`);
   return { url: outputs.scoringUri, key: outputs.endpointKey };
 }
+
+/**
+ * A second endpoint to compare with (the base model on another deployment, say): `--baseline-url` and
+ * `--baseline-key`, else PHI3_BASELINE_URL and PHI3_BASELINE_KEY; undefined when neither names one.
+ */
+export function findBaseline(
+  values: { readonly "baseline-url"?: string; readonly "baseline-key"?: string },
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): EndpointTarget | undefined {
+  const url = values["baseline-url"] ?? env.PHI3_BASELINE_URL;
+  const key = values["baseline-key"] ?? env.PHI3_BASELINE_KEY;
+  if (!url && !key) return undefined;
+  if (!url || !key) {
+    throw new Error("a baseline needs both a URL and a key: --baseline-url and --baseline-key, or PHI3_BASELINE_URL and PHI3_BASELINE_KEY");
+  }
+  const problem = urlProblem(url);
+  if (problem) throw new Error(`the baseline's URL: ${problem}; give its scoring URI, https://<endpoint>.<region>.inference.ml.azure.com/score`);
+  return { url, key };
+}
