@@ -158,7 +158,8 @@ describe("the scoring client", () => {
     withStandIn([{ hang: true }], async (server) => {
       const error = await chat({ url: server.url, key: "k" }, hi, undefined, { ...FAST, timeoutMs: 60_000, deadlineMs: 50 }).catch((e) => e);
       expect(error.message).toBe("gave up after 1 attempt: the 0.05 s allowed in all are up (--deadline). Last: no answer within 0.05 s");
-      expect(server.requests).toHaveLength(1);
+      // "1 attempt" is the proof; on a busy machine the one request may not have reached the stand-in within 50 ms.
+      expect(server.requests.length).toBeLessThanOrEqual(1);
     }));
 
   it("reports the latency of the answering request, without the waits before it", () => {
@@ -223,7 +224,7 @@ describe("the scoring client", () => {
 
   it("sends again after a timeout when the caller says that is safe (as the dataset download's GETs are)", () =>
     withStandIn([{ hang: true }], async (server) => {
-      const result = await fetchWithRetry(server.url, { method: "POST", body: JSON.stringify(scoringBody(hi)) }, { attempts: 2, baseDelayMs: 1, timeoutMs: 50, resendAfterSend: true });
+      const result = await fetchWithRetry(server.url, { method: "POST", body: JSON.stringify(scoringBody(hi)) }, { attempts: 2, baseDelayMs: 1, timeoutMs: 1000, resendAfterSend: true });
       expect(result.response?.status).toBe(200);
       expect(result.attempts).toBe(2);
     }));
