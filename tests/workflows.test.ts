@@ -39,7 +39,10 @@ const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
 const isCredential = (key: string, value: unknown) => /^(ARM_|PULUMI_)/.test(key) || String(value).includes("secrets.");
 const stepLabel = (s: Step) => s.name ?? s.uses ?? s.run?.split("\n")[0];
 const runsPulumi = (s: Step) =>
-  (String(s.uses).startsWith("pulumi/actions@") && s.with?.command !== undefined) || /\bpulumi (up|preview|destroy|refresh|cancel|stack)\b/.test(s.run ?? "");
+  (String(s.uses).startsWith("pulumi/actions@") && s.with?.command !== undefined) ||
+  /\bpulumi (up|preview|destroy|refresh|cancel|stack)\b/.test(s.run ?? "") ||
+  // evaluate reads the stack's outputs with the Pulumi CLI and signs in to Azure for the job's MLflow metrics.
+  /\bnpm run -s evaluate -- --stack\b/.test(s.run ?? "");
 
 describe("GitHub workflows: what holds credentials", () => {
   it("are the four workflows this README describes", () => {
@@ -210,6 +213,15 @@ describe("deploy-test.yml", () => {
     expect(smoke.index).toBeLessThan(destroy.index);
   });
 
+  it("evaluates the canary's model after smoke and before destroy, only when up succeeded, reading the stack itself", () => {
+    const [smoke, evaluate, destroy] = [stage("smoke"), stage("evaluate"), stage("destroy")];
+    expect(evaluate.step.run).toMatch(/^npm run -s evaluate -- --stack canary --out "\$RUNNER_TEMP\/evaluation"$/m);
+    expect(evaluate.step.if).toBe("${{ steps.up.outcome == 'success' }}");
+    expect(evaluate.step.run).not.toMatch(/ENDPOINT_KEY|--show-secrets/);
+    expect(smoke.index).toBeLessThan(evaluate.index);
+    expect(evaluate.index).toBeLessThan(destroy.index);
+  });
+
   it("hands smoke the endpoint key masked, in its own step's environment", () => {
     const run = stage("smoke").step.run!;
     expect(run).toMatch(/PHI3_ENDPOINT_KEY="\$\(pulumi stack output endpointKey --show-secrets --stack canary\)"/);
@@ -222,7 +234,7 @@ describe("deploy-test.yml", () => {
   it("writes each stage's outcome and duration and the smoke answer to the run summary, whatever happened", () => {
     const summary = job().steps.find((s) => s.run?.includes("GITHUB_STEP_SUMMARY"))!;
     expect(["always()", "${{ always() }}"]).toContain(summary.if);
-    for (const id of ["up", "smoke", "destroy"]) {
+    for (const id of ["up", "smoke", "evaluate", "destroy"]) {
       expect(Object.values(summary.env ?? {})).toEqual(expect.arrayContaining([`\${{ steps.${id}.outcome }}`, `\${{ steps.${id}.outputs.seconds }}`]));
       expect(stage(id).step.run).toContain(`trap 'echo "seconds=$SECONDS" >> "$GITHUB_OUTPUT"' EXIT`);
     }
