@@ -32,7 +32,9 @@ beforeAll(async () => {
   azure = await AzureStandIn.start();
   driver = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
   await driver.configure(stackConfig());
-  const providers = { job: pipelineJobProvider, gate: jobCompletionProvider, traffic: endpointTrafficProvider };
+  // As the stack makes them: each job resource's provider carries the config key that re-runs a job.
+  const rerunKey = "phi3-foundry:fineTuneRun";
+  const providers = { job: { ...pipelineJobProvider, rerunKey }, gate: { ...jobCompletionProvider, rerunKey }, traffic: endpointTrafficProvider };
   for (const [key, provider] of Object.entries(providers)) code[key] = await serializeProvider(provider);
 }, 60_000);
 

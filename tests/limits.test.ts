@@ -1,5 +1,5 @@
 import { ConfigError, parseStackConfig, rawConfigFrom } from "../infra/config";
-import { GPU_CLUSTER, LIMIT_REASONS, PRODUCTION_TAG, RULES } from "../infra/limits";
+import { GPU_CLUSTER, LIMIT_REASONS, PRODUCTION_TAG, RULES } from "../domain/limits";
 import { buildPlan } from "../scripts/lib/plan";
 import { loadStackSettings } from "../scripts/lib/stackFiles";
 import { policy, violations } from "./support/policyHarness";

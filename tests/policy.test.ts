@@ -1,5 +1,5 @@
 import { CiIdentity } from "../components/ciIdentity";
-import { GPU_CLUSTER, PRODUCTION_TAG } from "../infra/limits";
+import { GPU_CLUSTER, PRODUCTION_TAG } from "../domain/limits";
 import { durationSeconds, LOGGED_TYPES, MAX_IDLE_SECONDS, policies } from "../policy/rules";
 import type { RecordedResource } from "../scripts/lib/mockRuntime";
 import { runProgram } from "./helpers";

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DataError } from "../infra/chatData";
+import { DataError } from "../domain/data/chatData";
 import { trainTestSplit } from "../scripts/lib/datasetSlice";
 import { RecordSource, SourceRecord } from "../scripts/lib/datasetSources";
 import { hubAccessFrom } from "../scripts/lib/hubAccess";

@@ -17,7 +17,7 @@ import { ChatFlow, flowConnections, flowContentHash } from "../components/chatFl
 import { readFlowFiles } from "../components/flowFolder";
 import { DEFAULT_CONNECTION_NAME } from "../components/foundry";
 import { FLOW_DIRECTORY } from "../infra/program";
-import { PROJECT_ROOT } from "../infra/paths";
+import { PROJECT_ROOT } from "../domain/paths";
 import { AzureStandIn, FlowWorkspace, RecordedRequest, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
 import { DynamicProviderDriver, PROVIDER_KEY, Props, serializeProvider } from "./support/dynamicProviderDriver";
 import { input, runProgram, single } from "./helpers";

@@ -11,11 +11,10 @@ import {
   TOTAL_DEDICATED,
   TOTAL_LOW_PRIORITY,
   vcpusNeeded,
-  VmSizeInfo,
 } from "../components/azure/quota";
 import { parseStackConfig } from "../infra/config";
 import { quotaDemands } from "../infra/program";
-import { GPU_VM_SIZES as KNOWN_VM_SIZES } from "../infra/vmSizes";
+import { GPU_VM_SIZES as KNOWN_VM_SIZES, VmSizeInfo } from "../domain/catalogue/vmSizes";
 import { ML_REGIONS, StandInQuotaSource } from "../scripts/lib/standIns";
 import { devRaw } from "./support/stackConfig";
 

@@ -1,4 +1,4 @@
-import { PRODUCTION_TAG } from "../infra/limits";
+import { PRODUCTION_TAG } from "../domain/limits";
 import { buildPlan, Plan } from "../scripts/lib/plan";
 import { MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockAzure";
 import { deterministicGuid } from "../components/roles";

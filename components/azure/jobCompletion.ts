@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { JobAddress, JobSnapshot, readJob } from "./machineLearning";
-import { UNSUCCESSFUL_JOB_STATUSES, RERUN_KEY } from "./pipelineJob";
+import { RerunHint, UNSUCCESSFUL_JOB_STATUSES } from "./pipelineJob";
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
 
@@ -13,6 +13,8 @@ export interface WaitOptions {
   readonly now?: () => number;
   /** Told each status seen, for progress. */
   readonly onStatus?: (snapshot: JobSnapshot) => void;
+  /** The config key a user bumps to run the job again, named when it ends without a model. */
+  readonly rerunKey?: string;
 }
 
 /** Polls `read` until the job completes; throws with the job's status and studio URL when it fails or time runs out. */
@@ -26,7 +28,7 @@ export async function waitForJob(jobName: string, read: () => Promise<JobSnapsho
     const where = snapshot.studioUrl ? ` See ${snapshot.studioUrl}` : "";
     if (snapshot.status === SUCCEEDED) return snapshot;
     if (UNSUCCESSFUL_JOB_STATUSES.includes(snapshot.status)) {
-      throw new Error(`fine-tuning job ${jobName} ended ${snapshot.status}; no model was registered.${where} To run it again, bump ${RERUN_KEY}.`);
+      throw new Error(`fine-tuning job ${jobName} ended ${snapshot.status}; no model was registered.${where} To run it again, bump ${options.rerunKey}.`);
     }
     if (now() + options.pollMs > deadline) {
       throw new Error(
@@ -55,7 +57,7 @@ const OUTPUT_ONLY = ["status", "studioUrl"];
  * The gate's provider: `create` waits for the job; nothing is created in Azure, so delete does nothing. `read` reports
  * the job's status as Azure has it now, so `pulumi refresh` shows a job cancelled or failed since.
  */
-export const jobCompletionProvider: pulumi.dynamic.ResourceProvider<JobCompletionInputs, JobCompletionOutputs> & AzureProvider = {
+export const jobCompletionProvider: pulumi.dynamic.ResourceProvider<JobCompletionInputs, JobCompletionOutputs> & AzureProvider & RerunHint = {
   async configure(req) {
     await keepStackConfig(this, req);
   },
@@ -68,7 +70,7 @@ export const jobCompletionProvider: pulumi.dynamic.ResourceProvider<JobCompletio
         if (!job) throw new Error(`no job ${inputs.jobName} in workspace ${inputs.workspaceName}`);
         return job;
       },
-      { timeoutMs: inputs.timeoutMinutes * 60_000, pollMs: (inputs.pollSeconds ?? 60) * 1000 },
+      { timeoutMs: inputs.timeoutMinutes * 60_000, pollMs: (inputs.pollSeconds ?? 60) * 1000, rerunKey: this.rerunKey },
     );
     return { id: inputs.jobName, outs: { ...inputs, status: done.status, studioUrl: done.studioUrl ?? "" } };
   },
@@ -93,6 +95,8 @@ export interface JobCompletionArgs {
   readonly jobName: pulumi.Input<string>;
   /** How long to wait before failing the update (the job keeps running). */
   readonly timeoutMinutes: pulumi.Input<number>;
+  /** The config key a user bumps to run the job again, named when it ends without a model. */
+  readonly rerunKey: string;
 }
 
 /**
@@ -106,6 +110,8 @@ export class JobCompletion extends pulumi.dynamic.Resource {
   declare public readonly studioUrl: pulumi.Output<string>;
 
   constructor(name: string, args: JobCompletionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(jobCompletionProvider, name, { ...args, status: undefined, studioUrl: undefined }, opts, "phi3-foundry", "JobCompletion");
+    const { rerunKey, ...inputs } = args;
+    const provider = { ...jobCompletionProvider, rerunKey };
+    super(provider, name, { ...inputs, status: undefined, studioUrl: undefined }, opts, "phi3-foundry", "JobCompletion");
   }
 }

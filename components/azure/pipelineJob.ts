@@ -10,9 +10,6 @@ import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
  */
 export const UNSUCCESSFUL_JOB_STATUSES = ["Failed", "Canceled"];
 
-/** The config key a user bumps to run an unchanged job again. */
-export const RERUN_KEY = "phi3-foundry:fineTuneRun";
-
 export interface PipelineJobInputs extends JobAddress {
   /** The job's `properties` as the jobs API takes them. */
   readonly properties: PipelineJobProperties;
@@ -44,11 +41,11 @@ function sortKeys(value: unknown): unknown {
 }
 
 /** The error for a job of this name that ended without a model: what happened, where to look, how to run again. */
-export function unsuccessfulJobError(job: JobAddress, status: string, studioUrl: string | undefined): Error {
+export function unsuccessfulJobError(job: JobAddress, status: string, studioUrl: string | undefined, rerunKey: string | undefined): Error {
   return new Error(
     `fine-tuning job ${job.jobName} already exists in workspace ${job.workspaceName} and ended ${status}; Azure keeps a ` +
       `job's name, so it is not submitted again.${studioUrl ? ` See why at ${studioUrl}.` : ""} To run it again, bump ` +
-      `${RERUN_KEY} (for example \`pulumi config set ${RERUN_KEY} 2\`) and run \`pulumi up\`.`,
+      `${rerunKey} (for example \`pulumi config set ${rerunKey} 2\`) and run \`pulumi up\`.`,
   );
 }
 
@@ -62,14 +59,14 @@ const OUTPUT_ONLY = ["status", "studioUrl", "submitted"];
  * new name and so a replacement; new provider code alone is an update. Delete cancels the job only if this resource
  * submitted it and it is still running, so that `pulumi destroy` leaves no GPU busy.
  */
-export const pipelineJobProvider: pulumi.dynamic.ResourceProvider<PipelineJobInputs, PipelineJobOutputs> & AzureProvider = {
+export const pipelineJobProvider: pulumi.dynamic.ResourceProvider<PipelineJobInputs, PipelineJobOutputs> & AzureProvider & RerunHint = {
   async configure(req) {
     await keepStackConfig(this, req);
   },
   async create(inputs) {
     const arm = await armFor(this);
     const existing = await readJob(arm, inputs);
-    if (existing && UNSUCCESSFUL_JOB_STATUSES.includes(existing.status)) throw unsuccessfulJobError(inputs, existing.status, existing.studioUrl);
+    if (existing && UNSUCCESSFUL_JOB_STATUSES.includes(existing.status)) throw unsuccessfulJobError(inputs, existing.status, existing.studioUrl, this.rerunKey);
     const job = existing ?? (await putJob(arm, inputs, inputs.properties));
     return { id: inputs.jobName, outs: { ...inputs, status: job.status, studioUrl: job.studioUrl ?? "", submitted: !existing } };
   },
@@ -100,6 +97,13 @@ export interface PipelineJobArgs {
   readonly jobName: pulumi.Input<string>;
   /** The job's `properties` (jobType Pipeline). */
   readonly properties: pulumi.Input<PipelineJobProperties>;
+  /** The config key a user bumps to run an unchanged job again, named when the job ended without a model. */
+  readonly rerunKey: string;
+}
+
+/** What a job's providers say when a job ended without a model: the key that runs it again, set by the resource. */
+export interface RerunHint {
+  rerunKey?: string;
 }
 
 /**
@@ -114,6 +118,8 @@ export class PipelineJob extends pulumi.dynamic.Resource {
   declare public readonly submitted: pulumi.Output<boolean>;
 
   constructor(name: string, args: PipelineJobArgs, opts?: pulumi.CustomResourceOptions) {
-    super(pipelineJobProvider, name, { ...args, status: undefined, studioUrl: undefined, submitted: undefined }, opts, "phi3-foundry", "PipelineJob");
+    const { rerunKey, ...inputs } = args;
+    const provider = { ...pipelineJobProvider, rerunKey };
+    super(provider, name, { ...inputs, status: undefined, studioUrl: undefined, submitted: undefined }, opts, "phi3-foundry", "PipelineJob");
   }
 }

@@ -1,4 +1,4 @@
-import { HOURS_PER_MONTH, PriceBook, ResolvedPrice } from "../../infra/prices";
+import { HOURS_PER_MONTH, PriceBook, ResolvedPrice } from "../../domain/catalogue/prices";
 import type { RecordedResource } from "./mockRuntime";
 
 /** When a line of the plan bills. */
@@ -52,7 +52,7 @@ function lowPriorityPrice(vmSize: string, book: PriceBook): Pick<CostLine, "pric
   if (price) return { price };
   const dedicated = book.vmSizes[vmSize];
   const bound = dedicated ? ` (the dedicated price, ${usd(dedicated.usdPerHour)} per node-hour, is an upper bound)` : "";
-  return { unpriced: `not priced: infra/retailPrices.json has no low-priority price for ${vmSize}${bound}` };
+  return { unpriced: `not priced: domain/catalogue/retailPrices.json has no low-priority price for ${vmSize}${bound}` };
 }
 
 /** Standing charges the plan knows how to read from a resource, priced from the table or said not to be. */
@@ -60,7 +60,7 @@ function standingCharge(r: RecordedResource, book: PriceBook): CostLine | undefi
   const sku = String((r.inputs.sku as { name?: string } | undefined)?.name ?? "");
   const line = (what: string, key: string | undefined, unpriced?: string): CostLine => {
     const price = key ? book.services[key] : undefined;
-    return { what, meter: sku, bills: "always", units: 1, idleUnits: 1, price, unpriced: price ? undefined : unpriced ?? "not priced: no price in infra/retailPrices.json" };
+    return { what, meter: sku, bills: "always", units: 1, idleUnits: 1, price, unpriced: price ? undefined : unpriced ?? "not priced: no price in domain/catalogue/retailPrices.json" };
   };
   switch (r.type) {
     case "azure-native:containerregistry:Registry":

@@ -1,7 +1,7 @@
 import type { StackConfig } from "../../infra/config";
-import { aboutCost, aboutDuration, CycleEstimate, CycleInput, DEFAULT_RUN_TRAIN_RECORDS, estimateCycle } from "../../infra/cycleEstimate";
-import type { PriceBook } from "../../infra/prices";
-import { gpuVmSize } from "../../infra/vmSizes";
+import { aboutCost, aboutDuration, CycleEstimate, CycleInput, DEFAULT_RUN_TRAIN_RECORDS, estimateCycle } from "../../domain/catalogue/cycleEstimate";
+import type { PriceBook } from "../../domain/catalogue/prices";
+import { gpuVmSize } from "../../domain/catalogue/vmSizes";
 
 /** One cycle of this stack and, for comparison, of the default stack's first real run. */
 export interface PlanCycles {
@@ -57,11 +57,11 @@ function headline(e: CycleEstimate): string {
 export function renderCycles(cycles: PlanCycles): string[] {
   const e = cycles.estimate;
   const out = [
-    "One cycle, `pulumi up` to `pulumi destroy` (estimates from infra/cycleEstimate.ts, not measurements)",
+    "One cycle, `pulumi up` to `pulumi destroy` (estimates from domain/catalogue/cycleEstimate.ts, not measurements)",
     `  this stack (${cycles.stack}): ${headline(e)}`,
     ...e.stages.map((s) => `    ${minutes(s.minutes).padStart(7)}  ${s.what}; ${s.basis}`),
   ];
-  if (e.atMost) out.push("    low-priority nodes have no price in infra/retailPrices.json: counted at the dedicated price, an upper bound");
+  if (e.atMost) out.push("    low-priority nodes have no price in domain/catalogue/retailPrices.json: counted at the dedicated price, an upper bound");
   out.push(
     `  the default stack on 1% of ultrachat_200k (\`npm run prepare-data\`: ${DEFAULT_RUN_TRAIN_RECORDS.toLocaleString("en-US")} training records, ` +
       `${cycles.reference.trainingSteps?.toLocaleString("en-US")} steps, dedicated): ${headline(cycles.reference)}`,

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import { DataProblem, EMPTY_LINE_REASON, splitJsonl } from "../../infra/chatData";
+import { DataProblem, EMPTY_LINE_REASON, splitJsonl } from "../../domain/data/chatData";
 import { percentSliceLength } from "./datasetSlice";
 import type { DownloadPolicy } from "./datasetDownload";
 import type { HubAccess } from "./hubAccess";

@@ -1,7 +1,7 @@
 import type { FamilyQuotaCheck, QuotaSource } from "../../components/azure/quota";
 import { ConfigError, ConfigProblem, formatProblem, loadStackConfig, parseStackConfig, qualifiedKey, rawConfigFrom, StackConfig } from "../../infra/config";
-import { outsideProject } from "../../infra/paths";
-import { PriceBook, priceBook } from "../../infra/prices";
+import { outsideProject } from "../../domain/paths";
+import { PriceBook, priceBook } from "../../domain/catalogue/prices";
 import { deployStack, FLOW_DIRECTORY } from "../../infra/program";
 import { MockRun, ProgramMessage, RecordedResource, runUnderMocks } from "./mockRuntime";
 import { loadStackSettings, SettingsError, StackSettings } from "./stackFiles";
@@ -31,7 +31,7 @@ export interface Plan {
   readonly notes: string[];
   /** What `pulumi up` would warn about. */
   readonly warnings: string[];
-  /** The prices the cost estimate uses: infra/retailPrices.json for the stack's region, gpuPricesPerHour on top. */
+  /** The prices the cost estimate uses: domain/catalogue/retailPrices.json for the stack's region, gpuPricesPerHour on top. */
   readonly prices: PriceBook;
   /** How long one `up` to `destroy` cycle takes and costs, next to the default stack's. */
   readonly cycles?: PlanCycles;

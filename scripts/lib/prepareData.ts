@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ChatDataFile } from "../../infra/chatData";
-import { DEFAULT_BASE_MODEL, MODEL_CATALOGUE } from "../../infra/models";
-import { DEFAULT_MIN_RECORDS_PER_FILE, TrainingSetRules } from "../../infra/trainingSet";
+import { ChatDataFile } from "../../domain/data/chatData";
+import { DEFAULT_BASE_MODEL, MODEL_CATALOGUE } from "../../domain/catalogue/models";
+import { DEFAULT_MIN_RECORDS_PER_FILE, TrainingSetRules } from "../../domain/data/trainingSet";
 import { DataManifest, MANIFEST_FILE, manifestText } from "./dataManifest";
 import { smallestPercent, smallestSplittable, trainTestSplit } from "./datasetSlice";
 import { HubOptions, Progress, RecordSource, sourceFor } from "./datasetSources";
@@ -145,7 +145,7 @@ function progressLog(log: (line: string) => void): Progress {
  * all three at once. On any failure the old files are untouched and nothing is left behind.
  *
  * The two files hold what the stack's training-set check asks for by construction: every record passed the same
- * record check (infra/chatData) and length rule (infra/trainingSet) on the same bytes, no conversation is kept twice
+ * record check (domain/data/chatData) and length rule (domain/data/trainingSet) on the same bytes, no conversation is kept twice
  * (the same conversation key), so none is in both files or twice in one, and each file holds at least the minimum.
  */
 export async function prepareData(options: PrepareOptions): Promise<PrepareResult> {

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_BASE_MODEL, MODEL_CATALOGUE } from "../../infra/models";
-import { DEFAULT_MIN_RECORDS_PER_FILE } from "../../infra/trainingSet";
+import { DEFAULT_BASE_MODEL, MODEL_CATALOGUE } from "../../domain/catalogue/models";
+import { DEFAULT_MIN_RECORDS_PER_FILE } from "../../domain/data/trainingSet";
 import { DEFAULT_DEADLINE_SECONDS, DEFAULT_DOWNLOAD } from "./datasetDownload";
 import { HUB_READERS, HubReader, sourceProblem } from "./datasetSources";
 import { exitCodesHelp } from "./exitCodes";

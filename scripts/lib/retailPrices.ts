@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { PriceTable, SourcedPrice } from "../../infra/prices";
+import type { PriceTable, SourcedPrice } from "../../domain/catalogue/prices";
 import { fetchWithRetry, RetryPolicy } from "./retryingFetch";
 
 /**

@@ -1,5 +1,5 @@
-import { capProblems, DataError, DataProblem, LISTED_PROBLEMS, parseRecordLine, summaryOf } from "../../infra/chatData";
-import { lengthProblem, TrainingSetRules } from "../../infra/trainingSet";
+import { capProblems, DataError, DataProblem, LISTED_PROBLEMS, parseRecordLine, summaryOf } from "../../domain/data/chatData";
+import { lengthProblem, TrainingSetRules } from "../../domain/data/trainingSet";
 import type { SourceRecord } from "./datasetSources";
 
 /** Where a record is in its source: a line of a JSONL file or a row of a dataset. */

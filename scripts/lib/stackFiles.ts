@@ -2,10 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 
-import { namespaceKeyProblem } from "../../infra/configNamespaces";
-import { PROJECT_ROOT } from "../../infra/paths";
-import { shortened } from "../../infra/shortened";
-import { didYouMean } from "../../infra/similarNames";
+import { namespaceKeyProblem } from "../../domain/configNamespaces";
+import { PROJECT_ROOT } from "../../domain/paths";
+import { shortened } from "../../domain/shortened";
+import { didYouMean } from "../../domain/similarNames";
 
 export { PROJECT_ROOT };
 

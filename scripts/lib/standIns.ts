@@ -1,5 +1,5 @@
-import { familyKey, QuotaSource, QuotaUsage, TOTAL_DEDICATED, TOTAL_LOW_PRIORITY, VmSizeInfo } from "../../components/azure/quota";
-import { GPU_VM_SIZES } from "../../infra/vmSizes";
+import { familyKey, QuotaSource, QuotaUsage, TOTAL_DEDICATED, TOTAL_LOW_PRIORITY } from "../../components/azure/quota";
+import { GPU_VM_SIZES, VmSizeInfo } from "../../domain/catalogue/vmSizes";
 
 /**
  * The Azure public cloud's regions by programmatic name (learn.microsoft.com/azure/reliability/regions-list): what

@@ -3,7 +3,7 @@
  * README read it; a base model outside it is still accepted (a registry URI or a Hugging Face id) with the pipeline's
  * own defaults.
  */
-import type { BaseModelSource, FineTuneSettings } from "../components/fineTuneJob";
+import type { BaseModelSource, FineTuneSettings } from "./fineTuneSettings";
 
 /** A model's minimum serving machine (`inferenceMinSkuSpec` "vCPUs|GPUs|memory GB|disk GB" of its registry spec). */
 export interface SkuSpec {

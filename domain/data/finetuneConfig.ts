@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import { CHAT_COMPLETION_TASK } from "../components/fineTuneJob";
+import { CHAT_COMPLETION_TASK } from "../catalogue/fineTuneSettings";
 import { unreadableReason } from "./chatData";
 
 /** The `version` the stack accepts: the only one that selects a task's part of the file. */

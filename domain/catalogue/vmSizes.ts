@@ -1,4 +1,11 @@
-import type { VmSizeInfo } from "../components/azure/quota";
+/** A VM size as Azure ML's `locations/{location}/vmSizes` API describes it. */
+export interface VmSizeInfo {
+  readonly name: string;
+  /** The quota family, e.g. `standardNCADSA100v4Family`: the `name.value` of its usage. */
+  readonly family: string;
+  readonly vCPUs: number;
+  readonly gpus: number;
+}
 
 /** The GPU in a VM size: what "the same GPU class" means when the preflight suggests other sizes. */
 export type GpuClass = "A100" | "H100" | "T4" | "A10";

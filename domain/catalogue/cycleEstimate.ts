@@ -1,4 +1,4 @@
-import { DEPLOYMENT_SETTINGS } from "../components/onlineEndpoint";
+import { DEPLOYMENT_SETTINGS } from "./deploymentSettings";
 
 /**
  * How long one `pulumi up` to `pulumi destroy` cycle takes and what it costs: the facts and the arithmetic, in one place

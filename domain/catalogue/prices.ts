@@ -27,7 +27,7 @@ export interface PriceTable {
   readonly services: Readonly<Record<string, readonly SourcedPrice[]>>;
 }
 
-/** The prices the plan uses (infra/retailPrices.json). */
+/** The prices the plan uses (domain/catalogue/retailPrices.json). */
 export const PRICE_TABLE: PriceTable = table;
 
 /** Hours in the 30-day month the plan prices by. */
