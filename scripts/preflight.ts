@@ -12,9 +12,9 @@ import { connectArm } from "../components/azure/providerSupport";
 import { checkQuota } from "../components/azure/quota";
 import { parseStackConfig, rawConfigFrom } from "../infra/config";
 import { quotaDemands } from "../infra/program";
-import { exitCodesHelp, runCommand, UsageError } from "./lib/exitCodes";
-import { loadSettingsReportingAll } from "./lib/plan";
-import { signInProblem, subscriptionFor } from "./lib/preflightSignIn";
+import { exitCodesHelp, runCommand, UsageError } from "./shared/exitCodes";
+import { loadSettingsReportingAll } from "./plan/plan";
+import { signInProblem, subscriptionFor } from "./preflightSignIn";
 
 export const PREFLIGHT_USAGE =
   "usage: npm run preflight -- [--stack dev] [--config KEY=VALUE]...\n\n" +

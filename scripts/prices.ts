@@ -10,11 +10,11 @@ import { LOCATION_KEY, parseStackConfig, rawConfigFrom } from "../infra/config";
 import { PRICE_TABLE } from "../domain/catalogue/prices";
 import { didYouMean } from "../domain/similarNames";
 import { GPU_VM_SIZES, gpuVmSize } from "../domain/catalogue/vmSizes";
-import { exitCodesHelp, runCommand, UsageError } from "./lib/exitCodes";
-import { loadSettingsReportingAll } from "./lib/plan";
-import { fetchPrices, mergePrices, readPriceTable, RETAIL_PRICES_URL, RETAIL_PRICES_URL_ENV, writePriceTable } from "./lib/retailPrices";
-import { PROJECT_ROOT } from "./lib/stackFiles";
-import { ML_REGIONS } from "./lib/standIns";
+import { exitCodesHelp, runCommand, UsageError } from "./shared/exitCodes";
+import { loadSettingsReportingAll } from "./plan/plan";
+import { fetchPrices, mergePrices, readPriceTable, RETAIL_PRICES_URL, RETAIL_PRICES_URL_ENV, writePriceTable } from "./retailPrices";
+import { PROJECT_ROOT } from "./shared/stackFiles";
+import { ML_REGIONS } from "./plan/standIns";
 
 const DEFAULT_OUT = path.join(PROJECT_ROOT, "domain", "catalogue", "retailPrices.json");
 

@@ -9,7 +9,7 @@ import { namespaceKeyProblem, PROVIDER_KEYS } from "../domain/configNamespaces";
 import { closestNames, didYouMean, editDistance } from "../domain/similarNames";
 import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
 import { outsideProject } from "../domain/paths";
-import { loadStackSettings, parseStackName, PROJECT_ROOT, readProjectFile, SettingsError } from "../scripts/lib/stackFiles";
+import { loadStackSettings, parseStackName, PROJECT_ROOT, readProjectFile, SettingsError } from "../scripts/shared/stackFiles";
 import { devRaw, problemsOf } from "./support/stackConfig";
 
 describe("parseStackConfig", () => {

@@ -3,9 +3,9 @@ import * as path from "node:path";
 import { aboutCost, aboutDuration, estimateCycle, trainingSteps } from "../domain/catalogue/cycleEstimate";
 import { HOURS_PER_MONTH, parsePriceOverrides, PRICE_TABLE, priceBook, usdPerHour } from "../domain/catalogue/prices";
 import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
-import { planCost, renderCost, usd } from "../scripts/lib/cost";
-import { buildPlan } from "../scripts/lib/plan";
-import { renderSummary } from "../scripts/lib/summary";
+import { planCost, renderCost, usd } from "../scripts/plan/cost";
+import { buildPlan } from "../scripts/plan/plan";
+import { renderSummary } from "../scripts/plan/summary";
 
 describe("the price table (domain/catalogue/retailPrices.json)", () => {
   it("names for every price its region (or that the source names none), its date and its source", () => {

@@ -10,9 +10,9 @@ import {
 } from "../components/costAlerts";
 import { parseStackConfig } from "../infra/config";
 import type { ResourceKind } from "../domain/naming";
-import { MOCK_CREATED_AT } from "../scripts/lib/mockAzure";
-import type { MockRun } from "../scripts/lib/mockRuntime";
-import { buildPlan } from "../scripts/lib/plan";
+import { MOCK_CREATED_AT } from "../scripts/plan/mockAzure";
+import type { MockRun } from "../scripts/plan/mockRuntime";
+import { buildPlan } from "../scripts/plan/plan";
 import { input, named, ofType, runProgram, single } from "./helpers";
 import { devRaw, problemsOf } from "./support/stackConfig";
 

@@ -10,8 +10,8 @@ import * as path from "node:path";
 import { ML_API_VERSION } from "../components/azure/machineLearning";
 import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
 import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";
-import { exitCodeFor } from "../scripts/lib/exitCodes";
-import { azRunner, signInProblem, subscriptionFor } from "../scripts/lib/preflightSignIn";
+import { exitCodeFor } from "../scripts/shared/exitCodes";
+import { azRunner, signInProblem, subscriptionFor } from "../scripts/preflightSignIn";
 import { runNpmScript } from "./support/npmScript";
 
 let azure: AzureStandIn;

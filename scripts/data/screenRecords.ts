@@ -1,6 +1,6 @@
 import { capProblems, DataError, DataProblem, LISTED_PROBLEMS, parseRecordLine, summaryOf } from "../../domain/data/chatData";
 import { lengthProblem, TrainingSetRules } from "../../domain/data/trainingSet";
-import type { SourceRecord } from "./datasetSources";
+import type { SourceRecord } from "./sources/recordSource";
 
 /** Where a record is in its source: a line of a JSONL file or a row of a dataset. */
 export interface Place {

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import type { AsyncBuffer, FileMetaData, RowGroup } from "hyparquet";
 import { binaryBytes, ByteRange, DownloadError, getRange, RequestOptions } from "./datasetDownload";
-import type { SourceRecord } from "./datasetSources";
+import type { SourceRecord } from "./recordSource";
 
 /**
  * hyparquet, an ES module: Node's own import() from this CommonJS code; under Jest, a require() of the copy Jest's

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
-import { urlProblem } from "./retryingFetch";
-import { PROJECT_ROOT } from "./stackFiles";
+import { urlProblem } from "../shared/retryingFetch";
+import { PROJECT_ROOT } from "../shared/stackFiles";
 import type { EndpointTarget } from "./scoringClient";
 
 /** Runs `pulumi stack output --json --show-secrets` and returns its stdout. */

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_ROOT } from "./stackFiles";
+import { PROJECT_ROOT } from "../shared/stackFiles";
 
 /**
  * The command line `npm run <name>` runs, from package.json, as argv with Node as this process's Node: tests and the

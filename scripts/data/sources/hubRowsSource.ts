@@ -1,8 +1,8 @@
-import type { HubOptions, Progress, RecordSource, Slice, SourceRecord } from "./datasetSources";
+import type { HubOptions, Progress, RecordSource, Slice, SourceRecord } from "./recordSource";
 import { percentSliceLength } from "./datasetSlice";
 import { Deadline, DEFAULT_DEADLINE_SECONDS, DEFAULT_DOWNLOAD, DownloadError, getJson } from "./datasetDownload";
 import { authHeaders, DEFAULT_HF_ENDPOINT, HubAccess, refusal } from "./hubAccess";
-import { remoteLine } from "./terminalText";
+import { remoteLine } from "../../shared/terminalText";
 
 /** The Hugging Face dataset viewer's documented `/rows` API: at most 100 rows a request. */
 export const DATASETS_SERVER = "https://datasets-server.huggingface.co";

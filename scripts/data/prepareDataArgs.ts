@@ -1,11 +1,12 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_BASE_MODEL, MODEL_CATALOGUE } from "../../domain/catalogue/models";
 import { DEFAULT_MIN_RECORDS_PER_FILE } from "../../domain/data/trainingSet";
-import { DEFAULT_DEADLINE_SECONDS, DEFAULT_DOWNLOAD } from "./datasetDownload";
-import { HUB_READERS, HubReader, sourceProblem } from "./datasetSources";
-import { exitCodesHelp } from "./exitCodes";
-import { DEFAULT_HF_ENDPOINT, hubAccessFrom, tokenTransportProblem } from "./hubAccess";
-import { DATASETS_SERVER } from "./hubRowsSource";
+import { DEFAULT_DEADLINE_SECONDS, DEFAULT_DOWNLOAD } from "./sources/datasetDownload";
+import { sourceProblem } from "./sources/datasetSources";
+import { HUB_READERS, HubReader } from "./sources/recordSource";
+import { exitCodesHelp } from "../shared/exitCodes";
+import { DEFAULT_HF_ENDPOINT, hubAccessFrom, tokenTransportProblem } from "./sources/hubAccess";
+import { DATASETS_SERVER } from "./sources/hubRowsSource";
 import type { PrepareOptions } from "./prepareData";
 
 /** A command line that cannot be run; the CLI prints the message and exits with 2. */

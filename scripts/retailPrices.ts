@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { PriceTable, SourcedPrice } from "../../domain/catalogue/prices";
-import { fetchWithRetry, RetryPolicy } from "./retryingFetch";
+import type { PriceTable, SourcedPrice } from "../domain/catalogue/prices";
+import { fetchWithRetry, RetryPolicy } from "./shared/retryingFetch";
 
 /**
  * The Azure Retail Prices API: public, unauthenticated, `GET https://prices.azure.com/api/retail/prices` with an

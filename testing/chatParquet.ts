@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import type { ColumnSource } from "hyparquet-writer";
-import { seededRandom } from "../../scripts/lib/datasetSlice";
+import { seededRandom } from "../scripts/data/sources/datasetSlice";
 
 /** One chat row in ultrachat_200k's shape. */
 export interface ChatRow {

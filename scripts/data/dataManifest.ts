@@ -1,4 +1,4 @@
-import type { SourceOrigin } from "./datasetSources";
+import type { SourceOrigin } from "./sources/recordSource";
 import type { WrittenFile } from "./recordSpool";
 
 /** The manifest's name, beside train_data.jsonl and test_data.jsonl. */

@@ -1,5 +1,5 @@
 /**
- * `node -r ./scripts/lib/typescript.cjs file.ts`: runs the project's TypeScript under plain Node. A `.ts` file is
+ * `node -r ./scripts/tooling/typescript.cjs file.ts`: runs the project's TypeScript under plain Node. A `.ts` file is
  * transpiled (transpile.cjs) when it is first required, and the JavaScript is kept in node_modules/.cache, keyed by the
  * file's content, so later runs start esbuild only for changed files. Every other module loads exactly as Node loads
  * it: a loader that hooks the resolution of every module (tsx) cost the plan a third of its time in

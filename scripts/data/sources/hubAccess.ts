@@ -14,7 +14,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { remoteLine } from "./terminalText";
+import { remoteLine } from "../../shared/terminalText";
 
 /** huggingface_hub's `_HF_DEFAULT_ENDPOINT`. */
 export const DEFAULT_HF_ENDPOINT = "https://huggingface.co";

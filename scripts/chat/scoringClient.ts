@@ -5,8 +5,8 @@
  * is tested on).
  */
 
-import { fetchWithRetry, RetryEvent, RetryPolicy } from "./retryingFetch";
-import { printable } from "./terminalText";
+import { fetchWithRetry, RetryEvent, RetryPolicy } from "../shared/retryingFetch";
+import { printable } from "../shared/terminalText";
 
 export interface ChatMessage {
   readonly role: "system" | "user" | "assistant";

@@ -4,7 +4,7 @@ import { outsideProject } from "../../domain/paths";
 import { PriceBook, priceBook } from "../../domain/catalogue/prices";
 import { deployStack, FLOW_DIRECTORY } from "../../infra/program";
 import { MockRun, ProgramMessage, RecordedResource, runUnderMocks } from "./mockRuntime";
-import { loadStackSettings, SettingsError, StackSettings } from "./stackFiles";
+import { loadStackSettings, SettingsError, StackSettings } from "../shared/stackFiles";
 import { StandInQuotaSource } from "./standIns";
 import { PlanCycles, planCycles } from "./cycle";
 

@@ -4,13 +4,13 @@
  */
 import * as readline from "node:readline";
 import { parseArgs } from "node:util";
-import { findEndpoint } from "./lib/endpointTarget";
-import { ask, ClientOptions, DEFAULT_CLIENT, DEFAULT_PARAMETERS, EndpointTarget, GenerationParameters, ScoringError } from "./lib/scoringClient";
-import { stripControls } from "./lib/terminalText";
-import { EXIT, EXIT_CODES_HELP, Io, processIo, REQUEST_OPTIONS, requestHelp, requestOptions, UsageError, usageFrom } from "./chat/cli";
-import { exitAfter, exitWhenFlushed } from "./lib/exitCodes";
-import { ChatSession, helpText, Send } from "./chat/session";
-import { WaitIndicator } from "./chat/waiting";
+import { findEndpoint } from "./endpointTarget";
+import { ask, ClientOptions, DEFAULT_CLIENT, DEFAULT_PARAMETERS, EndpointTarget, GenerationParameters, ScoringError } from "./scoringClient";
+import { stripControls } from "../shared/terminalText";
+import { EXIT, EXIT_CODES_HELP, Io, processIo, REQUEST_OPTIONS, requestHelp, requestOptions, UsageError, usageFrom } from "./cli";
+import { exitAfter, exitWhenFlushed } from "../shared/exitCodes";
+import { ChatSession, helpText, Send } from "./session";
+import { WaitIndicator } from "./waiting";
 
 export function parameters(values: { temperature?: string; "max-new-tokens"?: string }): GenerationParameters {
   const temperature = Number(values.temperature ?? DEFAULT_PARAMETERS.temperature);

@@ -17,11 +17,11 @@
  */
 import { percentSliceLength } from "./datasetSlice";
 import { Deadline, DEFAULT_DEADLINE_SECONDS, DEFAULT_DOWNLOAD, DownloadError, getJson, getRedirect, RequestOptions } from "./datasetDownload";
-import type { HubOptions, Progress, RecordSource, Slice, SourceOrigin, SourceRecord } from "./datasetSources";
-import { ByteProgress, megabytes } from "./downloadProgress";
+import type { HubOptions, Progress, RecordSource, Slice, SourceOrigin, SourceRecord } from "./recordSource";
+import { ByteProgress, megabytes } from "../downloadProgress";
 import { authHeaders, carriesToken, DEFAULT_HF_ENDPOINT, HubAccess, refusal } from "./hubAccess";
 import { FOOTER_FETCH, groupsFor, groupSpan, loadHyparquet, ParquetPart, parquetRows, remoteBuffer, RemoteBuffer, rowGroupProblem } from "./parquetRows";
-import { remoteLine } from "./terminalText";
+import { remoteLine } from "../../shared/terminalText";
 
 /** The branch the dataset viewer publishes its Parquet export on. */
 export const PARQUET_REVISION = "refs/convert/parquet";

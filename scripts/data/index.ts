@@ -3,11 +3,11 @@
  * a chat dataset's split, checked record by record, split 80/20 by a seeded shuffle into train_data.jsonl and
  * test_data.jsonl, which are replaced only when both are valid. `--help` lists every option.
  */
-import { exitCodeFor, exitWhenFlushed } from "./lib/exitCodes";
-import { parsePrepareDataArgs, PREPARE_DATA_USAGE } from "./lib/prepareDataArgs";
-import { prepareData, removeScratchFolders } from "./lib/prepareData";
-import { watchParents } from "./lib/parentWatch";
-import { stripControls } from "./lib/terminalText";
+import { exitCodeFor, exitWhenFlushed } from "../shared/exitCodes";
+import { parsePrepareDataArgs, PREPARE_DATA_USAGE } from "./prepareDataArgs";
+import { prepareData, removeScratchFolders } from "./prepareData";
+import { watchParents } from "./parentWatch";
+import { stripControls } from "../shared/terminalText";
 
 /** One line to stderr, without anything a terminal would act on (server text reaches messages and progress alike). */
 const say = (line: string) => process.stderr.write(`${stripControls(line)}\n`);

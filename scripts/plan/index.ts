@@ -3,9 +3,9 @@
  * run under Pulumi's mock runtime with no cloud. Invalid settings exit 2 with nothing on stdout.
  */
 import { parseArgs } from "node:util";
-import { exitCodesHelp, runCommand } from "./lib/exitCodes";
-import { buildPlan } from "./lib/plan";
-import { renderSummary } from "./lib/summary";
+import { exitCodesHelp, runCommand } from "../shared/exitCodes";
+import { buildPlan } from "./plan";
+import { renderSummary } from "./summary";
 
 export const PLAN_USAGE =
   "usage: npm run plan -- [--stack NAME] [--config KEY=VALUE]... [--json]\n\n" +

@@ -2,8 +2,8 @@
  * GETs of the dataset download: each request bounded, retries said out loud, and the whole download bounded by a
  * deadline, so that a server that never answers is reported instead of waited for in silence.
  */
-import { retryable, retryAfterMs } from "./retryingFetch";
-import { remoteLine } from "./terminalText";
+import { retryable, retryAfterMs } from "../../shared/retryingFetch";
+import { remoteLine } from "../../shared/terminalText";
 
 /** How hard to try one GET. */
 export interface DownloadPolicy {

@@ -97,7 +97,7 @@ export function pulumiInternalsProblems(installed: string = require("@pulumi/pul
   const problems: string[] = [];
   if (installed !== PULUMI_SDK_VERSION) {
     problems.push(
-      `@pulumi/pulumi ${installed} is installed, but scripts/lib/pulumiInternals.ts was written for ${PULUMI_SDK_VERSION}: ` +
+      `@pulumi/pulumi ${installed} is installed, but scripts/plan/pulumiInternals.ts was written for ${PULUMI_SDK_VERSION}: ` +
         "check each hook it lists against the new SDK, then update PULUMI_SDK_VERSION",
     );
   }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { azureMocks } from "./mockAzure";
 import { mockMonitor, waitForRegistrations, wireSignatures, withSerializedFunctionsAs } from "./pulumiInternals";
-import { SECRET_PLACEHOLDER, StackSettings } from "./stackFiles";
+import { SECRET_PLACEHOLDER, StackSettings } from "../shared/stackFiles";
 
 /** One resource as the program registered it with the engine (here, the mock monitor). */
 export interface RecordedResource {
