@@ -8,9 +8,9 @@ import {
   LR_SCHEDULER_TYPES,
   PRECISIONS,
 } from "../domain/catalogue/fineTuneSettings";
-import { JobCompletion } from "./azure/jobCompletion";
-import type { JobInput, PipelineJobProperties } from "./azure/machineLearning";
-import { PipelineJob, pipelineJobName } from "./azure/pipelineJob";
+import { JobCompletion } from "./azure/providers/jobCompletion";
+import type { JobInput, PipelineJobProperties } from "./azure/rest/machineLearning";
+import { PipelineJob, pipelineJobName } from "./azure/providers/pipelineJob";
 
 /**
  * The azureml registry's chat-completion fine-tuning pipeline, pinned. Its inputs and outputs are those of

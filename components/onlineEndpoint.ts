@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as time from "@pulumiverse/time";
 import { DEPLOYMENT_SETTINGS } from "../domain/catalogue/deploymentSettings";
-import { EndpointTraffic } from "./azure/endpointTraffic";
+import { EndpointTraffic } from "./azure/providers/endpointTraffic";
 
 /** The GPU deployment behind the endpoint; absent when serving is parked. */
 export interface OnlineDeploymentArgs {

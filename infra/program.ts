@@ -2,7 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
-import { authSettings, signInPrincipalType } from "../components/azure/credential";
+import { authSettings, signInPrincipalType } from "../components/azure/rest/credential";
 import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
 import { ChatFlow } from "../components/chatFlow";
 import { CiIdentity } from "../components/ciIdentity";

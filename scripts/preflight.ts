@@ -6,9 +6,9 @@
  * `azure-native:subscriptionId` or ARM_SUBSCRIPTION_ID, else, signed in with the Azure CLI, from `az account show`.
  */
 import { parseArgs } from "node:util";
-import { AzureMlQuotaSource } from "../components/azure/azureMlQuota";
-import { AUTH_KEYS, AuthKey, authSettings } from "../components/azure/credential";
-import { connectArm } from "../components/azure/providerSupport";
+import { AzureMlQuotaSource } from "../components/azure/rest/azureMlQuota";
+import { AUTH_KEYS, AuthKey, authSettings } from "../components/azure/rest/credential";
+import { connectArm } from "../components/azure/providers/providerSupport";
 import { checkQuota } from "../components/azure/quota";
 import { parseStackConfig, rawConfigFrom } from "../infra/config";
 import { quotaDemands } from "../infra/program";

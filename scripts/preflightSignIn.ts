@@ -5,7 +5,7 @@
  * does with the CLI's login, and the preflight says so.
  */
 import { execFile } from "node:child_process";
-import type { AuthSettings } from "../components/azure/credential";
+import type { AuthSettings } from "../components/azure/rest/credential";
 import { UsageError } from "./shared/exitCodes";
 
 /** Runs `az` with these arguments and resolves with its stdout; rejects when it cannot be run or fails. */

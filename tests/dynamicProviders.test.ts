@@ -8,10 +8,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import forge from "node-forge";
-import { endpointTrafficProvider } from "../components/azure/endpointTraffic";
-import { jobCompletionProvider } from "../components/azure/jobCompletion";
-import { ML_API_VERSION, PipelineJobProperties } from "../components/azure/machineLearning";
-import { pipelineJobProvider } from "../components/azure/pipelineJob";
+import { endpointTrafficProvider } from "../components/azure/providers/endpointTraffic";
+import { jobCompletionProvider } from "../components/azure/providers/jobCompletion";
+import { ML_API_VERSION, PipelineJobProperties } from "../components/azure/rest/machineLearning";
+import { pipelineJobProvider } from "../components/azure/providers/pipelineJob";
 import { AzureStandIn, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
 import { DynamicProviderDriver, PROVIDER_KEY, Props, serializeProvider } from "./support/dynamicProviderDriver";
 

@@ -1,4 +1,4 @@
-import { pipelineJobName } from "../components/azure/pipelineJob";
+import { pipelineJobName } from "../components/azure/providers/pipelineJob";
 import {
   CHAT_COMPLETION_PIPELINE,
   COMPONENT_INPUTS,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CONNECTION_NAME, Foundry, FoundryArgs, PROJECT_AI_SERVICES_ROLES, validateFoundryArgs } from "../components/foundry";
-import { signInPrincipalType } from "../components/azure/credential";
+import { signInPrincipalType } from "../components/azure/rest/credential";
 import { roleDefinitionId } from "../components/roles";
 import { azureName, ResourceKind } from "../domain/naming";
 import { OnlineEndpoint } from "../components/onlineEndpoint";

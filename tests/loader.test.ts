@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { ML_API_VERSION } from "../components/azure/machineLearning";
+import { ML_API_VERSION } from "../components/azure/rest/machineLearning";
 import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
 import { loadStackSettings, PROJECT_ROOT, readProjectFile } from "../scripts/shared/stackFiles";
 import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";

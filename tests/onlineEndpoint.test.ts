@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RandomString } from "@pulumi/random";
-import { drained } from "../components/azure/endpointTraffic";
+import { drained } from "../components/azure/providers/endpointTraffic";
 import { DEPLOYMENT_SETTINGS } from "../domain/catalogue/deploymentSettings";
 import { OnlineEndpoint, OnlineEndpointArgs, validateOnlineEndpointArgs } from "../components/onlineEndpoint";
 import { input, named, ofType, runProgram, single } from "./helpers";

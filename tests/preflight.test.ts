@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ML_API_VERSION } from "../components/azure/machineLearning";
+import { ML_API_VERSION } from "../components/azure/rest/machineLearning";
 import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
 import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";
 import { exitCodeFor } from "../scripts/shared/exitCodes";

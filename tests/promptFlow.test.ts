@@ -9,10 +9,10 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { shareUrl } from "../components/azure/azureFiles";
-import { userAlias } from "../components/azure/flowService";
-import { ML_API_VERSION } from "../components/azure/machineLearning";
-import { directoriesOf, FlowFile, folderTimestamp, promptFlowProvider } from "../components/azure/promptFlow";
+import { shareUrl } from "../components/azure/rest/azureFiles";
+import { userAlias } from "../components/azure/rest/flowService";
+import { ML_API_VERSION } from "../components/azure/rest/machineLearning";
+import { directoriesOf, FlowFile, folderTimestamp, promptFlowProvider } from "../components/azure/providers/promptFlow";
 import { ChatFlow, flowConnections, flowContentHash } from "../components/chatFlow";
 import { readFlowFiles } from "../components/flowFolder";
 import { DEFAULT_CONNECTION_NAME } from "../components/foundry";

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { PipelineJobProperties } from "../components/azure/machineLearning";
-import { pipelineJobName } from "../components/azure/pipelineJob";
+import type { PipelineJobProperties } from "../components/azure/rest/machineLearning";
+import { pipelineJobName } from "../components/azure/providers/pipelineJob";
 import { PreflightError, QuotaError, TOTAL_DEDICATED } from "../components/azure/quota";
 import { JOB_NAME_PREFIX } from "../components/fineTuneJob";
 import { ConfigError } from "../infra/config";

@@ -1,5 +1,5 @@
-import { waitForJob } from "../components/azure/jobCompletion";
-import { JobSnapshot } from "../components/azure/machineLearning";
+import { waitForJob } from "../components/azure/providers/jobCompletion";
+import { JobSnapshot } from "../components/azure/rest/machineLearning";
 
 /** A clock that only moves when the code under test sleeps. */
 function fakeClock() {

@@ -38,7 +38,7 @@ export interface PlanCost {
   readonly idleUnpriced: string[];
 }
 
-/** The fine-tuning job's type in the plan: the dynamic resource of components/azure/pipelineJob.ts. */
+/** The fine-tuning job's type in the plan: the dynamic resource of components/azure/providers/pipelineJob.ts. */
 const PIPELINE_JOB_TYPE = "pulumi-nodejs:dynamic/phi3-foundry:PipelineJob";
 
 function dedicatedPrice(vmSize: string, book: PriceBook): Pick<CostLine, "price" | "unpriced"> {

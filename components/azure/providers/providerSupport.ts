@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { ArmClient } from "./armClient";
-import { authSettings, azureConnection, AzureConnection } from "./credential";
+import { ArmClient } from "../rest/armClient";
+import { authSettings, azureConnection, AzureConnection } from "../rest/credential";
 
 /**
  * What every dynamic provider of ours shares: the stack's config from the engine's Configure call, and an ARM client

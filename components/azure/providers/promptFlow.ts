@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AzureFilesClient } from "./azureFiles";
+import { AzureFilesClient } from "../rest/azureFiles";
 import { diffInputs, diffResult } from "./dynamicDiff";
 import {
   armScope,
@@ -11,8 +11,8 @@ import {
   readFlowWorkspace,
   UpdateFlowRequest,
   userAlias,
-} from "./flowService";
-import { WorkspaceAddress, workspacePath } from "./machineLearning";
+} from "../rest/flowService";
+import { WorkspaceAddress, workspacePath } from "../rest/machineLearning";
 import { AzureProvider, azureFor, keepStackConfig } from "./providerSupport";
 
 /** One file of the flow's folder: its path in the folder (`/`-separated) and its bytes, base64. */

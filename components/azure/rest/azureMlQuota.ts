@@ -1,7 +1,7 @@
 import type { ArmClient } from "./armClient";
 import { ML_API_VERSION } from "./machineLearning";
-import type { VmSizeInfo } from "../../domain/catalogue/vmSizes";
-import type { QuotaSource, QuotaUsage } from "./quota";
+import type { VmSizeInfo } from "../../../domain/catalogue/vmSizes";
+import type { QuotaSource, QuotaUsage } from "../quota";
 
 /** Providers - Get (specification/resources/.../Microsoft.Resources/stable/2025-04-01/resources.json). */
 const RESOURCES_API_VERSION = "2025-04-01";

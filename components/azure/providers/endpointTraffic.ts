@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isArmError } from "./armClient";
-import { EndpointAddress, readTraffic, setTraffic } from "./machineLearning";
+import { isArmError } from "../rest/armClient";
+import { EndpointAddress, readTraffic, setTraffic } from "../rest/machineLearning";
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
 

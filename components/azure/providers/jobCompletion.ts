@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { JobAddress, JobSnapshot, readJob } from "./machineLearning";
+import { JobAddress, JobSnapshot, readJob } from "../rest/machineLearning";
 import { RerunHint, UNSUCCESSFUL_JOB_STATUSES } from "./pipelineJob";
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { cancelJob, JobAddress, PipelineJobProperties, putJob, readJob, TERMINAL_JOB_STATUSES } from "./machineLearning";
+import { cancelJob, JobAddress, PipelineJobProperties, putJob, readJob, TERMINAL_JOB_STATUSES } from "../rest/machineLearning";
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
 
