@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { FLOW_DAG_YAML } from "./azure/flowService";
-import { FlowFile, PromptFlow } from "./azure/promptFlow";
+import { FLOW_DAG_YAML } from "./azure/rest/flowService";
+import { FlowFile, PromptFlow } from "./azure/providers/promptFlow";
 import { readFlowFiles } from "./flowFolder";
 
 /** A digest of the files' paths and bytes: what decides whether `pulumi up` rewrites the flow. */

@@ -2,11 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as consumption from "@pulumi/azure-native/consumption";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as time from "@pulumiverse/time";
-import type { AzureNamer } from "../infra/naming";
+import type { AzureNamer } from "../domain/naming";
 import { ENDPOINT_TRAFFIC_TABLE } from "./diagnostics";
-
-/** The command that parks serving: no GPU deployment, nothing else lost. */
-export const PARK_COMMAND = "pulumi config set servingEnabled false && pulumi up";
 
 /**
  * The budget's notifications: 50, 80 and 100% of actual cost and 100% of forecast cost. Keys as in the REST spec's
@@ -80,6 +77,8 @@ export interface IdleAlarmArgs {
   readonly hours: number;
   /** The deployment's VM size, named in the alert so the reader knows what is billing. */
   readonly vmSize?: string;
+  /** How to park the deployment (no GPU, nothing else lost), as the stack does it: the alert ends with it. */
+  readonly parkCommand: string;
 }
 
 export interface CostAlertsArgs {
@@ -133,11 +132,11 @@ export function firstOfMonth(timestamp: string): string {
 }
 
 /** What the idle alert says: what bills, for how long it has been idle, and the command that parks it. */
-export function idleAlertDescription(hours: number, vmSize?: string): string {
+export function idleAlertDescription(hours: number, parkCommand: string, vmSize?: string): string {
   const what = vmSize ? `The ${vmSize} online deployment` : "The online deployment";
   return (
     `${what} has served no requests for ${hours} hour${hours === 1 ? "" : "s"} and still bills for every instance-hour. ` +
-    `Park it (the endpoint, model and data stay): ${PARK_COMMAND}`
+    `Park it (the endpoint, model and data stay): ${parkCommand}`
   );
 }
 
@@ -229,7 +228,7 @@ export class CostAlerts extends pulumi.ComponentResource {
         ruleName: args.namer("logAlert"),
         location: idle.location,
         kind: monitor.Kind.LogAlert,
-        description: idleAlertDescription(idle.hours, idle.vmSize),
+        description: idleAlertDescription(idle.hours, idle.parkCommand, idle.vmSize),
         severity: 2, // warning: money, not an outage
         enabled: true,
         scopes: [idle.logAnalyticsWorkspaceId],

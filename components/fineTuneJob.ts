@@ -1,8 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
-import { JobCompletion } from "./azure/jobCompletion";
-import type { JobInput, PipelineJobProperties } from "./azure/machineLearning";
-import { PipelineJob, pipelineJobName } from "./azure/pipelineJob";
+import {
+  BaseModelSource,
+  CHAT_COMPLETION_TASK,
+  DEEPSPEED_STAGES,
+  FineTuneSettings,
+  LR_SCHEDULER_TYPES,
+  PRECISIONS,
+} from "../domain/catalogue/fineTuneSettings";
+import { JobCompletion } from "./azure/providers/jobCompletion";
+import type { JobInput, PipelineJobProperties } from "./azure/rest/machineLearning";
+import { PipelineJob, pipelineJobName } from "./azure/providers/pipelineJob";
 
 /**
  * The azureml registry's chat-completion fine-tuning pipeline, pinned. Its inputs and outputs are those of
@@ -16,12 +24,6 @@ export const CHAT_COMPLETION_PIPELINE = "azureml://registries/azureml/components
  */
 export const FINETUNE_CONFIG_REQUIRED =
   "Required when finetuning a raw Hugging Face model (huggingface_id) that does not bundle a finetune config";
-
-/** The pipeline's task (`task_name`); a finetune config's `task_specific_config` is keyed by it. */
-export const CHAT_COMPLETION_TASK = "ChatCompletion";
-
-/** `lr_scheduler_type` values the pipeline accepts (its spec's enum). */
-export const LR_SCHEDULER_TYPES = ["linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup"] as const;
 
 /** Every input of chat_completion_pipeline 0.0.82 (its spec.yaml); the job passes none other. */
 export const COMPONENT_INPUTS = [
@@ -44,43 +46,6 @@ export const COMPONENT_INPUTS = [
 
 /** The pipeline's MLflow model output (the parent job binds it to {@link TRAINED_MODEL_OUTPUT}). */
 export const COMPONENT_MODEL_OUTPUT = "mlflow_model_folder";
-
-/** Where the pipeline takes the base model from: an Azure ML registry (`mlflow_model_path`) or Hugging Face (`huggingface_id`). */
-export type BaseModelSource = { readonly kind: "registry"; readonly uri: string } | { readonly kind: "huggingface"; readonly id: string };
-
-/** `precision` and `deepspeed_stage` are string enums in the pipeline's spec. */
-export const PRECISIONS = ["16", "32"] as const;
-export const DEEPSPEED_STAGES = ["2", "3"] as const;
-
-/** The settings users tune in the studio's advanced fine-tuning settings, named as the stack's config names them. */
-export interface FineTuneSettings {
-  /** `learning_rate`. */
-  readonly learningRate: number;
-  /** `lr_scheduler_type`. */
-  readonly lrSchedulerType: (typeof LR_SCHEDULER_TYPES)[number];
-  /** `num_train_epochs`. */
-  readonly epochs: number;
-  /** `per_device_train_batch_size` (and `per_device_eval_batch_size`). */
-  readonly batchSize: number;
-  /** `gradient_accumulation_steps`. */
-  readonly gradientAccumulationSteps: number;
-  /** `warmup_steps`. */
-  readonly warmupSteps: number;
-  /** `weight_decay`. */
-  readonly weightDecay: number;
-  /** `max_seq_length`; -1 lets the component choose. */
-  readonly maxSeqLength: number;
-  /** `apply_lora`: train low-rank adapters instead of every weight. */
-  readonly applyLora: boolean;
-  /** `apply_deepspeed`. */
-  readonly applyDeepspeed: boolean;
-  /** `deepspeed_stage`: ZeRO stage 2 or 3. */
-  readonly deepspeedStage: (typeof DEEPSPEED_STAGES)[number];
-  /** `precision`: 16 or 32 bits. */
-  readonly precision: (typeof PRECISIONS)[number];
-  /** `seed`. */
-  readonly seed: number;
-}
 
 /**
  * Inputs every catalogue model's `model_specific_defaults` sets to the same value (Phi-3-mini-4k-instruct and Phi-4
@@ -128,6 +93,8 @@ export interface FineTuneJobArgs {
   readonly settings: FineTuneSettings;
   /** Bumped by a user to run an unchanged job again (a failed job keeps its name); "" by default. */
   readonly run?: string;
+  /** The config key that sets {@link run}, named when a job ended without a model (the stack's, not the component's). */
+  readonly rerunKey: string;
   /** Name of the registered model; `phi3-chat-finetuned` by default. */
   readonly modelName?: string;
   /** How long `pulumi up` waits for the job; 360 minutes by default. */
@@ -292,6 +259,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
         jobName: properties.apply((p) => pipelineJobName(JOB_NAME_PREFIX, p, args.run ?? "")),
         properties,
         ...(args.tags ? { tags: args.tags } : {}),
+        rerunKey: args.rerunKey,
       },
       { parent: this, dependsOn: args.dependsOn },
     );
@@ -310,6 +278,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
         workspaceName: args.workspaceName,
         jobName: job.jobName,
         timeoutMinutes: args.timeoutMinutes ?? 360,
+        rerunKey: args.rerunKey,
       },
       { parent: this },
     );

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import ignore from "ignore";
-import type { FlowFile } from "./azure/promptFlow";
+import type { FlowFile } from "./azure/providers/promptFlow";
 
 /**
  * The ignore files pfazure honours, in order: `.amlignore` in the flow's folder, else its `.gitignore`, in gitignore

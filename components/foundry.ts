@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cognitiveservices from "@pulumi/azure-native/cognitiveservices";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as authorization from "@pulumi/azure-native/authorization";
-import type { AzureNamer } from "../infra/naming";
+import type { AzureNamer } from "../domain/naming";
 import { assignRole, BuiltInRole } from "./roles";
 import { secureKeyVault, secureStorageAccount } from "./secureStores";
 

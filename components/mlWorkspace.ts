@@ -4,7 +4,7 @@ import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
-import type { AzureNamer } from "../infra/naming";
+import type { AzureNamer } from "../domain/naming";
 import { secureKeyVault, secureStorageAccount } from "./secureStores";
 
 export interface MlWorkspaceArgs {

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as time from "@pulumiverse/time";
-import { EndpointTraffic } from "./azure/endpointTraffic";
+import { DEPLOYMENT_SETTINGS } from "../domain/catalogue/deploymentSettings";
+import { EndpointTraffic } from "./azure/providers/endpointTraffic";
 
 /** The GPU deployment behind the endpoint; absent when serving is parked. */
 export interface OnlineDeploymentArgs {
@@ -49,16 +50,6 @@ export function validateOnlineEndpointArgs(args: Pick<OnlineEndpointArgs, "deplo
     throw new Error(`OnlineEndpoint: deployment.roleSettleSeconds is ${settle}; it must be a whole number from 0 to 1800`);
   }
 }
-
-/**
- * Settings for a 3.8B-parameter MLflow model on one GPU: the probes give the container ten minutes to download and
- * load the model, and a request may take 90 s (as Azure's Phi-3 fine-tune notebook deploys it; 180 s is the maximum).
- */
-export const DEPLOYMENT_SETTINGS = {
-  requestSettings: { requestTimeout: "PT90S", maxConcurrentRequestsPerInstance: 1 },
-  livenessProbe: { initialDelay: "PT600S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
-  readinessProbe: { initialDelay: "PT600S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
-} as const;
 
 /**
  * The endpoint's primary key, as a secret. Only an update lists it: listing keys is an action beyond Reader, and a

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { PRIVILEGED_ROLES } from "../infra/limits";
+import { PRIVILEGED_ROLES } from "../domain/limits";
 
 /**
  * Built-in role definition ids, as https://learn.microsoft.com/azure/role-based-access-control/built-in-roles lists

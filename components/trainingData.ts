@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as storage from "@pulumi/azure-native/storage";
-import type { ChatDataFile } from "../infra/chatData";
+import type { ChatDataFile } from "../domain/data/chatData";
 
 /** A file as uploaded: where it is and the hash of its bytes, which name the blob and the asset version. */
 export type ContentFile = Pick<ChatDataFile, "path" | "sha256">;

@@ -1,25 +1,29 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { azureLimitSettings } from "../components/azure/azureLimits";
+import { azureLimitSettings } from "../components/azure/rest/azureLimits";
 import { DEFAULT_IDLE_ALERT_HOURS, EMAIL, IDLE_ALERT_HOURS, IdleAlertHours } from "../components/costAlerts";
-import { DEEPSPEED_STAGES, FineTuneSettings, LR_SCHEDULER_TYPES, PRECISIONS } from "../components/fineTuneJob";
+import { DEEPSPEED_STAGES, FineTuneSettings, LR_SCHEDULER_TYPES, PRECISIONS } from "../domain/catalogue/fineTuneSettings";
 import { TRAINING_IDENTITY_SCOPES, TrainingIdentityScope } from "../components/trainingIdentity";
 import { TRAINING_PRIORITIES, TrainingPriority } from "../components/gpuCluster";
-import { GPU_CLUSTER, LIMIT_REASONS } from "./limits";
-import { FINETUNE_CONFIG_SHAPE, FinetuneConfigFile, readFinetuneConfig } from "./finetuneConfig";
-import { BASE_MODEL_ALLOWED, PIPELINE_DEFAULTS, resolveBaseModel, ResolvedModel } from "./models";
-import { outsideProject, PROJECT_ROOT, projectPath } from "./paths";
-import { parsePriceOverrides } from "./prices";
-import { baseModelRetirement, retirementMessage, vmSizeRetirement } from "./retirements";
-import { namespaceKeyProblem } from "./configNamespaces";
-import { shortened } from "./shortened";
-import { didYouMean } from "./similarNames";
-import { GPU_VM_SIZES, gpuVmSize } from "./vmSizes";
+import { GPU_CLUSTER, LIMIT_REASONS } from "../domain/limits";
+import { FINETUNE_CONFIG_SHAPE, FinetuneConfigFile, readFinetuneConfig } from "../domain/data/finetuneConfig";
+import { BASE_MODEL_ALLOWED, PIPELINE_DEFAULTS, resolveBaseModel, ResolvedModel } from "../domain/catalogue/models";
+import { outsideProject, PROJECT_ROOT, projectPath } from "../domain/paths";
+import { parsePriceOverrides } from "../domain/catalogue/prices";
+import { baseModelRetirement, retirementMessage, vmSizeRetirement } from "../domain/catalogue/retirements";
+import { namespaceKeyProblem } from "../domain/configNamespaces";
+import { shortened } from "../domain/shortened";
+import { didYouMean } from "../domain/similarNames";
+import { GPU_VM_SIZES, gpuVmSize } from "../domain/catalogue/vmSizes";
 
 /** The project's config namespace: keys are written `phi3-foundry:<key>`. */
 export const CONFIG_NAMESPACE = "phi3-foundry";
 /** The provider key that holds the Azure region; read by the stack as its location. */
 export const LOCATION_KEY = "azure-native:location";
+/** The command that parks serving: no GPU deployment, nothing else lost. */
+export const PARK_COMMAND = "pulumi config set servingEnabled false && pulumi up";
+/** The config key a user bumps to run an unchanged fine-tuning job again. */
+export const RERUN_KEY = "phi3-foundry:fineTuneRun";
 
 /** The validated, typed settings of one stack. Built by {@link parseStackConfig}; nothing else reads config. */
 export interface StackConfig {
@@ -277,7 +281,7 @@ function fineTuneConfigFile(r: Reader, raw: RawConfig): FinetuneConfigFile | und
 
 /**
  * A whole number from `min` to `max`, where values above `max` are what a mandatory rule of the policy pack refuses:
- * the problem then says which rule and why (infra/limits.ts).
+ * the problem then says which rule and why (domain/limits.ts).
  */
 function withinLimit(r: Reader, raw: RawConfig, key: ConfigKey, min: number, max: number, reason: string): number {
   const text = raw[key]?.trim() ?? "";
@@ -442,7 +446,7 @@ class Reader {
 export function parseStackConfig(raw: RawConfig): StackConfig {
   const r = new Reader(raw);
 
-  // What the policy pack's mandatory cluster rules refuse is refused here first (infra/limits.ts).
+  // What the policy pack's mandatory cluster rules refuse is refused here first (domain/limits.ts).
   const trainingMinNodes = withinLimit(r, raw, "trainingMinNodes", 0, GPU_CLUSTER.idleNodes, LIMIT_REASONS.idleNodes);
   const trainingMaxNodes = r.whole("trainingMaxNodes", 1, GPU_CLUSTER.maxNodes);
   const maxNodesValid = !r.problems.some((p) => p.key === "trainingMaxNodes");

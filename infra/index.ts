@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AzureMlQuotaSource } from "../components/azure/azureMlQuota";
-import { connectArm } from "../components/azure/providerSupport";
+import { AzureMlQuotaSource } from "../components/azure/rest/azureMlQuota";
+import { connectArm } from "../components/azure/providers/providerSupport";
 import { loadStackConfig } from "./config";
 import { deployStack } from "./program";
 

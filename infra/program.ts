@@ -2,7 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
-import { authSettings, signInPrincipalType } from "../components/azure/credential";
+import { authSettings, signInPrincipalType } from "../components/azure/rest/credential";
 import { checkQuota, FamilyQuotaCheck, QuotaDemand, QuotaSource } from "../components/azure/quota";
 import { ChatFlow } from "../components/chatFlow";
 import { CiIdentity } from "../components/ciIdentity";
@@ -15,14 +15,14 @@ import { OnlineEndpoint } from "../components/onlineEndpoint";
 import { FINETUNE_CONFIG_REQUIRED, FineTuneJob } from "../components/fineTuneJob";
 import { TrainingData } from "../components/trainingData";
 import { TrainingIdentity } from "../components/trainingIdentity";
-import type { ChatDataFile } from "./chatData";
-import type { StackConfig } from "./config";
-import { PRODUCTION_TAG } from "./limits";
-import { createNamer, namePattern, SUFFIX_LENGTH } from "./naming";
+import type { ChatDataFile } from "../domain/data/chatData";
+import { PARK_COMMAND, RERUN_KEY, StackConfig } from "./config";
+import { PRODUCTION_TAG } from "../domain/limits";
+import { createNamer, namePattern, SUFFIX_LENGTH } from "../domain/naming";
 import type { StackOutputs } from "./outputs";
-import { PROJECT_ROOT, projectPath } from "./paths";
-import { validateTrainingSet } from "./trainingSet";
-import { gpuVmSize } from "./vmSizes";
+import { PROJECT_ROOT, projectPath } from "../domain/paths";
+import { validateTrainingSet } from "../domain/data/trainingSet";
+import { gpuVmSize } from "../domain/catalogue/vmSizes";
 
 /** What the stack takes from where it runs: the real cloud under `pulumi up`, stand-ins in the plan and tests. */
 export interface StackEnvironment {
@@ -242,6 +242,7 @@ export async function deployStack(config: StackConfig, env: StackEnvironment): P
               location: config.location,
               hours: config.costAlerts.idleAlertHours,
               vmSize: config.serving.vmSize,
+              parkCommand: PARK_COMMAND,
             }
           : undefined,
         tags,
@@ -363,6 +364,7 @@ function fineTune(
     subscriptionId: deps.subscriptionId,
     baseModel: config.fineTune.baseModel,
     run: config.fineTune.run,
+    rerunKey: RERUN_KEY,
     trainAssetId: assets.trainAssetId,
     validationAssetId: assets.validationAssetId,
     finetuneConfigAssetId: assets.finetuneConfigAssetId,

@@ -12,7 +12,7 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as storage from "@pulumi/azure-native/storage";
 // The limits the stack's config refuses first; a plain module without imports, shared with the program.
-import { GPU_CLUSTER, PRIVILEGED_ROLES, PRODUCTION_TAG, RULES } from "../infra/limits";
+import { GPU_CLUSTER, PRIVILEGED_ROLES, PRODUCTION_TAG, RULES } from "../domain/limits";
 
 /** The longest a GPU node may sit idle before the cluster releases it. */
 export const MAX_IDLE_SECONDS = GPU_CLUSTER.maxIdleSeconds;

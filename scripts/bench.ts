@@ -11,11 +11,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ultrachatSizedRow, writeChatParquet } from "../tests/support/chatParquet";
-import { hubStandIn } from "../tests/support/hubStandIn";
-import { exitCodesHelp, runCommand, UsageError } from "./lib/exitCodes";
-import { npmScriptCommand } from "./lib/npmScripts";
-import { PROJECT_ROOT, loadStackSettings } from "./lib/stackFiles";
+import { ultrachatSizedRow, writeChatParquet } from "../testing/chatParquet";
+import { hubStandIn } from "../testing/hubStandIn";
+import { exitCodesHelp, runCommand, UsageError } from "./shared/exitCodes";
+import { npmScriptCommand } from "./tooling/npmScripts";
+import { PROJECT_ROOT, loadStackSettings } from "./shared/stackFiles";
 
 interface Measurement {
   readonly name: string;
@@ -149,7 +149,7 @@ async function dataCases(runs: number, yardstickMs: number): Promise<Measurement
         for (let i = 0; i < runs; i++) {
           const out = fs.mkdtempSync(path.join(scratch, "out-"));
           const peakFile = path.join(scratch, "peak");
-          const args = ["--require", path.join(PROJECT_ROOT, "scripts", "lib", "peakMemory.cjs"), ...prepareDataArgs, "--percent", String(percent), "--out", out, "--deadline", "3600"];
+          const args = ["--require", path.join(PROJECT_ROOT, "scripts", "tooling", "peakMemory.cjs"), ...prepareDataArgs, "--percent", String(percent), "--out", out, "--deadline", "3600"];
           durations.push(await timeAsync(prepareDataCommand, args, { ...process.env, HF_ENDPOINT: server.url, HF_TOKEN: "", PHI3_PEAK_MEMORY_FILE: peakFile }));
           peak = Math.max(peak, Number(fs.readFileSync(peakFile, "utf8")));
           fs.rmSync(out, { recursive: true, force: true });

@@ -6,15 +6,15 @@
  * `azure-native:subscriptionId` or ARM_SUBSCRIPTION_ID, else, signed in with the Azure CLI, from `az account show`.
  */
 import { parseArgs } from "node:util";
-import { AzureMlQuotaSource } from "../components/azure/azureMlQuota";
-import { AUTH_KEYS, AuthKey, authSettings } from "../components/azure/credential";
-import { connectArm } from "../components/azure/providerSupport";
+import { AzureMlQuotaSource } from "../components/azure/rest/azureMlQuota";
+import { AUTH_KEYS, AuthKey, authSettings } from "../components/azure/rest/credential";
+import { connectArm } from "../components/azure/providers/providerSupport";
 import { checkQuota } from "../components/azure/quota";
 import { parseStackConfig, rawConfigFrom } from "../infra/config";
 import { quotaDemands } from "../infra/program";
-import { exitCodesHelp, runCommand, UsageError } from "./lib/exitCodes";
-import { loadSettingsReportingAll } from "./lib/plan";
-import { signInProblem, subscriptionFor } from "./lib/preflightSignIn";
+import { exitCodesHelp, runCommand, UsageError } from "./shared/exitCodes";
+import { loadSettingsReportingAll } from "./plan/plan";
+import { signInProblem, subscriptionFor } from "./preflightSignIn";
 
 export const PREFLIGHT_USAGE =
   "usage: npm run preflight -- [--stack dev] [--config KEY=VALUE]...\n\n" +

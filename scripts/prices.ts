@@ -1,35 +1,35 @@
 /**
  * `npm run prices -- [--stack NAME] [--config KEY=VALUE]... [--region REGION] [--size SIZE]... [--base-url URL]
  * [--out FILE]`: reads the list prices of the stack's GPU sizes and its container registry in the stack's region from
- * the Azure Retail Prices API and writes them, dated and sourced, into infra/retailPrices.json, which the plan's cost
+ * the Azure Retail Prices API and writes them, dated and sourced, into domain/catalogue/retailPrices.json, which the plan's cost
  * estimate reads. AZURE_RETAIL_PRICES_URL (or --base-url) points it at another endpoint.
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { LOCATION_KEY, parseStackConfig, rawConfigFrom } from "../infra/config";
-import { PRICE_TABLE } from "../infra/prices";
-import { didYouMean } from "../infra/similarNames";
-import { GPU_VM_SIZES, gpuVmSize } from "../infra/vmSizes";
-import { exitCodesHelp, runCommand, UsageError } from "./lib/exitCodes";
-import { loadSettingsReportingAll } from "./lib/plan";
-import { fetchPrices, mergePrices, readPriceTable, RETAIL_PRICES_URL, RETAIL_PRICES_URL_ENV, writePriceTable } from "./lib/retailPrices";
-import { PROJECT_ROOT } from "./lib/stackFiles";
-import { ML_REGIONS } from "./lib/standIns";
+import { PRICE_TABLE } from "../domain/catalogue/prices";
+import { didYouMean } from "../domain/similarNames";
+import { GPU_VM_SIZES, gpuVmSize } from "../domain/catalogue/vmSizes";
+import { exitCodesHelp, runCommand, UsageError } from "./shared/exitCodes";
+import { loadSettingsReportingAll } from "./plan/plan";
+import { fetchPrices, mergePrices, readPriceTable, RETAIL_PRICES_URL, RETAIL_PRICES_URL_ENV, writePriceTable } from "./retailPrices";
+import { PROJECT_ROOT } from "./shared/stackFiles";
+import { ML_REGIONS } from "./plan/standIns";
 
-const DEFAULT_OUT = path.join(PROJECT_ROOT, "infra", "retailPrices.json");
+const DEFAULT_OUT = path.join(PROJECT_ROOT, "domain", "catalogue", "retailPrices.json");
 
 export const PRICES_USAGE =
   "usage: npm run prices -- [--stack dev] [--config KEY=VALUE]... [--region REGION] [--size VM_SIZE]... [--base-url URL] [--out FILE]\n\n" +
   "Reads the pay-as-you-go Linux list prices of the stack's GPU sizes and of its container registry (Basic) in the\n" +
   "stack's region from the Azure Retail Prices API (public, no sign-in), prints them and merges them, dated and\n" +
-  "sourced, into infra/retailPrices.json, which the plan's cost estimate reads. The region and sizes are checked\n" +
+  "sourced, into domain/catalogue/retailPrices.json, which the plan's cost estimate reads. The region and sizes are checked\n" +
   "before the API is called.\n\n" +
   "  --stack NAME        stack whose region and VM sizes are priced (default dev)\n" +
   "  --config KEY=VALUE  a setting over the stack file's, as for npm run plan (repeatable)\n" +
   "  --region REGION     another region than the stack's, such as swedencentral\n" +
   `  --size VM_SIZE      a GPU size to price instead of the stack's (repeatable): ${GPU_VM_SIZES.map((s) => s.name).join(", ")}\n` +
   `  --base-url URL      the API's address (default ${RETAIL_PRICES_URL}, or ${RETAIL_PRICES_URL_ENV})\n` +
-  "  --out FILE          the price table to update (default infra/retailPrices.json)\n" +
+  "  --out FILE          the price table to update (default domain/catalogue/retailPrices.json)\n" +
   "  -h, --help          this text\n\n" +
   exitCodesHelp({ failed: "the API could not be read, or had no price for a size", usage: "a wrong option, region, size or setting" });
 

@@ -3,11 +3,11 @@
  * prints the latency of the answering request and the answer, and exits non-zero when the model does not answer.
  */
 import { parseArgs } from "node:util";
-import { findEndpoint } from "./lib/endpointTarget";
-import { ask, ClientOptions, DEFAULT_CLIENT, EndpointTarget, ScoringError } from "./lib/scoringClient";
-import { stripControls } from "./lib/terminalText";
+import { findEndpoint } from "./chat/endpointTarget";
+import { ask, ClientOptions, DEFAULT_CLIENT, EndpointTarget, ScoringError } from "./chat/scoringClient";
+import { stripControls } from "./shared/terminalText";
 import { EXIT, EXIT_CODES_HELP, Io, processIo, REQUEST_OPTIONS, requestHelp, requestOptions, UsageError, usageFrom } from "./chat/cli";
-import { exitAfter, exitWhenFlushed } from "./lib/exitCodes";
+import { exitAfter, exitWhenFlushed } from "./shared/exitCodes";
 import { WaitIndicator } from "./chat/waiting";
 
 /** A first request may meet a deployment that is still warming up: a few minutes in all, as after `pulumi up`. */

@@ -1,13 +1,13 @@
 import { EventEmitter } from "node:events";
 import { PassThrough } from "node:stream";
-import { runChat } from "../scripts/chat";
+import { runChat } from "../scripts/chat/index";
 import { Io } from "../scripts/chat/cli";
 import { closestCommand } from "../scripts/chat/session";
 import { describeEvent, WaitIndicator } from "../scripts/chat/waiting";
-import { findEndpoint } from "../scripts/lib/endpointTarget";
-import { fetchWithRetry, RetryEvent } from "../scripts/lib/retryingFetch";
-import { ask, chat, ClientOptions, outputOf, ScoringError, scoringBody } from "../scripts/lib/scoringClient";
-import { printable, stripControls } from "../scripts/lib/terminalText";
+import { findEndpoint } from "../scripts/chat/endpointTarget";
+import { fetchWithRetry, RetryEvent } from "../scripts/shared/retryingFetch";
+import { ask, chat, ClientOptions, outputOf, ScoringError, scoringBody } from "../scripts/chat/scoringClient";
+import { printable, stripControls } from "../scripts/shared/terminalText";
 import { runSmoke } from "../scripts/smoke";
 import { spawnNpmScript } from "./support/npmScript";
 import { scoringStandIn } from "./support/scoringStandIn";

@@ -11,8 +11,8 @@ import {
   recordProblem,
   splitJsonl,
   validateChatFiles,
-} from "../infra/chatData";
-import { checkTrainingSet } from "../infra/trainingSet";
+} from "../domain/data/chatData";
+import { checkTrainingSet } from "../domain/data/trainingSet";
 import { chatRecord, tempDir, writeJsonl } from "./support/chatRecords";
 
 const turns = (...roles: string[]) => ({ messages: roles.map((role, i) => ({ role, content: `turn ${i}` })) });

@@ -7,7 +7,7 @@ import {
   validateCiIdentityArgs,
 } from "../components/ciIdentity";
 import { deterministicGuid } from "../components/roles";
-import { buildPlan } from "../scripts/lib/plan";
+import { buildPlan } from "../scripts/plan/plan";
 import { named, ofType, runProgram, single } from "./helpers";
 
 const group = "/subscriptions/s/resourceGroups/rg-phi";

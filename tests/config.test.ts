@@ -3,13 +3,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { LR_SCHEDULER_TYPES } from "../components/fineTuneJob";
+import { LR_SCHEDULER_TYPES } from "../domain/catalogue/fineTuneSettings";
 import { CONFIG_KEYS, ConfigError, loadStackConfig, parseStackConfig, unknownKeyProblems } from "../infra/config";
-import { namespaceKeyProblem, PROVIDER_KEYS } from "../infra/configNamespaces";
-import { closestNames, didYouMean, editDistance } from "../infra/similarNames";
-import { GPU_VM_SIZES } from "../infra/vmSizes";
-import { outsideProject } from "../infra/paths";
-import { loadStackSettings, parseStackName, PROJECT_ROOT, readProjectFile, SettingsError } from "../scripts/lib/stackFiles";
+import { namespaceKeyProblem, PROVIDER_KEYS } from "../domain/configNamespaces";
+import { closestNames, didYouMean, editDistance } from "../domain/similarNames";
+import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
+import { outsideProject } from "../domain/paths";
+import { loadStackSettings, parseStackName, PROJECT_ROOT, readProjectFile, SettingsError } from "../scripts/shared/stackFiles";
 import { devRaw, problemsOf } from "./support/stackConfig";
 
 describe("parseStackConfig", () => {

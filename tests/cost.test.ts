@@ -1,13 +1,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { aboutCost, aboutDuration, estimateCycle, trainingSteps } from "../infra/cycleEstimate";
-import { HOURS_PER_MONTH, parsePriceOverrides, PRICE_TABLE, priceBook, usdPerHour } from "../infra/prices";
-import { GPU_VM_SIZES } from "../infra/vmSizes";
-import { planCost, renderCost, usd } from "../scripts/lib/cost";
-import { buildPlan } from "../scripts/lib/plan";
-import { renderSummary } from "../scripts/lib/summary";
+import { aboutCost, aboutDuration, estimateCycle, trainingSteps } from "../domain/catalogue/cycleEstimate";
+import { HOURS_PER_MONTH, parsePriceOverrides, PRICE_TABLE, priceBook, usdPerHour } from "../domain/catalogue/prices";
+import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
+import { planCost, renderCost, usd } from "../scripts/plan/cost";
+import { buildPlan } from "../scripts/plan/plan";
+import { renderSummary } from "../scripts/plan/summary";
 
-describe("the price table (infra/retailPrices.json)", () => {
+describe("the price table (domain/catalogue/retailPrices.json)", () => {
   it("names for every price its region (or that the source names none), its date and its source", () => {
     const all = [...Object.values(PRICE_TABLE.vmSizes), ...Object.values(PRICE_TABLE.services)].flat();
     expect(all.length).toBeGreaterThan(0);
@@ -129,7 +129,7 @@ describe("the plan's cost", () => {
     // The shipped table has no low-priority meter; gpuPricesPerHour is a dedicated price and is not used for it.
     expect(renderCost(cost).join("\n")).toContain(
       "  training: cluster Standard_NC24ads_A100_v4, low priority (can be preempted) x 3: the fine-tune on 2 nodes; " +
-        "not priced: infra/retailPrices.json has no low-priority price for Standard_NC24ads_A100_v4 (the dedicated price, $3.00 per node-hour, is an upper bound)",
+        "not priced: domain/catalogue/retailPrices.json has no low-priority price for Standard_NC24ads_A100_v4 (the dedicated price, $3.00 per node-hour, is an upper bound)",
     );
     // With a low-priority price in the table (as `npm run prices` would write it), that price.
     const lowPriority = { retailPrice: 0.9, unitOfMeasure: "1 Hour", region: "eastus2", asOf: "2026-12-01", source: "a test's low-priority meter" };
@@ -155,7 +155,7 @@ describe("the plan's cost", () => {
   });
 });
 
-describe("one cycle's time and cost (infra/cycleEstimate.ts)", () => {
+describe("one cycle's time and cost (domain/catalogue/cycleEstimate.ts)", () => {
   const training = { records: 24, epochs: 1, batchSize: 1, gradientAccumulationSteps: 1, gpusPerNode: 1, nodes: 1, usdPerNodeHour: 3 };
 
   it("counts maxSteps, else the records over the effective batch times the epochs", () => {
@@ -196,7 +196,7 @@ describe("one cycle's time and cost (infra/cycleEstimate.ts)", () => {
     expect(summary).toContain("  this stack (canary): about 80 minutes, at most about $4\n");
     expect(summary).toContain("\n     10 min  workspace, storage, key vault");
     expect(summary).toContain("\n    0.2 min  10 training steps; 1 s a step, an assumption");
-    expect(summary).toContain("    low-priority nodes have no price in infra/retailPrices.json: counted at the dedicated price, an upper bound");
+    expect(summary).toContain("    low-priority nodes have no price in domain/catalogue/retailPrices.json: counted at the dedicated price, an upper bound");
     expect(summary).toContain("  the default stack on 1% of ultrachat_200k (`npm run prepare-data`: 1,663 training records, 1,663 steps, dedicated): about 105 minutes, about $6");
     const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
     const { estimate, reference } = canary.cycles!;

@@ -5,15 +5,14 @@ import {
   CostAlertsArgs,
   firstOfMonth,
   idleAlertDescription,
-  PARK_COMMAND,
   validateCostAlertsArgs,
   windowSize,
 } from "../components/costAlerts";
 import { parseStackConfig } from "../infra/config";
-import type { ResourceKind } from "../infra/naming";
-import { MOCK_CREATED_AT } from "../scripts/lib/mockAzure";
-import type { MockRun } from "../scripts/lib/mockRuntime";
-import { buildPlan } from "../scripts/lib/plan";
+import type { ResourceKind } from "../domain/naming";
+import { MOCK_CREATED_AT } from "../scripts/plan/mockAzure";
+import type { MockRun } from "../scripts/plan/mockRuntime";
+import { buildPlan } from "../scripts/plan/plan";
 import { input, named, ofType, runProgram, single } from "./helpers";
 import { devRaw, problemsOf } from "./support/stackConfig";
 
@@ -28,7 +27,7 @@ const COST_TYPES = [BUDGET, ACTION_GROUP, LOG_ALERT, STATIC, "phi3-foundry:cost:
 
 const RG_ID = "/subscriptions/s/resourceGroups/rg-phi";
 const LOGS_ID = `${RG_ID}/providers/Microsoft.OperationalInsights/workspaces/log-phi`;
-const IDLE = { endpointName: "ep-phi", deploymentName: "phi3", logAnalyticsWorkspaceId: LOGS_ID, location: "eastus2" };
+const IDLE = { endpointName: "ep-phi", deploymentName: "phi3", logAnalyticsWorkspaceId: LOGS_ID, location: "eastus2", parkCommand: "park-it" };
 const args: CostAlertsArgs = {
   resourceGroupName: "rg-phi",
   resourceGroupId: RG_ID,
@@ -145,8 +144,8 @@ describe("CostAlerts", () => {
     const description = String(single(run.resources, LOG_ALERT).inputs.description);
     expect(description).toContain("Standard_NC24ads_A100_v4");
     expect(description).toContain("6 hours");
-    expect(description).toContain("pulumi config set servingEnabled false && pulumi up");
-    expect(idleAlertDescription(1)).toMatch(/^The online deployment has served no requests for 1 hour and /);
+    expect(description).toMatch(/Park it \(the endpoint, model and data stay\): park-it$/);
+    expect(idleAlertDescription(1, "pulumi config set servingEnabled false && pulumi up")).toMatch(/^The online deployment has served no requests for 1 hour and /);
   });
 
   it("parents every child to itself and names it after the component", () => {
@@ -232,7 +231,7 @@ describe("the stack's budget and idle alarm", () => {
     expect(alert.dependsOn).toEqual(expect.arrayContaining([deployment.urn, group.urn]));
     expect(alert.inputs.windowSize).toBe("PT6H"); // idleAlertHours' default
     expect(alert.inputs.location).toBe("eastus2"); // the dev stack's region, the workspace's
-    expect(String(alert.inputs.description)).toContain(PARK_COMMAND);
+    expect(String(alert.inputs.description)).toContain("Park it (the endpoint, model and data stay): pulumi config set servingEnabled false && pulumi up");
     expect(outputs).toMatchObject({ budgetName: budget.inputs.budgetName, idleAlertName: alert.inputs.ruleName });
   });
 

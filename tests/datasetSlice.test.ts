@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { percentSliceLength, permutation, roundHalfEven, smallestPercent, smallestSplittable, testSize, trainTestSplit } from "../scripts/lib/datasetSlice";
+import { percentSliceLength, permutation, roundHalfEven, smallestPercent, smallestSplittable, testSize, trainTestSplit } from "../scripts/data/sources/datasetSlice";
 
 describe("percentSliceLength", () => {
   it.each([

@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DownloadError, getJson } from "../scripts/lib/datasetDownload";
-import { sourceFor } from "../scripts/lib/datasetSources";
-import { HubRowsSource } from "../scripts/lib/hubRowsSource";
+import { DownloadError, getJson } from "../scripts/data/sources/datasetDownload";
+import { sourceFor } from "../scripts/data/sources/datasetSources";
+import { HubRowsSource } from "../scripts/data/sources/hubRowsSource";
 import { chatRecord, tempDir, writeJsonl } from "./support/chatRecords";
 import { datasetStandIn } from "./support/datasetStandIn";
 

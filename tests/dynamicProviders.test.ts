@@ -9,12 +9,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import forge from "node-forge";
 import type * as pulumi from "@pulumi/pulumi";
-import { endpointTrafficProvider } from "../components/azure/endpointTraffic";
-import { jobCompletionProvider } from "../components/azure/jobCompletion";
-import type { PipelineJobProperties } from "../components/azure/machineLearning";
-import { pipelineJobProvider } from "../components/azure/pipelineJob";
-import { AzureMlQuotaSource } from "../components/azure/azureMlQuota";
-import { armFor, AzureProvider, keepStackConfig } from "../components/azure/providerSupport";
+import { endpointTrafficProvider } from "../components/azure/providers/endpointTraffic";
+import { jobCompletionProvider } from "../components/azure/providers/jobCompletion";
+import type { PipelineJobProperties } from "../components/azure/rest/machineLearning";
+import { pipelineJobProvider } from "../components/azure/providers/pipelineJob";
+import { AzureMlQuotaSource } from "../components/azure/rest/azureMlQuota";
+import { armFor, AzureProvider, keepStackConfig } from "../components/azure/providers/providerSupport";
 import { AzureStandIn, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
 import { DynamicProviderDriver, PROVIDER_KEY, Props, serializeProvider } from "./support/dynamicProviderDriver";
 
@@ -39,7 +39,9 @@ beforeAll(async () => {
   azure = await AzureStandIn.start();
   driver = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
   await driver.configure(stackConfig());
-  const providers = { job: pipelineJobProvider, gate: jobCompletionProvider, traffic: endpointTrafficProvider };
+  // As the stack makes them: each job resource's provider carries the config key that re-runs a job.
+  const rerunKey = "phi3-foundry:fineTuneRun";
+  const providers = { job: { ...pipelineJobProvider, rerunKey }, gate: { ...jobCompletionProvider, rerunKey }, traffic: endpointTrafficProvider };
   for (const [key, provider] of Object.entries(providers)) code[key] = await serializeProvider(provider);
 }, 60_000);
 

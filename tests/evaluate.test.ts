@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
 import { Io } from "../scripts/chat/cli";
-import { runEvaluate } from "../scripts/evaluate";
+import { runEvaluate } from "../scripts/evaluate/index";
 import { EVALUATE_HELP } from "../scripts/evaluate/command";
 import { escapeHtml } from "../scripts/evaluate/report";
 import { readEvalData, splitConversation } from "../scripts/evaluate/records";

@@ -11,7 +11,7 @@ import { readEvalData } from "../scripts/evaluate/records";
 import { reportHtml } from "../scripts/evaluate/report";
 import { buildResults } from "../scripts/evaluate/results";
 import { scoreRecords } from "../scripts/evaluate/summary";
-import { PROJECT_ROOT } from "../scripts/lib/stackFiles";
+import { PROJECT_ROOT } from "../scripts/shared/stackFiles";
 import { launchBrowser, TestBrowser } from "./support/browser";
 import { tempDir } from "./support/chatRecords";
 

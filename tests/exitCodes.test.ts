@@ -5,11 +5,11 @@
  */
 import { parseStackConfig } from "../infra/config";
 import { BENCH_USAGE, benchArgs } from "../scripts/bench";
-import { CHAT_HELP } from "../scripts/chat";
-import { EXIT, exitCodeFor, UsageError } from "../scripts/lib/exitCodes";
-import { loadSettingsReportingAll } from "../scripts/lib/plan";
-import { parsePrepareDataArgs, PREPARE_DATA_USAGE } from "../scripts/lib/prepareDataArgs";
-import { PLAN_USAGE, planArgs } from "../scripts/plan";
+import { CHAT_HELP } from "../scripts/chat/index";
+import { EXIT, exitCodeFor, UsageError } from "../scripts/shared/exitCodes";
+import { loadSettingsReportingAll } from "../scripts/plan/plan";
+import { parsePrepareDataArgs, PREPARE_DATA_USAGE } from "../scripts/data/prepareDataArgs";
+import { PLAN_USAGE, planArgs } from "../scripts/plan/index";
 import { PREFLIGHT_USAGE } from "../scripts/preflight";
 import { PRICES_USAGE, pricesRequest } from "../scripts/prices";
 import { SMOKE_HELP } from "../scripts/smoke";

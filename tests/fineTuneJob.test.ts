@@ -1,16 +1,16 @@
-import { pipelineJobName } from "../components/azure/pipelineJob";
+import { pipelineJobName } from "../components/azure/providers/pipelineJob";
 import {
   CHAT_COMPLETION_PIPELINE,
   COMPONENT_INPUTS,
   FineTuneJob,
   FineTuneJobArgs,
-  FineTuneSettings,
   JOB_NAME_PREFIX,
   modelInputs,
   pipelineJobProperties,
   STUDIO_FIXED_INPUTS,
   validateFineTuneJobArgs,
 } from "../components/fineTuneJob";
+import { FineTuneSettings } from "../domain/catalogue/fineTuneSettings";
 import { input, named, runProgram, single } from "./helpers";
 
 const settings: FineTuneSettings = {
@@ -47,6 +47,7 @@ const args: FineTuneJobArgs = {
   ...resolved,
   gpusPerNode: 1,
   settings,
+  rerunKey: "phi3-foundry:fineTuneRun",
 };
 
 async function run(a: FineTuneJobArgs = args) {

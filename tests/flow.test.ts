@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { DEFAULT_CONNECTION_NAME } from "../components/foundry";
 import { FLOW_DIRECTORY } from "../infra/program";
-import { PROJECT_ROOT } from "../scripts/lib/stackFiles";
+import { PROJECT_ROOT } from "../scripts/shared/stackFiles";
 import { flowProblems } from "./support/flowSchema";
 
 const flowDir = path.join(PROJECT_ROOT, FLOW_DIRECTORY);

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CONNECTION_NAME, Foundry, FoundryArgs, PROJECT_AI_SERVICES_ROLES, validateFoundryArgs } from "../components/foundry";
-import { signInPrincipalType } from "../components/azure/credential";
+import { signInPrincipalType } from "../components/azure/rest/credential";
 import { roleDefinitionId } from "../components/roles";
-import { azureName, ResourceKind } from "../infra/naming";
+import { azureName, ResourceKind } from "../domain/naming";
 import { OnlineEndpoint } from "../components/onlineEndpoint";
 import { input, named, ofType, runProgram, single } from "./helpers";
 import { runAsEngine, UNKNOWN } from "./support/engineRun";

@@ -1,4 +1,4 @@
-import { MockRun, RecordedResource, runUnderMocks } from "../scripts/lib/mockRuntime";
+import { MockRun, RecordedResource, runUnderMocks } from "../scripts/plan/mockRuntime";
 
 /** Runs `program` (which creates components) under the mock runtime of a bare test stack. */
 export function runProgram(program: () => unknown, config: Record<string, string> = {}): Promise<MockRun> {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { authHeaders, carriesToken, hubAccessFrom, refusal, tokenPath } from "../scripts/lib/hubAccess";
+import { authHeaders, carriesToken, hubAccessFrom, refusal, tokenPath } from "../scripts/data/sources/hubAccess";
 import { tempDir } from "./support/chatRecords";
 
 /** A home folder with a token file where `hf auth login` writes it, under `relative`. */

@@ -1,12 +1,12 @@
-import { SourceRecord } from "../scripts/lib/datasetSources";
-import { DownloadPolicy } from "../scripts/lib/datasetDownload";
-import { ByteProgress } from "../scripts/lib/downloadProgress";
-import { HubAccess } from "../scripts/lib/hubAccess";
-import { HubParquetSource } from "../scripts/lib/hubParquetSource";
+import { SourceRecord } from "../scripts/data/sources/recordSource";
+import { DownloadPolicy } from "../scripts/data/sources/datasetDownload";
+import { ByteProgress } from "../scripts/data/downloadProgress";
+import { HubAccess } from "../scripts/data/sources/hubAccess";
+import { HubParquetSource } from "../scripts/data/sources/hubParquetSource";
 import type { RowGroup } from "hyparquet";
-import { groupSpan, loadHyparquet, remoteBuffer, rowGroupProblem, rowJson } from "../scripts/lib/parquetRows";
-import { chatParquet, chatRow } from "./support/chatParquet";
-import { hubStandIn, StandInRule } from "./support/hubStandIn";
+import { groupSpan, loadHyparquet, remoteBuffer, rowGroupProblem, rowJson } from "../scripts/data/sources/parquetRows";
+import { chatParquet, chatRow } from "../testing/chatParquet";
+import { hubStandIn, StandInRule } from "../testing/hubStandIn";
 
 const FAST: DownloadPolicy = { attempts: 3, baseDelayMs: 5, timeoutMs: 5000, maxRetryAfterMs: 1000 };
 const SHA = "0123456789abcdef0123456789abcdef01234567";

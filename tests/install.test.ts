@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_ROOT } from "../scripts/lib/stackFiles";
+import { PROJECT_ROOT } from "../scripts/shared/stackFiles";
 
 interface Manifest {
   workspaces?: string[];

@@ -1,7 +1,7 @@
 import { ConfigError, parseStackConfig, rawConfigFrom } from "../infra/config";
-import { GPU_CLUSTER, LIMIT_REASONS, PRODUCTION_TAG, RULES } from "../infra/limits";
-import { buildPlan } from "../scripts/lib/plan";
-import { loadStackSettings } from "../scripts/lib/stackFiles";
+import { GPU_CLUSTER, LIMIT_REASONS, PRODUCTION_TAG, RULES } from "../domain/limits";
+import { buildPlan } from "../scripts/plan/plan";
+import { loadStackSettings } from "../scripts/shared/stackFiles";
 import { policy, violations } from "./support/policyHarness";
 
 /** The dev stack's raw settings with `overrides` on top, as the program would read them. */

@@ -5,8 +5,8 @@
  */
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { GPU_VM_SIZES } from "../infra/vmSizes";
-import { loadStackSettings, PROJECT_ROOT, readProjectFile } from "../scripts/lib/stackFiles";
+import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
+import { loadStackSettings, PROJECT_ROOT, readProjectFile } from "../scripts/shared/stackFiles";
 import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";
 
 /** Azure ML's REST API version, as its spec names it: azure-rest-api-specs specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MlWorkspace, MlWorkspaceArgs, validateMlWorkspaceArgs } from "../components/mlWorkspace";
-import { azureName, ResourceKind } from "../infra/naming";
+import { azureName, ResourceKind } from "../domain/naming";
 import { input, named, ofType, runProgram, single } from "./helpers";
 
 const namer = (kind: ResourceKind) => pulumi.output(azureName(kind, { prefix: "phi", stack: "test", suffix: "abc123" }));

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
-import { azureName, createNamer, nameProblem, namePattern, nameRules, ResourceKind } from "../infra/naming";
+import { azureName, createNamer, nameProblem, namePattern, nameRules, ResourceKind } from "../domain/naming";
 
 const kinds = Object.keys(nameRules) as ResourceKind[];
 const prefixes = fc.stringMatching(/^[a-z0-9]{3,12}$/);

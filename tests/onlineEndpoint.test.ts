@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RandomString } from "@pulumi/random";
-import { drained } from "../components/azure/endpointTraffic";
-import { DEPLOYMENT_SETTINGS, OnlineEndpoint, OnlineEndpointArgs, validateOnlineEndpointArgs } from "../components/onlineEndpoint";
+import { drained } from "../components/azure/providers/endpointTraffic";
+import { DEPLOYMENT_SETTINGS } from "../domain/catalogue/deploymentSettings";
+import { OnlineEndpoint, OnlineEndpointArgs, validateOnlineEndpointArgs } from "../components/onlineEndpoint";
 import { input, named, ofType, runProgram, single } from "./helpers";
 import { runAsEngine } from "./support/engineRun";
 

@@ -3,10 +3,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
-import { runUnderMocks } from "../scripts/lib/mockRuntime";
-import { buildPlan, PlanDocument } from "../scripts/lib/plan";
-import { renderSummary } from "../scripts/lib/summary";
-import { PROJECT_ROOT, SECRET_PLACEHOLDER } from "../scripts/lib/stackFiles";
+import { runUnderMocks } from "../scripts/plan/mockRuntime";
+import { buildPlan, PlanDocument } from "../scripts/plan/plan";
+import { renderSummary } from "../scripts/plan/summary";
+import { PROJECT_ROOT, SECRET_PLACEHOLDER } from "../scripts/shared/stackFiles";
 import { runNpmScript, ScriptResult } from "./support/npmScript";
 
 type CliResult = ScriptResult;

@@ -7,10 +7,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { GPU_VM_SIZES } from "../infra/vmSizes";
+import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
 import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";
-import { exitCodeFor } from "../scripts/lib/exitCodes";
-import { azRunner, signInProblem, subscriptionFor } from "../scripts/lib/preflightSignIn";
+import { exitCodeFor } from "../scripts/shared/exitCodes";
+import { azRunner, signInProblem, subscriptionFor } from "../scripts/preflightSignIn";
 import { runNpmScript } from "./support/npmScript";
 
 /** Azure ML's REST API version, as its spec names it: azure-rest-api-specs specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01. */

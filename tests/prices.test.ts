@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { priceBook, PriceTable } from "../infra/prices";
-import { fetchPrices, mergePrices, queryRetailPrices, readPriceTable, retailFilter, writePriceTable } from "../scripts/lib/retailPrices";
+import { priceBook, PriceTable } from "../domain/catalogue/prices";
+import { fetchPrices, mergePrices, queryRetailPrices, readPriceTable, retailFilter, writePriceTable } from "../scripts/retailPrices";
 import { runNpmScript } from "./support/npmScript";
 import { RetailPricesStandIn, StandInItem, startRetailPricesStandIn } from "./support/retailPricesStandIn";
 

@@ -7,8 +7,8 @@ import {
   REGISTER_REQUEST_GETTERS,
   wireSignatures,
   withSerializedFunctionsAs,
-} from "../scripts/lib/pulumiInternals";
-import { PROJECT_ROOT } from "../scripts/lib/stackFiles";
+} from "../scripts/plan/pulumiInternals";
+import { PROJECT_ROOT } from "../scripts/shared/stackFiles";
 
 describe("the mock runtime's hooks into @pulumi/pulumi", () => {
   it("fit the installed SDK; an upgrade fails here first, naming what to check", () => {
@@ -18,7 +18,7 @@ describe("the mock runtime's hooks into @pulumi/pulumi", () => {
 
   it("say which version they were written for when another is installed", () => {
     expect(pulumiInternalsProblems("3.300.0")).toEqual([
-      expect.stringMatching(/@pulumi\/pulumi 3\.300\.0 is installed, but scripts\/lib\/pulumiInternals\.ts was written for 3\.248\.0/),
+      expect.stringMatching(/@pulumi\/pulumi 3\.300\.0 is installed, but scripts\/plan\/pulumiInternals\.ts was written for 3\.248\.0/),
     ]);
   });
 

@@ -11,12 +11,11 @@ import {
   TOTAL_DEDICATED,
   TOTAL_LOW_PRIORITY,
   vcpusNeeded,
-  VmSizeInfo,
 } from "../components/azure/quota";
 import { parseStackConfig } from "../infra/config";
 import { quotaDemands } from "../infra/program";
-import { GPU_VM_SIZES as KNOWN_VM_SIZES } from "../infra/vmSizes";
-import { ML_REGIONS, StandInQuotaSource } from "../scripts/lib/standIns";
+import { GPU_VM_SIZES as KNOWN_VM_SIZES, VmSizeInfo } from "../domain/catalogue/vmSizes";
+import { ML_REGIONS, StandInQuotaSource } from "../scripts/plan/standIns";
 import { devRaw } from "./support/stackConfig";
 
 const A100 = { purpose: "training cluster", key: "trainingVmSize", vmSize: "Standard_NC24ads_A100_v4", instances: 1 };

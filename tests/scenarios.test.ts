@@ -1,6 +1,6 @@
-import { PRODUCTION_TAG } from "../infra/limits";
-import { buildPlan, Plan } from "../scripts/lib/plan";
-import { MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockAzure";
+import { PRODUCTION_TAG } from "../domain/limits";
+import { buildPlan, Plan } from "../scripts/plan/plan";
+import { MOCK_SUBSCRIPTION_ID } from "../scripts/plan/mockAzure";
 import { deterministicGuid } from "../components/roles";
 import { input, named, ofType, single } from "./helpers";
 import { packViolations } from "./support/policyHarness";

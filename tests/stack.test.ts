@@ -1,17 +1,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { PipelineJobProperties } from "../components/azure/machineLearning";
-import { pipelineJobName } from "../components/azure/pipelineJob";
+import type { PipelineJobProperties } from "../components/azure/rest/machineLearning";
+import { pipelineJobName } from "../components/azure/providers/pipelineJob";
 import { PreflightError, QuotaError, TOTAL_DEDICATED } from "../components/azure/quota";
 import { JOB_NAME_PREFIX } from "../components/fineTuneJob";
 import { ConfigError } from "../infra/config";
-import { baseModelRetirement, vmSizeRetirement } from "../infra/retirements";
-import { GPU_VM_SIZES } from "../infra/vmSizes";
-import { buildPlan, PlanOptions } from "../scripts/lib/plan";
-import { azureMocks } from "../scripts/lib/mockAzure";
-import { ProgramMessage, RecordedResource, runUnderMocks } from "../scripts/lib/mockRuntime";
-import { loadStackSettings } from "../scripts/lib/stackFiles";
-import { ML_REGIONS, StandInQuotaSource } from "../scripts/lib/standIns";
+import { baseModelRetirement, vmSizeRetirement } from "../domain/catalogue/retirements";
+import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
+import { buildPlan, PlanOptions } from "../scripts/plan/plan";
+import { azureMocks } from "../scripts/plan/mockAzure";
+import { ProgramMessage, RecordedResource, runUnderMocks } from "../scripts/plan/mockRuntime";
+import { loadStackSettings } from "../scripts/shared/stackFiles";
+import { ML_REGIONS, StandInQuotaSource } from "../scripts/plan/standIns";
 import { input, named, ofType, single } from "./helpers";
 import { chatRecord, tempDir, writeJsonl } from "./support/chatRecords";
 

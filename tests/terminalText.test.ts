@@ -1,4 +1,4 @@
-import { printable, remoteLine, stripControls } from "../scripts/lib/terminalText";
+import { printable, remoteLine, stripControls } from "../scripts/shared/terminalText";
 
 // The table of escape sequences is in tests/chat.test.ts ("terminal text"); these are the characters that need no escape.
 describe("terminal text: controls that are single characters", () => {

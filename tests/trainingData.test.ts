@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { validateChatFiles } from "../infra/chatData";
-import { readFinetuneConfig } from "../infra/finetuneConfig";
+import { validateChatFiles } from "../domain/data/chatData";
+import { readFinetuneConfig } from "../domain/data/finetuneConfig";
 import { contentPath, contentVersion, TrainingData, TrainingDataArgs, validateTrainingDataArgs } from "../components/trainingData";
 import { input, named, runProgram, single } from "./helpers";
 import { tempDir, writeJsonl } from "./support/chatRecords";

@@ -1,6 +1,6 @@
 import { deterministicGuid } from "../components/roles";
 import { TRAINING_IDENTITY_ROLES, TrainingIdentity, TrainingIdentityScope, validateTrainingIdentityArgs } from "../components/trainingIdentity";
-import { MOCK_SUBSCRIPTION_ID } from "../scripts/lib/mockAzure";
+import { MOCK_SUBSCRIPTION_ID } from "../scripts/plan/mockAzure";
 import { ofType, runProgram, single } from "./helpers";
 
 const group = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg-phi`;

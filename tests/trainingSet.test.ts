@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { conversationCharacters, DataError } from "../infra/chatData";
-import { MODEL_CATALOGUE } from "../infra/models";
-import { PROJECT_ROOT } from "../infra/paths";
-import { CHARS_PER_TOKEN, DEFAULT_MIN_RECORDS_PER_FILE, estimatedTokens, TrainingSetRules, validateTrainingSet } from "../infra/trainingSet";
+import { conversationCharacters, DataError } from "../domain/data/chatData";
+import { MODEL_CATALOGUE } from "../domain/catalogue/models";
+import { PROJECT_ROOT } from "../domain/paths";
+import { CHARS_PER_TOKEN, DEFAULT_MIN_RECORDS_PER_FILE, estimatedTokens, TrainingSetRules, validateTrainingSet } from "../domain/data/trainingSet";
 import { chatRecord, tempDir } from "./support/chatRecords";
 
 const PHI3: TrainingSetRules = {

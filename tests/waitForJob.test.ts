@@ -1,5 +1,5 @@
-import { waitForJob } from "../components/azure/jobCompletion";
-import { JobSnapshot } from "../components/azure/machineLearning";
+import { waitForJob } from "../components/azure/providers/jobCompletion";
+import { JobSnapshot } from "../components/azure/rest/machineLearning";
 
 /** A clock that only moves when the code under test sleeps. */
 function fakeClock() {
@@ -26,8 +26,8 @@ describe("waitForJob", () => {
 
   it.each(["Failed", "Canceled"])("fails with the job's status and studio URL when it ends %s", async (status) => {
     const read = statuses({ status: "Running" }, { status, studioUrl: "https://ml.azure.com/runs/j" });
-    await expect(waitForJob("j", read, { timeoutMs: 600_000, pollMs: 1000, ...fakeClock() })).rejects.toThrow(
-      new RegExp(`job j ended ${status}; no model was registered\\. See https://ml.azure.com/runs/j.*fineTuneRun`),
+    await expect(waitForJob("j", read, { timeoutMs: 600_000, pollMs: 1000, rerunKey: "phi3-foundry:fineTuneRun", ...fakeClock() })).rejects.toThrow(
+      new RegExp(`job j ended ${status}; no model was registered\\. See https://ml.azure.com/runs/j To run it again, bump phi3-foundry:fineTuneRun\\.$`),
     );
   });
 

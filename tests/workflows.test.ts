@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { PROJECT_ROOT } from "../scripts/lib/stackFiles";
+import { PROJECT_ROOT } from "../scripts/shared/stackFiles";
 
 interface Step {
   name?: string;

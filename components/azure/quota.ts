@@ -2,15 +2,7 @@
  * Quota preflight: before the stack creates anything, compare the Azure ML vCPU quota of each VM family the stack
  * needs with what it would use, and fail with one clear message per family that falls short.
  */
-
-/** A VM size as Azure ML's `locations/{location}/vmSizes` API describes it. */
-export interface VmSizeInfo {
-  readonly name: string;
-  /** The quota family, e.g. `standardNCADSA100v4Family`: the `name.value` of its usage. */
-  readonly family: string;
-  readonly vCPUs: number;
-  readonly gpus: number;
-}
+import type { VmSizeInfo } from "../../domain/catalogue/vmSizes";
 
 /**
  * One row of Azure ML's `locations/{location}/usages` API: a VM family's dedicated vCPUs ("Standard NCADSA100v4 Family

@@ -3,12 +3,12 @@
  * the exit codes, and the process around them (streams, environment, Ctrl-C), which tests replace to run a command
  * in-process.
  */
-import { exitCodesHelp, UsageError } from "../lib/exitCodes";
-import type { Clock } from "../lib/retryingFetch";
-import type { ClientOptions } from "../lib/scoringClient";
-import type { StackOutputReader } from "../lib/endpointTarget";
+import { exitCodesHelp, UsageError } from "../shared/exitCodes";
+import type { Clock } from "../shared/retryingFetch";
+import type { ClientOptions } from "./scoringClient";
+import type { StackOutputReader } from "./endpointTarget";
 
-export { EXIT, UsageError, usageFrom } from "../lib/exitCodes";
+export { EXIT, UsageError, usageFrom } from "../shared/exitCodes";
 
 export const EXIT_CODES_HELP = exitCodesHelp({
   failed: "the endpoint failed, gave no usable answer or ran out of time",

@@ -1,10 +1,10 @@
 /**
  * One conversation of `npm run chat`: the history, the slash commands, and Ctrl-C. It reads lines and writes text;
- * the terminal around it is chat.ts.
+ * the terminal around it is index.ts.
  */
-import type { ChatMessage } from "../lib/scoringClient";
-import { ScoringError } from "../lib/scoringClient";
-import { stripControls } from "../lib/terminalText";
+import type { ChatMessage } from "./scoringClient";
+import { ScoringError } from "./scoringClient";
+import { stripControls } from "../shared/terminalText";
 import { EXIT, OutStream } from "./cli";
 
 export const COMMANDS: Readonly<Record<string, string>> = {

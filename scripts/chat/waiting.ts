@@ -1,4 +1,4 @@
-import type { RetryEvent } from "../lib/retryingFetch";
+import type { RetryEvent } from "../shared/retryingFetch";
 import type { OutStream } from "./cli";
 
 /**

@@ -11,8 +11,8 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
-import { ask, ChatMessage, ClientOptions, EndpointTarget, GenerationParameters, ScoringError } from "../lib/scoringClient";
-import { stripControls } from "../lib/terminalText";
+import { ask, ChatMessage, ClientOptions, EndpointTarget, GenerationParameters, ScoringError } from "./scoringClient";
+import { stripControls } from "../shared/terminalText";
 import { describeEvent } from "./waiting";
 
 /** The largest conversation the page may post: far above 200 turns of 128-token answers. */

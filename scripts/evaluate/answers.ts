@@ -2,8 +2,8 @@
  * Puts every record to one or two endpoints, a few requests at a time, through the scoring client of `npm run chat`
  * (its waits, retries and deadlines apply to each request), and keeps what came back and how long it took.
  */
-import type { RetryEvent } from "../lib/retryingFetch";
-import { ask, ClientOptions, EndpointTarget, GenerationParameters, ScoringError } from "../lib/scoringClient";
+import type { RetryEvent } from "../shared/retryingFetch";
+import { ask, ClientOptions, EndpointTarget, GenerationParameters, ScoringError } from "../chat/scoringClient";
 import type { EvalRecord } from "./records";
 
 /** What one endpoint did with one record. */

@@ -4,17 +4,17 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ArmClient } from "../../components/azure/armClient";
-import { authSettings, azureConnection } from "../../components/azure/credential";
-import { DataError } from "../../infra/chatData";
-import { projectPath } from "../../infra/paths";
-import { parameters } from "../chat";
+import { ArmClient } from "../../components/azure/rest/armClient";
+import { authSettings, azureConnection } from "../../components/azure/rest/credential";
+import { DataError } from "../../domain/data/chatData";
+import { projectPath } from "../../domain/paths";
+import { parameters } from "../chat/index";
 import { EXIT, Io, processIo, REQUEST_OPTIONS, requestHelp, requestOptions, UsageError, usageFrom } from "../chat/cli";
-import { findEndpoint, pulumiStackOutputs, StackOutputReader } from "../lib/endpointTarget";
-import { urlProblem } from "../lib/retryingFetch";
-import { DEFAULT_CLIENT, DEFAULT_PARAMETERS, EndpointTarget } from "../lib/scoringClient";
-import { loadStackSettings, readProjectFile, SettingsError } from "../lib/stackFiles";
-import { stripControls } from "../lib/terminalText";
+import { findEndpoint, pulumiStackOutputs, StackOutputReader } from "../chat/endpointTarget";
+import { urlProblem } from "../shared/retryingFetch";
+import { DEFAULT_CLIENT, DEFAULT_PARAMETERS, EndpointTarget } from "../chat/scoringClient";
+import { loadStackSettings, readProjectFile, SettingsError } from "../shared/stackFiles";
+import { stripControls } from "../shared/terminalText";
 import { answerAll, Cancelled } from "./answers";
 import { MlflowClient, mlflowBase, readTrainingCurves, trackingUri } from "./mlflow";
 import { Progress } from "./progress";

@@ -15,10 +15,10 @@
 import type { TokenCredential } from "@azure/core-auth";
 import type * as CoreClient from "@azure-rest/core-client";
 import type { Client, PathUncheckedResponse } from "@azure-rest/core-client";
-import type { ArmClient } from "../../components/azure/armClient";
-import type { AzureCloud } from "../../components/azure/cloud";
-import { armScope } from "../../components/azure/flowService";
-import { ML_API_VERSION, WorkspaceAddress, workspacePath } from "../../components/azure/machineLearning";
+import type { ArmClient } from "../../components/azure/rest/armClient";
+import type { AzureCloud } from "../../components/azure/rest/cloud";
+import { armScope } from "../../components/azure/rest/flowService";
+import { ML_API_VERSION, WorkspaceAddress, workspacePath } from "../../components/azure/rest/machineLearning";
 
 /** A run as MLflow's REST API returns it (Run: info and data), the parts used here. */
 export interface MlflowRun {

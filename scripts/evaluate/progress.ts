@@ -1,7 +1,7 @@
 import type { OutStream } from "../chat/cli";
 import { describeEvent } from "../chat/waiting";
-import type { RetryEvent } from "../lib/retryingFetch";
-import { stripControls } from "../lib/terminalText";
+import type { RetryEvent } from "../shared/retryingFetch";
+import { stripControls } from "../shared/terminalText";
 
 /**
  * How far a run is, on one line of stderr redrawn in place, on a terminal only; retry waits are said on lines of their

@@ -4,8 +4,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ChatMessage, checkChatFile, capProblems, DataError, LISTED_PROBLEMS, messagesOf, parseRecordLine, splitJsonl } from "../../infra/chatData";
-import { DataManifest, MANIFEST_FILE } from "../lib/dataManifest";
+import { ChatMessage, checkChatFile, capProblems, DataError, LISTED_PROBLEMS, messagesOf, parseRecordLine, splitJsonl } from "../../domain/data/chatData";
+import { DataManifest, MANIFEST_FILE } from "../data/dataManifest";
 
 /** One conversation to put to the model. */
 export interface EvalRecord {

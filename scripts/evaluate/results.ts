@@ -1,7 +1,7 @@
 /** results.json: everything a run found, for a person or a later comparison. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { GenerationParameters } from "../lib/scoringClient";
+import type { GenerationParameters } from "../chat/scoringClient";
 import type { TrainingCurves } from "./mlflow";
 import type { EvalData, ManifestMatch } from "./records";
 import { reportHtml } from "./report";

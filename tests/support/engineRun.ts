@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { azureMocks } from "../../scripts/lib/mockAzure";
+import { azureMocks } from "../../scripts/plan/mockAzure";
 
 /** The SDK's wire marker of a value unknown in a preview (sdk/nodejs/runtime/rpc.ts, unknownValue). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

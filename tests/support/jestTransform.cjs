@@ -1,9 +1,9 @@
 /**
- * Jest's transformer for the project's TypeScript: esbuild (scripts/lib/transpile.cjs), the same transpiler
+ * Jest's transformer for the project's TypeScript: esbuild (scripts/tooling/transpile.cjs), the same transpiler
  * `npm run plan` uses. Jest caches the result by the key below; type-checking is tsc's step of `npm test`.
  */
 const crypto = require("node:crypto");
-const { transpile, TRANSPILER_KEY } = require("../../scripts/lib/transpile.cjs");
+const { transpile, TRANSPILER_KEY } = require("../../scripts/tooling/transpile.cjs");
 
 module.exports = {
   process(source, filename) {

@@ -1,6 +1,6 @@
 import { ChildProcess, ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
-import { npmScriptCommand } from "../../scripts/lib/npmScripts";
-import { PROJECT_ROOT } from "../../scripts/lib/stackFiles";
+import { npmScriptCommand } from "../../scripts/tooling/npmScripts";
+import { PROJECT_ROOT } from "../../scripts/shared/stackFiles";
 
 export interface ScriptResult {
   readonly code: number;

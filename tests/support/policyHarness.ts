@@ -6,7 +6,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { policies } from "../../policy/rules";
-import type { RecordedResource } from "../../scripts/lib/mockRuntime";
+import type { RecordedResource } from "../../scripts/plan/mockRuntime";
 
 /**
  * The policy pack run as the engine runs it, on resources as the program registers them: resource rules get one

@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { RetailItem } from "../../scripts/lib/retailPrices";
+import type { RetailItem } from "../../scripts/retailPrices";
 
 /** An item as the API lists it, with the fields the stand-in filters on. */
 export interface StandInItem extends RetailItem {

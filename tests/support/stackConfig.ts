@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig, RawConfig, readRawConfig } from "../../infra/config";
-import { loadStackSettings } from "../../scripts/lib/stackFiles";
+import { loadStackSettings } from "../../scripts/shared/stackFiles";
 
 /** The dev stack's raw config, read through pulumi.Config as the program reads it, with `changes` on top. */
 export function devRaw(changes: Record<string, string | undefined> = {}): RawConfig {

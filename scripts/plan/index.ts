@@ -1,0 +1,43 @@
+/**
+ * `npm run plan -- [--stack NAME] [--config KEY=VALUE]... [--json]`: the stack as `pulumi preview` would see it,
+ * run under Pulumi's mock runtime with no cloud. Invalid settings exit 2 with nothing on stdout.
+ */
+import { parseArgs } from "node:util";
+import { exitCodesHelp, runCommand } from "../shared/exitCodes";
+import { buildPlan } from "./plan";
+import { renderSummary } from "./summary";
+
+export const PLAN_USAGE =
+  "usage: npm run plan -- [--stack NAME] [--config KEY=VALUE]... [--json]\n\n" +
+  "The stack as `pulumi preview` would see it, run under Pulumi's mock runtime with the stack's config files and no cloud.\n\n" +
+  "  --stack NAME        stack whose Pulumi.<name>.yaml is read: name, org/name or org/phi3-foundry/name (default dev)\n" +
+  "  --config KEY=VALUE  a setting over the stack file's; KEY without a namespace is a project key (repeatable)\n" +
+  "  --json              one JSON document (project, stack, resources, outputs) instead of the readable summary\n" +
+  "  -h, --help          this text\n\n" +
+  exitCodesHelp({ failed: "the program failed, or a data file is wrong", usage: "a wrong setting or stack name; nothing on stdout" });
+
+/** The plan's options from its command line; throws Node's parseArgs error (exit 2) for an unknown option. */
+export function planArgs(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      stack: { type: "string", default: "dev" },
+      config: { type: "string", multiple: true, default: [] },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  }).values;
+}
+
+async function main(): Promise<void> {
+  const values = planArgs(process.argv.slice(2));
+  if (values.help) {
+    process.stdout.write(PLAN_USAGE);
+    return;
+  }
+  const plan = await buildPlan({ stack: values.stack, overrides: values.config });
+  process.stdout.write(values.json ? JSON.stringify(plan.document, null, 2) + "\n" : renderSummary(plan));
+}
+
+if (require.main === module) runCommand("plan", main);
