@@ -19,7 +19,8 @@ import { answerAll, Cancelled } from "./answers";
 import { MlflowClient, mlflowBase, readTrainingCurves, trackingUri } from "./mlflow";
 import { Progress } from "./progress";
 import { readEvalData } from "./records";
-import { buildResults, EvaluationResults, writeOutputs } from "./results";
+import { writeOutputs } from "./output";
+import { buildResults, EvaluationResults } from "./results";
 import { scoreRecords, Summary } from "./summary";
 
 export const DEFAULT_CONCURRENCY = 4;

@@ -1,10 +1,7 @@
 /** results.json: everything a run found, for a person or a later comparison. */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { GenerationParameters } from "../chat/scoringClient";
 import type { TrainingCurves } from "./mlflow";
 import type { EvalData, ManifestMatch } from "./records";
-import { reportHtml } from "./report";
 import { Closer, closerCounts, ScoredRecord, Summary, summarize } from "./summary";
 
 export interface EvaluationResults {
@@ -56,16 +53,4 @@ export function buildResults(input: {
     trainingCurves: input.trainingCurves,
     records,
   };
-}
-
-export const RESULTS_FILE = "results.json";
-export const REPORT_FILE = "report.html";
-
-/** Writes results.json and report.html into `dir` (made if missing); returns their paths. */
-export function writeOutputs(dir: string, results: EvaluationResults): { results: string; report: string } {
-  fs.mkdirSync(dir, { recursive: true });
-  const files = { results: path.join(dir, RESULTS_FILE), report: path.join(dir, REPORT_FILE) };
-  fs.writeFileSync(files.results, JSON.stringify(results, null, 2) + "\n");
-  fs.writeFileSync(files.report, reportHtml(results));
-  return files;
 }
