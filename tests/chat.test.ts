@@ -5,7 +5,7 @@ import { Io } from "../scripts/chat/cli";
 import { closestCommand } from "../scripts/chat/session";
 import { describeEvent, WaitIndicator } from "../scripts/chat/waiting";
 import { findEndpoint } from "../scripts/chat/endpointTarget";
-import { fetchWithRetry, RetryEvent } from "../scripts/shared/retryingFetch";
+import { failedBeforeSend, fetchWithRetry, RetryEvent } from "../scripts/shared/retryingFetch";
 import { ask, chat, ClientOptions, outputOf, ScoringError, scoringBody } from "../scripts/chat/scoringClient";
 import { printable, stripControls } from "../scripts/shared/terminalText";
 import { runSmoke } from "../scripts/smoke";
@@ -203,6 +203,26 @@ describe("the scoring client", () => {
     expect(describeEvent({ kind: "wait", attempt: 2, attempts: 4, delayMs: 2000, failure: "ECONNREFUSED", retryAfter: false })).toBe(
       "cannot reach the endpoint (ECONNREFUSED); trying again in 2 s (attempt 2 of 4)",
     );
+  });
+
+  it("counts a request as never sent when every address of the name refused it, or fetch refused the port", () => {
+    // Node's net module, for a name with several addresses, fails with an AggregateError holding each attempt's error.
+    const aggregate = (...codes: string[]) => ({ cause: Object.assign(new AggregateError(codes.map((code) => Object.assign(new Error(code), { code }))), { code: codes[0] }) });
+    expect(failedBeforeSend(aggregate("ECONNREFUSED", "ECONNREFUSED"))).toBe(true);
+    expect(failedBeforeSend(aggregate("ECONNREFUSED", "ECONNRESET"))).toBe(false);
+    expect(failedBeforeSend({ cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }) })).toBe(true);
+    expect(failedBeforeSend({ cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }) })).toBe(false);
+    expect(failedBeforeSend({ cause: new Error("bad port") })).toBe(true);
+    expect(failedBeforeSend(new Error("no cause"))).toBe(false);
+  });
+
+  it("tries again, without the may-still-be-answering note, when fetch never opened a connection (a blocked port)", async () => {
+    const clock = fakeClock();
+    // Port 9 is on the fetch standard's list of bad ports: fetch refuses it before connecting.
+    const error = await chat({ url: "http://127.0.0.1:9/score", key: "k" }, hi, undefined, { ...FAST, attempts: 2, clock }).catch((e) => e);
+    expect(error.message).toMatch(/^gave up after 2 attempts: /);
+    expect(error.message).not.toMatch(/not sent again/);
+    expect(clock.slept).toEqual([5]);
   });
 
   it("cancels the request in flight when its signal aborts", () =>

@@ -98,6 +98,18 @@ export function retryable(status: number): boolean {
  */
 const BEFORE_SEND = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EADDRNOTAVAIL", "UND_ERR_CONNECT_TIMEOUT"]);
 
+/**
+ * Whether a failed fetch never left this machine: its cause (or, for a name with several addresses, every one of
+ * Node's connection attempts, an AggregateError's `errors`) failed before sending, or fetch refused the port itself.
+ */
+export function failedBeforeSend(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } } | undefined)?.cause;
+  if (!cause) return false;
+  if (cause.message === "bad port") return true; // the fetch standard's blocked ports: no connection is opened
+  if (Array.isArray(cause.errors) && cause.errors.length > 0) return cause.errors.every((e) => e?.code !== undefined && BEFORE_SEND.has(e.code));
+  return cause.code !== undefined && BEFORE_SEND.has(cause.code);
+}
+
 /** Why a URL cannot be sent to, or undefined when it can. */
 export function urlProblem(url: string): string | undefined {
   let parsed: URL;
@@ -198,7 +210,7 @@ export async function fetchWithRetry(url: string, init: RequestInit, policy: Ret
       last = { body: "", failure, exhausted: true, attempts: attempt };
       // The deadline, not the request's own timeout, cut this attempt short.
       if (timedOut && timeoutMs < policy.timeoutMs) return { ...last, elapsedMs: clock.now() - started, stop: deadlineStop() };
-      const beforeSend = !timedOut && code !== undefined && BEFORE_SEND.has(code);
+      const beforeSend = !timedOut && failedBeforeSend(err);
       if (!beforeSend && !resendAfterSend) {
         const message = "not sent again: the server may already be acting on it";
         return { ...last, exhausted: false, elapsedMs: clock.now() - started, stop: { kind: "not-resent", message } };
