@@ -13,6 +13,15 @@ import { exitAfter, exitWhenFlushed } from "../shared/exitCodes";
 import { ChatSession, helpText, Send } from "./session";
 import { WaitIndicator } from "./waiting";
 import { startWebChat } from "./web";
+import { ContextBudget, DEFAULT_CONTEXT_TOKENS, fitToContext, tooLongMessage } from "./context";
+
+/** `--context-tokens`: a whole number of tokens, the default model's context when unset. */
+function contextTokens(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_CONTEXT_TOKENS;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 256 || value > 1_048_576) throw new UsageError(`--context-tokens ${text}: a whole number of tokens from 256 to 1048576`);
+  return value;
+}
 
 export function parameters(values: { temperature?: string; "max-new-tokens"?: string }): GenerationParameters {
   const temperature = Number(values.temperature ?? DEFAULT_PARAMETERS.temperature);
@@ -46,6 +55,8 @@ export const CHAT_HELP =
   "  --baseline-key KEY         model's (default: PHI3_BASELINE_URL and PHI3_BASELINE_KEY when set)\n" +
   `  --temperature N            0 to 2 (default ${DEFAULT_PARAMETERS.temperature})\n` +
   `  --max-new-tokens N         at least 1 (default ${DEFAULT_PARAMETERS.maxNewTokens})\n` +
+  `  --context-tokens N         the model's context length (default ${DEFAULT_CONTEXT_TOKENS}, Phi-3-mini-4k-instruct's): a message\n` +
+  "                             longer than it allows is not sent, and the oldest exchanges are left out to fit\n" +
   "  --stack NAME               the stack whose outputs name the endpoint (default: the selected stack)\n" +
   requestHelp(DEFAULT_CLIENT) +
   "\nIn a conversation:\n" +
@@ -60,6 +71,7 @@ export async function runChat(argv: readonly string[], io: Io = processIo()): Pr
   let options: ClientOptions;
   let message: string | undefined;
   let web: { port: number; baseline?: EndpointTarget } | undefined;
+  let budget: ContextBudget;
   try {
     let values;
     try {
@@ -73,6 +85,7 @@ export async function runChat(argv: readonly string[], io: Io = processIo()): Pr
           "baseline-key": { type: "string" },
           temperature: { type: "string" },
           "max-new-tokens": { type: "string" },
+          "context-tokens": { type: "string" },
           stack: { type: "string" },
           ...REQUEST_OPTIONS,
         },
@@ -86,9 +99,15 @@ export async function runChat(argv: readonly string[], io: Io = processIo()): Pr
       return EXIT.ok;
     }
     generation = parameters(values);
+    budget = { contextTokens: contextTokens(values["context-tokens"]), answerTokens: generation.maxNewTokens };
+    if (budget.answerTokens >= budget.contextTokens) {
+      throw new UsageError(`--max-new-tokens ${budget.answerTokens}: must be less than the context's ${budget.contextTokens} tokens (--context-tokens), which also hold the message`);
+    }
     options = { ...requestOptions(values, DEFAULT_CLIENT), clock: io.clock };
     message = values.message;
     if (message !== undefined && !message.trim()) throw new UsageError("--message is empty: say what to ask");
+    const fitted = message !== undefined ? fitToContext([{ role: "user", content: message }], budget) : undefined;
+    if (fitted && "tooLong" in fitted) throw new UsageError(`--message: ${tooLongMessage(fitted.tooLong, budget)}`);
     if (values.web && message !== undefined) throw new UsageError("--web and --message: choose one (the page asks, --message asks once here)");
     for (const name of ["port", "baseline-url", "baseline-key"] as const) {
       if (!values.web && values[name] !== undefined) throw new UsageError(`--${name} goes with --web`);
@@ -128,7 +147,7 @@ export async function runChat(argv: readonly string[], io: Io = processIo()): Pr
       stopListening();
     }
   }
-  return converse(target, send, io);
+  return converse(target, send, io, budget);
 }
 
 /** Serves the chat page until Ctrl-C (exit code 130). */
@@ -165,8 +184,8 @@ async function serveWeb(
   return EXIT.interrupted;
 }
 
-async function converse(target: EndpointTarget, send: Send, io: Io): Promise<number> {
-  const session = new ChatSession(send, io.stdout, io.stderr);
+async function converse(target: EndpointTarget, send: Send, io: Io, budget: ContextBudget): Promise<number> {
+  const session = new ChatSession(send, io.stdout, io.stderr, budget);
   // Lines are read as a stream, so lines piped in ahead of the answers are kept, not dropped.
   const terminal = readline.createInterface({
     input: io.stdin,

@@ -6,6 +6,7 @@ import type { ChatMessage } from "./scoringClient";
 import { ScoringError } from "./scoringClient";
 import { stripControls } from "../shared/terminalText";
 import { EXIT, OutStream } from "./cli";
+import { ContextBudget, droppedMessage, fitToContext, tooLongMessage } from "./context";
 
 export const COMMANDS: Readonly<Record<string, string>> = {
   "/help": "list these commands",
@@ -57,6 +58,8 @@ export class ChatSession {
     private readonly send: Send,
     private readonly stdout: OutStream,
     private readonly stderr: OutStream,
+    /** The model's context and the answer's room: what does not fit is left out, oldest first. */
+    private readonly budget?: ContextBudget,
   ) {}
 
   /** An answer is being waited for. */
@@ -126,6 +129,18 @@ export class ChatSession {
 
   private async ask(content: string): Promise<void> {
     this.history.push({ role: "user", content });
+    if (this.budget) {
+      const fitted = fitToContext(this.history, this.budget);
+      if ("tooLong" in fitted) {
+        this.history.pop();
+        this.stderr.write(`${tooLongMessage(fitted.tooLong, this.budget)}\n`);
+        return;
+      }
+      if (fitted.droppedExchanges > 0) {
+        this.history.splice(0, this.history.length - fitted.messages.length);
+        this.stderr.write(`${droppedMessage(fitted.droppedExchanges, this.budget)}\n`);
+      }
+    }
     const controller = new AbortController();
     this.inFlight = controller;
     try {
