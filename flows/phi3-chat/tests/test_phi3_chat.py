@@ -278,12 +278,15 @@ class CallPhi3Test(unittest.TestCase):
             "no answer within 0.05 s; not sent again, as the model may still be answering it "
             "(retry_timeouts sends it again, timeout_seconds waits longer)",
         )
-        self.assertEqual(len(StandIn.requests), 1)
+        # A second request would have been answered ("echo: x"); on a busy machine the first may not even have been
+        # read by the stand-in's thread yet.
+        self.assertLessEqual(len(StandIn.requests), 1)
 
         StandIn.requests = []
         StandIn.script = [{"hang": True}]
         with self.assertLogs("phi3_chat", "WARNING"):
-            self.assertEqual(self.call(timeout_seconds=0.05, retry_timeouts=True), "echo: x")
+            # Long enough for the resent request's answer to arrive in time on a busy machine.
+            self.assertEqual(self.call(timeout_seconds=1.0, retry_timeouts=True), "echo: x")
         self.assertEqual(len(StandIn.requests), 2)
 
     def test_never_follows_a_redirect_so_the_key_goes_nowhere_else(self):
