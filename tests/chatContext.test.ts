@@ -1,10 +1,8 @@
-import { EventEmitter } from "node:events";
-import { PassThrough } from "node:stream";
 import { runChat } from "../scripts/chat/index";
-import type { Io } from "../scripts/chat/cli";
 import { DEFAULT_CONTEXT_TOKENS, fitToContext } from "../scripts/chat/context";
 import type { ChatMessage } from "../scripts/chat/scoringClient";
 import { ChatSession } from "../scripts/chat/session";
+import { commandIo } from "./support/commandIo";
 import { scoringStandIn } from "./support/scoringStandIn";
 
 // Phi-3-mini-4k-instruct's context, from its model card ("Context length: 4K tokens", max_position_embeddings 4096),
@@ -32,27 +30,11 @@ describe("what of a conversation fits the model's context", () => {
   });
 });
 
-function testIo(env: Record<string, string>) {
-  const out = { text: "", isTTY: false, write: (t: string) => (out.text += t) };
-  const err = { text: "", isTTY: false, write: (t: string) => (err.text += t) };
-  const ctrlC = new EventEmitter();
-  const io: Io = {
-    stdin: new PassThrough(),
-    stdout: out,
-    stderr: err,
-    env,
-    onInterrupt(handler) {
-      ctrlC.on("SIGINT", handler);
-      return () => ctrlC.off("SIGINT", handler);
-    },
-  };
-  return { io, out, err };
-}
 
 describe("chat and the model's context", () => {
   it("does not send a paste three times the context, and keeps the conversation as it was", async () => {
     const sent: ChatMessage[][] = [];
-    const { io, err } = testIo({});
+    const { io, err } = commandIo({});
     const session = new ChatSession(async (messages) => (sent.push([...messages]), "ok"), io.stdout, io.stderr, { contextTokens: PHI3_MINI_CONTEXT, answerTokens: 128 });
     await session.handle("hello");
     await session.handle("x".repeat(50_000));
@@ -63,7 +45,7 @@ describe("chat and the model's context", () => {
 
   it("sends only the newest exchanges that fit, and says what it left out", async () => {
     const sent: ChatMessage[][] = [];
-    const { io, err } = testIo({});
+    const { io, err } = commandIo({});
     const session = new ChatSession(async (messages) => (sent.push([...messages]), "y".repeat(100)), io.stdout, io.stderr, budget);
     await session.handle("a".repeat(100));
     await session.handle("b".repeat(100));
@@ -76,7 +58,7 @@ describe("chat and the model's context", () => {
   it("refuses --message longer than the context with exit code 2, sending nothing", async () => {
     const endpoint = await scoringStandIn();
     try {
-      const { io, err } = testIo({ PHI3_ENDPOINT_URL: endpoint.url, PHI3_ENDPOINT_KEY: "k" });
+      const { io, err } = commandIo({ PHI3_ENDPOINT_URL: endpoint.url, PHI3_ENDPOINT_KEY: "k" });
       await expect(runChat(["--message", "x".repeat(50_000)], io)).resolves.toBe(2);
       expect(err.text).toMatch(/--message: Not sent: this message is about 12,500 tokens/);
       await expect(runChat(["--context-tokens", "256", "--max-new-tokens", "256", "--message", "hi"], io)).resolves.toBe(2);

@@ -2,16 +2,14 @@
  * `npm run evaluate` in-process, against local stand-ins of the scoring API (tests/support/scoringStandIn.ts): the
  * records it cuts from a chat file, the requests that leave the process, results.json and the HTML report.
  */
-import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
-import { Io } from "../scripts/chat/cli";
 import { runEvaluate } from "../scripts/evaluate/index";
 import { EVALUATE_HELP } from "../scripts/evaluate/command";
 import { escapeHtml } from "../scripts/evaluate/report";
 import { readEvalData, splitConversation } from "../scripts/evaluate/records";
 import { chatRecord, tempDir } from "./support/chatRecords";
+import { commandIo } from "./support/commandIo";
 import { scoringStandIn } from "./support/scoringStandIn";
 
 type StandIn = Awaited<ReturnType<typeof scoringStandIn>>;
@@ -20,22 +18,7 @@ type StandIn = Awaited<ReturnType<typeof scoringStandIn>>;
 const instantClock = { now: () => 0, sleep: async () => undefined };
 
 function testIo(env: Record<string, string>, readOutputs?: () => Promise<string>) {
-  const out = { text: "", isTTY: false, write: (t: string) => (out.text += t) };
-  const err = { text: "", isTTY: false, write: (t: string) => (err.text += t) };
-  const ctrlC = new EventEmitter();
-  const io: Io = {
-    stdin: new PassThrough(),
-    stdout: out,
-    stderr: err,
-    env,
-    clock: instantClock,
-    readOutputs,
-    onInterrupt(handler) {
-      ctrlC.on("SIGINT", handler);
-      return () => ctrlC.off("SIGINT", handler);
-    },
-  };
-  return { io, out, err, interrupt: () => ctrlC.emit("SIGINT") };
+  return commandIo(env, { clock: instantClock, readOutputs });
 }
 
 function writeData(dir: string, records: object[]): string {
