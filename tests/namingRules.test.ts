@@ -1,4 +1,4 @@
-import { azureName, nameProblem, ResourceKind } from "../infra/naming";
+import { azureName, nameProblem, namePattern, ResourceKind } from "../infra/naming";
 
 /**
  * Every kind of name the stack builds, written out: the Cloud Adoption Framework's abbreviation first
@@ -54,6 +54,12 @@ describe("the name of each kind, as the stack builds it", () => {
   });
 });
 
+describe("namePattern", () => {
+  it("matches whatever casing Azure returns a name in (names compare case-insensitively, resource-name-rules)", () => {
+    expect(namePattern("mlWorkspace", "phi", "dev").test("MLW-PHI-DEV-ABC123")).toBe(true);
+  });
+});
+
 describe("nameProblem: lengths and characters of the kinds the published-length table does not cover", () => {
   const LENGTHS: [ResourceKind, number, number, string][] = [
     ["applicationInsights", 1, 260, "a"], // Microsoft.Insights components: 1-260
@@ -99,6 +105,7 @@ describe("nameProblem: lengths and characters of the kinds the published-length 
     ["resourceGroup", ["rg-a.b(c)_d", "rg("], ["rg.", "rg/x", "rg x"]],
     ["logAnalyticsWorkspace", ["log-1"], ["-log", "log_1"]],
     ["mlWorkspace", ["mlw_a-1"], ["_mlw", "mlw.1"]],
+    ["keyVault", ["kv-a-b"], ["kv-ab--c"]],
   ])("%s accepts %j and refuses %j", (kind, good, bad) => {
     for (const name of good) expect(nameProblem(kind, name)).toBeUndefined();
     for (const name of bad) expect(nameProblem(kind, name)).toMatch(`does not match`);
