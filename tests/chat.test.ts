@@ -1,7 +1,4 @@
-import { EventEmitter } from "node:events";
-import { PassThrough } from "node:stream";
 import { runChat } from "../scripts/chat/index";
-import { Io } from "../scripts/chat/cli";
 import { closestCommand } from "../scripts/chat/session";
 import { describeEvent, WaitIndicator } from "../scripts/chat/waiting";
 import { findEndpoint } from "../scripts/chat/endpointTarget";
@@ -10,6 +7,7 @@ import { ask, chat, ClientOptions, outputOf, ScoringError, scoringBody } from ".
 import { printable, stripControls } from "../scripts/shared/terminalText";
 import { runSmoke } from "../scripts/smoke";
 import { spawnNpmScript } from "./support/npmScript";
+import { commandIo } from "./support/commandIo";
 import { scoringStandIn } from "./support/scoringStandIn";
 import responses from "./support/scoringResponses.json";
 
@@ -34,22 +32,7 @@ function fakeClock() {
 
 /** A process for runChat and runSmoke: captured stdout and stderr, piped stdin, Ctrl-C on demand. */
 function testIo(env: Record<string, string>, options: { tty?: boolean; clock?: ReturnType<typeof fakeClock> } = {}) {
-  const out = { text: "", isTTY: options.tty ?? false, write: (t: string) => (out.text += t) };
-  const err = { text: "", isTTY: options.tty ?? false, write: (t: string) => (err.text += t) };
-  const stdin = new PassThrough();
-  const ctrlC = new EventEmitter();
-  const io: Io = {
-    stdin,
-    stdout: out,
-    stderr: err,
-    env,
-    clock: options.clock,
-    onInterrupt(handler) {
-      ctrlC.on("SIGINT", handler);
-      return () => ctrlC.off("SIGINT", handler);
-    },
-  };
-  return { io, stdin, out, err, interrupt: () => ctrlC.emit("SIGINT") };
+  return commandIo(env, options);
 }
 
 function run(script: "chat" | "smoke", args: string[], env: Record<string, string>) {
