@@ -82,7 +82,8 @@ describe("what `pulumi preview` prints of each rule", () => {
 
 describe("the compute rules", () => {
   it("gpu-cluster-scales-to-zero: 0 idle nodes, or none given (ARM's default is 0); 1 and more refused", async () => {
-    for (const props of [cluster({ minNodeCount: 0 }), cluster({}), cluster(undefined), {}]) expect(await check("gpu-cluster-scales-to-zero", COMPUTE, props)).toEqual([]);
+    const bare = { properties: { computeType: "AmlCompute", disableLocalAuth: true } };
+    for (const props of [cluster({ minNodeCount: 0 }), cluster({}), cluster(undefined), bare, {}]) expect(await check("gpu-cluster-scales-to-zero", COMPUTE, props)).toEqual([]);
     for (const n of [1, 2]) {
       expect(await check("gpu-cluster-scales-to-zero", COMPUTE, cluster({ minNodeCount: n }))).toEqual([`minNodeCount is ${n}; set it to 0 so idle GPU nodes are released`]);
     }
@@ -99,13 +100,15 @@ describe("the compute rules", () => {
         `nodeIdleTimeBeforeScaleDown is ${idle}; at most PT3600S is allowed`,
       ]);
     }
-    expect(await check("gpu-cluster-idles-out", COMPUTE, cluster({}))).toEqual(["nodeIdleTimeBeforeScaleDown is unset; at most PT3600S is allowed"]);
+    for (const props of [cluster({}), cluster(undefined), { properties: { computeType: "AmlCompute" } }]) {
+      expect(await check("gpu-cluster-idles-out", COMPUTE, props)).toEqual(["nodeIdleTimeBeforeScaleDown is unset; at most PT3600S is allowed"]);
+    }
     expect(await check("gpu-cluster-idles-out", COMPUTE, cluster({}, "ComputeInstance"))).toEqual([]);
     expect(await check("gpu-cluster-idles-out", COMPUTE, {})).toEqual([]);
   });
 
   it("reads ISO 8601 durations of hours, minutes and seconds, and nothing else", () => {
-    expect(["PT1H2M3S", "PT10M", "PT2H", "PT45S", "PT0S"].map(durationSeconds)).toEqual([3723, 600, 7200, 45, 0]);
+    expect(["PT1H2M3S", "PT10M", "PT12H", "PT45S", "PT0S"].map(durationSeconds)).toEqual([3723, 600, 43200, 45, 0]);
     expect(["PT", "P", "XPT120S", "PT120SX", "PT120", "pt120s", "PT1.5H", "PT-5S", "", undefined].map(durationSeconds)).toEqual(Array(10).fill(NaN));
   });
 
