@@ -117,6 +117,11 @@ describe("the limits the policy pack enforces too", () => {
     // trainingMaxNodes wrong: trainingNodes is held to what trainingMaxNodes may be, 100.
     const maxWrong = { key: "trainingMaxNodes", value: "0", allowed: "a whole number from 1 to 100" };
     expect(refused({ trainingNodes: "100", trainingMaxNodes: "0" })).toEqual([maxWrong]);
+    // Another key wrong leaves trainingNodes held to trainingMaxNodes.
+    expect(refused({ trainingMinNodes: "1", trainingNodes: "3", trainingMaxNodes: "2" })).toEqual([
+      { key: "trainingMinNodes", value: "1", allowed: scalesToZero },
+      { key: "trainingNodes", value: "3", allowed: past("trainingMaxNodes (2)") },
+    ]);
     expect(refused({ trainingNodes: "101", trainingMaxNodes: "0" })).toEqual([
       maxWrong,
       { key: "trainingNodes", value: "101", allowed: past("trainingMaxNodes (itself at most 100)") },
@@ -313,6 +318,11 @@ describe("production's limits", () => {
     expect(config(prod)).toMatchObject({ production: true, keyVaultPurgeProtection: true, training: { identityScope: "workspace" } });
     expect(refused({ ...prod, keyVaultPurgeProtection: "false" })).toEqual([{ key: "keyVaultPurgeProtection", value: "false", allowed: purge }]);
     expect(refused({ ...prod, trainingIdentityScope: "resourceGroup" })).toEqual([{ key: "trainingIdentityScope", value: "resourceGroup", allowed: roles }]);
+    // Another key wrong: purge protection is still asked for.
+    expect(refused({ ...prod, keyVaultPurgeProtection: "false", servingInstanceCount: "0" })).toEqual([
+      { key: "servingInstanceCount", value: "0", allowed: "a whole number from 1 to 20" },
+      { key: "keyVaultPurgeProtection", value: "false", allowed: purge },
+    ]);
     // A flag that is wrong in itself is reported once, for what it is.
     expect(refused({ ...prod, keyVaultPurgeProtection: "maybe" })).toEqual([{ key: "keyVaultPurgeProtection", value: "maybe", allowed: "true or false" }]);
   });

@@ -281,6 +281,12 @@ describe("diagnostics-present, over each logged type and each part of a setting"
     expect(await stackViolations(rule, asEngine([LOGS, group, settingOnly]))).toEqual([]);
   });
 
+  it("counts only a diagnostic setting: the same inputs on another type (an ARM template deployment, say) send no logs", async () => {
+    const vault = recorded("kv", VAULT);
+    const lookalike = { ...to(vault), type: "azure-native:resources:Deployment", urn: "urn:pulumi:test::phi3-foundry::azure-native:resources:Deployment::kv-logs" };
+    expect(await stackViolations(rule, asEngine([LOGS, vault, lookalike]))).toEqual([noLogs(vault)]);
+  });
+
   it("needs a workspace: an id, or an id still unknown that comes from a Log Analytics workspace", async () => {
     const vault = recorded("kv", VAULT);
     expect(await stackViolations(rule, asEngine([LOGS, vault, to(vault, { workspaceId: undefined })]))).toEqual([noLogs(vault)]);
