@@ -176,6 +176,9 @@ describe("one cycle's time and cost (domain/catalogue/cycleEstimate.ts)", () => 
     expect(e).toMatchObject({ trainingSteps: 10, atMost: false, unpriced: [] });
     expect(aboutDuration(e.minutes)).toBe("about 80 minutes");
     expect(aboutCost(e)).toBe("about $4");
+    // Each serving instance bills those 33 minutes: two bill them twice.
+    const twoInstances = estimateCycle({ training: { ...training, maxSteps: 10 }, serving: { instances: 2, usdPerHour: 3 }, alwaysOnUsdPerHour: 0 });
+    expect(twoInstances.usd).toBeCloseTo(1.8583 + 2 * 1.65, 3);
 
     const twoNodes = estimateCycle({ training: { ...training, maxSteps: 10, nodes: 2 }, alwaysOnUsdPerHour: 0.01 });
     // No serving: no deployment or smoke stage; a second node runs its start, load, steps and idle time again.
