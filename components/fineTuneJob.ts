@@ -25,25 +25,6 @@ export const CHAT_COMPLETION_PIPELINE = "azureml://registries/azureml/components
 export const FINETUNE_CONFIG_REQUIRED =
   "Required when finetuning a raw Hugging Face model (huggingface_id) that does not bundle a finetune config";
 
-/** Every input of chat_completion_pipeline 0.0.82 (its spec.yaml); the job passes none other. */
-export const COMPONENT_INPUTS = [
-  "mlflow_model_path", "pytorch_model_path", "huggingface_id", "finetune_config_path", "trust_remote_code",
-  "compute_model_import", "compute_preprocess", "compute_finetune", "compute_model_evaluation",
-  "instance_type_model_import", "instance_type_preprocess", "instance_type_finetune", "instance_type_model_evaluation",
-  "shm_size_finetune", "num_nodes_finetune", "number_of_gpu_to_use_finetuning",
-  "train_file_path", "validation_file_path", "test_file_path", "train_mltable_path", "validation_mltable_path",
-  "test_mltable_path", "task_name", "batch_size", "pad_to_max_length", "max_seq_length",
-  "apply_lora", "merge_lora_weights", "lora_alpha", "lora_r", "lora_dropout", "num_train_epochs", "max_steps",
-  "per_device_train_batch_size", "per_device_eval_batch_size", "auto_find_batch_size", "optim", "learning_rate",
-  "warmup_steps", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon", "gradient_accumulation_steps",
-  "eval_accumulation_steps", "lr_scheduler_type", "precision", "seed", "enable_full_determinism",
-  "dataloader_num_workers", "ignore_mismatched_sizes", "max_grad_norm", "evaluation_strategy",
-  "evaluation_steps_interval", "eval_steps", "logging_strategy", "logging_steps", "metric_for_best_model",
-  "resume_from_checkpoint", "save_total_limit", "apply_early_stopping", "early_stopping_patience",
-  "early_stopping_threshold", "apply_deepspeed", "deepspeed", "deepspeed_stage", "apply_ort",
-  "evaluation_config", "evaluation_config_params",
-] as const;
-
 /** The pipeline's MLflow model output (the parent job binds it to {@link TRAINED_MODEL_OUTPUT}). */
 export const COMPONENT_MODEL_OUTPUT = "mlflow_model_folder";
 

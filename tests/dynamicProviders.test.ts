@@ -76,6 +76,8 @@ describe("PipelineJob through the dynamic-provider server", () => {
     expect(created.id).toBe("phi3-ft-submit");
     expect(created.props).toMatchObject({ status: "NotStarted", submitted: true, studioUrl: "https://ml.azure.com/runs/phi3-ft-submit" });
 
+    // The cloud's endpoints, read as azure-native's SDK reads them (hashicorp/go-azure-sdk metadata client, getMetaDataFrom2022API).
+    expect(azure.requests.find((r) => r.path === "/metadata/endpoints")?.query["api-version"]).toBe("2022-09-01");
     const token = azure.requests.find((r) => r.path === `/${STAND_IN_TENANT}/oauth2/v2.0/token`);
     expect(token?.body).toMatchObject({ client_id: STAND_IN_CLIENT.id, client_secret: STAND_IN_CLIENT.secret, grant_type: "client_credentials" });
     const put = azure.armRequests().find((r) => r.method === "PUT");

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RandomString } from "@pulumi/random";
 import { drained } from "../components/azure/providers/endpointTraffic";
-import { DEPLOYMENT_SETTINGS } from "../domain/catalogue/deploymentSettings";
 import { OnlineEndpoint, OnlineEndpointArgs, validateOnlineEndpointArgs } from "../components/onlineEndpoint";
 import { input, named, ofType, runProgram, single } from "./helpers";
 import { runAsEngine } from "./support/engineRun";
@@ -49,7 +48,10 @@ describe("OnlineEndpoint", () => {
       model: modelId,
       instanceType: "Standard_NC6s_v3",
       scaleSettings: { scaleType: "Default" },
-      ...DEPLOYMENT_SETTINGS,
+      // The README's sizing for a 3.8B model: ten minutes to load, then a 90 s request timeout (the Phi-3 notebook's).
+      requestSettings: { requestTimeout: "PT90S", maxConcurrentRequestsPerInstance: 1 },
+      livenessProbe: { initialDelay: "PT600S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
+      readinessProbe: { initialDelay: "PT600S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
     });
     expect(input(deployment, "properties.environmentId")).toBeUndefined(); // MLflow: no-code deployment
   });

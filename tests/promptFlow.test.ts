@@ -15,7 +15,6 @@ import { flowServiceOrigin, userAlias } from "../components/azure/rest/flowServi
 import { directoriesOf, FlowFile, folderTimestamp, promptFlowProvider } from "../components/azure/providers/promptFlow";
 import { ChatFlow, flowConnections, flowContentHash } from "../components/chatFlow";
 import { readFlowFiles } from "../components/flowFolder";
-import { DEFAULT_CONNECTION_NAME } from "../components/foundry";
 import { FLOW_DIRECTORY } from "../infra/program";
 import { PROJECT_ROOT } from "../domain/paths";
 import { AzureStandIn, FlowWorkspace, RecordedRequest, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
@@ -24,6 +23,8 @@ import { input, runProgram, single } from "./helpers";
 
 /** Azure ML's REST API version, as its spec names it: azure-rest-api-specs specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01. */
 const ML_API_VERSION = "2025-12-01";
+/** The project's Custom keys connection, as the README names it. */
+const CONNECTION = "phi3-endpoint";
 
 const flowDir = path.join(PROJECT_ROOT, FLOW_DIRECTORY);
 const files = readFlowFiles(flowDir);
@@ -74,7 +75,7 @@ function inputs(workspaceName: string, extra: Props = {}, flowFiles: FlowFile[] 
     sourceName: "phi3-chat",
     files: flowFiles as unknown as Props[],
     contentHash: flowContentHash(flowFiles),
-    connectionName: DEFAULT_CONNECTION_NAME,
+    connectionName: CONNECTION,
     [PROVIDER_KEY]: code,
     ...extra,
   };
@@ -403,13 +404,13 @@ describe("ChatFlow", () => {
     subscriptionId: "sub",
     resourceGroupName: "rg",
     projectName: "proj-phi",
-    connectionName: DEFAULT_CONNECTION_NAME,
-    connection: pulumi.output(DEFAULT_CONNECTION_NAME),
+    connectionName: CONNECTION,
+    connection: pulumi.output(CONNECTION),
     directory: flowDir,
   };
 
   it("uploads the files of flows/phi3-chat, hashed, as a chat flow that names only the project's connection", async () => {
-    expect(flowConnections({ nodes: [{ inputs: { connection: DEFAULT_CONNECTION_NAME } }] })).toEqual([DEFAULT_CONNECTION_NAME]);
+    expect(flowConnections({ nodes: [{ inputs: { connection: "phi3-endpoint" } }] })).toEqual(["phi3-endpoint"]);
     const { resources } = await runProgram(() => new ChatFlow("chat-flow", { ...projectArgs, tags }));
     const flow = single(resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
     expect(flow.parent).toBe(single(resources, "phi3-foundry:integrate:ChatFlow").urn);
