@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
+import { withDefaults } from "../domain/defaults";
 import { FLOW_DAG_YAML } from "./azure/rest/flowService";
 import { FlowFile, PromptFlow } from "./azure/providers/promptFlow";
 import { readFlowFiles } from "./flowFolder";
@@ -62,32 +63,33 @@ export class ChatFlow extends pulumi.ComponentResource {
   public readonly portalUrl: pulumi.Output<string>;
 
   constructor(name: string, args: ChatFlowArgs, opts?: pulumi.ComponentResourceOptions) {
-    const definitionFile = path.join(args.directory, FLOW_DAG_YAML);
+    const settings = withDefaults({ displayName: path.basename(args.directory), fileAccess: [] }, args);
+    const definitionFile = path.join(settings.directory, FLOW_DAG_YAML);
     if (!fs.existsSync(definitionFile)) throw new Error(`ChatFlow: ${definitionFile} does not exist`);
     const definition = (yaml.load(fs.readFileSync(definitionFile, "utf8")) ?? {}) as FlowDefinition;
-    const others = flowConnections(definition).filter((c) => c !== args.connectionName);
+    const others = flowConnections(definition).filter((c) => c !== settings.connectionName);
     if (others.length > 0) {
-      throw new Error(`ChatFlow: ${definitionFile} uses connection(s) ${others.join(", ")}; the project has only ${args.connectionName}`);
+      throw new Error(`ChatFlow: ${definitionFile} uses connection(s) ${others.join(", ")}; the project has only ${settings.connectionName}`);
     }
-    const files = readFlowFiles(args.directory);
+    const files = readFlowFiles(settings.directory);
     super("phi3-foundry:integrate:ChatFlow", name, {}, opts);
 
     const flow = new PromptFlow(
       `${name}-flow`,
       {
-        subscriptionId: args.subscriptionId,
-        resourceGroupName: args.resourceGroupName,
-        workspaceName: args.projectName,
-        flowName: args.displayName ?? path.basename(args.directory),
+        subscriptionId: settings.subscriptionId,
+        resourceGroupName: settings.resourceGroupName,
+        workspaceName: settings.projectName,
+        flowName: settings.displayName,
         flowType: "chat",
         ...(definition.description ? { description: definition.description } : {}),
-        ...(definition.tags || args.tags ? { tags: { ...definition.tags, ...args.tags } } : {}),
-        sourceName: path.basename(args.directory),
+        ...(definition.tags || settings.tags ? { tags: { ...definition.tags, ...settings.tags } } : {}),
+        sourceName: path.basename(settings.directory),
         files,
         contentHash: flowContentHash(files),
-        connectionName: args.connection,
+        connectionName: settings.connection,
       },
-      { parent: this, dependsOn: args.fileAccess ? [...args.fileAccess] : [] },
+      { parent: this, dependsOn: [...settings.fileAccess] },
     );
 
     this.flowId = flow.flowId;

@@ -8,6 +8,7 @@ import {
   LR_SCHEDULER_TYPES,
   PRECISIONS,
 } from "../domain/catalogue/fineTuneSettings";
+import { withDefaults } from "../domain/defaults";
 import { JobCompletion } from "./azure/providers/jobCompletion";
 import type { JobInput, PipelineJobProperties } from "./azure/rest/machineLearning";
 import { PipelineJob, pipelineJobName } from "./azure/providers/pipelineJob";
@@ -86,6 +87,9 @@ export interface FineTuneJobArgs {
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
+/** What the job uses when an arg is not set. */
+export const FINE_TUNE_JOB_DEFAULTS = { nodes: 1, run: "", modelName: "phi3-chat-finetuned", timeoutMinutes: 360 } as const satisfies Partial<FineTuneJobArgs>;
+
 /** Checks the args before anything is created; throws naming the argument. */
 export function validateFineTuneJobArgs(args: Pick<FineTuneJobArgs, "gpusPerNode" | "settings" | "timeoutMinutes" | "nodes" | "maxSteps">): void {
   if (!Number.isInteger(args.gpusPerNode) || args.gpusPerNode < 1) {
@@ -126,7 +130,7 @@ export function literalInputs(settings: FineTuneSettings, gpusPerNode: number, c
     compute_finetune: computeName,
     compute_model_evaluation: computeName,
     number_of_gpu_to_use_finetuning: String(gpusPerNode),
-    num_nodes_finetune: String(scale.nodes ?? 1),
+    num_nodes_finetune: String(scale.nodes ?? FINE_TUNE_JOB_DEFAULTS.nodes),
     // max_steps is an integer input, -1 (full epochs) by default (chat_completion_pipeline spec.yaml): sent only when set.
     ...(scale.maxSteps !== undefined ? { max_steps: String(scale.maxSteps) } : {}),
     learning_rate: String(settings.learningRate),
@@ -218,67 +222,67 @@ export class FineTuneJob extends pulumi.ComponentResource {
   public readonly modelVersion: pulumi.Output<string>;
 
   constructor(name: string, args: FineTuneJobArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateFineTuneJobArgs(args);
+    const spec = withDefaults(FINE_TUNE_JOB_DEFAULTS, args);
+    validateFineTuneJobArgs(spec);
     super("phi3-foundry:train:FineTuneJob", name, {}, opts);
 
     const resolved = pulumi.all({
-      computeName: args.computeName,
-      computeId: args.computeId,
-      identityId: args.identityId,
-      identityClientId: args.identityClientId,
-      trainAssetId: args.trainAssetId,
-      validationAssetId: args.validationAssetId,
-      finetuneConfigAssetId: args.finetuneConfigAssetId,
+      computeName: spec.computeName,
+      computeId: spec.computeId,
+      identityId: spec.identityId,
+      identityClientId: spec.identityClientId,
+      trainAssetId: spec.trainAssetId,
+      validationAssetId: spec.validationAssetId,
+      finetuneConfigAssetId: spec.finetuneConfigAssetId,
     });
-    const properties = resolved.apply((r) => pipelineJobProperties(args, r as Parameters<typeof pipelineJobProperties>[1]));
+    const properties = resolved.apply((r) => pipelineJobProperties(spec, r as Parameters<typeof pipelineJobProperties>[1]));
     const job = new PipelineJob(
       `${name}-job`,
       {
-        subscriptionId: args.subscriptionId,
-        resourceGroupName: args.resourceGroupName,
-        workspaceName: args.workspaceName,
-        jobName: properties.apply((p) => pipelineJobName(JOB_NAME_PREFIX, p, args.run ?? "")),
+        subscriptionId: spec.subscriptionId,
+        resourceGroupName: spec.resourceGroupName,
+        workspaceName: spec.workspaceName,
+        jobName: properties.apply((p) => pipelineJobName(JOB_NAME_PREFIX, p, spec.run)),
         properties,
-        ...(args.tags ? { tags: args.tags } : {}),
-        rerunKey: args.rerunKey,
+        ...(spec.tags ? { tags: spec.tags } : {}),
+        rerunKey: spec.rerunKey,
       },
-      { parent: this, dependsOn: args.dependsOn },
+      { parent: this, dependsOn: spec.dependsOn },
     );
     // Said as soon as the job exists, before the long wait for it.
     pulumi.all([job.jobName, job.studioUrl]).apply(([jobName, url]) => {
       if (jobName && url) {
-        pulumi.log.info(`fine-tuning job ${jobName}: ${url} (until it completes, \`pulumi up\` waits for it, up to ${args.timeoutMinutes ?? 360} minutes)`, this);
+        pulumi.log.info(`fine-tuning job ${jobName}: ${url} (until it completes, \`pulumi up\` waits for it, up to ${spec.timeoutMinutes} minutes)`, this);
       }
     });
 
     const completion = new JobCompletion(
       `${name}-completion`,
       {
-        subscriptionId: args.subscriptionId,
-        resourceGroupName: args.resourceGroupName,
-        workspaceName: args.workspaceName,
+        subscriptionId: spec.subscriptionId,
+        resourceGroupName: spec.resourceGroupName,
+        workspaceName: spec.workspaceName,
         jobName: job.jobName,
-        timeoutMinutes: args.timeoutMinutes ?? 360,
-        rerunKey: args.rerunKey,
+        timeoutMinutes: spec.timeoutMinutes,
+        rerunKey: spec.rerunKey,
       },
       { parent: this },
     );
 
-    const modelName = args.modelName ?? "phi3-chat-finetuned";
     const model = new machinelearningservices.ModelVersion(
       `${name}-model`,
       {
-        resourceGroupName: args.resourceGroupName,
-        workspaceName: args.workspaceName,
-        name: modelName,
+        resourceGroupName: spec.resourceGroupName,
+        workspaceName: spec.workspaceName,
+        name: spec.modelName,
         version: completion.jobName.apply((jobName) => jobName.slice(JOB_NAME_PREFIX.length + 1)),
         properties: {
           modelType: "mlflow_model",
           // The documented form of a job output path (azureml://jobs/<job>/outputs/<output>).
           modelUri: pulumi.interpolate`azureml://jobs/${completion.jobName}/outputs/${TRAINED_MODEL_OUTPUT}`,
           jobName: completion.jobName,
-          description: `Fine-tuned from ${args.baseModel.label} by chat_completion_pipeline`,
-          tags: { baseModel: args.baseModel.label, learningRate: String(args.settings.learningRate), epochs: String(args.settings.epochs) },
+          description: `Fine-tuned from ${spec.baseModel.label} by chat_completion_pipeline`,
+          tags: { baseModel: spec.baseModel.label, learningRate: String(spec.settings.learningRate), epochs: String(spec.settings.epochs) },
         },
       },
       { parent: this },
@@ -287,7 +291,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
     this.jobName = completion.jobName;
     this.studioUrl = completion.studioUrl;
     this.modelId = model.id;
-    this.modelName = pulumi.output(modelName);
+    this.modelName = pulumi.output(spec.modelName);
     this.modelVersion = model.name;
 
     this.registerOutputs({

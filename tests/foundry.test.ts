@@ -157,11 +157,10 @@ describe("the Custom keys connection in a preview and in an update", () => {
   const stack = () => {
     const endpoint = new OnlineEndpoint("serving", {
       subscriptionId: "sub-1",
-      resourceGroupName: "rg",
-      workspaceName: "mlw",
+      workspace: { resourceGroupName: "rg", workspaceName: "mlw" },
       location: "eastus2",
-      endpointName: "ep-phi",
-      identityId: "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id",
+      namer: () => pulumi.output("ep-phi"),
+      identity: { id: "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id", roleAssignments: [] },
     });
     new Foundry("foundry", { ...args, endpoint: { scoringUri: endpoint.scoringUri, key: endpoint.primaryKey } });
   };

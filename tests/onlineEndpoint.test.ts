@@ -9,11 +9,10 @@ const identityId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Manag
 const modelId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw/models/phi3-chat-finetuned/versions/abc";
 const base: OnlineEndpointArgs = {
   subscriptionId: "s",
-  resourceGroupName: "rg",
-  workspaceName: "mlw",
+  workspace: { resourceGroupName: "rg", workspaceName: "mlw" },
   location: "eastus2",
-  endpointName: "ep-phi",
-  identityId,
+  namer: () => pulumi.output("ep-phi"),
+  identity: { id: identityId, roleAssignments: [] },
 };
 
 /** Builds the endpoint with two stand-in role assignments to wait for, and returns the outputs too. */
@@ -23,7 +22,8 @@ async function run(deployment: Partial<NonNullable<OnlineEndpointArgs["deploymen
     const roles = [new RandomString("role-a", { length: 4 }), new RandomString("role-b", { length: 4 })];
     component = new OnlineEndpoint("serving", {
       ...base,
-      deployment: deployment === null ? undefined : { modelId, vmSize: "Standard_NC6s_v3", waitFor: roles, ...deployment },
+      identity: { id: identityId, roleAssignments: roles },
+      deployment: deployment === null ? undefined : { modelId, vmSize: "Standard_NC6s_v3", ...deployment },
     });
   });
   return { resources, component: component! };
@@ -99,7 +99,7 @@ describe("OnlineEndpoint", () => {
     [{ name: "1bad" }, /deployment.name '1bad'/],
     [{ roleSettleSeconds: -1 }, /roleSettleSeconds is -1/],
   ])("refuses %j before creating anything", async (bad, message) => {
-    expect(() => validateOnlineEndpointArgs({ deployment: { modelId, vmSize: "Standard_NC6s_v3", waitFor: [], ...bad } })).toThrow(message);
+    expect(() => validateOnlineEndpointArgs({ deployment: { modelId, vmSize: "Standard_NC6s_v3", ...bad } })).toThrow(message);
     await expect(run(bad)).rejects.toThrow(message);
   });
 });

@@ -1,4 +1,5 @@
 import { CiIdentity } from "../components/ciIdentity";
+import { RoleScope } from "../components/roles";
 import { durationSeconds, LOGGED_TYPES, MAX_IDLE_SECONDS, policies } from "../policy/rules";
 import type { RecordedResource } from "../scripts/plan/mockRuntime";
 import { runProgram } from "./helpers";
@@ -145,8 +146,7 @@ describe("the pack over the CI identity's resources", () => {
     const { resources } = await runProgram(
       () => new CiIdentity("ci", {
           githubRepo: "contoso/phi3-infra",
-          resourceGroupId: "/subscriptions/s/resourceGroups/rg",
-          subscriptionId: "s",
+          resourceGroup: new RoleScope("/subscriptions/s/resourceGroups/rg", "s"),
           displayName: "phi-dev",
         }),
     );
