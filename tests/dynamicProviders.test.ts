@@ -179,6 +179,13 @@ describe("PipelineJob through the dynamic-provider server", () => {
     const read = await driver.read(jobUrn, created.id, created.props);
     expect(read).toMatchObject({ id: "phi3-ft-refresh", props: { status: "Canceled" } });
   });
+
+  // The SDK's server puts the provider code back into what read returns (its resultIncludingProvider).
+  it("refresh of a job Azure no longer has: no id and no state but the provider code, which the engine takes as deleted", async () => {
+    const created = await driver.create(jobUrn, jobInputs("phi3-ft-vanished"));
+    azure.jobs.delete("phi3-ft-vanished");
+    await expect(driver.read(jobUrn, created.id, created.props)).resolves.toEqual({ id: "", props: { [PROVIDER_KEY]: code.job } });
+  });
 });
 
 describe("JobCompletion through the dynamic-provider server", () => {
@@ -197,6 +204,38 @@ describe("JobCompletion through the dynamic-provider server", () => {
     await driver.create(jobUrn, jobInputs("phi3-ft-recovers"));
     azure.setJobStatus("phi3-ft-recovers", "Running", "NotResponding", "Running", "Completed");
     await expect(driver.create(gateUrn, gate("phi3-ft-recovers"))).resolves.toMatchObject({ props: { status: "Completed" } });
+  });
+
+  it("diff: the same inputs are no change (the state's status and studio URL are Azure's, not inputs); a new timeout is an update; another job or workspace a replacement", async () => {
+    await driver.create(jobUrn, jobInputs("phi3-ft-gate-diff"));
+    azure.setJobStatus("phi3-ft-gate-diff", "Completed");
+    const created = await driver.create(gateUrn, gate("phi3-ft-gate-diff"));
+    expect(created.props).toMatchObject({ status: "Completed", studioUrl: "https://ml.azure.com/runs/phi3-ft-gate-diff" });
+    const diff = (news: Props) => driver.diff(gateUrn, created.id, created.props, news);
+    await expect(diff(gate("phi3-ft-gate-diff"))).resolves.toEqual({ changes: "none", replaces: [] });
+    await expect(diff({ ...gate("phi3-ft-gate-diff"), timeoutMinutes: 20 })).resolves.toEqual({ changes: "some", replaces: [] });
+    await expect(diff(gate("phi3-ft-gate-other"))).resolves.toEqual({ changes: "some", replaces: ["jobName"] });
+    await expect(diff({ ...gate("phi3-ft-gate-diff"), workspaceName: "mlw-other", timeoutMinutes: 20 })).resolves.toEqual({ changes: "some", replaces: ["workspaceName"] });
+  });
+
+  it("update keeps the status Azure reported; refresh reads it again, and a job gone from Azure is a gate gone", async () => {
+    await driver.create(jobUrn, jobInputs("phi3-ft-gate-state"));
+    azure.setJobStatus("phi3-ft-gate-state", "Completed");
+    const created = await driver.create(gateUrn, gate("phi3-ft-gate-state"));
+    const updated = await driver.update(gateUrn, created.id, created.props, { ...gate("phi3-ft-gate-state"), timeoutMinutes: 20 });
+    expect(updated).toEqual({
+      ...workspace,
+      jobName: "phi3-ft-gate-state",
+      timeoutMinutes: 20,
+      pollSeconds: 0,
+      status: "Completed",
+      studioUrl: "https://ml.azure.com/runs/phi3-ft-gate-state",
+      [PROVIDER_KEY]: code.gate,
+    });
+    azure.setJobStatus("phi3-ft-gate-state", "Canceled");
+    await expect(driver.read(gateUrn, created.id, updated)).resolves.toEqual({ id: "phi3-ft-gate-state", props: { ...updated, status: "Canceled" } });
+    azure.jobs.delete("phi3-ft-gate-state");
+    await expect(driver.read(gateUrn, created.id, updated)).resolves.toEqual({ id: "", props: { [PROVIDER_KEY]: code.gate } });
   });
 });
 
@@ -241,6 +280,13 @@ describe("EndpointTraffic through the dynamic-provider server", () => {
     await expect(driver.diff(urn, created.id, refreshed.props, inputs())).resolves.toEqual({ changes: "some", replaces: [] });
     await driver.update(urn, created.id, refreshed.props, inputs());
     expect(azure.endpoints.get(endpointName)!.properties.traffic).toEqual({ phi3: 100 });
+  });
+
+  it("refresh of an endpoint deleted behind our back: no id and no state but the provider code, which the engine takes as deleted", async () => {
+    azure.endpoints.set("ep-vanished", { id: "/x", name: "ep-vanished", location: "eastus2", properties: { authMode: "Key", traffic: {} } });
+    const created = await driver.create(urn, inputs({ endpointName: "ep-vanished" }));
+    azure.endpoints.delete("ep-vanished");
+    await expect(driver.read(urn, created.id, created.props)).resolves.toEqual({ id: "", props: { [PROVIDER_KEY]: code.traffic } });
   });
 
   it("drains to 0% on delete, and a throttled call is retried after Retry-After", async () => {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { cancelJob, JobAddress, JobSnapshot, PipelineJobProperties, putJob, readJob, TERMINAL_JOB_STATUSES } from "../rest/machineLearning";
 import { diffInputs, diffResult } from "./dynamicDiff";
+import { keepOutputs, readState } from "./dynamicState";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
 
 /**
@@ -62,7 +63,13 @@ export function carriesTags(job: JobSnapshot, tags: Readonly<Record<string, stri
 
 /** Keys that name the job in Azure: a change is a different job. */
 const IDENTITY_KEYS = ["subscriptionId", "resourceGroupName", "workspaceName", "jobName"];
-const OUTPUT_ONLY = ["status", "studioUrl", "submitted"];
+const OUTPUT_ONLY: (keyof PipelineJobOutputs)[] = ["status", "studioUrl", "submitted"];
+
+/** What Azure reports of a job now, for a job provider's `read`; undefined when Azure has no such job. */
+export async function liveJob(provider: AzureProvider, props: JobAddress & { readonly studioUrl: string }): Promise<{ status: string; studioUrl: string } | undefined> {
+  const job = await readJob(await armFor(provider), props);
+  return job && { status: job.status, studioUrl: job.studioUrl ?? props.studioUrl };
+}
 
 /**
  * The job's provider. Create submits the job, or adopts a job of the same name that is running or completed (a
@@ -84,15 +91,13 @@ export const pipelineJobProvider: pulumi.dynamic.ResourceProvider<PipelineJobInp
     return { id: inputs.jobName, outs: { ...inputs, status: job.status, studioUrl: job.studioUrl ?? "", submitted: !existing } };
   },
   async diff(_id, olds, news) {
-    return diffResult(diffInputs({ ...olds }, { ...news }, OUTPUT_ONLY), IDENTITY_KEYS);
+    return diffResult(diffInputs(olds, news, OUTPUT_ONLY), IDENTITY_KEYS);
   },
   async update(_id, olds, news) {
-    return { outs: { ...news, status: olds.status, studioUrl: olds.studioUrl, submitted: olds.submitted } };
+    return { outs: keepOutputs(olds, news, OUTPUT_ONLY) };
   },
   async read(id, props) {
-    const job = props ? await readJob(await armFor(this), props) : undefined;
-    if (!props || !job) return { id: "", props: {} as PipelineJobOutputs };
-    return { id, props: { ...props, status: job.status, studioUrl: job.studioUrl ?? props.studioUrl } };
+    return readState(id, props, props && (await liveJob(this, props)));
   },
   async delete(_id, olds) {
     if (!olds.submitted && Object.keys(olds.tags ?? {}).length === 0) return;
