@@ -80,11 +80,15 @@ describe("the fine-tuning job", () => {
     expect(created).toEqual({ id: "phi3-ft-new", outs: { ...workspace, jobName: "phi3-ft-new", properties, status: "NotStarted", studioUrl: "https://ml.azure.com/runs/phi3-ft-new", submitted: true } });
   });
 
-  it("takes an answer without status or services as NotStarted, with no studio page yet", async () => {
+  it("takes an answer without status as NotStarted, and one without a Studio service as no studio page yet", async () => {
     // JobBase.status and services are read-only and nullable: an answer may leave them out.
     azure.faults.push({ method: "PUT", path: /\/jobs\/phi3-ft-bare$/, status: 201, body: { id: `${WS}/jobs/phi3-ft-bare`, name: "phi3-ft-bare", properties: { jobType: "Pipeline" } } });
     const created = await jobs.create({ ...workspace, jobName: "phi3-ft-bare", properties });
     expect(created.outs).toMatchObject({ status: "NotStarted", studioUrl: "", submitted: true });
+    const tracking = { Tracking: { jobServiceType: "Tracking", endpoint: "azureml://eastus2.api.azureml.ms/mlflow/v1.0" } };
+    azure.faults.push({ method: "PUT", path: /\/jobs\/phi3-ft-tracked$/, status: 201, body: { name: "phi3-ft-tracked", properties: { jobType: "Pipeline", status: "Queued", services: tracking } } });
+    const tracked = await jobs.create({ ...workspace, jobName: "phi3-ft-tracked", properties });
+    expect(tracked.outs).toMatchObject({ status: "Queued", studioUrl: "", submitted: true });
   });
 
   // JobStatus: every state in which the job may still produce a model, or already did.
