@@ -231,10 +231,21 @@ describe("FineTuneJob", () => {
     expect(named(resources, "finetune-job").dependsOn).toContain(named(resources, "roles-ready").urn);
   });
 
+  it("accepts the least of each bound: one GPU, one node, one step, one minute", () => {
+    expect(() => validateFineTuneJobArgs({ ...args, gpusPerNode: 1, nodes: 1, maxSteps: 1, timeoutMinutes: 1 })).not.toThrow();
+  });
+
   it.each([
     [{ gpusPerNode: 0 }, /gpusPerNode is 0/],
-    [{ settings: { ...settings, lrSchedulerType: "exponential" as never } }, /lrSchedulerType is 'exponential'/],
-    [{ settings: { ...settings, learningRate: 0 } }, /learningRate is 0/],
+    [{ gpusPerNode: 1.5 }, "FineTuneJob: gpusPerNode is 1.5; it must be a whole number of at least 1"],
+    [{ maxSteps: 2.5 }, "FineTuneJob: maxSteps is 2.5; it must be a whole number of at least 1 (or unset for full epochs)"],
+    [{ timeoutMinutes: -5 }, "FineTuneJob: timeoutMinutes is -5; it must be above 0"],
+    // chat_completion_pipeline spec.yaml: lr_scheduler_type's enum.
+    [
+      { settings: { ...settings, lrSchedulerType: "exponential" as never } },
+      "FineTuneJob: settings.lrSchedulerType is 'exponential'; allowed: linear, cosine, cosine_with_restarts, polynomial, constant, constant_with_warmup",
+    ],
+    [{ settings: { ...settings, learningRate: 0 } }, "FineTuneJob: settings.learningRate is 0; it must be above 0"],
     [{ settings: { ...settings, precision: "8" as never } }, /precision is '8'; allowed: 16, 32/],
     [{ settings: { ...settings, deepspeedStage: "1" as never } }, /deepspeedStage is '1'; allowed: 2, 3/],
     [{ timeoutMinutes: 0 }, /timeoutMinutes is 0/],
