@@ -107,23 +107,32 @@ describe("the fine-tuning job", () => {
     },
   );
 
-  // JobStatus Failed ("Job failed.") and Canceled: the job keeps its name and never trains again.
-  it.each(["Failed", "Canceled"])("is refused when Azure has it %s: nothing submitted, the studio page and the re-run key named", async (status) => {
+  // JobStatus Failed ("Job failed."), Canceled and CancelRequested ("Cancellation has been requested for the job"): the job
+  // keeps its name and never trains again.
+  it.each([
+    ["Failed", "ended Failed"],
+    ["Canceled", "ended Canceled"],
+    ["CancelRequested", "is being canceled (CancelRequested)"],
+  ])("is refused when Azure has it %s: nothing submitted, the studio page and the re-run key named", async (status, how) => {
     const name = `phi3-ft-ended-${status.toLowerCase()}`;
     existingJob(name, status);
     const from = azure.armRequests().length;
     await expect(jobs.create({ ...workspace, jobName: name, properties })).rejects.toThrow(
-      `fine-tuning job ${name} already exists in workspace mlw-phi3 and ended ${status}; Azure keeps a job's name, so it is not submitted again. ` +
+      `fine-tuning job ${name} already exists in workspace mlw-phi3 and ${how}; Azure keeps a job's name, so it is not submitted again. ` +
         `See why at https://ml.azure.com/runs/${name}. To run it again, bump phi3-foundry:fineTuneRun (for example \`pulumi config set phi3-foundry:fineTuneRun 2\`) and run \`pulumi up\`.`,
     );
     expect(armSince(from)).toEqual([`GET ${WS}/jobs/${name}?api-version=2025-12-01`]);
   });
 
-  it.each(["Failed", "Canceled"])("fails the completion gate when it ends %s", async (status) => {
+  it.each([
+    ["Failed", "ended Failed"],
+    ["Canceled", "ended Canceled"],
+    ["CancelRequested", "is being canceled (CancelRequested)"],
+  ])("fails the completion gate when it turns %s", async (status, how) => {
     const name = `phi3-ft-gate-${status.toLowerCase()}`;
     existingJob(name, "Running");
     azure.setJobStatus(name, "Running", status);
-    await expect(gate.create({ ...workspace, jobName: name, timeoutMinutes: 1, pollSeconds: 0 })).rejects.toThrow(`fine-tuning job ${name} ended ${status}; no model was registered.`);
+    await expect(gate.create({ ...workspace, jobName: name, timeoutMinutes: 1, pollSeconds: 0 })).rejects.toThrow(`fine-tuning job ${name} ${how}; no model was registered.`);
   });
 
   it("refresh reads Jobs - Get: the status and studio page Azure reports now", async () => {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { JobAddress, JobSnapshot, readJob } from "../rest/machineLearning";
-import { liveJob, RerunHint, UNSUCCESSFUL_JOB_STATUSES } from "./pipelineJob";
+import { howJobEnded, liveJob, RerunHint, UNSUCCESSFUL_JOB_STATUSES } from "./pipelineJob";
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { keepOutputs, readState } from "./dynamicState";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
@@ -29,7 +29,7 @@ export async function waitForJob(jobName: string, read: () => Promise<JobSnapsho
     const where = snapshot.studioUrl ? ` See ${snapshot.studioUrl}` : "";
     if (snapshot.status === SUCCEEDED) return snapshot;
     if (UNSUCCESSFUL_JOB_STATUSES.includes(snapshot.status)) {
-      throw new Error(`fine-tuning job ${jobName} ended ${snapshot.status}; no model was registered.${where} To run it again, bump ${options.rerunKey}.`);
+      throw new Error(`fine-tuning job ${jobName} ${howJobEnded(snapshot.status)}; no model was registered.${where} To run it again, bump ${options.rerunKey}.`);
     }
     if (now() + options.pollMs > deadline) {
       throw new Error(

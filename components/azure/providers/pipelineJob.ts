@@ -7,9 +7,15 @@ import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
 
 /**
  * Statuses of a job that will never produce a model: Azure keeps the name, so it cannot be submitted again.
+ * CancelRequested ("Cancellation has been requested for the job", JobStatus in mfe.json) only ever leads to Canceled.
  * (NotResponding is not among them: the JobStatus enum of mfe.json lets a job go back from it to an earlier status.)
  */
-export const UNSUCCESSFUL_JOB_STATUSES = ["Failed", "Canceled"];
+export const UNSUCCESSFUL_JOB_STATUSES = ["Failed", "Canceled", "CancelRequested"];
+
+/** "ended Failed", or for a cancel still under way "is being canceled (CancelRequested)". */
+export function howJobEnded(status: string): string {
+  return status === "CancelRequested" ? `is being canceled (${status})` : `ended ${status}`;
+}
 
 export interface PipelineJobInputs extends JobAddress {
   /** The job's `properties` as the jobs API takes them. */
@@ -49,7 +55,7 @@ function sortKeys(value: unknown): unknown {
 /** The error for a job of this name that ended without a model: what happened, where to look, how to run again. */
 export function unsuccessfulJobError(job: JobAddress, status: string, studioUrl: string | undefined, rerunKey: string | undefined): Error {
   return new Error(
-    `fine-tuning job ${job.jobName} already exists in workspace ${job.workspaceName} and ended ${status}; Azure keeps a ` +
+    `fine-tuning job ${job.jobName} already exists in workspace ${job.workspaceName} and ${howJobEnded(status)}; Azure keeps a ` +
       `job's name, so it is not submitted again.${studioUrl ? ` See why at ${studioUrl}.` : ""} To run it again, bump ` +
       `${rerunKey} (for example \`pulumi config set ${rerunKey} 2\`) and run \`pulumi up\`.`,
   );
