@@ -176,6 +176,18 @@ describe("the plan's cost where prices are missing or not the stack's own", () =
     ]);
   });
 
+  it("names every meter of unknown price that bills while idle, and lists no prices when none is known", () => {
+    const cost = planCost([deployment(T4, 1), cluster({ scaleSettings: { maxNodeCount: 2, minNodeCount: 1 }, vmPriority: "LowPriority", vmSize: A100 })], book({ vmSizes: {} }));
+    expect(cost.idleUnpriced).toStrictEqual([T4, A100]);
+    expect(renderCost(cost)).toStrictEqual([
+      "Cost (USD, pay-as-you-go list prices; a month is 30 days, 720 h)",
+      "  serving: online deployment Standard_NC4as_T4_v3 x 1: no price known; set gpuPricesPerHour=Standard_NC4as_T4_v3=<USD> or run `npm run prices`",
+      "  training: cluster Standard_NC24ads_A100_v4, low priority (can be preempted) x 2: not priced: domain/catalogue/retailPrices.json has no low-priority price for Standard_NC24ads_A100_v4",
+      "  total while serving, nothing training: $0.00/h, $0.00/month plus Standard_NC4as_T4_v3, Standard_NC24ads_A100_v4 (price unknown), plus what is billed by use",
+      "  total when parked (servingEnabled=false), nothing training: $0.00/h, $0.00/month, plus what is billed by use",
+    ]);
+  });
+
   it("says the fine-tune's nodes even when the cluster has no price", () => {
     const cost = planCost([cluster({ scaleSettings: { maxNodeCount: 1, minNodeCount: 0 }, vmPriority: "Dedicated", vmSize: T4 }), job("1")], book());
     expect(cost.idleUnpriced).toStrictEqual([]); // no node while idle
@@ -206,6 +218,11 @@ describe("what the plan reads from a resource", () => {
       { what: "training cluster", units: 1, idleUnits: 0, priority: "Dedicated" },
     ]);
     expect(cost.idleUsdPerHour).toBeCloseTo(2.5, 10); // 1 instance x 2.5, no idle node
+  });
+
+  it("counts a cluster registered without its inner properties at one node, none idle, dedicated", () => {
+    const bare = resource("azure-native:machinelearningservices:Compute", { properties: { computeType: "AmlCompute" } });
+    expect(planCost([bare], book()).lines).toMatchObject([{ what: "training cluster", units: 1, idleUnits: 0, priority: "Dedicated" }]);
   });
 
   it("counts only AmlCompute clusters, and reads the job's nodes only from its num_nodes_finetune literal", () => {

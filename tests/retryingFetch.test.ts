@@ -7,7 +7,8 @@ import { scoringStandIn, ScoringStep } from "./support/scoringStandIn";
 
 /** Time that passes only when the code sleeps, a request times out or a test advances it. */
 function fakeClock() {
-  let now = 0;
+  // Not zero: a monotonic clock's readings start anywhere, and only their differences mean anything.
+  let now = 1_000_000;
   const slept: number[] = [];
   const timers: { ms: number; fire: () => void; stopped: boolean }[] = [];
   return {
@@ -268,6 +269,16 @@ describe("a deadline over all attempts and waits", () => {
       (index, clock) => index === 0 && clock.timeOut(),
     ));
 
+  it("cuts a POST short the same way: the deadline, not the rule against resending, ends it", () =>
+    withServer(
+      [{ hang: true }, OK],
+      async (server, clock) => {
+        const result = await fetchWithRetry(server.url, POST, { ...POLICY, deadlineMs: 1234, clock });
+        expect(result).toMatchObject({ failure: "no answer within 1.2 s", exhausted: true, attempts: 1, stop: { kind: "deadline" } });
+      },
+      (index, clock) => index === 0 && clock.timeOut(),
+    ));
+
   it("is not what ended a request that ran out its own timeout with the same time left", () =>
     withServer(
       [{ hang: true }, OK],
@@ -340,9 +351,14 @@ describe("a request that got no answer", () => {
     const closed = await scoringStandIn();
     await closed.close(); // nothing listens on its port any more
     const clock = fakeClock();
-    const result = await fetchWithRetry(closed.url, POST, { ...POLICY, attempts: 2, clock });
-    expect(result).toEqual({ body: "", failure: "ECONNREFUSED", exhausted: true, attempts: 2, elapsedMs: 100 });
-    expect(clock.slept).toEqual([100]);
+    const events: RetryEvent[] = [];
+    const result = await fetchWithRetry(closed.url, POST, { ...POLICY, clock, onEvent: (e) => events.push(e) });
+    expect(result).toEqual({ body: "", failure: "ECONNREFUSED", exhausted: true, attempts: 3, elapsedMs: 300 });
+    expect(clock.slept).toEqual([100, 200]);
+    expect(events.filter((e) => e.kind === "wait")).toEqual([
+      { kind: "wait", attempt: 2, attempts: 3, delayMs: 100, failure: "ECONNREFUSED", retryAfter: false },
+      { kind: "wait", attempt: 3, attempts: 3, delayMs: 200, failure: "ECONNREFUSED", retryAfter: false },
+    ]);
     // https is sent as well: refused the same way.
     const secure = await fetchWithRetry(closed.url.replace("http:", "https:"), POST, { ...POLICY, attempts: 1, clock });
     expect(secure).toMatchObject({ failure: "ECONNREFUSED", attempts: 1 });
@@ -428,10 +444,23 @@ describe("what is never sent, and cancelling", () => {
     );
   });
 
-  it("cancels a wait, keeping the last answer", () =>
+  it("cancels a POST in flight: cancelled, not a request left unanswered", () => {
+    const controller = new AbortController();
+    return withServer(
+      [{ hang: true }, OK],
+      async (server, clock) => {
+        const result = await fetchWithRetry(server.url, POST, { ...POLICY, clock, signal: controller.signal });
+        expect(result).toMatchObject({ failure: "cancelled", exhausted: false, attempts: 1, stop: { kind: "cancelled", message: "cancelled" } });
+      },
+      () => controller.abort(),
+    );
+  });
+
+  it("cancels a wait, keeping the last answer, and starts no other attempt", () =>
     withServer([{ status: 503 }, OK], async (server, clock) => {
       const controller = new AbortController();
-      const onEvent = (e: RetryEvent) => e.kind === "wait" && controller.abort();
+      const events: RetryEvent["kind"][] = [];
+      const onEvent = (e: RetryEvent) => (events.push(e.kind), e.kind === "wait" && controller.abort());
       const result = await fetchWithRetry(server.url, GET, { ...POLICY, clock, signal: controller.signal, onEvent });
       expect(seen(result)).toEqual({
         status: 503,
@@ -445,23 +474,37 @@ describe("what is never sent, and cancelling", () => {
       });
       expect(server.requests).toHaveLength(1);
       expect(clock.slept).toEqual([]);
+      expect(events).toEqual(["attempt", "wait"]);
+      expect(clock.timers).toHaveLength(1);
     }));
 
   it("leaves the caller's signal as it found it", () =>
     withServer([OK], async (server, clock) => {
-      const controller = new AbortController();
-      const listeners: string[] = [];
-      const signal = controller.signal;
-      const add = signal.addEventListener.bind(signal);
-      const remove = signal.removeEventListener.bind(signal);
-      signal.addEventListener = ((type: string, ...rest: [any, any]) => (listeners.push(`+${type}`), add(type, ...rest))) as typeof signal.addEventListener;
-      signal.removeEventListener = ((type: string, ...rest: [any, any]) => (listeners.push(`-${type}`), remove(type, ...rest))) as typeof signal.removeEventListener;
+      const { signal, listeners } = watchedSignal();
       await fetchWithRetry(server.url, GET, { ...POLICY, clock, signal });
       expect(listeners).toEqual(["+abort", "-abort"]);
     }));
 });
 
+/** A signal that records the listeners added to it and removed from it: a long chat session keeps one signal. */
+function watchedSignal() {
+  const signal = new AbortController().signal;
+  const listeners: string[] = [];
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = ((type: string, ...rest: [any, any]) => (listeners.push(`+${type}`), add(type, ...rest))) as typeof signal.addEventListener;
+  signal.removeEventListener = ((type: string, ...rest: [any, any]) => (listeners.push(`-${type}`), remove(type, ...rest))) as typeof signal.removeEventListener;
+  return { signal, listeners };
+}
+
 describe("the real clock", () => {
+  it("takes its listener off the signal when a sleep ends", async () => {
+    const { realClock } = await import("../scripts/shared/retryingFetch");
+    const { signal, listeners } = watchedSignal();
+    await realClock.sleep(0, signal);
+    expect(listeners).toEqual(["+abort", "-abort"]);
+  });
+
   it("sleeps until aborted, and not at all once aborted", async () => {
     const { realClock } = await import("../scripts/shared/retryingFetch");
     const controller = new AbortController();
@@ -471,7 +514,7 @@ describe("the real clock", () => {
     await expect(realClock.sleep(60_000, controller.signal)).rejects.toThrow("stop");
     await expect(realClock.sleep(0)).resolves.toBeUndefined();
     const fired: string[] = [];
-    const stop = realClock.timer!(60_000, () => fired.push("fired"));
+    const stop = realClock.timer!(0, () => fired.push("stopped"));
     stop();
     realClock.timer!(0, () => fired.push("now"));
     await realClock.sleep(1);
