@@ -1,4 +1,4 @@
-import { HOURS_PER_MONTH, parsePriceOverrides, PRICE_TABLE, priceBook, PriceTable, SourcedPrice, usdPerHour } from "../domain/catalogue/prices";
+import { parsePriceOverrides, PRICE_TABLE, priceBook, PriceTable, SourcedPrice, usdPerHour } from "../domain/catalogue/prices";
 
 // The lookups of domain/catalogue/prices.ts over tables made here. Every price below is made up (so that none can pass
 // for a real one) and every expected figure is worked out by hand in the comment beside it.
@@ -23,7 +23,8 @@ describe("a price per hour (usdPerHour)", () => {
   });
 
   it("prices a month as 30 days", () => {
-    expect(HOURS_PER_MONTH).toBe(720); // 30 x 24
+    // $720 a month is $1 an hour when a month is 30 x 24 = 720 hours.
+    expect(usdPerHour(price({ unitOfMeasure: "1/Month", retailPrice: 720 }))).toBe(1);
   });
 });
 

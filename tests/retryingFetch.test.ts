@@ -1,4 +1,4 @@
-import { failedBeforeSend, fetchWithRetry, RetriedResponse, RetryEvent, retryAfterMs, retryable } from "../scripts/shared/retryingFetch";
+import { failedBeforeSend, fetchWithRetry, RetriedResponse, RetryEvent, retryAfterMs, retryable, realClock } from "../scripts/shared/retryingFetch";
 import { scoringStandIn, ScoringStep } from "./support/scoringStandIn";
 
 // The retry policy of scripts/shared/retryingFetch.ts, which every client of ours (the scoring client, the dataset
@@ -499,14 +499,12 @@ function watchedSignal() {
 
 describe("the real clock", () => {
   it("takes its listener off the signal when a sleep ends", async () => {
-    const { realClock } = await import("../scripts/shared/retryingFetch");
     const { signal, listeners } = watchedSignal();
     await realClock.sleep(0, signal);
     expect(listeners).toEqual(["+abort", "-abort"]);
   });
 
   it("sleeps until aborted, and not at all once aborted", async () => {
-    const { realClock } = await import("../scripts/shared/retryingFetch");
     const controller = new AbortController();
     const sleeping = realClock.sleep(60_000, controller.signal);
     controller.abort(new Error("stop"));
