@@ -18,7 +18,11 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join("|")})/)`],
   // @pulumi/pulumi's runtime loads npm's tooling for a function packager nothing here calls (see the stand-in).
-  moduleNameMapper: { "^@npmcli/arborist$": "<rootDir>/tests/support/arboristNotLoaded.cjs" },
+  moduleNameMapper: {
+    "^@npmcli/arborist$": "<rootDir>/tests/support/arboristNotLoaded.cjs",
+    // and its closure serializer requires the TypeScript compiler at start-up: loaded only when a test serializes.
+    "^typescript$": "<rootDir>/tests/support/typescriptOnDemand.cjs",
+  },
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 30000,
   // Three workers on two cores: much of the suite waits (child processes, the stand-ins' Retry-After and polling), and a
