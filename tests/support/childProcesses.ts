@@ -3,7 +3,8 @@ import type { ChildProcess } from "node:child_process";
 /**
  * Every child process a test file starts through the support helpers. A test that times out (a slow, busy machine)
  * leaves its child running, and Jest would force-exit the worker it holds open; after the file's tests, whatever is
- * still running is ended and waited for.
+ * still running is ended and waited for. This hook is declared on import, so it runs before the file's own afterAll:
+ * a helper's own stop must accept a child already ended (DynamicProviderDriver.stop does).
  */
 const running = new Set<ChildProcess>();
 

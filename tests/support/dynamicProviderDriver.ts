@@ -61,7 +61,8 @@ export class DynamicProviderDriver {
 
   async stop(): Promise<void> {
     this.client.close();
-    if (this.child.exitCode === null) {
+    // Still running: neither exited nor killed (after a file's tests, tests/support/childProcesses.ts may be first).
+    if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise((resolve) => this.child.once("exit", resolve));
       this.child.kill();
       await exited;
