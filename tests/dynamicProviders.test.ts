@@ -379,17 +379,24 @@ describe("bounds on every Azure call (small ones, set in the stack's config)", (
 });
 
 describe("credentials", () => {
-  it("a failing service principal is named in the error, with Entra ID's reason, and nothing else is tried", async () => {
-    const wrong = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
+  // The shared server, configured as another stack: the server configures a provider when it first loads its code, so
+  // each test's code is new to it (a comment appended), as it is to the fresh server of another `pulumi up`.
+  const reconfigured = async (config: Record<string, string>, test: (code: string) => Promise<void>) => {
+    await driver.configure(config);
     try {
-      await wrong.configure({ ...stackConfig(), "azure-native:clientSecret": "wrong" });
-      await expect(wrong.create(jobUrn, jobInputs("phi3-ft-wrong"))).rejects.toThrow(
+      await test(`${code.job}\n// ${expect.getState().currentTestName}`);
+    } finally {
+      await driver.configure(stackConfig());
+    }
+  };
+
+  it("a failing service principal is named in the error, with Entra ID's reason, and nothing else is tried", async () => {
+    await reconfigured({ ...stackConfig(), "azure-native:clientSecret": "wrong" }, async (job) => {
+      await expect(driver.create(jobUrn, jobInputs("phi3-ft-wrong", { [PROVIDER_KEY]: job }))).rejects.toThrow(
         new RegExp(`Azure sign-in with a client secret as service principal ${STAND_IN_CLIENT.id} failed: .*AADSTS7000215`),
       );
-    } finally {
-      await wrong.stop();
-    }
-  }, 30_000);
+    });
+  });
 
   it("reads ARM_* variables when the stack config has no service principal", async () => {
     const fromEnv = await DynamicProviderDriver.start({
@@ -423,12 +430,10 @@ describe("credentials", () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "phi3-cert-")), "sp.pfx");
     fs.writeFileSync(file, Buffer.from(pfx, "binary"));
 
-    const withCertificate = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
-    try {
-      const { "azure-native:clientSecret": _secret, ...config } = stackConfig();
-      await withCertificate.configure({ ...config, "azure-native:clientCertificatePath": file, "azure-native:clientCertificatePassword": "pfx-password" });
+    const { "azure-native:clientSecret": _secret, ...config } = stackConfig();
+    await reconfigured({ ...config, "azure-native:clientCertificatePath": file, "azure-native:clientCertificatePassword": "pfx-password" }, async (job) => {
       const before = azure.requests.length;
-      await expect(withCertificate.create(jobUrn, jobInputs("phi3-ft-cert"))).resolves.toMatchObject({ id: "phi3-ft-cert" });
+      await expect(driver.create(jobUrn, jobInputs("phi3-ft-cert", { [PROVIDER_KEY]: job }))).resolves.toMatchObject({ id: "phi3-ft-cert" });
       const token = azure.requests.slice(before).find((r) => r.path === `/${STAND_IN_TENANT}/oauth2/v2.0/token`)?.body as Record<string, string>;
       expect(token).toMatchObject({ client_id: STAND_IN_CLIENT.id, client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" });
       expect(token.client_secret).toBeUndefined();
@@ -438,8 +443,6 @@ describe("credentials", () => {
       const padding = alg === "PS256" ? { padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : {};
       expect(verify("sha256", Buffer.from(`${header}.${payload}`), { key: publicKey, ...padding }, Buffer.from(signature, "base64url"))).toBe(true);
       expect(JSON.parse(Buffer.from(payload, "base64url").toString())).toMatchObject({ iss: STAND_IN_CLIENT.id, sub: STAND_IN_CLIENT.id });
-    } finally {
-      await withCertificate.stop();
-    }
-  }, 30_000);
+    });
+  });
 });
