@@ -4,19 +4,13 @@ import * as machinelearningservices from "@pulumi/azure-native/machinelearningse
 import * as authorization from "@pulumi/azure-native/authorization";
 import { withDefaults } from "../domain/defaults";
 import type { AzureNamer } from "../domain/naming";
+import type { WorkspaceHandle } from "./mlWorkspace";
+import type { EndpointHandle } from "./onlineEndpoint";
 import { BuiltInRole, Grantee, RoleScope } from "./roles";
 import { secureKeyVault, secureStorageAccount } from "./secureStores";
 
 /** The connection the chat flow in flows/phi3-chat uses as shipped. */
 export const DEFAULT_CONNECTION_NAME = "phi3-endpoint";
-
-/** The endpoint the Custom keys connection points Prompt flow at. */
-export interface ModelEndpointArgs {
-  /** The scoring URI (`connection.endpoint` in the flow). */
-  readonly scoringUri: pulumi.Input<string>;
-  /** The endpoint key (`connection.key` in the flow); kept secret. */
-  readonly key: pulumi.Input<string>;
-}
 
 /**
  * What the project's managed identity holds on the AI Services account, so that the hub's Entra ID connection works
@@ -26,15 +20,20 @@ export interface ModelEndpointArgs {
 export const PROJECT_AI_SERVICES_ROLES: readonly BuiltInRole[] = ["Cognitive Services User", "Cognitive Services OpenAI User"];
 
 export interface FoundryArgs {
-  readonly resourceGroupName: pulumi.Input<string>;
+  /** The Azure ML workspace whose resource group the account, hub and project go into. */
+  readonly workspace: Pick<WorkspaceHandle, "resourceGroupName">;
   readonly location: pulumi.Input<string>;
   readonly tenantId: pulumi.Input<string>;
   /** Subscription whose built-in role definitions the project's identity is given. */
   readonly subscriptionId: pulumi.Input<string>;
   /** Builds the Azure names of the account, hub, project and the hub's storage and vault. */
   readonly namer: AzureNamer;
-  /** The fine-tuned model's endpoint; undefined creates no Custom keys connection (nothing to connect to). */
-  readonly endpoint?: ModelEndpointArgs;
+  /**
+   * The fine-tuned model's endpoint, which the Custom keys connection points Prompt flow at: its scoring URI
+   * (`connection.endpoint` in the flow) and its key (`connection.key`, kept secret). Undefined creates no connection
+   * (nothing to connect to).
+   */
+  readonly endpoint?: Pick<EndpointHandle, "scoringUri" | "primaryKey">;
   /** Name of the Custom keys connection; `phi3-endpoint`, the flow's, by default. */
   readonly connectionName?: string;
   readonly keyVaultPurgeProtection?: boolean;
@@ -64,6 +63,28 @@ export const FOUNDRY_DEFAULTS = { connectionName: DEFAULT_CONNECTION_NAME, aiSer
 /** The parts of Foundry that roles are given on: the AI Services account and the hub's storage account. */
 export type FoundryScope = "aiServices" | "hubStorage";
 
+/** The project's Custom keys connection to the model's endpoint. */
+export interface EndpointConnection {
+  /** Its name as given: the only connection a flow in the project may name. */
+  readonly name: string;
+  /** The same name as the connection resource outputs it: what waits on it waits for the connection to exist. */
+  readonly created: pulumi.Output<string>;
+}
+
+/**
+ * What other components take of the Foundry project instead of its loose names: where it is, its connection to the
+ * endpoint, and what writing its file share needs. {@link Foundry} is one.
+ */
+export interface ProjectHandle {
+  readonly subscriptionId: pulumi.Input<string>;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly projectName: pulumi.Input<string>;
+  /** The Custom keys connection, when there is an endpoint to connect to. */
+  readonly endpointConnection?: EndpointConnection;
+  /** The deployer's file data role on the hub's storage, when given: a flow's upload needs it in force. */
+  readonly flowFileAccess?: pulumi.Resource;
+}
+
 /** Checks the args before anything is created; throws naming the argument. */
 export function validateFoundryArgs(args: Pick<FoundryArgs, "connectionName">): void {
   const name = args.connectionName;
@@ -78,7 +99,10 @@ export function validateFoundryArgs(args: Pick<FoundryArgs, "connectionName">): 
  * The AI Services account accepts Entra ID only (local auth off) and the hub reaches it by Entra ID.
  * Nothing but the Custom keys connection waits for training or serving.
  */
-export class Foundry extends pulumi.ComponentResource {
+export class Foundry extends pulumi.ComponentResource implements ProjectHandle {
+  /** Subscription of the project, whose built-in role definitions its grants assign. */
+  public readonly subscriptionId: pulumi.Input<string>;
+  public readonly resourceGroupName: pulumi.Input<string>;
   public readonly aiServicesName: pulumi.Output<string>;
   /** ARM id of the AI Services account. */
   public readonly aiServicesId: pulumi.Output<string>;
@@ -88,8 +112,8 @@ export class Foundry extends pulumi.ComponentResource {
   public readonly projectId: pulumi.Output<string>;
   /** The project in the Azure AI Foundry portal. */
   public readonly projectUrl: pulumi.Output<string>;
-  /** The Custom keys connection's name, when there is an endpoint to connect to. */
-  public readonly connectionName?: pulumi.Output<string>;
+  /** The Custom keys connection, when there is an endpoint to connect to. */
+  public readonly endpointConnection?: EndpointConnection;
   /** The hub's own storage account and key vault. */
   public readonly hubStorageAccountId: pulumi.Output<string>;
   public readonly hubKeyVaultId: pulumi.Output<string>;
@@ -98,14 +122,13 @@ export class Foundry extends pulumi.ComponentResource {
   /** The deployer's file data role on the hub's storage, which the chat flow's upload needs in force. */
   public readonly flowFileAccess?: authorization.RoleAssignment;
 
-  private readonly subscriptionId: pulumi.Input<string>;
-
   constructor(name: string, args: FoundryArgs, opts?: pulumi.ComponentResourceOptions) {
     const settings = withDefaults(FOUNDRY_DEFAULTS, args);
     validateFoundryArgs(settings);
     super("phi3-foundry:integrate:Foundry", name, {}, opts);
     this.subscriptionId = settings.subscriptionId;
-    const placement = { resourceGroupName: settings.resourceGroupName, location: settings.location, tags: settings.tags };
+    this.resourceGroupName = settings.workspace.resourceGroupName;
+    const placement = { resourceGroupName: this.resourceGroupName, location: settings.location, tags: settings.tags };
 
     // As the aifoundry-basics quickstart (Azure/azure-quickstart-templates) creates it, keyless: a system-assigned
     // identity and disableLocalAuth (2025-06-01 AccountProperties; PSRule Azure.AI.DisableLocalAuth, Checkov CKV_AZURE_236).
@@ -160,7 +183,7 @@ export class Foundry extends pulumi.ComponentResource {
     new machinelearningservices.WorkspaceConnection(
       `${name}-ai-services-connection`,
       {
-        resourceGroupName: settings.resourceGroupName,
+        resourceGroupName: this.resourceGroupName,
         workspaceName: hub.name,
         connectionName: "aiservices",
         properties: {
@@ -196,7 +219,7 @@ export class Foundry extends pulumi.ComponentResource {
       const connection = new machinelearningservices.WorkspaceConnection(
         `${name}-endpoint-connection`,
         {
-          resourceGroupName: settings.resourceGroupName,
+          resourceGroupName: this.resourceGroupName,
           workspaceName: project.name,
           connectionName: settings.connectionName,
           properties: {
@@ -204,7 +227,7 @@ export class Foundry extends pulumi.ComponentResource {
             category: "CustomKeys",
             target: settings.endpoint.scoringUri,
             isSharedToAll: true,
-            credentials: { keys: { key: pulumi.secret(settings.endpoint.key) } },
+            credentials: { keys: { key: pulumi.secret(settings.endpoint.primaryKey) } },
             metadata: { endpoint: settings.endpoint.scoringUri },
           },
         },
@@ -213,7 +236,7 @@ export class Foundry extends pulumi.ComponentResource {
         // option: ignoreChanges"). An update has the key and sends it when it differs.
         { parent: this, additionalSecretOutputs: ["properties"], ignoreChanges: pulumi.runtime.isDryRun() ? ["properties.credentials"] : [] },
       );
-      this.connectionName = connection.name;
+      this.endpointConnection = { name: settings.connectionName, created: connection.name };
     }
 
     this.aiServicesName = account.name;
@@ -234,7 +257,7 @@ export class Foundry extends pulumi.ComponentResource {
       projectName: this.projectName,
       projectId: this.projectId,
       projectUrl: this.projectUrl,
-      connectionName: this.connectionName,
+      connectionName: this.endpointConnection?.created,
     });
   }
 

@@ -25,6 +25,8 @@ export interface WorkspaceHandle {
   readonly storageAccountName: pulumi.Input<string>;
   readonly storageAccountId: pulumi.Input<string>;
   readonly containerRegistryId: pulumi.Input<string>;
+  /** ARM id of the Log Analytics workspace its logs, and the stack's resource logs, go to. */
+  readonly logAnalyticsWorkspaceId: pulumi.Input<string>;
   /** One of its parts as a role scope. */
   scope(on: WorkspaceScope): RoleScope;
   /** Gives `grantee` a built-in role on one of its parts; the assignment is the grantee's child. */

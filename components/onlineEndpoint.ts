@@ -78,10 +78,25 @@ function readPrimaryKey(
 }
 
 /**
+ * What other components take of an online endpoint instead of its loose names: its name and id, where it scores, its
+ * key, and its deployment's name while one serves. {@link OnlineEndpoint} is one.
+ */
+export interface EndpointHandle {
+  readonly endpointName: pulumi.Input<string>;
+  /** ARM id of the endpoint. */
+  readonly endpointId: pulumi.Input<string>;
+  readonly scoringUri: pulumi.Input<string>;
+  /** The endpoint's primary key, secret. */
+  readonly primaryKey: pulumi.Input<string>;
+  /** The deployment's name, or undefined when serving is parked (nothing bills). */
+  readonly deploymentName?: pulumi.Input<string>;
+}
+
+/**
  * A managed online endpoint with key auth, running as the training identity, and (unless parked) an MLflow no-code
  * deployment of the model on a GPU with 100% of live traffic.
  */
-export class OnlineEndpoint extends pulumi.ComponentResource {
+export class OnlineEndpoint extends pulumi.ComponentResource implements EndpointHandle {
   public readonly endpointName: pulumi.Output<string>;
   /** ARM id of the endpoint: where its logs come from and where a key reader is scoped. */
   public readonly endpointId: pulumi.Output<string>;

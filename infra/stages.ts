@@ -6,7 +6,7 @@ import { ChatFlow } from "../components/chatFlow";
 import { CiIdentity } from "../components/ciIdentity";
 import { CostAlerts } from "../components/costAlerts";
 import { blobServiceId, Diagnostics, DiagnosticTarget, fileServiceId } from "../components/diagnostics";
-import { DEFAULT_CONNECTION_NAME, Foundry } from "../components/foundry";
+import { Foundry } from "../components/foundry";
 import { FineTuneJob } from "../components/fineTuneJob";
 import { GpuCluster } from "../components/gpuCluster";
 import { MlWorkspace } from "../components/mlWorkspace";
@@ -187,32 +187,23 @@ export interface Integrated {
 
 /** Needs nothing from training or serving but the endpoint its connection points at. */
 export function integrate(context: StackContext, { ml }: Prepared, { serving }: Served): Integrated {
-  const { config, client, tags } = context;
+  const { config, tags } = context;
   const foundry = config.foundry.enabled ? foundryFor(context, ml, serving) : undefined;
   // Every resource that keeps resource logs sends them to the stack's Log Analytics workspace.
   new Diagnostics("diagnostics", { logAnalyticsWorkspaceId: ml.logAnalyticsWorkspaceId, targets: diagnosticTargets(ml, serving, foundry) });
   if (!foundry) return { outputs: {} };
-  const connectionName = foundry.connectionName;
-  if (!connectionName) throw new Error("Foundry: the project has no Custom keys connection, though the stack gave it the endpoint");
+  const connection = foundry.endpointConnection;
+  if (!connection) throw new Error("Foundry: the project has no Custom keys connection, though the stack gave it the endpoint");
 
   // The chat flow goes into the project once its connection exists. It costs nothing, so parking serving keeps it (with
   // a user's studio edits and its id): while parked its tool answers that serving is parked and how to unpark.
-  const chatFlow = new ChatFlow("chat-flow", {
-    subscriptionId: client.subscriptionId,
-    resourceGroupName: ml.resourceGroupName,
-    projectName: foundry.projectName,
-    connectionName: DEFAULT_CONNECTION_NAME,
-    connection: connectionName,
-    directory: projectPath(FLOW_DIRECTORY),
-    fileAccess: foundry.flowFileAccess ? [foundry.flowFileAccess] : [],
-    tags,
-  });
+  const chatFlow = new ChatFlow("chat-flow", { project: foundry, directory: projectPath(FLOW_DIRECTORY), tags });
   return {
     outputs: {
       hubName: foundry.hubName,
       projectName: foundry.projectName,
       projectUrl: foundry.projectUrl,
-      connectionName,
+      connectionName: connection.created,
       flowId: chatFlow.flowId,
       flowName: chatFlow.flowName,
       flowPortalUrl: chatFlow.portalUrl,
@@ -223,12 +214,12 @@ export function integrate(context: StackContext, { ml }: Prepared, { serving }: 
 /** The hub, the project and its connection to the endpoint. */
 function foundryFor({ config, client, namer, tags }: StackContext, ml: MlWorkspace, serving: OnlineEndpoint): Foundry {
   return new Foundry("foundry", {
-    resourceGroupName: ml.resourceGroupName,
+    workspace: ml,
     location: config.location,
     tenantId: client.tenantId,
     subscriptionId: client.subscriptionId,
     namer,
-    endpoint: { scoringUri: serving.scoringUri, key: serving.primaryKey },
+    endpoint: serving,
     keyVaultPurgeProtection: config.keyVaultPurgeProtection,
     aiServicesPublicNetworkAccess: config.foundry.aiServicesPublicNetworkAccess,
     // The chat flow's files go to the project's share with the deployer's token.
@@ -259,24 +250,20 @@ export function observe({ config, env, client, namer, tags }: StackContext, { ml
   // Cost a user can see and stop: a budget on the resource group and, while a deployment bills, an idle alarm on it.
   const cost = config.costAlerts
     ? new CostAlerts("cost", {
-        resourceGroupName: ml.resourceGroupName,
-        resourceGroupId: ml.resourceGroupId,
+        workspace: ml,
         namer,
         shortName: config.namePrefix,
         monthlyBudget: config.costAlerts.monthlyBudgetUsd,
         emails: config.costAlerts.emails,
-        // The deployment's traffic log, which the endpoint's diagnostic setting sends to the stack's workspace.
-        idleAlarm: serving.deploymentName
-          ? {
-              endpointName: serving.endpointName,
-              deploymentName: serving.deploymentName,
-              logAnalyticsWorkspaceId: ml.logAnalyticsWorkspaceId,
-              location: config.location,
-              hours: config.costAlerts.idleAlertHours,
-              vmSize: config.serving.vmSize,
-              parkCommand: PARK_COMMAND,
-            }
-          : undefined,
+        // The deployment's traffic log, which the endpoint's diagnostic setting sends to the stack's workspace; parked,
+        // there is no deployment to watch.
+        idleAlarm: {
+          endpoint: serving,
+          location: config.location,
+          hours: config.costAlerts.idleAlertHours,
+          vmSize: config.serving.vmSize,
+          parkCommand: PARK_COMMAND,
+        },
         tags,
       })
     : undefined;

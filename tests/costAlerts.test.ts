@@ -25,10 +25,9 @@ const COST_TYPES = [BUDGET, ACTION_GROUP, LOG_ALERT, STATIC, "phi3-foundry:cost:
 
 const RG_ID = "/subscriptions/s/resourceGroups/rg-phi";
 const LOGS_ID = `${RG_ID}/providers/Microsoft.OperationalInsights/workspaces/log-phi`;
-const IDLE = { endpointName: "ep-phi", deploymentName: "phi3", logAnalyticsWorkspaceId: LOGS_ID, location: "eastus2", parkCommand: "park-it" };
+const IDLE = { endpoint: { endpointName: "ep-phi", deploymentName: "phi3" }, location: "eastus2", parkCommand: "park-it" };
 const args: CostAlertsArgs = {
-  resourceGroupName: "rg-phi",
-  resourceGroupId: RG_ID,
+  workspace: { resourceGroupName: "rg-phi", resourceGroupId: RG_ID, logAnalyticsWorkspaceId: LOGS_ID },
   namer: (kind: ResourceKind) => pulumi.output(`${kind}-phi`),
   shortName: "finetunephi",
   monthlyBudget: 200,
@@ -152,8 +151,11 @@ describe("CostAlerts", () => {
     for (const child of children) expect(child.parent).toBe(component.urn);
   });
 
-  it("creates no idle alert without a deployment to watch", async () => {
-    const { resources } = await runProgram(() => new CostAlerts("cost", { ...args, idleAlarm: undefined }));
+  it.each([
+    ["no idle alarm", undefined],
+    ["an endpoint with no deployment (serving parked)", { ...IDLE, hours: 6, endpoint: { endpointName: "ep-phi" } }],
+  ])("creates no idle alert with %s", async (_, idleAlarm) => {
+    const { resources } = await runProgram(() => new CostAlerts("cost", { ...args, idleAlarm }));
     expect(ofType(resources, LOG_ALERT)).toHaveLength(0);
     expect(ofType(resources, BUDGET)).toHaveLength(1);
     expect(ofType(resources, ACTION_GROUP)).toHaveLength(1);

@@ -16,12 +16,12 @@ const roleDefinition = (id: string) => `/subscriptions/sub-1/providers/Microsoft
 
 const namer = (kind: ResourceKind) => pulumi.output(azureName(kind, { prefix: "phi", stack: "test", suffix: "abc123" }));
 const args: FoundryArgs = {
-  resourceGroupName: "rg",
+  workspace: { resourceGroupName: "rg" },
   location: "eastus2",
   tenantId: "tenant-1",
   subscriptionId: "sub-1",
   namer,
-  endpoint: { scoringUri: "https://ep.eastus2.inference.ml.azure.com/score", key: "endpoint-key" },
+  endpoint: { scoringUri: "https://ep.eastus2.inference.ml.azure.com/score", primaryKey: "endpoint-key" },
 };
 
 async function run(a: FoundryArgs = args) {
@@ -135,8 +135,29 @@ describe("Foundry", () => {
   it("exports the hub, the project and its portal URL, and the connection name", async () => {
     const { foundry } = await run();
     expect(await value(foundry.projectUrl)).toMatch(/^https:\/\/ai\.azure\.com\/build\/overview\?wsid=\/subscriptions\/.+\/workspaces\/proj-phi-test-abc123&tid=tenant-1$/);
-    expect(await value(foundry.connectionName!)).toBe("phi3-endpoint");
+    expect(foundry.endpointConnection!.name).toBe("phi3-endpoint");
+    expect(await value(foundry.endpointConnection!.created)).toBe("phi3-endpoint");
     expect(await value(foundry.hubName)).toBe("hub-phi-test-abc123");
+  });
+
+  it("goes into the workspace's resource group, and hands on the project as a flow takes it", async () => {
+    const deployer = { objectId: "0b1ec7a1-0000-4000-8000-00000000d3e1", principalType: "User" } as const;
+    const { resources, foundry } = await run({ ...args, workspace: { resourceGroupName: "rg-of-ml" }, deployer });
+    const placed = resources.filter((r) => r.custom && r.type !== "azure-native:authorization:RoleAssignment");
+    expect(placed.map((r) => `${r.name} ${r.inputs.resourceGroupName}`).sort()).toEqual([
+      "foundry-ai-services rg-of-ml",
+      "foundry-ai-services-connection rg-of-ml",
+      "foundry-endpoint-connection rg-of-ml",
+      "foundry-hub rg-of-ml",
+      "foundry-keyvault rg-of-ml",
+      "foundry-project rg-of-ml",
+      "foundry-storage rg-of-ml",
+    ]);
+    expect(await value(pulumi.output(foundry.resourceGroupName))).toBe("rg-of-ml");
+    expect(await value(pulumi.output(foundry.subscriptionId))).toBe("sub-1");
+    expect(await value(foundry.projectName)).toBe("proj-phi-test-abc123");
+    expect(foundry.flowFileAccess?.urn).toBeDefined();
+    expect(await value(foundry.flowFileAccess!.urn)).toBe(named(resources, "foundry-deployer-file-data").urn);
   });
 
   it("creates no Custom keys connection without an endpoint, and parents everything to itself", async () => {
@@ -162,7 +183,7 @@ describe("the Custom keys connection in a preview and in an update", () => {
       namer: () => pulumi.output("ep-phi"),
       identity: { id: "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id", roleAssignments: [] },
     });
-    new Foundry("foundry", { ...args, endpoint: { scoringUri: endpoint.scoringUri, key: endpoint.primaryKey } });
+    new Foundry("foundry", { ...args, endpoint });
   };
   const connection = (registrations: Awaited<ReturnType<typeof runAsEngine>>["registrations"]) =>
     registrations.find((r) => r.name === "foundry-endpoint-connection")!;
