@@ -9,6 +9,9 @@ import {
   PRECISIONS,
 } from "../domain/catalogue/fineTuneSettings";
 import { withDefaults } from "../domain/defaults";
+import type { ClusterHandle } from "./gpuCluster";
+import type { WorkspaceHandle } from "./mlWorkspace";
+import type { IdentityHandle } from "./trainingIdentity";
 import { JobCompletion } from "./azure/providers/jobCompletion";
 import type { JobInput, PipelineJobProperties } from "./azure/rest/machineLearning";
 import { PipelineJob, pipelineJobName } from "./azure/providers/pipelineJob";
@@ -48,9 +51,8 @@ export const TRAINED_MODEL_OUTPUT = "trained_model";
 export const JOB_NAME_PREFIX = "phi3-ft";
 
 export interface FineTuneJobArgs {
-  readonly resourceGroupName: pulumi.Input<string>;
-  readonly workspaceName: pulumi.Input<string>;
-  readonly subscriptionId: pulumi.Input<string>;
+  /** The workspace the job runs in and the model is registered in. */
+  readonly workspace: Pick<WorkspaceHandle, "subscriptionId" | "resourceGroupName" | "workspaceName">;
   /** The base model: a short label for names and messages, and where the pipeline takes it from. */
   readonly baseModel: { readonly label: string; readonly source: BaseModelSource };
   /** ARM id of the training data asset version. */
@@ -59,18 +61,16 @@ export interface FineTuneJobArgs {
   readonly validationAssetId: pulumi.Input<string>;
   /** ARM id of the finetune config's data asset version, sent as `finetune_config_path`; none is sent without it. */
   readonly finetuneConfigAssetId?: pulumi.Input<string>;
-  /** The GPU cluster's name and ARM id. */
-  readonly computeName: pulumi.Input<string>;
-  readonly computeId: pulumi.Input<string>;
+  /** The GPU cluster every step of the pipeline runs on. */
+  readonly cluster: ClusterHandle;
   /** GPUs per node of the cluster's VM size. */
   readonly gpusPerNode: number;
   /** Nodes the fine-tuning step runs on (`num_nodes_finetune`); 1 by default, at most the cluster's most nodes. */
   readonly nodes?: number;
   /** Stop after this many training steps (`max_steps`); unset trains the full epochs (the component's -1). */
   readonly maxSteps?: number;
-  /** ARM id and client id of the user-assigned identity the job runs as. */
-  readonly identityId: pulumi.Input<string>;
-  readonly identityClientId: pulumi.Input<string>;
+  /** The user-assigned identity the job runs as; the job is submitted once its role assignments exist. */
+  readonly identity: Pick<IdentityHandle, "id" | "clientId" | "roleAssignments">;
   /** Every training setting, the model's defaults already applied. */
   readonly settings: FineTuneSettings;
   /** Bumped by a user to run an unchanged job again (a failed job keeps its name); "" by default. */
@@ -83,8 +83,6 @@ export interface FineTuneJobArgs {
   readonly timeoutMinutes?: number;
   /** The stack's tags, put on the job: destroy cancels a running job that carries them. */
   readonly tags?: Record<string, string>;
-  /** Resources the job must wait for (the identity's role assignments). */
-  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** What the job uses when an arg is not set. */
@@ -227,10 +225,10 @@ export class FineTuneJob extends pulumi.ComponentResource {
     super("phi3-foundry:train:FineTuneJob", name, {}, opts);
 
     const resolved = pulumi.all({
-      computeName: spec.computeName,
-      computeId: spec.computeId,
-      identityId: spec.identityId,
-      identityClientId: spec.identityClientId,
+      computeName: spec.cluster.name,
+      computeId: spec.cluster.id,
+      identityId: spec.identity.id,
+      identityClientId: spec.identity.clientId,
       trainAssetId: spec.trainAssetId,
       validationAssetId: spec.validationAssetId,
       finetuneConfigAssetId: spec.finetuneConfigAssetId,
@@ -239,15 +237,16 @@ export class FineTuneJob extends pulumi.ComponentResource {
     const job = new PipelineJob(
       `${name}-job`,
       {
-        subscriptionId: spec.subscriptionId,
-        resourceGroupName: spec.resourceGroupName,
-        workspaceName: spec.workspaceName,
+        subscriptionId: spec.workspace.subscriptionId,
+        resourceGroupName: spec.workspace.resourceGroupName,
+        workspaceName: spec.workspace.workspaceName,
         jobName: properties.apply((p) => pipelineJobName(JOB_NAME_PREFIX, p, spec.run)),
         properties,
         ...(spec.tags ? { tags: spec.tags } : {}),
         rerunKey: spec.rerunKey,
       },
-      { parent: this, dependsOn: spec.dependsOn },
+      // The job reads data and pulls images as the identity: its roles must exist first.
+      { parent: this, dependsOn: [...spec.identity.roleAssignments] },
     );
     // Said as soon as the job exists, before the long wait for it.
     pulumi.all([job.jobName, job.studioUrl]).apply(([jobName, url]) => {
@@ -259,9 +258,9 @@ export class FineTuneJob extends pulumi.ComponentResource {
     const completion = new JobCompletion(
       `${name}-completion`,
       {
-        subscriptionId: spec.subscriptionId,
-        resourceGroupName: spec.resourceGroupName,
-        workspaceName: spec.workspaceName,
+        subscriptionId: spec.workspace.subscriptionId,
+        resourceGroupName: spec.workspace.resourceGroupName,
+        workspaceName: spec.workspace.workspaceName,
         jobName: job.jobName,
         timeoutMinutes: spec.timeoutMinutes,
         rerunKey: spec.rerunKey,
@@ -272,8 +271,8 @@ export class FineTuneJob extends pulumi.ComponentResource {
     const model = new machinelearningservices.ModelVersion(
       `${name}-model`,
       {
-        resourceGroupName: spec.resourceGroupName,
-        workspaceName: spec.workspaceName,
+        resourceGroupName: spec.workspace.resourceGroupName,
+        workspaceName: spec.workspace.workspaceName,
         name: spec.modelName,
         version: completion.jobName.apply((jobName) => jobName.slice(JOB_NAME_PREFIX.length + 1)),
         properties: {

@@ -51,11 +51,18 @@ export function validateGpuClusterArgs(args: Pick<GpuClusterArgs, "minNodes" | "
   }
 }
 
+/** What other components take of the cluster instead of its loose name and id. {@link GpuCluster} is one. */
+export interface ClusterHandle {
+  readonly name: pulumi.Input<string>;
+  /** ARM id of the cluster. */
+  readonly id: pulumi.Input<string>;
+}
+
 /**
  * An AmlCompute GPU cluster (dedicated unless asked for low priority) that scales to zero: no GPU bill while idle, no SSH, no local (key) auth, jobs
  * running as the training identity.
  */
-export class GpuCluster extends pulumi.ComponentResource {
+export class GpuCluster extends pulumi.ComponentResource implements ClusterHandle {
   public readonly name: pulumi.Output<string>;
   public readonly id: pulumi.Output<string>;
 

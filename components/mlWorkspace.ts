@@ -18,6 +18,8 @@ export type WorkspaceScope = "resourceGroup" | "workspace" | "storage" | "regist
  * and the roles it gives on them. {@link MlWorkspace} is one.
  */
 export interface WorkspaceHandle {
+  /** Subscription of the workspace, whose built-in role definitions its grants assign. */
+  readonly subscriptionId: pulumi.Input<string>;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly resourceGroupId: pulumi.Input<string>;
   readonly workspaceName: pulumi.Input<string>;
@@ -90,7 +92,7 @@ export class MlWorkspace extends pulumi.ComponentResource implements WorkspaceHa
   /** The workspace in Azure ML studio. */
   public readonly studioUrl: pulumi.Output<string>;
 
-  private readonly subscriptionId: pulumi.Input<string>;
+  public readonly subscriptionId: pulumi.Input<string>;
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     const settings = withDefaults(ML_WORKSPACE_DEFAULTS, args);

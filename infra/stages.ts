@@ -121,30 +121,24 @@ export interface Trained {
 }
 
 /** Runs the fine-tuning job on the uploaded data and registers its model; without data, serves `registeredModelId`. */
-export function train({ config, client, tags }: StackContext, { ml, identity, cluster, assets }: Prepared): Trained {
+export function train({ config, tags }: StackContext, { ml, identity, cluster, assets }: Prepared): Trained {
   if (!assets) return { modelId: modelAssetId(config.fineTune.registeredModelId ?? "", ml.workspaceId), jobOutputs: {} };
   const job = new FineTuneJob("finetune", {
-    resourceGroupName: ml.resourceGroupName,
-    workspaceName: ml.workspaceName,
-    subscriptionId: client.subscriptionId,
+    workspace: ml,
     baseModel: config.fineTune.baseModel,
     run: config.fineTune.run,
     rerunKey: RERUN_KEY,
     trainAssetId: assets.trainAssetId,
     validationAssetId: assets.validationAssetId,
     finetuneConfigAssetId: assets.finetuneConfigAssetId,
-    computeName: cluster.name,
-    computeId: cluster.id,
+    cluster,
     gpusPerNode: trainingGpus(config),
     nodes: config.training.nodes,
     maxSteps: config.fineTune.maxSteps,
-    identityId: identity.id,
-    identityClientId: identity.clientId,
+    identity,
     settings: config.fineTune.settings,
     timeoutMinutes: config.fineTune.timeoutMinutes,
     tags,
-    // The job reads data and pulls images as the identity: its roles must exist first.
-    dependsOn: identity.roleAssignments,
   });
   return { modelId: job.modelId, jobOutputs: { fineTuneJobName: job.jobName, fineTuneJobStudioUrl: job.studioUrl } };
 }

@@ -65,11 +65,12 @@ const resolved = {
   validationAssetId: `${ws}/data/phi3-validation/versions/bbb`,
 };
 const args: FineTuneJobArgs = {
-  resourceGroupName: "rg",
-  workspaceName: "mlw",
-  subscriptionId: "s",
+  workspace: { subscriptionId: "s", resourceGroupName: "rg", workspaceName: "mlw" },
   baseModel: { label: "Phi-4", source: { kind: "registry", uri: PHI4_URI } },
-  ...resolved,
+  trainAssetId: resolved.trainAssetId,
+  validationAssetId: resolved.validationAssetId,
+  cluster: { name: resolved.computeName, id: resolved.computeId },
+  identity: { id: resolved.identityId, clientId: resolved.identityClientId, roleAssignments: [] },
   gpusPerNode: 1,
   settings,
   rerunKey: "phi3-foundry:fineTuneRun",
@@ -220,12 +221,12 @@ describe("FineTuneJob", () => {
     expect(bumped).not.toBe(nameOf());
   });
 
-  it("waits for the resources it is given (the identity's role assignments) before submitting", async () => {
+  it("waits for the identity's role assignments before submitting", async () => {
     const resources = (
       await runProgram(() => {
         const { RandomString } = require("@pulumi/random");
         const marker = new RandomString("roles-ready", { length: 4 });
-        new FineTuneJob("finetune", { ...args, dependsOn: [marker] });
+        new FineTuneJob("finetune", { ...args, identity: { ...args.identity, roleAssignments: [marker] } });
       })
     ).resources;
     expect(named(resources, "finetune-job").dependsOn).toContain(named(resources, "roles-ready").urn);

@@ -19,20 +19,16 @@ const COMPUTE = `${WS}/computes/gpu-a100`;
 const IDENTITY = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-phi3/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-phi3-training";
 
 const args: FineTuneJobArgs = {
-  subscriptionId: STAND_IN_SUBSCRIPTION,
-  resourceGroupName: "rg-phi3",
-  workspaceName: "mlw-phi3",
+  workspace: { subscriptionId: STAND_IN_SUBSCRIPTION, resourceGroupName: "rg-phi3", workspaceName: "mlw-phi3" },
   baseModel: { label: "Phi-3-mini-4k-instruct", source: { kind: "huggingface", id: "microsoft/Phi-3-mini-4k-instruct" } },
   trainAssetId: `${WS}/data/phi3-train/versions/1a2b`,
   validationAssetId: `${WS}/data/phi3-validation/versions/3c4d`,
   finetuneConfigAssetId: `${WS}/data/phi3-finetune-config/versions/5e6f`,
-  computeName: "gpu-a100",
-  computeId: COMPUTE,
+  cluster: { name: "gpu-a100", id: COMPUTE },
   gpusPerNode: 4,
   nodes: 2,
   maxSteps: 50,
-  identityId: IDENTITY,
-  identityClientId: "0c0ffee0-0000-4000-8000-000000000001",
+  identity: { id: IDENTITY, clientId: "0c0ffee0-0000-4000-8000-000000000001", roleAssignments: [] },
   settings: {
     learningRate: 2e-5,
     lrSchedulerType: "cosine_with_restarts",
