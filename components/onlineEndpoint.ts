@@ -29,9 +29,8 @@ export const ONLINE_DEPLOYMENT_DEFAULTS = { name: "phi3", instanceCount: 1, role
 type DeploymentSettings = Resolved<OnlineDeploymentArgs, typeof ONLINE_DEPLOYMENT_DEFAULTS>;
 
 export interface OnlineEndpointArgs {
-  readonly subscriptionId: pulumi.Input<string>;
   /** The Azure ML workspace the endpoint belongs to. */
-  readonly workspace: Pick<WorkspaceHandle, "resourceGroupName" | "workspaceName">;
+  readonly workspace: Pick<WorkspaceHandle, "subscriptionId" | "resourceGroupName" | "workspaceName">;
   readonly location: pulumi.Input<string>;
   /** Builds the endpoint's name (unique in the region, 3 to 32 letters, digits and '-', starting with a letter). */
   readonly namer: AzureNamer;
@@ -210,7 +209,7 @@ export class OnlineEndpoint extends pulumi.ComponentResource implements Endpoint
     new EndpointTraffic(
       `${name}-traffic`,
       {
-        subscriptionId: args.subscriptionId,
+        subscriptionId: args.workspace.subscriptionId,
         resourceGroupName: args.workspace.resourceGroupName,
         workspaceName: args.workspace.workspaceName,
         endpointName: endpoint.name,

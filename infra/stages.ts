@@ -156,9 +156,8 @@ export interface Served {
   readonly outputs: Pick<StackOutputs, "endpointName" | "scoringUri" | "endpointKey" | "deploymentName">;
 }
 
-export function serve({ config, client, namer, tags }: StackContext, { ml, identity }: Prepared, { modelId }: Trained): Served {
+export function serve({ config, namer, tags }: StackContext, { ml, identity }: Prepared, { modelId }: Trained): Served {
   const serving = new OnlineEndpoint("serving", {
-    subscriptionId: client.subscriptionId,
     workspace: ml,
     location: config.location,
     namer,

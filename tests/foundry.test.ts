@@ -177,8 +177,7 @@ describe("the Custom keys connection in a preview and in an update", () => {
   // As the stack wires them: the endpoint's scoring URI and primary key into the connection.
   const stack = () => {
     const endpoint = new OnlineEndpoint("serving", {
-      subscriptionId: "sub-1",
-      workspace: { resourceGroupName: "rg", workspaceName: "mlw" },
+      workspace: { subscriptionId: "sub-1", resourceGroupName: "rg", workspaceName: "mlw" },
       location: "eastus2",
       namer: () => pulumi.output("ep-phi"),
       identity: { id: "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id", roleAssignments: [] },

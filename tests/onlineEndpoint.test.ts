@@ -8,8 +8,7 @@ import { runAsEngine } from "./support/engineRun";
 const identityId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id";
 const modelId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw/models/phi3-chat-finetuned/versions/abc";
 const base: OnlineEndpointArgs = {
-  subscriptionId: "s",
-  workspace: { resourceGroupName: "rg", workspaceName: "mlw" },
+  workspace: { subscriptionId: "s", resourceGroupName: "rg", workspaceName: "mlw" },
   location: "eastus2",
   namer: () => pulumi.output("ep-phi"),
   identity: { id: identityId, roleAssignments: [] },
