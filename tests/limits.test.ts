@@ -1,5 +1,5 @@
 import { ConfigError, parseStackConfig, rawConfigFrom } from "../infra/config";
-import { RULES } from "../domain/limits";
+import { GPU_CLUSTER, LIMIT_REASONS, PRIVILEGED_ROLES, PRODUCTION_TAG, RULES } from "../domain/limits";
 import { buildPlan } from "../scripts/plan/plan";
 import { loadStackSettings } from "../scripts/shared/stackFiles";
 import { policy, violations } from "./support/policyHarness";
@@ -86,5 +86,30 @@ describe("one source of limits for the config and the policy pack", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain(`${key} = "${setting.split("=")[1]}"`);
     expect((error as Error).message).toContain(rule);
+  });
+});
+
+describe("the shared limits, as the config, the pack and the README state them", () => {
+  it("names the pack's rules, the privileged roles by their built-in ids, the cluster limits and the production tag", () => {
+    expect(RULES).toEqual({
+      gpuClusterScalesToZero: "gpu-cluster-scales-to-zero",
+      gpuClusterIdlesOut: "gpu-cluster-idles-out",
+      keyVaultPurgeProtectionInProduction: "key-vault-purge-protection-in-production",
+      noPrivilegedRolesInProduction: "no-privileged-roles-in-production",
+    });
+    // Azure built-in roles reference (learn.microsoft.com/azure/role-based-access-control/built-in-roles): Owner, Contributor.
+    expect(PRIVILEGED_ROLES).toEqual({ Owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c" });
+    expect(GPU_CLUSTER).toEqual({ idleNodes: 0, maxNodes: 100, minIdleSeconds: 60, maxIdleSeconds: 3600 });
+    expect(PRODUCTION_TAG).toEqual({ key: "environment", value: "production" });
+  });
+
+  it("says why, in the words a refused setting shows", () => {
+    expect(LIMIT_REASONS).toEqual({
+      idleNodes: "a GPU cluster keeps no nodes while idle (mandatory policy rule gpu-cluster-scales-to-zero)",
+      idleSeconds: "a GPU cluster releases an idle node within 60 minutes (mandatory policy rule gpu-cluster-idles-out)",
+      purgeProtection:
+        "a production stack's key vaults keep deleted secrets recoverable for their retention period (mandatory policy rule key-vault-purge-protection-in-production)",
+      noPrivilegedRoles: "a production stack assigns no Contributor or Owner role (mandatory policy rule no-privileged-roles-in-production)",
+    });
   });
 });

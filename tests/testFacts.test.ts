@@ -46,9 +46,19 @@ function productImports(source: string): { name: string; from: string }[] {
   return found;
 }
 
+/**
+ * Whether every use of `name` pins it: `expect(NAME).toEqual(...)` (or toStrictEqual, toBe) against what the test writes
+ * out. That is checking the constant itself, the opposite of building an expected value from it.
+ */
+function onlyPinned(source: string, name: string): boolean {
+  const uses = source.split(/\r?\n/).filter((line) => !/^\s*import\b/.test(line) && new RegExp(`\\b${name}\\b`).test(line));
+  return uses.length > 0 && uses.every((line) => new RegExp(`^\\s*expect\\(${name}\\)\\.(toEqual|toStrictEqual|toBe)\\(`).test(line));
+}
+
 function refused(source: string): string[] {
   return productImports(source)
     .filter(({ name }) => FACTS.has(name) || API_VERSION.test(name))
+    .filter(({ name }) => !onlyPinned(source, name))
     .map(({ name, from }) => `${name} from ${from}`);
 }
 
@@ -67,5 +77,11 @@ describe("the facts a test checks", () => {
       'import { chatRecord } from "./support/chatRecords";',
     ].join("\n");
     expect(refused(source)).toEqual(["ML_API_VERSION from ../components/azure/rest/machineLearning", "DEFAULT_CONNECTION_NAME from ../components/foundry"]);
+  });
+
+  it("lets a test pin a constant to the value it writes out, but not also use it to build an expectation", () => {
+    const pinned = ['import { GPU_CLUSTER } from "../domain/limits";', "    expect(GPU_CLUSTER).toEqual({ maxNodes: 100 });"];
+    expect(refused(pinned.join("\n"))).toEqual([]);
+    expect(refused([...pinned, "    expect(message).toContain(String(GPU_CLUSTER.maxNodes));"].join("\n"))).toEqual(["GPU_CLUSTER from ../domain/limits"]);
   });
 });
