@@ -18,11 +18,18 @@ module.exports = {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join("|")})/)`],
   // @pulumi/pulumi's runtime loads npm's tooling for a function packager nothing here calls (see the stand-in).
-  moduleNameMapper: { "^@npmcli/arborist$": "<rootDir>/tests/support/arboristNotLoaded.cjs" },
+  moduleNameMapper: {
+    "^@npmcli/arborist$": "<rootDir>/tests/support/arboristNotLoaded.cjs",
+    // and its closure serializer requires the TypeScript compiler at start-up: loaded only when a test serializes.
+    "^typescript$": "<rootDir>/tests/support/typescriptOnDemand.cjs",
+  },
   moduleFileExtensions: ["ts", "js", "json"],
   testTimeout: 30000,
   // Three workers on two cores: much of the suite waits (child processes, the stand-ins' Retry-After and polling), and a
   // third worker fills those waits. Measured on 2 cores: idle, the same as two; with one core busy, 46 s against 57 s.
   maxWorkers: 3,
+  // `npm test` starts Jest with --max-semi-space-size=64 (package.json), which its workers inherit: the SDK makes many
+  // short-lived objects, and with V8's default young generation a test file spent a fifth of its CPU collecting them;
+  // 64 MB took 15% off the CPU of a plan test.
   reporters: ["default", "<rootDir>/tests/plainSummaryReporter.js"],
 };

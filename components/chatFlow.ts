@@ -3,9 +3,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
+import { withDefaults } from "../domain/defaults";
 import { FLOW_DAG_YAML } from "./azure/rest/flowService";
 import { FlowFile, PromptFlow } from "./azure/providers/promptFlow";
 import { readFlowFiles } from "./flowFolder";
+import type { ProjectHandle } from "./foundry";
 
 /** A digest of the files' paths and bytes: what decides whether `pulumi up` rewrites the flow. */
 export function flowContentHash(files: readonly FlowFile[]): string {
@@ -28,27 +30,18 @@ export function flowConnections(definition: FlowDefinition): string[] {
 }
 
 export interface ChatFlowArgs {
-  /** The subscription of the project. */
-  readonly subscriptionId: pulumi.Input<string>;
-  /** The resource group of the project. */
-  readonly resourceGroupName: pulumi.Input<string>;
-  /** The Foundry project the flow goes into. */
-  readonly projectName: pulumi.Input<string>;
-  /** The name of the project's Custom keys connection: the only connection the flow's nodes may name. */
-  readonly connectionName: string;
-  /** The same name as the connection resource outputs it: the flow is created once the connection exists. */
-  readonly connection: pulumi.Input<string>;
+  /**
+   * The Foundry project the flow goes into. Its Custom keys connection is the only connection the flow's nodes may
+   * name, and the flow is created once it exists; its `flowFileAccess`, when given, lets the deployer write the
+   * project's file share (the files are uploaded with the deployer's token), so the flow waits for it.
+   */
+  readonly project: ProjectHandle;
   /** The flow's folder on disk (it holds flow.dag.yaml). */
   readonly directory: string;
   /** The flow's display name; the folder's name by default. */
   readonly displayName?: string;
   /** Tags of the flow, after the flow.dag.yaml's own. */
   readonly tags?: Record<string, string>;
-  /**
-   * What lets the deployer write the project's file share (its role assignment on the hub's storage account): the
-   * flow's files are uploaded with the deployer's token, so the flow waits for it.
-   */
-  readonly fileAccess?: readonly pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -62,32 +55,36 @@ export class ChatFlow extends pulumi.ComponentResource {
   public readonly portalUrl: pulumi.Output<string>;
 
   constructor(name: string, args: ChatFlowArgs, opts?: pulumi.ComponentResourceOptions) {
-    const definitionFile = path.join(args.directory, FLOW_DAG_YAML);
+    const settings = withDefaults({ displayName: path.basename(args.directory) }, args);
+    const { project } = settings;
+    const connection = project.endpointConnection;
+    if (!connection) throw new Error("ChatFlow: project has no Custom keys connection (Foundry was given no endpoint); the flow calls the endpoint through one");
+    const definitionFile = path.join(settings.directory, FLOW_DAG_YAML);
     if (!fs.existsSync(definitionFile)) throw new Error(`ChatFlow: ${definitionFile} does not exist`);
     const definition = (yaml.load(fs.readFileSync(definitionFile, "utf8")) ?? {}) as FlowDefinition;
-    const others = flowConnections(definition).filter((c) => c !== args.connectionName);
+    const others = flowConnections(definition).filter((c) => c !== connection.name);
     if (others.length > 0) {
-      throw new Error(`ChatFlow: ${definitionFile} uses connection(s) ${others.join(", ")}; the project has only ${args.connectionName}`);
+      throw new Error(`ChatFlow: ${definitionFile} uses connection(s) ${others.join(", ")}; the project has only ${connection.name}`);
     }
-    const files = readFlowFiles(args.directory);
+    const files = readFlowFiles(settings.directory);
     super("phi3-foundry:integrate:ChatFlow", name, {}, opts);
 
     const flow = new PromptFlow(
       `${name}-flow`,
       {
-        subscriptionId: args.subscriptionId,
-        resourceGroupName: args.resourceGroupName,
-        workspaceName: args.projectName,
-        flowName: args.displayName ?? path.basename(args.directory),
+        subscriptionId: project.subscriptionId,
+        resourceGroupName: project.resourceGroupName,
+        workspaceName: project.projectName,
+        flowName: settings.displayName,
         flowType: "chat",
         ...(definition.description ? { description: definition.description } : {}),
-        ...(definition.tags || args.tags ? { tags: { ...definition.tags, ...args.tags } } : {}),
-        sourceName: path.basename(args.directory),
+        ...(definition.tags || settings.tags ? { tags: { ...definition.tags, ...settings.tags } } : {}),
+        sourceName: path.basename(settings.directory),
         files,
         contentHash: flowContentHash(files),
-        connectionName: args.connection,
+        connectionName: connection.created,
       },
-      { parent: this, dependsOn: args.fileAccess ? [...args.fileAccess] : [] },
+      { parent: this, dependsOn: project.flowFileAccess ? [project.flowFileAccess] : [] },
     );
 
     this.flowId = flow.flowId;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
-import { assignRole } from "./roles";
+import { withDefaults } from "../domain/defaults";
+import type { RoleScope } from "./roles";
 
 /** GitHub's OIDC issuer and the audience Entra ID's token exchange expects (workload identity federation docs). */
 export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
@@ -9,9 +10,8 @@ export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 export interface CiIdentityArgs {
   /** `owner/repo` whose pull request workflows may sign in. */
   readonly githubRepo: string;
-  /** The resource group the stack deploys into: the scope of Reader. */
-  readonly resourceGroupId: pulumi.Input<string>;
-  readonly subscriptionId: pulumi.Input<string>;
+  /** The resource group the stack deploys into, which gives the identity Reader on itself. */
+  readonly resourceGroup: Pick<RoleScope, "grant">;
   /** Names the application, e.g. `<namePrefix>-<stack>`. */
   readonly displayName: string;
   /**
@@ -20,6 +20,9 @@ export interface CiIdentityArgs {
    */
   readonly ownerObjectIds?: readonly pulumi.Input<string>[];
 }
+
+/** What the identity uses when an arg is not set. */
+export const CI_IDENTITY_DEFAULTS = { ownerObjectIds: [] } as const satisfies Partial<CiIdentityArgs>;
 
 /** Checks the args before anything is created; throws naming the argument. */
 export function validateCiIdentityArgs(args: Pick<CiIdentityArgs, "githubRepo">): void {
@@ -46,31 +49,28 @@ export class CiIdentity extends pulumi.ComponentResource {
   public readonly servicePrincipalObjectId: pulumi.Output<string>;
 
   constructor(name: string, args: CiIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateCiIdentityArgs(args);
+    const settings = withDefaults(CI_IDENTITY_DEFAULTS, args);
+    validateCiIdentityArgs(settings);
     super("phi3-foundry:ci:CiIdentity", name, {}, opts);
 
     // Owners may delete what they own (azuread: Application.ReadWrite.OwnedBy needs the principal among the owners).
-    const owners = args.ownerObjectIds && args.ownerObjectIds.length > 0 ? { owners: [...args.ownerObjectIds] } : {};
-    const application = new azuread.Application(`${name}-app`, { displayName: `phi3-foundry preview (${args.displayName})`, ...owners }, { parent: this });
+    const owners = settings.ownerObjectIds.length > 0 ? { owners: [...settings.ownerObjectIds] } : {};
+    const application = new azuread.Application(`${name}-app`, { displayName: `phi3-foundry preview (${settings.displayName})`, ...owners }, { parent: this });
     const principal = new azuread.ServicePrincipal(`${name}-sp`, { clientId: application.clientId, ...owners }, { parent: this });
     new azuread.ApplicationFederatedIdentityCredential(
       `${name}-pull-requests`,
       {
         applicationId: application.id,
         displayName: "github-pull-requests",
-        description: `Pull request workflows of ${args.githubRepo}`,
+        description: `Pull request workflows of ${settings.githubRepo}`,
         issuer: GITHUB_ISSUER,
-        subject: pullRequestSubject(args.githubRepo),
+        subject: pullRequestSubject(settings.githubRepo),
         audiences: [TOKEN_EXCHANGE_AUDIENCE],
       },
       { parent: this },
     );
 
-    assignRole(
-      `${name}-reader`,
-      { scope: args.resourceGroupId, principalId: principal.objectId, role: "Reader", subscriptionId: args.subscriptionId },
-      { parent: this },
-    );
+    settings.resourceGroup.grant({ name: `${name}-reader`, principalId: principal.objectId, parent: this }, "Reader");
     this.clientId = application.clientId;
     this.tenantId = principal.applicationTenantId;
     this.servicePrincipalObjectId = principal.objectId;

@@ -4,6 +4,8 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as time from "@pulumiverse/time";
 import type { AzureNamer } from "../domain/naming";
 import { ENDPOINT_TRAFFIC_TABLE } from "./diagnostics";
+import type { WorkspaceHandle } from "./mlWorkspace";
+import type { EndpointHandle } from "./onlineEndpoint";
 
 /**
  * The budget's notifications: 50, 80 and 100% of actual cost and 100% of forecast cost. Keys as in the REST spec's
@@ -60,17 +62,14 @@ export const SHORT_NAME_MAX = 12;
 /** One email address, as the config accepts it: something@domain.tld, no spaces, commas or semicolons. */
 export const EMAIL = /^[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+$/;
 
-/** The online deployment the idle alarm watches, and where its traffic is logged. */
+/** The online deployment the idle alarm watches. */
 export interface IdleAlarmArgs {
-  /** The online endpoint's name, as its traffic log's `EndpointName` holds it. */
-  readonly endpointName: pulumi.Input<string>;
-  /** The deployment's name, as its traffic log's `DeploymentName` holds it; the rule waits for the deployment. */
-  readonly deploymentName: pulumi.Input<string>;
   /**
-   * ARM id of the Log Analytics workspace the endpoint's diagnostic setting sends its traffic log to, in resource-specific
-   * tables: the rule's scope.
+   * The online endpoint: its name and its deployment's, as its traffic log's `EndpointName` and `DeploymentName` hold
+   * them; the rule waits for the deployment. An endpoint without a deployment (serving parked: nothing bills) gets no
+   * alarm.
    */
-  readonly logAnalyticsWorkspaceId: pulumi.Input<string>;
+  readonly endpoint: Pick<EndpointHandle, "endpointName" | "deploymentName">;
   /** The rule's region (log search alert rules are regional): the workspace's. */
   readonly location: pulumi.Input<string>;
   /** Hours without a request before the alarm fires: one of {@link IDLE_ALERT_HOURS}. */
@@ -82,10 +81,12 @@ export interface IdleAlarmArgs {
 }
 
 export interface CostAlertsArgs {
-  /** Resource group of the action group and the alert rule. */
-  readonly resourceGroupName: pulumi.Input<string>;
-  /** ARM id of the resource group: the budget's scope, so it counts everything the stack bills. */
-  readonly resourceGroupId: pulumi.Input<string>;
+  /**
+   * The Azure ML workspace: its resource group is the budget's scope, so that the budget counts everything the stack
+   * bills, and holds the action group and the alert rule; its Log Analytics workspace, which the endpoint's diagnostic
+   * setting sends the traffic log to in resource-specific tables, is the idle alarm's scope.
+   */
+  readonly workspace: Pick<WorkspaceHandle, "resourceGroupName" | "resourceGroupId" | "logAnalyticsWorkspaceId">;
   /** Builds the Azure names of the budget, the action group and the alert rule. */
   readonly namer: AzureNamer;
   /** The action group's short name (in its emails and SMS): 1 to 12 characters, e.g. the stack's name prefix. */
@@ -94,7 +95,7 @@ export interface CostAlertsArgs {
   readonly monthlyBudget: number;
   /** Who is told: at least one email address. */
   readonly emails: readonly string[];
-  /** The deployment to watch; undefined creates no idle alarm (serving parked: nothing bills). */
+  /** The deployment to watch; undefined creates no idle alarm. */
   readonly idleAlarm?: IdleAlarmArgs;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -159,7 +160,7 @@ export class CostAlerts extends pulumi.ComponentResource {
     const actionGroup = new monitor.ActionGroup(
       `${name}-action-group`,
       {
-        resourceGroupName: args.resourceGroupName,
+        resourceGroupName: args.workspace.resourceGroupName,
         actionGroupName: args.namer("actionGroup"),
         location: "Global", // action groups are global (the spec's createOrUpdateActionGroup example)
         groupShortName: args.shortName,
@@ -173,7 +174,8 @@ export class CostAlerts extends pulumi.ComponentResource {
     this.actionGroupId = actionGroup.id;
 
     this.budgetName = this.budget(name, args, actionGroup.id);
-    if (args.idleAlarm) this.idleAlertName = this.idleAlert(name, args, args.idleAlarm, actionGroup.id);
+    const deploymentName = args.idleAlarm?.endpoint.deploymentName;
+    if (args.idleAlarm && deploymentName) this.idleAlertName = this.idleAlert(name, args, args.idleAlarm, deploymentName, actionGroup.id);
 
     this.registerOutputs({ budgetName: this.budgetName, actionGroupId: this.actionGroupId, idleAlertName: this.idleAlertName });
   }
@@ -183,13 +185,14 @@ export class CostAlerts extends pulumi.ComponentResource {
     const budgetName = args.namer("budget");
     // The month the budget is first created, kept in state: re-runs send the same start date, and the plan does not
     // change with the calendar. A new scope or name (a new budget) takes a new month.
-    const created = new time.Static(`${name}-budget-start`, { triggers: { scope: args.resourceGroupId, budgetName } }, { parent: this });
+    const scope = args.workspace.resourceGroupId;
+    const created = new time.Static(`${name}-budget-start`, { triggers: { scope, budgetName } }, { parent: this });
 
     // Cost Management's budget (azure-native consumption.Budget: REST 2024-08-01, Microsoft.Consumption/budgets).
     const budget = new consumption.Budget(
       `${name}-budget`,
       {
-        scope: args.resourceGroupId,
+        scope,
         budgetName,
         category: consumption.CategoryType.Cost,
         amount: args.monthlyBudget,
@@ -218,27 +221,33 @@ export class CostAlerts extends pulumi.ComponentResource {
   }
 
   /** The log search alert on the deployment's traffic log; returns its name. */
-  private idleAlert(name: string, args: CostAlertsArgs, idle: IdleAlarmArgs, actionGroupId: pulumi.Output<string>): pulumi.Output<string> {
+  private idleAlert(
+    name: string,
+    args: CostAlertsArgs,
+    idle: IdleAlarmArgs,
+    deploymentName: pulumi.Input<string>,
+    actionGroupId: pulumi.Output<string>,
+  ): pulumi.Output<string> {
     // Azure Monitor's log search alert (azure-native monitor.ScheduledQueryRule: REST 2025-01-01-preview,
     // Microsoft.Insights/scheduledQueryRules, scheduledQueryRule_API.json).
     const alert = new monitor.ScheduledQueryRule(
       `${name}-idle-alert`,
       {
-        resourceGroupName: args.resourceGroupName,
+        resourceGroupName: args.workspace.resourceGroupName,
         ruleName: args.namer("logAlert"),
         location: idle.location,
         kind: monitor.Kind.LogAlert,
         description: idleAlertDescription(idle.hours, idle.parkCommand, idle.vmSize),
         severity: 2, // warning: money, not an outage
         enabled: true,
-        scopes: [idle.logAnalyticsWorkspaceId],
+        scopes: [args.workspace.logAnalyticsWorkspaceId],
         evaluationFrequency: IDLE_EVALUATION_FREQUENCY,
         windowSize: windowSize(idle.hours),
         criteria: {
           allOf: [
             {
               criterionType: monitor.CriterionType.StaticThresholdCriterion,
-              query: pulumi.all([idle.endpointName, idle.deploymentName]).apply(([endpoint, deployment]) => idleQuery(endpoint, deployment)),
+              query: pulumi.all([idle.endpoint.endpointName, deploymentName]).apply(([endpoint, deployment]) => idleQuery(endpoint, deployment)),
               // The count's value, added up over the one row: 0 when idle. `Count` without a measure column would count
               // rows, and `summarize` always returns one (alerts-log-query.md: the service counts the query's rows).
               metricMeasureColumn: IDLE_QUERY_COLUMN,

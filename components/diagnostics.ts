@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
+import { withDefaults } from "../domain/defaults";
 
 /**
  * The resource types whose logs the stack sends to Log Analytics, and the logs each sends. Every one of them offers
@@ -74,6 +75,9 @@ export function fileServiceId(storageAccountId: pulumi.Input<string>): pulumi.Ou
   return pulumi.interpolate`${storageAccountId}/fileServices/default`;
 }
 
+/** What the settings use when an arg is not set. */
+export const DIAGNOSTICS_DEFAULTS = { settingName: "phi3-foundry" } as const satisfies Partial<DiagnosticsArgs>;
+
 /** Checks the args before anything is created; throws naming the argument. */
 export function validateDiagnosticsArgs(args: Pick<DiagnosticsArgs, "targets" | "settingName">): void {
   const seen = new Set<string>();
@@ -98,18 +102,19 @@ export class Diagnostics extends pulumi.ComponentResource {
   public readonly settingIds: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: DiagnosticsArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateDiagnosticsArgs(args);
+    const settings = withDefaults(DIAGNOSTICS_DEFAULTS, args);
+    validateDiagnosticsArgs(settings);
     super("phi3-foundry:observe:Diagnostics", name, {}, opts);
 
     this.settingIds = {};
-    for (const target of args.targets) {
+    for (const target of settings.targets) {
       const source: { categoryGroup: string; destinationType?: string } = DIAGNOSTIC_SOURCES[target.type];
       const setting = new monitor.DiagnosticSetting(
         `${name}-${target.name}`,
         {
-          name: args.settingName ?? "phi3-foundry",
+          name: settings.settingName,
           resourceUri: target.resourceUri,
-          workspaceId: args.logAnalyticsWorkspaceId,
+          workspaceId: settings.logAnalyticsWorkspaceId,
           logs: [{ categoryGroup: source.categoryGroup, enabled: true }],
           ...(source.destinationType ? { logAnalyticsDestinationType: source.destinationType } : {}),
         },

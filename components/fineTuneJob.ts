@@ -8,6 +8,10 @@ import {
   LR_SCHEDULER_TYPES,
   PRECISIONS,
 } from "../domain/catalogue/fineTuneSettings";
+import { withDefaults } from "../domain/defaults";
+import type { ClusterHandle } from "./gpuCluster";
+import type { WorkspaceHandle } from "./mlWorkspace";
+import type { IdentityHandle } from "./trainingIdentity";
 import { JobCompletion } from "./azure/providers/jobCompletion";
 import type { JobInput, PipelineJobProperties } from "./azure/rest/machineLearning";
 import { PipelineJob, pipelineJobName } from "./azure/providers/pipelineJob";
@@ -24,25 +28,6 @@ export const CHAT_COMPLETION_PIPELINE = "azureml://registries/azureml/components
  */
 export const FINETUNE_CONFIG_REQUIRED =
   "Required when finetuning a raw Hugging Face model (huggingface_id) that does not bundle a finetune config";
-
-/** Every input of chat_completion_pipeline 0.0.82 (its spec.yaml); the job passes none other. */
-export const COMPONENT_INPUTS = [
-  "mlflow_model_path", "pytorch_model_path", "huggingface_id", "finetune_config_path", "trust_remote_code",
-  "compute_model_import", "compute_preprocess", "compute_finetune", "compute_model_evaluation",
-  "instance_type_model_import", "instance_type_preprocess", "instance_type_finetune", "instance_type_model_evaluation",
-  "shm_size_finetune", "num_nodes_finetune", "number_of_gpu_to_use_finetuning",
-  "train_file_path", "validation_file_path", "test_file_path", "train_mltable_path", "validation_mltable_path",
-  "test_mltable_path", "task_name", "batch_size", "pad_to_max_length", "max_seq_length",
-  "apply_lora", "merge_lora_weights", "lora_alpha", "lora_r", "lora_dropout", "num_train_epochs", "max_steps",
-  "per_device_train_batch_size", "per_device_eval_batch_size", "auto_find_batch_size", "optim", "learning_rate",
-  "warmup_steps", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon", "gradient_accumulation_steps",
-  "eval_accumulation_steps", "lr_scheduler_type", "precision", "seed", "enable_full_determinism",
-  "dataloader_num_workers", "ignore_mismatched_sizes", "max_grad_norm", "evaluation_strategy",
-  "evaluation_steps_interval", "eval_steps", "logging_strategy", "logging_steps", "metric_for_best_model",
-  "resume_from_checkpoint", "save_total_limit", "apply_early_stopping", "early_stopping_patience",
-  "early_stopping_threshold", "apply_deepspeed", "deepspeed", "deepspeed_stage", "apply_ort",
-  "evaluation_config", "evaluation_config_params",
-] as const;
 
 /** The pipeline's MLflow model output (the parent job binds it to {@link TRAINED_MODEL_OUTPUT}). */
 export const COMPONENT_MODEL_OUTPUT = "mlflow_model_folder";
@@ -66,9 +51,8 @@ export const TRAINED_MODEL_OUTPUT = "trained_model";
 export const JOB_NAME_PREFIX = "phi3-ft";
 
 export interface FineTuneJobArgs {
-  readonly resourceGroupName: pulumi.Input<string>;
-  readonly workspaceName: pulumi.Input<string>;
-  readonly subscriptionId: pulumi.Input<string>;
+  /** The workspace the job runs in and the model is registered in. */
+  readonly workspace: Pick<WorkspaceHandle, "subscriptionId" | "resourceGroupName" | "workspaceName">;
   /** The base model: a short label for names and messages, and where the pipeline takes it from. */
   readonly baseModel: { readonly label: string; readonly source: BaseModelSource };
   /** ARM id of the training data asset version. */
@@ -77,18 +61,16 @@ export interface FineTuneJobArgs {
   readonly validationAssetId: pulumi.Input<string>;
   /** ARM id of the finetune config's data asset version, sent as `finetune_config_path`; none is sent without it. */
   readonly finetuneConfigAssetId?: pulumi.Input<string>;
-  /** The GPU cluster's name and ARM id. */
-  readonly computeName: pulumi.Input<string>;
-  readonly computeId: pulumi.Input<string>;
+  /** The GPU cluster every step of the pipeline runs on. */
+  readonly cluster: ClusterHandle;
   /** GPUs per node of the cluster's VM size. */
   readonly gpusPerNode: number;
   /** Nodes the fine-tuning step runs on (`num_nodes_finetune`); 1 by default, at most the cluster's most nodes. */
   readonly nodes?: number;
   /** Stop after this many training steps (`max_steps`); unset trains the full epochs (the component's -1). */
   readonly maxSteps?: number;
-  /** ARM id and client id of the user-assigned identity the job runs as. */
-  readonly identityId: pulumi.Input<string>;
-  readonly identityClientId: pulumi.Input<string>;
+  /** The user-assigned identity the job runs as; the job is submitted once its role assignments exist. */
+  readonly identity: Pick<IdentityHandle, "id" | "clientId" | "roleAssignments">;
   /** Every training setting, the model's defaults already applied. */
   readonly settings: FineTuneSettings;
   /** Bumped by a user to run an unchanged job again (a failed job keeps its name); "" by default. */
@@ -101,9 +83,10 @@ export interface FineTuneJobArgs {
   readonly timeoutMinutes?: number;
   /** The stack's tags, put on the job: destroy cancels a running job that carries them. */
   readonly tags?: Record<string, string>;
-  /** Resources the job must wait for (the identity's role assignments). */
-  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
+
+/** What the job uses when an arg is not set. */
+export const FINE_TUNE_JOB_DEFAULTS = { nodes: 1, run: "", modelName: "phi3-chat-finetuned", timeoutMinutes: 360 } as const satisfies Partial<FineTuneJobArgs>;
 
 /** Checks the args before anything is created; throws naming the argument. */
 export function validateFineTuneJobArgs(args: Pick<FineTuneJobArgs, "gpusPerNode" | "settings" | "timeoutMinutes" | "nodes" | "maxSteps">): void {
@@ -145,7 +128,7 @@ export function literalInputs(settings: FineTuneSettings, gpusPerNode: number, c
     compute_finetune: computeName,
     compute_model_evaluation: computeName,
     number_of_gpu_to_use_finetuning: String(gpusPerNode),
-    num_nodes_finetune: String(scale.nodes ?? 1),
+    num_nodes_finetune: String(scale.nodes ?? FINE_TUNE_JOB_DEFAULTS.nodes),
     // max_steps is an integer input, -1 (full epochs) by default (chat_completion_pipeline spec.yaml): sent only when set.
     ...(scale.maxSteps !== undefined ? { max_steps: String(scale.maxSteps) } : {}),
     learning_rate: String(settings.learningRate),
@@ -237,67 +220,68 @@ export class FineTuneJob extends pulumi.ComponentResource {
   public readonly modelVersion: pulumi.Output<string>;
 
   constructor(name: string, args: FineTuneJobArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateFineTuneJobArgs(args);
+    const spec = withDefaults(FINE_TUNE_JOB_DEFAULTS, args);
+    validateFineTuneJobArgs(spec);
     super("phi3-foundry:train:FineTuneJob", name, {}, opts);
 
     const resolved = pulumi.all({
-      computeName: args.computeName,
-      computeId: args.computeId,
-      identityId: args.identityId,
-      identityClientId: args.identityClientId,
-      trainAssetId: args.trainAssetId,
-      validationAssetId: args.validationAssetId,
-      finetuneConfigAssetId: args.finetuneConfigAssetId,
+      computeName: spec.cluster.name,
+      computeId: spec.cluster.id,
+      identityId: spec.identity.id,
+      identityClientId: spec.identity.clientId,
+      trainAssetId: spec.trainAssetId,
+      validationAssetId: spec.validationAssetId,
+      finetuneConfigAssetId: spec.finetuneConfigAssetId,
     });
-    const properties = resolved.apply((r) => pipelineJobProperties(args, r as Parameters<typeof pipelineJobProperties>[1]));
+    const properties = resolved.apply((r) => pipelineJobProperties(spec, r as Parameters<typeof pipelineJobProperties>[1]));
     const job = new PipelineJob(
       `${name}-job`,
       {
-        subscriptionId: args.subscriptionId,
-        resourceGroupName: args.resourceGroupName,
-        workspaceName: args.workspaceName,
-        jobName: properties.apply((p) => pipelineJobName(JOB_NAME_PREFIX, p, args.run ?? "")),
+        subscriptionId: spec.workspace.subscriptionId,
+        resourceGroupName: spec.workspace.resourceGroupName,
+        workspaceName: spec.workspace.workspaceName,
+        jobName: properties.apply((p) => pipelineJobName(JOB_NAME_PREFIX, p, spec.run)),
         properties,
-        ...(args.tags ? { tags: args.tags } : {}),
-        rerunKey: args.rerunKey,
+        ...(spec.tags ? { tags: spec.tags } : {}),
+        rerunKey: spec.rerunKey,
       },
-      { parent: this, dependsOn: args.dependsOn },
+      // The job reads data and pulls images as the identity: its roles must exist first.
+      { parent: this, dependsOn: [...spec.identity.roleAssignments] },
     );
     // Said as soon as the job exists, before the long wait for it.
     pulumi.all([job.jobName, job.studioUrl]).apply(([jobName, url]) => {
       if (jobName && url) {
-        pulumi.log.info(`fine-tuning job ${jobName}: ${url} (until it completes, \`pulumi up\` waits for it, up to ${args.timeoutMinutes ?? 360} minutes)`, this);
+        pulumi.log.info(`fine-tuning job ${jobName}: ${url} (until it completes, \`pulumi up\` waits for it, up to ${spec.timeoutMinutes} minutes)`, this);
       }
     });
 
     const completion = new JobCompletion(
       `${name}-completion`,
       {
-        subscriptionId: args.subscriptionId,
-        resourceGroupName: args.resourceGroupName,
-        workspaceName: args.workspaceName,
+        subscriptionId: spec.workspace.subscriptionId,
+        resourceGroupName: spec.workspace.resourceGroupName,
+        workspaceName: spec.workspace.workspaceName,
         jobName: job.jobName,
-        timeoutMinutes: args.timeoutMinutes ?? 360,
-        rerunKey: args.rerunKey,
+        timeoutMinutes: spec.timeoutMinutes,
+        rerunKey: spec.rerunKey,
       },
       { parent: this },
     );
 
-    const modelName = args.modelName ?? "phi3-chat-finetuned";
     const model = new machinelearningservices.ModelVersion(
       `${name}-model`,
       {
-        resourceGroupName: args.resourceGroupName,
-        workspaceName: args.workspaceName,
-        name: modelName,
+        resourceGroupName: spec.workspace.resourceGroupName,
+        workspaceName: spec.workspace.workspaceName,
+        name: spec.modelName,
         version: completion.jobName.apply((jobName) => jobName.slice(JOB_NAME_PREFIX.length + 1)),
         properties: {
           modelType: "mlflow_model",
           // The documented form of a job output path (azureml://jobs/<job>/outputs/<output>).
           modelUri: pulumi.interpolate`azureml://jobs/${completion.jobName}/outputs/${TRAINED_MODEL_OUTPUT}`,
           jobName: completion.jobName,
-          description: `Fine-tuned from ${args.baseModel.label} by chat_completion_pipeline`,
-          tags: { baseModel: args.baseModel.label, learningRate: String(args.settings.learningRate), epochs: String(args.settings.epochs) },
+          description: `Fine-tuned from ${spec.baseModel.label} by chat_completion_pipeline`,
+          tags: { baseModel: spec.baseModel.label, learningRate: String(spec.settings.learningRate), epochs: String(spec.settings.epochs) },
         },
       },
       { parent: this },
@@ -306,7 +290,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
     this.jobName = completion.jobName;
     this.studioUrl = completion.studioUrl;
     this.modelId = model.id;
-    this.modelName = pulumi.output(modelName);
+    this.modelName = pulumi.output(spec.modelName);
     this.modelVersion = model.name;
 
     this.registerOutputs({

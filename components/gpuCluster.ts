@@ -1,5 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
+import { withDefaults } from "../domain/defaults";
+import type { AzureNamer } from "../domain/naming";
+import type { WorkspaceHandle } from "./mlWorkspace";
+import type { IdentityHandle } from "./trainingIdentity";
 
 /**
  * `vmPriority` of an AmlCompute cluster (VmPriority in machineLearningServices.json): dedicated nodes, or low-priority
@@ -9,14 +13,12 @@ export const TRAINING_PRIORITIES = ["Dedicated", "LowPriority"] as const;
 export type TrainingPriority = (typeof TRAINING_PRIORITIES)[number];
 
 export interface GpuClusterArgs {
-  /** Resource group of the workspace. */
-  readonly resourceGroupName: pulumi.Input<string>;
   /** Azure ML workspace that owns the cluster. */
-  readonly workspaceName: pulumi.Input<string>;
+  readonly workspace: Pick<WorkspaceHandle, "resourceGroupName" | "workspaceName">;
   /** Azure region of the cluster (the workspace's). */
   readonly location: pulumi.Input<string>;
-  /** Name of the cluster inside the workspace. */
-  readonly computeName: pulumi.Input<string>;
+  /** Builds the name of the cluster inside the workspace. */
+  readonly namer: AzureNamer;
   /** VM size of each node, e.g. Standard_NC24ads_A100_v4. */
   readonly vmSize: string;
   /** Nodes kept while idle; 0 (the default) means no bill while nothing runs. */
@@ -27,62 +29,72 @@ export interface GpuClusterArgs {
   readonly idleSeconds?: number;
   /** Dedicated nodes (the default) or low-priority ones, which Azure may preempt. */
   readonly priority?: TrainingPriority;
-  /** ARM id of the user-assigned identity that jobs on the cluster run as. */
-  readonly identityId: pulumi.Input<string>;
+  /** The user-assigned identity that jobs on the cluster run as. */
+  readonly identity: Pick<IdentityHandle, "id">;
   /** Tags on the cluster. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/** What the cluster uses when an arg is not set. */
+export const GPU_CLUSTER_DEFAULTS = { minNodes: 0, idleSeconds: 120, priority: "Dedicated" } as const satisfies Partial<GpuClusterArgs>;
+
 /** Checks the cluster's numbers before anything is created; throws naming the argument. */
 export function validateGpuClusterArgs(args: Pick<GpuClusterArgs, "minNodes" | "maxNodes" | "idleSeconds" | "priority">): void {
-  const min = args.minNodes ?? 0;
-  const idle = args.idleSeconds ?? 120;
+  const { minNodes: min, maxNodes, idleSeconds: idle, priority } = withDefaults(GPU_CLUSTER_DEFAULTS, args);
   if (!Number.isInteger(min) || min < 0) throw new Error(`GpuCluster: minNodes is ${min}; it must be a whole number of at least 0`);
-  if (!Number.isInteger(args.maxNodes) || args.maxNodes < Math.max(1, min)) {
-    throw new Error(`GpuCluster: maxNodes is ${args.maxNodes}; it must be a whole number of at least 1 and at least minNodes (${min})`);
+  if (!Number.isInteger(maxNodes) || maxNodes < Math.max(1, min)) {
+    throw new Error(`GpuCluster: maxNodes is ${maxNodes}; it must be a whole number of at least 1 and at least minNodes (${min})`);
   }
   if (!Number.isInteger(idle) || idle <= 0) throw new Error(`GpuCluster: idleSeconds is ${idle}; it must be a positive whole number`);
-  if (args.priority !== undefined && !TRAINING_PRIORITIES.includes(args.priority)) {
-    throw new Error(`GpuCluster: priority is '${args.priority}'; allowed: ${TRAINING_PRIORITIES.join(", ")}`);
+  if (!TRAINING_PRIORITIES.includes(priority)) {
+    throw new Error(`GpuCluster: priority is '${priority}'; allowed: ${TRAINING_PRIORITIES.join(", ")}`);
   }
+}
+
+/** What other components take of the cluster instead of its loose name and id. {@link GpuCluster} is one. */
+export interface ClusterHandle {
+  readonly name: pulumi.Input<string>;
+  /** ARM id of the cluster. */
+  readonly id: pulumi.Input<string>;
 }
 
 /**
  * An AmlCompute GPU cluster (dedicated unless asked for low priority) that scales to zero: no GPU bill while idle, no SSH, no local (key) auth, jobs
  * running as the training identity.
  */
-export class GpuCluster extends pulumi.ComponentResource {
+export class GpuCluster extends pulumi.ComponentResource implements ClusterHandle {
   public readonly name: pulumi.Output<string>;
   public readonly id: pulumi.Output<string>;
 
   constructor(name: string, args: GpuClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateGpuClusterArgs(args);
+    const settings = withDefaults(GPU_CLUSTER_DEFAULTS, args);
+    validateGpuClusterArgs(settings);
     super("phi3-foundry:train:GpuCluster", name, {}, opts);
 
     const compute = new machinelearningservices.Compute(
       `${name}-compute`,
       {
-        resourceGroupName: args.resourceGroupName,
-        workspaceName: args.workspaceName,
-        computeName: args.computeName,
-        location: args.location,
-        tags: args.tags,
+        resourceGroupName: settings.workspace.resourceGroupName,
+        workspaceName: settings.workspace.workspaceName,
+        computeName: settings.namer("computeCluster"),
+        location: settings.location,
+        tags: settings.tags,
         identity: {
           type: machinelearningservices.ManagedServiceIdentityType.UserAssigned,
-          userAssignedIdentities: [args.identityId],
+          userAssignedIdentities: [settings.identity.id],
         },
         properties: {
           computeType: "AmlCompute",
           disableLocalAuth: true,
           properties: {
-            vmSize: args.vmSize,
-            vmPriority: args.priority ?? machinelearningservices.VmPriority.Dedicated,
+            vmSize: settings.vmSize,
+            vmPriority: settings.priority,
             osType: machinelearningservices.OsType.Linux,
             remoteLoginPortPublicAccess: machinelearningservices.RemoteLoginPortPublicAccess.Disabled,
             scaleSettings: {
-              minNodeCount: args.minNodes ?? 0,
-              maxNodeCount: args.maxNodes,
-              nodeIdleTimeBeforeScaleDown: `PT${args.idleSeconds ?? 120}S`, // ISO 8601 duration
+              minNodeCount: settings.minNodes,
+              maxNodeCount: settings.maxNodes,
+              nodeIdleTimeBeforeScaleDown: `PT${settings.idleSeconds}S`, // ISO 8601 duration
             },
           },
         },

@@ -1,11 +1,39 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
+import { withDefaults } from "../domain/defaults";
 import type { AzureNamer } from "../domain/naming";
+import { BuiltInRole, Grantee, RoleScope } from "./roles";
 import { secureKeyVault, secureStorageAccount } from "./secureStores";
+
+/** The parts of a workspace that roles are given on: its resource group, the workspace, its storage and its registry. */
+export type WorkspaceScope = "resourceGroup" | "workspace" | "storage" | "registry";
+
+/**
+ * What other components take of a workspace instead of its loose ids: where it is, the ARM ids and names of its parts,
+ * and the roles it gives on them. {@link MlWorkspace} is one.
+ */
+export interface WorkspaceHandle {
+  /** Subscription of the workspace, whose built-in role definitions its grants assign. */
+  readonly subscriptionId: pulumi.Input<string>;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly resourceGroupId: pulumi.Input<string>;
+  readonly workspaceName: pulumi.Input<string>;
+  readonly workspaceId: pulumi.Input<string>;
+  readonly storageAccountName: pulumi.Input<string>;
+  readonly storageAccountId: pulumi.Input<string>;
+  readonly containerRegistryId: pulumi.Input<string>;
+  /** ARM id of the Log Analytics workspace its logs, and the stack's resource logs, go to. */
+  readonly logAnalyticsWorkspaceId: pulumi.Input<string>;
+  /** One of its parts as a role scope. */
+  scope(on: WorkspaceScope): RoleScope;
+  /** Gives `grantee` a built-in role on one of its parts; the assignment is the grantee's child. */
+  grant(grantee: Grantee, role: BuiltInRole, on: WorkspaceScope): authorization.RoleAssignment;
+}
 
 export interface MlWorkspaceArgs {
   /** Azure region of every resource. */
@@ -14,6 +42,8 @@ export interface MlWorkspaceArgs {
   readonly namer: AzureNamer;
   /** Entra ID tenant that the key vault trusts. */
   readonly tenantId: pulumi.Input<string>;
+  /** Subscription of the workspace, whose built-in role definitions its grants assign. */
+  readonly subscriptionId: pulumi.Input<string>;
   /** Deploy into this existing resource group instead of creating one. */
   readonly existingResourceGroupName?: string;
   /**
@@ -26,6 +56,9 @@ export interface MlWorkspaceArgs {
   /** Tags on every resource. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
+
+/** What the workspace uses when an arg is not set. */
+export const ML_WORKSPACE_DEFAULTS = { logRetentionDays: 30 } as const;
 
 /** Checks the args before anything is created; throws naming the argument. */
 export function validateMlWorkspaceArgs(args: Pick<MlWorkspaceArgs, "logRetentionDays" | "existingResourceGroupName">): void {
@@ -43,7 +76,7 @@ export function validateMlWorkspaceArgs(args: Pick<MlWorkspaceArgs, "logRetentio
  * An Azure ML workspace with its four dependencies: storage account, key vault, Application Insights (on a Log
  * Analytics workspace) and container registry, in a new or existing resource group, all secure by default.
  */
-export class MlWorkspace extends pulumi.ComponentResource {
+export class MlWorkspace extends pulumi.ComponentResource implements WorkspaceHandle {
   public readonly resourceGroupName: pulumi.Output<string>;
   public readonly resourceGroupId: pulumi.Output<string>;
   public readonly storageAccountId: pulumi.Output<string>;
@@ -59,20 +92,24 @@ export class MlWorkspace extends pulumi.ComponentResource {
   /** The workspace in Azure ML studio. */
   public readonly studioUrl: pulumi.Output<string>;
 
-  constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateMlWorkspaceArgs(args);
-    super("phi3-foundry:prepare:MlWorkspace", name, {}, opts);
-    const tags = args.tags;
+  public readonly subscriptionId: pulumi.Input<string>;
 
-    const group = this.resourceGroup(name, args);
+  constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    const settings = withDefaults(ML_WORKSPACE_DEFAULTS, args);
+    validateMlWorkspaceArgs(settings);
+    super("phi3-foundry:prepare:MlWorkspace", name, {}, opts);
+    this.subscriptionId = settings.subscriptionId;
+    const tags = settings.tags;
+
+    const group = this.resourceGroup(name, settings);
     this.resourceGroupName = group.name;
     this.resourceGroupId = group.id;
-    const common = { resourceGroupName: group.name, location: args.location, tags };
+    const common = { resourceGroupName: group.name, location: settings.location, tags };
 
-    const account = secureStorageAccount(`${name}-storage`, { ...common, accountName: args.namer("storageAccount") }, { parent: this });
+    const account = secureStorageAccount(`${name}-storage`, { ...common, accountName: settings.namer("storageAccount") }, { parent: this });
     const vault = secureKeyVault(
       `${name}-keyvault`,
-      { ...common, vaultName: args.namer("keyVault"), tenantId: args.tenantId, purgeProtection: args.keyVaultPurgeProtection },
+      { ...common, vaultName: settings.namer("keyVault"), tenantId: settings.tenantId, purgeProtection: settings.keyVaultPurgeProtection },
       { parent: this },
     );
 
@@ -80,9 +117,9 @@ export class MlWorkspace extends pulumi.ComponentResource {
       `${name}-logs`,
       {
         ...common,
-        workspaceName: args.namer("logAnalyticsWorkspace"),
+        workspaceName: settings.namer("logAnalyticsWorkspace"),
         sku: { name: operationalinsights.WorkspaceSkuNameEnum.PerGB2018 },
-        retentionInDays: args.logRetentionDays ?? 30,
+        retentionInDays: settings.logRetentionDays,
       },
       { parent: this },
     );
@@ -91,7 +128,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
       `${name}-insights`,
       {
         ...common,
-        resourceName: args.namer("applicationInsights"),
+        resourceName: settings.namer("applicationInsights"),
         kind: "web",
         applicationType: applicationinsights.ApplicationType.Web,
         workspaceResourceId: logs.id, // workspace-based: required by API 2020-02-02
@@ -104,14 +141,14 @@ export class MlWorkspace extends pulumi.ComponentResource {
       `${name}-registry`,
       {
         ...common,
-        registryName: args.namer("containerRegistry"),
+        registryName: settings.namer("containerRegistry"),
         sku: { name: containerregistry.SkuName.Basic },
         adminUserEnabled: false,
       },
       { parent: this },
     );
 
-    const workspaceName = args.namer("mlWorkspace");
+    const workspaceName = settings.namer("mlWorkspace");
     const workspace = new machinelearningservices.Workspace(
       `${name}-workspace`,
       {
@@ -141,7 +178,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
     this.workspaceId = workspace.id;
     this.workspacePrincipalId = workspace.identity.apply((identity) => identity?.principalId ?? "");
     // The form Azure ML studio's own links use: the workspace's ARM id and the tenant.
-    this.studioUrl = pulumi.interpolate`https://ml.azure.com/?wsid=${workspace.id}&tid=${args.tenantId}`;
+    this.studioUrl = pulumi.interpolate`https://ml.azure.com/?wsid=${workspace.id}&tid=${settings.tenantId}`;
 
     this.registerOutputs({
       resourceGroupName: this.resourceGroupName,
@@ -159,15 +196,31 @@ export class MlWorkspace extends pulumi.ComponentResource {
     });
   }
 
+  /** One of the workspace's parts as a role scope. */
+  scope(on: WorkspaceScope): RoleScope {
+    const ids: Record<WorkspaceScope, pulumi.Input<string>> = {
+      resourceGroup: this.resourceGroupId,
+      workspace: this.workspaceId,
+      storage: this.storageAccountId,
+      registry: this.containerRegistryId,
+    };
+    return new RoleScope(ids[on], this.subscriptionId);
+  }
+
+  /** Gives `grantee` a built-in role on one of the workspace's parts; the assignment is the grantee's child. */
+  grant(grantee: Grantee, role: BuiltInRole, on: WorkspaceScope): authorization.RoleAssignment {
+    return this.scope(on).grant(grantee, role);
+  }
+
   /** The resource group: the existing one the user named, or a new one. */
-  private resourceGroup(name: string, args: MlWorkspaceArgs): { name: pulumi.Output<string>; id: pulumi.Output<string> } {
-    if (args.existingResourceGroupName) {
-      const existing = resources.getResourceGroupOutput({ resourceGroupName: args.existingResourceGroupName }, { parent: this });
+  private resourceGroup(name: string, settings: MlWorkspaceArgs): { name: pulumi.Output<string>; id: pulumi.Output<string> } {
+    if (settings.existingResourceGroupName) {
+      const existing = resources.getResourceGroupOutput({ resourceGroupName: settings.existingResourceGroupName }, { parent: this });
       return { name: existing.name, id: existing.id };
     }
     const group = new resources.ResourceGroup(
       `${name}-rg`,
-      { resourceGroupName: args.namer("resourceGroup"), location: args.location, tags: args.tags },
+      { resourceGroupName: settings.namer("resourceGroup"), location: settings.location, tags: settings.tags },
       { parent: this },
     );
     return { name: group.name, id: group.id };

@@ -2,7 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as time from "@pulumiverse/time";
 import { DEPLOYMENT_SETTINGS } from "../domain/catalogue/deploymentSettings";
+import { Resolved, withDefaults } from "../domain/defaults";
+import type { AzureNamer } from "../domain/naming";
 import { EndpointTraffic } from "./azure/providers/endpointTraffic";
+import type { WorkspaceHandle } from "./mlWorkspace";
+import type { IdentityHandle } from "./trainingIdentity";
 
 /** The GPU deployment behind the endpoint; absent when serving is parked. */
 export interface OnlineDeploymentArgs {
@@ -14,21 +18,27 @@ export interface OnlineDeploymentArgs {
   readonly vmSize: string;
   /** Instances; 1 by default. */
   readonly instanceCount?: number;
-  /** Role assignments the deployment's identity needs in force (Storage Blob Data Reader, AcrPull). */
-  readonly waitFor: pulumi.CustomResource[];
-  /** Seconds to wait after those assignments before deploying; 120 by default. */
+  /** Seconds to wait after the identity's role assignments before deploying; 120 by default. */
   readonly roleSettleSeconds?: number;
 }
 
+/** What the deployment uses when an arg is not set. */
+export const ONLINE_DEPLOYMENT_DEFAULTS = { name: "phi3", instanceCount: 1, roleSettleSeconds: 120 } as const satisfies Partial<OnlineDeploymentArgs>;
+
+/** A deployment with its defaults filled in. */
+type DeploymentSettings = Resolved<OnlineDeploymentArgs, typeof ONLINE_DEPLOYMENT_DEFAULTS>;
+
 export interface OnlineEndpointArgs {
-  readonly subscriptionId: pulumi.Input<string>;
-  readonly resourceGroupName: pulumi.Input<string>;
-  readonly workspaceName: pulumi.Input<string>;
+  /** The Azure ML workspace the endpoint belongs to. */
+  readonly workspace: Pick<WorkspaceHandle, "subscriptionId" | "resourceGroupName" | "workspaceName">;
   readonly location: pulumi.Input<string>;
-  /** Endpoint name: unique in the region, 3 to 32 letters, digits and '-', starting with a letter. */
-  readonly endpointName: pulumi.Input<string>;
-  /** ARM id of the user-assigned identity the endpoint runs as. */
-  readonly identityId: pulumi.Input<string>;
+  /** Builds the endpoint's name (unique in the region, 3 to 32 letters, digits and '-', starting with a letter). */
+  readonly namer: AzureNamer;
+  /**
+   * The user-assigned identity the endpoint runs as; the deployment waits for its role assignments (Storage Blob Data
+   * Reader, AcrPull) to be in force.
+   */
+  readonly identity: Pick<IdentityHandle, "id" | "roleAssignments">;
   /** The deployment; undefined parks serving (the endpoint itself costs nothing). */
   readonly deployment?: OnlineDeploymentArgs;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -36,16 +46,16 @@ export interface OnlineEndpointArgs {
 
 /** Checks the args before anything is created; throws naming the argument. */
 export function validateOnlineEndpointArgs(args: Pick<OnlineEndpointArgs, "deployment">): void {
-  const d = args.deployment;
-  if (!d) return;
-  const count = d.instanceCount ?? 1;
+  if (!args.deployment) return;
+  const d = withDefaults(ONLINE_DEPLOYMENT_DEFAULTS, args.deployment);
+  const count = d.instanceCount;
   if (!Number.isInteger(count) || count < 1 || count > 50) {
     throw new Error(`OnlineEndpoint: deployment.instanceCount is ${count}; Azure allows 1 to 50 instances per deployment`);
   }
-  if (d.name !== undefined && !/^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/.test(d.name)) {
+  if (!/^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/.test(d.name)) {
     throw new Error(`OnlineEndpoint: deployment.name '${d.name}' must be 3 to 32 letters, digits or '-', starting with a letter`);
   }
-  const settle = d.roleSettleSeconds ?? 120;
+  const settle = d.roleSettleSeconds;
   if (!Number.isInteger(settle) || settle < 0 || settle > 1800) {
     throw new Error(`OnlineEndpoint: deployment.roleSettleSeconds is ${settle}; it must be a whole number from 0 to 1800`);
   }
@@ -67,10 +77,25 @@ function readPrimaryKey(
 }
 
 /**
+ * What other components take of an online endpoint instead of its loose names: its name and id, where it scores, its
+ * key, and its deployment's name while one serves. {@link OnlineEndpoint} is one.
+ */
+export interface EndpointHandle {
+  readonly endpointName: pulumi.Input<string>;
+  /** ARM id of the endpoint. */
+  readonly endpointId: pulumi.Input<string>;
+  readonly scoringUri: pulumi.Input<string>;
+  /** The endpoint's primary key, secret. */
+  readonly primaryKey: pulumi.Input<string>;
+  /** The deployment's name, or undefined when serving is parked (nothing bills). */
+  readonly deploymentName?: pulumi.Input<string>;
+}
+
+/**
  * A managed online endpoint with key auth, running as the training identity, and (unless parked) an MLflow no-code
  * deployment of the model on a GPU with 100% of live traffic.
  */
-export class OnlineEndpoint extends pulumi.ComponentResource {
+export class OnlineEndpoint extends pulumi.ComponentResource implements EndpointHandle {
   public readonly endpointName: pulumi.Output<string>;
   /** ARM id of the endpoint: where its logs come from and where a key reader is scoped. */
   public readonly endpointId: pulumi.Output<string>;
@@ -84,9 +109,10 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
   public readonly deploymentId?: pulumi.Output<string>;
 
   constructor(name: string, args: OnlineEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateOnlineEndpointArgs(args);
+    const deployment = args.deployment ? withDefaults(ONLINE_DEPLOYMENT_DEFAULTS, args.deployment) : undefined;
+    validateOnlineEndpointArgs({ deployment });
     super("phi3-foundry:serve:OnlineEndpoint", name, {}, opts);
-    const workspace = { resourceGroupName: args.resourceGroupName, workspaceName: args.workspaceName };
+    const workspace = { resourceGroupName: args.workspace.resourceGroupName, workspaceName: args.workspace.workspaceName };
     const endpointProperties = {
       authMode: machinelearningservices.EndpointAuthMode.Key,
       publicNetworkAccess: machinelearningservices.PublicNetworkAccessType.Enabled,
@@ -97,11 +123,11 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
       `${name}-endpoint`,
       {
         ...workspace,
-        endpointName: args.endpointName,
+        endpointName: args.namer("onlineEndpoint"),
         location: args.location,
         tags: args.tags,
         // The identity pulls the model and image: Storage Blob Data Reader and AcrPull (how-to-troubleshoot-online-endpoints).
-        identity: { type: machinelearningservices.ManagedServiceIdentityType.UserAssigned, userAssignedIdentities: [args.identityId] },
+        identity: { type: machinelearningservices.ManagedServiceIdentityType.UserAssigned, userAssignedIdentities: [args.identity.id] },
         properties: endpointProperties,
       },
       // Traffic is EndpointTraffic's to set; the endpoint resource leaves it alone.
@@ -113,9 +139,9 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
 
     this.primaryKey = readPrimaryKey({ ...workspace, endpointName: endpoint.name }, this);
 
-    if (args.deployment) {
-      const deployed = this.deploy(name, args, args.deployment, endpoint, endpointProperties);
-      this.servedModelId = pulumi.output(args.deployment.modelId);
+    if (deployment) {
+      const deployed = this.deploy(name, args, deployment, endpoint, endpointProperties);
+      this.servedModelId = pulumi.output(deployment.modelId);
       this.deploymentName = deployed.name;
       this.deploymentId = deployed.id;
     }
@@ -135,30 +161,31 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
   private deploy(
     name: string,
     args: OnlineEndpointArgs,
-    d: OnlineDeploymentArgs,
+    d: DeploymentSettings,
     endpoint: machinelearningservices.OnlineEndpoint,
     endpointProperties: object,
   ): { name: pulumi.Output<string>; id: pulumi.Output<string> } {
+    const waitFor = [...args.identity.roleAssignments];
     // time.Sleep waits on create, and again whenever its triggers change (new role assignments replace it).
     const settle = new time.Sleep(
       `${name}-role-settle`,
       {
-        createDuration: `${d.roleSettleSeconds ?? 120}s`,
-        triggers: pulumi.all(d.waitFor.map((assignment) => assignment.id)).apply((ids) => ({ roleAssignments: ids.join(",") })),
+        createDuration: `${d.roleSettleSeconds}s`,
+        triggers: pulumi.all(waitFor.map((assignment) => assignment.id)).apply((ids) => ({ roleAssignments: ids.join(",") })),
       },
-      { parent: this, dependsOn: d.waitFor },
+      { parent: this, dependsOn: waitFor },
     );
 
     const deployment = new machinelearningservices.OnlineDeployment(
       `${name}-deployment`,
       {
-        resourceGroupName: args.resourceGroupName,
-        workspaceName: args.workspaceName,
+        resourceGroupName: args.workspace.resourceGroupName,
+        workspaceName: args.workspace.workspaceName,
         endpointName: endpoint.name,
-        deploymentName: d.name ?? "phi3",
+        deploymentName: d.name,
         location: args.location,
         tags: args.tags,
-        sku: { name: "Default", capacity: d.instanceCount ?? 1 },
+        sku: { name: "Default", capacity: d.instanceCount },
         properties: {
           endpointComputeType: "Managed",
           model: d.modelId, // an MLflow model: no environment or scoring script (no-code deployment)
@@ -174,7 +201,7 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
     );
     // Shown beside the deployment, which can keep `pulumi up` waiting longer than anything but the job.
     pulumi.log.info(
-      `when the ${d.vmSize} deployment is created or changed, it waits ${d.roleSettleSeconds ?? 120} s for role assignments, ` +
+      `when the ${d.vmSize} deployment is created or changed, it waits ${d.roleSettleSeconds} s for role assignments, ` +
         "then pulls the serving image and loads the model: Azure can take up to 90 minutes",
       deployment,
     );
@@ -182,13 +209,13 @@ export class OnlineEndpoint extends pulumi.ComponentResource {
     new EndpointTraffic(
       `${name}-traffic`,
       {
-        subscriptionId: args.subscriptionId,
-        resourceGroupName: args.resourceGroupName,
-        workspaceName: args.workspaceName,
+        subscriptionId: args.workspace.subscriptionId,
+        resourceGroupName: args.workspace.resourceGroupName,
+        workspaceName: args.workspace.workspaceName,
         endpointName: endpoint.name,
         traffic: deployment.name.apply((deploymentName) => ({ [deploymentName]: 100 })),
         // An update of the endpoint (its PUT resets traffic) or of the deployment applies traffic again.
-        revision: pulumi.jsonStringify({ endpoint: endpointProperties, identity: args.identityId, model: d.modelId, vmSize: d.vmSize, instances: d.instanceCount ?? 1 }),
+        revision: pulumi.jsonStringify({ endpoint: endpointProperties, identity: args.identity.id, model: d.modelId, vmSize: d.vmSize, instances: d.instanceCount }),
       },
       { parent: this },
     );

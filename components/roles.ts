@@ -85,3 +85,39 @@ export function assignRole(name: string, grant: RoleGrant, opts: pulumi.CustomRe
     opts,
   );
 }
+
+/** Who receives a role, and where the role assignment sits in the stack. */
+export interface Grantee {
+  /** Logical name of the role assignment, derived from the grantee's own component name (`${name}-acr-pull`). */
+  readonly name: string;
+  /** Object id of the principal that receives the role. */
+  readonly principalId: pulumi.Input<string>;
+  /** `ServicePrincipal` (the default) or `User`; see {@link RoleGrant.principalType}. */
+  readonly principalType?: "ServicePrincipal" | "User";
+  /** The component the assignment belongs to, as its parent: the grantee's, so the assignment lives and dies with it. */
+  readonly parent: pulumi.Resource;
+}
+
+/**
+ * A resource (or resource group) that roles are given on, CDK style: `scope.grant(grantee, role)` assigns a built-in
+ * role on it. The resource that is accessed offers the grant; the grantee names and owns the assignment.
+ */
+export class RoleScope {
+  /**
+   * @param id ARM id of the resource or resource group.
+   * @param subscriptionId Subscription whose built-in role definitions are assigned.
+   */
+  constructor(
+    readonly id: pulumi.Input<string>,
+    private readonly subscriptionId: pulumi.Input<string>,
+  ) {}
+
+  /** Gives `grantee` the built-in `role` on this scope. */
+  grant(grantee: Grantee, role: BuiltInRole): authorization.RoleAssignment {
+    return assignRole(
+      grantee.name,
+      { scope: this.id, principalId: grantee.principalId, principalType: grantee.principalType, role, subscriptionId: this.subscriptionId },
+      { parent: grantee.parent },
+    );
+  }
+}

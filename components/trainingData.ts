@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as storage from "@pulumi/azure-native/storage";
 import type { ChatDataFile } from "../domain/data/chatData";
+import { withDefaults } from "../domain/defaults";
+import type { WorkspaceHandle } from "./mlWorkspace";
 
 /** A file as uploaded: where it is and the hash of its bytes, which name the blob and the asset version. */
 export type ContentFile = Pick<ChatDataFile, "path" | "sha256">;
@@ -15,12 +17,8 @@ export interface DataFileArgs {
 }
 
 export interface TrainingDataArgs {
-  /** Resource group of the workspace and its storage account. */
-  readonly resourceGroupName: pulumi.Input<string>;
-  /** The workspace's storage account, which receives the files. */
-  readonly storageAccountName: pulumi.Input<string>;
-  /** The Azure ML workspace that registers the datastore and the data assets. */
-  readonly workspaceName: pulumi.Input<string>;
+  /** The Azure ML workspace whose storage account receives the files and which registers the datastore and data assets. */
+  readonly workspace: Pick<WorkspaceHandle, "resourceGroupName" | "storageAccountName" | "workspaceName">;
   /** Training data. */
   readonly train: DataFileArgs;
   /** Validation data, kept apart from training. */
@@ -32,6 +30,9 @@ export interface TrainingDataArgs {
   /** Name of the workspace datastore over that container; `phi3trainingdata` by default. */
   readonly datastoreName?: string;
 }
+
+/** What the data uses when an arg is not set. */
+export const TRAINING_DATA_DEFAULTS = { containerName: "training-data", datastoreName: "phi3trainingdata" } as const satisfies Partial<TrainingDataArgs>;
 
 /** Version of a data asset: the first 16 hex digits of its content's SHA-256, so only new content makes a new version. */
 export function contentVersion(file: ContentFile): string {
@@ -72,13 +73,15 @@ export class TrainingData extends pulumi.ComponentResource {
   public readonly finetuneConfigAssetId?: pulumi.Output<string>;
 
   constructor(name: string, args: TrainingDataArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateTrainingDataArgs(args);
+    const settings = withDefaults(TRAINING_DATA_DEFAULTS, args);
+    validateTrainingDataArgs(settings);
     super("phi3-foundry:prepare:TrainingData", name, {}, opts);
-    const location = { resourceGroupName: args.resourceGroupName, accountName: args.storageAccountName };
+    const { resourceGroupName, storageAccountName, workspaceName } = settings.workspace;
+    const location = { resourceGroupName, accountName: storageAccountName };
 
     const container = new storage.BlobContainer(
       `${name}-container`,
-      { ...location, containerName: args.containerName ?? "training-data", publicAccess: storage.PublicAccess.None },
+      { ...location, containerName: settings.containerName, publicAccess: storage.PublicAccess.None },
       { parent: this },
     );
 
@@ -86,12 +89,12 @@ export class TrainingData extends pulumi.ComponentResource {
     const datastore = new machinelearningservices.Datastore(
       `${name}-datastore`,
       {
-        resourceGroupName: args.resourceGroupName,
-        workspaceName: args.workspaceName,
-        name: args.datastoreName ?? "phi3trainingdata",
+        resourceGroupName,
+        workspaceName,
+        name: settings.datastoreName,
         properties: {
           datastoreType: "AzureBlob",
-          accountName: args.storageAccountName,
+          accountName: storageAccountName,
           containerName: container.name,
           credentials: { credentialsType: "None" },
           description: "Chat fine-tuning data uploaded by phi3-foundry",
@@ -118,8 +121,8 @@ export class TrainingData extends pulumi.ComponentResource {
       const version = new machinelearningservices.DataVersion(
         `${name}-${key}-asset`,
         {
-          resourceGroupName: args.resourceGroupName,
-          workspaceName: args.workspaceName,
+          resourceGroupName,
+          workspaceName,
           name: asset.name,
           version: contentVersion(file),
           properties: { dataType: "uri_file", dataUri: uri, description: asset.description, tags: { sha256: file.sha256, ...asset.tags } },
@@ -136,11 +139,11 @@ export class TrainingData extends pulumi.ComponentResource {
         tags: { records: String(data.file.records) },
       });
 
-    const train = uploadData("train", args.train);
-    const validation = uploadData("validation", args.validation);
-    const finetuneConfig = args.finetuneConfig
-      ? upload("finetune-config", args.finetuneConfig.file, {
-          name: args.finetuneConfig.assetName,
+    const train = uploadData("train", settings.train);
+    const validation = uploadData("validation", settings.validation);
+    const finetuneConfig = settings.finetuneConfig
+      ? upload("finetune-config", settings.finetuneConfig.file, {
+          name: settings.finetuneConfig.assetName,
           contentType: "application/json",
           description: "Finetune config of the chat-completion pipeline (its finetune_config_path)",
           tags: {},

@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import { assignRole, BuiltInRole } from "./roles";
+import { withDefaults } from "../domain/defaults";
+import type { AzureNamer } from "../domain/naming";
+import type { WorkspaceHandle, WorkspaceScope } from "./mlWorkspace";
+import type { BuiltInRole } from "./roles";
 
 /** How far the identity's rights reach: the tutorial's whole resource group, or the workspace and its two stores. */
 export const TRAINING_IDENTITY_SCOPES = ["resourceGroup", "workspace"] as const;
 export type TrainingIdentityScope = (typeof TRAINING_IDENTITY_SCOPES)[number];
-
-/** Where a role is assigned: one of the ARM ids the component is given. */
-type RoleTarget = "resourceGroup" | "workspace" | "storage" | "registry";
 
 /**
  * The roles of each scope, each with the suffix of its Pulumi name and where it is assigned. Both let jobs and the
@@ -18,7 +18,7 @@ type RoleTarget = "resourceGroup" | "workspace" | "storage" | "registry";
  * changing the workspace), Storage Blob Data Contributor on its storage (job outputs) and AcrPull (role descriptions:
  * Azure built-in roles).
  */
-export const TRAINING_IDENTITY_ROLES: Readonly<Record<TrainingIdentityScope, readonly { suffix: string; role: BuiltInRole; on: RoleTarget }[]>> = {
+export const TRAINING_IDENTITY_ROLES: Readonly<Record<TrainingIdentityScope, readonly { suffix: string; role: BuiltInRole; on: WorkspaceScope }[]>> = {
   resourceGroup: [
     { suffix: "contributor", role: "Contributor", on: "resourceGroup" },
     { suffix: "blob-reader", role: "Storage Blob Data Reader", on: "storage" },
@@ -32,26 +32,31 @@ export const TRAINING_IDENTITY_ROLES: Readonly<Record<TrainingIdentityScope, rea
 };
 
 export interface TrainingIdentityArgs {
-  /** Resource group that holds the identity. */
-  readonly resourceGroupName: pulumi.Input<string>;
-  /** ARM id of that resource group: the scope of Contributor when `scope` is `resourceGroup`. */
-  readonly resourceGroupId: pulumi.Input<string>;
+  /**
+   * The workspace whose parts the identity gets roles on (its resource group, the workspace, its storage and registry,
+   * by `scope`); the identity goes into its resource group.
+   */
+  readonly workspace: Pick<WorkspaceHandle, "resourceGroupName" | "grant">;
   /** How far the identity's rights reach; `resourceGroup` (the tutorial's) by default. */
   readonly scope?: TrainingIdentityScope;
-  /** ARM id of the Azure ML workspace: the scope of AzureML Data Scientist when `scope` is `workspace`. */
-  readonly workspaceId: pulumi.Input<string>;
   /** Azure region of the identity. */
   readonly location: pulumi.Input<string>;
-  /** Azure name of the identity. */
-  readonly identityName: pulumi.Input<string>;
-  /** ARM id of the workspace's storage account: the scope of the blob data role. */
-  readonly storageAccountId: pulumi.Input<string>;
-  /** ARM id of the workspace's container registry: the scope of AcrPull. */
-  readonly containerRegistryId: pulumi.Input<string>;
-  /** Subscription whose built-in role definitions are assigned. */
-  readonly subscriptionId: pulumi.Input<string>;
+  /** Builds the Azure name of the identity. */
+  readonly namer: AzureNamer;
   /** Tags on the identity. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** What the identity uses when an arg is not set. */
+export const TRAINING_IDENTITY_DEFAULTS = { scope: "resourceGroup" } as const satisfies Partial<TrainingIdentityArgs>;
+
+/** What other components take of the identity: its ids, and the role assignments a resource using it waits for. */
+export interface IdentityHandle {
+  /** ARM id of the identity, for `identity.userAssignedIdentities`. */
+  readonly id: pulumi.Input<string>;
+  readonly clientId: pulumi.Input<string>;
+  /** The identity's role assignments; a resource that needs the roles in force waits for these. */
+  readonly roleAssignments: readonly pulumi.CustomResource[];
 }
 
 /** Checks the args before anything is created; throws naming the argument. */
@@ -66,7 +71,7 @@ export function validateTrainingIdentityArgs(args: Pick<TrainingIdentityArgs, "s
  * ({@link TRAINING_IDENTITY_ROLES}): by default the mission's Contributor on the resource group, Storage Blob Data
  * Reader on the workspace storage and AcrPull on the workspace registry.
  */
-export class TrainingIdentity extends pulumi.ComponentResource {
+export class TrainingIdentity extends pulumi.ComponentResource implements IdentityHandle {
   /** ARM id of the identity, for `identity.userAssignedIdentities`. */
   public readonly id: pulumi.Output<string>;
   public readonly name: pulumi.Output<string>;
@@ -75,18 +80,19 @@ export class TrainingIdentity extends pulumi.ComponentResource {
   /** The identity's role assignments; a resource that needs the roles in force waits for these. */
   public readonly roleAssignments: authorization.RoleAssignment[];
 
-  private readonly identityName: string;
-  private readonly subscriptionId: pulumi.Input<string>;
-
   constructor(name: string, args: TrainingIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateTrainingIdentityArgs(args);
+    const settings = withDefaults(TRAINING_IDENTITY_DEFAULTS, args);
+    validateTrainingIdentityArgs(settings);
     super("phi3-foundry:prepare:TrainingIdentity", name, {}, opts);
-    this.identityName = name;
-    this.subscriptionId = args.subscriptionId;
 
     const identity = new managedidentity.UserAssignedIdentity(
       `${name}-uai`,
-      { resourceGroupName: args.resourceGroupName, location: args.location, resourceName: args.identityName, tags: args.tags },
+      {
+        resourceGroupName: settings.workspace.resourceGroupName,
+        location: settings.location,
+        resourceName: settings.namer("managedIdentity"),
+        tags: settings.tags,
+      },
       { parent: this },
     );
     this.id = identity.id;
@@ -94,23 +100,11 @@ export class TrainingIdentity extends pulumi.ComponentResource {
     this.clientId = identity.clientId;
     this.principalId = identity.principalId;
 
-    const targets: Record<RoleTarget, pulumi.Input<string>> = {
-      resourceGroup: args.resourceGroupId,
-      workspace: args.workspaceId,
-      storage: args.storageAccountId,
-      registry: args.containerRegistryId,
-    };
-    this.roleAssignments = TRAINING_IDENTITY_ROLES[args.scope ?? "resourceGroup"].map(({ suffix, role, on }) => this.grant(suffix, targets[on], role));
+    // The workspace gives the roles on its parts; the assignments are this component's children.
+    this.roleAssignments = TRAINING_IDENTITY_ROLES[settings.scope].map(({ suffix, role, on }) =>
+      settings.workspace.grant({ name: `${name}-${suffix}`, principalId: this.principalId, parent: this }, role, on),
+    );
 
     this.registerOutputs({ id: this.id, name: this.name, clientId: this.clientId, principalId: this.principalId });
-  }
-
-  /** Gives the identity a built-in role on `scope`; the assignment is a child of this component. */
-  grant(suffix: string, scope: pulumi.Input<string>, role: BuiltInRole): authorization.RoleAssignment {
-    return assignRole(
-      `${this.identityName}-${suffix}`,
-      { scope, principalId: this.principalId, role, subscriptionId: this.subscriptionId },
-      { parent: this },
-    );
   }
 }

@@ -6,12 +6,12 @@ import {
   TOKEN_EXCHANGE_AUDIENCE,
   validateCiIdentityArgs,
 } from "../components/ciIdentity";
-import { deterministicGuid } from "../components/roles";
+import { deterministicGuid, RoleScope } from "../components/roles";
 import { buildPlan } from "../scripts/plan/plan";
 import { named, ofType, runProgram, single } from "./helpers";
 
 const group = "/subscriptions/s/resourceGroups/rg-phi";
-const args: CiIdentityArgs = { githubRepo: "contoso/phi3-infra", resourceGroupId: group, subscriptionId: "s", displayName: "phi-dev" };
+const args: CiIdentityArgs = { githubRepo: "contoso/phi3-infra", resourceGroup: new RoleScope(group, "s"), displayName: "phi-dev" };
 const run = (overrides: Partial<CiIdentityArgs> = {}) => runProgram(() => new CiIdentity("ci", { ...args, ...overrides }));
 
 describe("CiIdentity", () => {

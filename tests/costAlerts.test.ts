@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-  BUDGET_NOTIFICATIONS,
   CostAlerts,
   CostAlertsArgs,
   firstOfMonth,
@@ -10,7 +9,6 @@ import {
 } from "../components/costAlerts";
 import { parseStackConfig } from "../infra/config";
 import type { ResourceKind } from "../domain/naming";
-import { MOCK_CREATED_AT } from "../scripts/plan/mockAzure";
 import type { MockRun } from "../scripts/plan/mockRuntime";
 import { buildPlan } from "../scripts/plan/plan";
 import { input, named, ofType, runProgram, single } from "./helpers";
@@ -27,10 +25,9 @@ const COST_TYPES = [BUDGET, ACTION_GROUP, LOG_ALERT, STATIC, "phi3-foundry:cost:
 
 const RG_ID = "/subscriptions/s/resourceGroups/rg-phi";
 const LOGS_ID = `${RG_ID}/providers/Microsoft.OperationalInsights/workspaces/log-phi`;
-const IDLE = { endpointName: "ep-phi", deploymentName: "phi3", logAnalyticsWorkspaceId: LOGS_ID, location: "eastus2", parkCommand: "park-it" };
+const IDLE = { endpoint: { endpointName: "ep-phi", deploymentName: "phi3" }, location: "eastus2", parkCommand: "park-it" };
 const args: CostAlertsArgs = {
-  resourceGroupName: "rg-phi",
-  resourceGroupId: RG_ID,
+  workspace: { resourceGroupName: "rg-phi", resourceGroupId: RG_ID, logAnalyticsWorkspaceId: LOGS_ID },
   namer: (kind: ResourceKind) => pulumi.output(`${kind}-phi`),
   shortName: "finetunephi",
   monthlyBudget: 200,
@@ -65,8 +62,7 @@ describe("CostAlerts", () => {
   it("starts the budget on the first of the month it was first created in, as recorded in state", () => {
     const budget = single(run.resources, BUDGET);
     const created = single(run.resources, STATIC);
-    expect(input(budget, "timePeriod")).toEqual({ startDate: firstOfMonth(MOCK_CREATED_AT) });
-    expect(input(budget, "timePeriod.startDate")).toBe("2026-01-01T00:00:00Z");
+    expect(input(budget, "timePeriod")).toEqual({ startDate: "2026-01-01T00:00:00Z" });
     expect(budget.dependsOn).toContain(created.urn);
     // A budget with a new scope or name is a new budget: its start moves to the month it is created in.
     expect(created.inputs).toEqual({ triggers: { scope: RG_ID, budgetName: "budget-phi" } });
@@ -155,8 +151,11 @@ describe("CostAlerts", () => {
     for (const child of children) expect(child.parent).toBe(component.urn);
   });
 
-  it("creates no idle alert without a deployment to watch", async () => {
-    const { resources } = await runProgram(() => new CostAlerts("cost", { ...args, idleAlarm: undefined }));
+  it.each([
+    ["no idle alarm", undefined],
+    ["an endpoint with no deployment (serving parked)", { ...IDLE, hours: 6, endpoint: { endpointName: "ep-phi" } }],
+  ])("creates no idle alert with %s", async (_, idleAlarm) => {
+    const { resources } = await runProgram(() => new CostAlerts("cost", { ...args, idleAlarm }));
     expect(ofType(resources, LOG_ALERT)).toHaveLength(0);
     expect(ofType(resources, BUDGET)).toHaveLength(1);
     expect(ofType(resources, ACTION_GROUP)).toHaveLength(1);
@@ -224,7 +223,12 @@ describe("the stack's budget and idle alarm", () => {
     const alert = single(resources, LOG_ALERT);
     const deployment = single(resources, DEPLOYMENT);
 
-    expect(Object.keys(budget.inputs.notifications as object).sort()).toEqual(BUDGET_NOTIFICATIONS.map((n) => n.key).sort());
+    expect(Object.keys(budget.inputs.notifications as object).sort()).toEqual([
+      "Actual_GreaterThan_100_Percent",
+      "Actual_GreaterThan_50_Percent",
+      "Actual_GreaterThan_80_Percent",
+      "Forecasted_GreaterThan_100_Percent",
+    ]);
     expect(budget.inputs).toMatchObject({ amount: 200, scope: named(resources, "ml-rg").id });
     expect(group.inputs.emailReceivers).toEqual([{ name: "email-1", emailAddress: "ops@contoso.com", useCommonAlertSchema: false }]);
     // Waits for the deployment (it names it), and goes with it.

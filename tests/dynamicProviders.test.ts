@@ -76,6 +76,8 @@ describe("PipelineJob through the dynamic-provider server", () => {
     expect(created.id).toBe("phi3-ft-submit");
     expect(created.props).toMatchObject({ status: "NotStarted", submitted: true, studioUrl: "https://ml.azure.com/runs/phi3-ft-submit" });
 
+    // The cloud's endpoints, read as azure-native's SDK reads them (hashicorp/go-azure-sdk metadata client, getMetaDataFrom2022API).
+    expect(azure.requests.find((r) => r.path === "/metadata/endpoints")?.query["api-version"]).toBe("2022-09-01");
     const token = azure.requests.find((r) => r.path === `/${STAND_IN_TENANT}/oauth2/v2.0/token`);
     expect(token?.body).toMatchObject({ client_id: STAND_IN_CLIENT.id, client_secret: STAND_IN_CLIENT.secret, grant_type: "client_credentials" });
     const put = azure.armRequests().find((r) => r.method === "PUT");
@@ -177,6 +179,13 @@ describe("PipelineJob through the dynamic-provider server", () => {
     const read = await driver.read(jobUrn, created.id, created.props);
     expect(read).toMatchObject({ id: "phi3-ft-refresh", props: { status: "Canceled" } });
   });
+
+  // The SDK's server puts the provider code back into what read returns (its resultIncludingProvider).
+  it("refresh of a job Azure no longer has: no id and no state but the provider code, which the engine takes as deleted", async () => {
+    const created = await driver.create(jobUrn, jobInputs("phi3-ft-vanished"));
+    azure.jobs.delete("phi3-ft-vanished");
+    await expect(driver.read(jobUrn, created.id, created.props)).resolves.toEqual({ id: "", props: { [PROVIDER_KEY]: code.job } });
+  });
 });
 
 describe("JobCompletion through the dynamic-provider server", () => {
@@ -195,6 +204,38 @@ describe("JobCompletion through the dynamic-provider server", () => {
     await driver.create(jobUrn, jobInputs("phi3-ft-recovers"));
     azure.setJobStatus("phi3-ft-recovers", "Running", "NotResponding", "Running", "Completed");
     await expect(driver.create(gateUrn, gate("phi3-ft-recovers"))).resolves.toMatchObject({ props: { status: "Completed" } });
+  });
+
+  it("diff: the same inputs are no change (the state's status and studio URL are Azure's, not inputs); a new timeout is an update; another job or workspace a replacement", async () => {
+    await driver.create(jobUrn, jobInputs("phi3-ft-gate-diff"));
+    azure.setJobStatus("phi3-ft-gate-diff", "Completed");
+    const created = await driver.create(gateUrn, gate("phi3-ft-gate-diff"));
+    expect(created.props).toMatchObject({ status: "Completed", studioUrl: "https://ml.azure.com/runs/phi3-ft-gate-diff" });
+    const diff = (news: Props) => driver.diff(gateUrn, created.id, created.props, news);
+    await expect(diff(gate("phi3-ft-gate-diff"))).resolves.toEqual({ changes: "none", replaces: [] });
+    await expect(diff({ ...gate("phi3-ft-gate-diff"), timeoutMinutes: 20 })).resolves.toEqual({ changes: "some", replaces: [] });
+    await expect(diff(gate("phi3-ft-gate-other"))).resolves.toEqual({ changes: "some", replaces: ["jobName"] });
+    await expect(diff({ ...gate("phi3-ft-gate-diff"), workspaceName: "mlw-other", timeoutMinutes: 20 })).resolves.toEqual({ changes: "some", replaces: ["workspaceName"] });
+  });
+
+  it("update keeps the status Azure reported; refresh reads it again, and a job gone from Azure is a gate gone", async () => {
+    await driver.create(jobUrn, jobInputs("phi3-ft-gate-state"));
+    azure.setJobStatus("phi3-ft-gate-state", "Completed");
+    const created = await driver.create(gateUrn, gate("phi3-ft-gate-state"));
+    const updated = await driver.update(gateUrn, created.id, created.props, { ...gate("phi3-ft-gate-state"), timeoutMinutes: 20 });
+    expect(updated).toEqual({
+      ...workspace,
+      jobName: "phi3-ft-gate-state",
+      timeoutMinutes: 20,
+      pollSeconds: 0,
+      status: "Completed",
+      studioUrl: "https://ml.azure.com/runs/phi3-ft-gate-state",
+      [PROVIDER_KEY]: code.gate,
+    });
+    azure.setJobStatus("phi3-ft-gate-state", "Canceled");
+    await expect(driver.read(gateUrn, created.id, updated)).resolves.toEqual({ id: "phi3-ft-gate-state", props: { ...updated, status: "Canceled" } });
+    azure.jobs.delete("phi3-ft-gate-state");
+    await expect(driver.read(gateUrn, created.id, updated)).resolves.toEqual({ id: "", props: { [PROVIDER_KEY]: code.gate } });
   });
 });
 
@@ -239,6 +280,13 @@ describe("EndpointTraffic through the dynamic-provider server", () => {
     await expect(driver.diff(urn, created.id, refreshed.props, inputs())).resolves.toEqual({ changes: "some", replaces: [] });
     await driver.update(urn, created.id, refreshed.props, inputs());
     expect(azure.endpoints.get(endpointName)!.properties.traffic).toEqual({ phi3: 100 });
+  });
+
+  it("refresh of an endpoint deleted behind our back: no id and no state but the provider code, which the engine takes as deleted", async () => {
+    azure.endpoints.set("ep-vanished", { id: "/x", name: "ep-vanished", location: "eastus2", properties: { authMode: "Key", traffic: {} } });
+    const created = await driver.create(urn, inputs({ endpointName: "ep-vanished" }));
+    azure.endpoints.delete("ep-vanished");
+    await expect(driver.read(urn, created.id, created.props)).resolves.toEqual({ id: "", props: { [PROVIDER_KEY]: code.traffic } });
   });
 
   it("drains to 0% on delete, and a throttled call is retried after Retry-After", async () => {
@@ -331,17 +379,24 @@ describe("bounds on every Azure call (small ones, set in the stack's config)", (
 });
 
 describe("credentials", () => {
-  it("a failing service principal is named in the error, with Entra ID's reason, and nothing else is tried", async () => {
-    const wrong = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
+  // The shared server, configured as another stack: the server configures a provider when it first loads its code, so
+  // each test's code is new to it (a comment appended), as it is to the fresh server of another `pulumi up`.
+  const reconfigured = async (config: Record<string, string>, test: (code: string) => Promise<void>) => {
+    await driver.configure(config);
     try {
-      await wrong.configure({ ...stackConfig(), "azure-native:clientSecret": "wrong" });
-      await expect(wrong.create(jobUrn, jobInputs("phi3-ft-wrong"))).rejects.toThrow(
+      await test(`${code.job}\n// ${expect.getState().currentTestName}`);
+    } finally {
+      await driver.configure(stackConfig());
+    }
+  };
+
+  it("a failing service principal is named in the error, with Entra ID's reason, and nothing else is tried", async () => {
+    await reconfigured({ ...stackConfig(), "azure-native:clientSecret": "wrong" }, async (job) => {
+      await expect(driver.create(jobUrn, jobInputs("phi3-ft-wrong", { [PROVIDER_KEY]: job }))).rejects.toThrow(
         new RegExp(`Azure sign-in with a client secret as service principal ${STAND_IN_CLIENT.id} failed: .*AADSTS7000215`),
       );
-    } finally {
-      await wrong.stop();
-    }
-  }, 30_000);
+    });
+  });
 
   it("reads ARM_* variables when the stack config has no service principal", async () => {
     const fromEnv = await DynamicProviderDriver.start({
@@ -375,12 +430,10 @@ describe("credentials", () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "phi3-cert-")), "sp.pfx");
     fs.writeFileSync(file, Buffer.from(pfx, "binary"));
 
-    const withCertificate = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
-    try {
-      const { "azure-native:clientSecret": _secret, ...config } = stackConfig();
-      await withCertificate.configure({ ...config, "azure-native:clientCertificatePath": file, "azure-native:clientCertificatePassword": "pfx-password" });
+    const { "azure-native:clientSecret": _secret, ...config } = stackConfig();
+    await reconfigured({ ...config, "azure-native:clientCertificatePath": file, "azure-native:clientCertificatePassword": "pfx-password" }, async (job) => {
       const before = azure.requests.length;
-      await expect(withCertificate.create(jobUrn, jobInputs("phi3-ft-cert"))).resolves.toMatchObject({ id: "phi3-ft-cert" });
+      await expect(driver.create(jobUrn, jobInputs("phi3-ft-cert", { [PROVIDER_KEY]: job }))).resolves.toMatchObject({ id: "phi3-ft-cert" });
       const token = azure.requests.slice(before).find((r) => r.path === `/${STAND_IN_TENANT}/oauth2/v2.0/token`)?.body as Record<string, string>;
       expect(token).toMatchObject({ client_id: STAND_IN_CLIENT.id, client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" });
       expect(token.client_secret).toBeUndefined();
@@ -390,8 +443,6 @@ describe("credentials", () => {
       const padding = alg === "PS256" ? { padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : {};
       expect(verify("sha256", Buffer.from(`${header}.${payload}`), { key: publicKey, ...padding }, Buffer.from(signature, "base64url"))).toBe(true);
       expect(JSON.parse(Buffer.from(payload, "base64url").toString())).toMatchObject({ iss: STAND_IN_CLIENT.id, sub: STAND_IN_CLIENT.id });
-    } finally {
-      await withCertificate.stop();
-    }
-  }, 30_000);
+    });
+  });
 });

@@ -1,17 +1,42 @@
 import { pipelineJobName } from "../components/azure/providers/pipelineJob";
 import {
-  CHAT_COMPLETION_PIPELINE,
-  COMPONENT_INPUTS,
   FineTuneJob,
   FineTuneJobArgs,
-  JOB_NAME_PREFIX,
   modelInputs,
   pipelineJobProperties,
-  STUDIO_FIXED_INPUTS,
   validateFineTuneJobArgs,
 } from "../components/fineTuneJob";
 import { FineTuneSettings } from "../domain/catalogue/fineTuneSettings";
 import { input, named, runProgram, single } from "./helpers";
+
+/**
+ * The pinned pipeline and every input it has: Azure/azureml-assets
+ * assets/training/finetune_acft_hf_nlp/components/pipeline_components/chat_completion/spec.yaml, version 0.0.82.
+ */
+const CHAT_COMPLETION_PIPELINE = "azureml://registries/azureml/components/chat_completion_pipeline/versions/0.0.82";
+// prettier-ignore
+const COMPONENT_INPUTS = [
+  "mlflow_model_path", "pytorch_model_path", "huggingface_id", "finetune_config_path", "trust_remote_code",
+  "compute_model_import", "compute_preprocess", "compute_finetune", "compute_model_evaluation",
+  "instance_type_model_import", "instance_type_preprocess", "instance_type_finetune", "instance_type_model_evaluation",
+  "shm_size_finetune", "num_nodes_finetune", "number_of_gpu_to_use_finetuning",
+  "train_file_path", "validation_file_path", "test_file_path", "train_mltable_path", "validation_mltable_path",
+  "test_mltable_path", "task_name", "batch_size", "pad_to_max_length", "max_seq_length",
+  "apply_lora", "merge_lora_weights", "lora_alpha", "lora_r", "lora_dropout", "num_train_epochs", "max_steps",
+  "per_device_train_batch_size", "per_device_eval_batch_size", "auto_find_batch_size", "optim", "learning_rate",
+  "warmup_steps", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon", "gradient_accumulation_steps",
+  "eval_accumulation_steps", "lr_scheduler_type", "precision", "seed", "enable_full_determinism",
+  "dataloader_num_workers", "ignore_mismatched_sizes", "max_grad_norm", "evaluation_strategy",
+  "evaluation_steps_interval", "eval_steps", "logging_strategy", "logging_steps", "metric_for_best_model",
+  "resume_from_checkpoint", "save_total_limit", "apply_early_stopping", "early_stopping_patience",
+  "early_stopping_threshold", "apply_deepspeed", "deepspeed", "deepspeed_stage", "apply_ort",
+  "evaluation_config", "evaluation_config_params",
+];
+/**
+ * Inputs the studio sets from both catalogue models' `model_specific_defaults` (azureml-assets
+ * assets/models/system/phi-3-mini-4k-instruct/spec.yaml and Phi-4/spec.yaml), where the pipeline's defaults differ.
+ */
+const STUDIO_FIXED_INPUTS = { apply_ort: "false", ignore_mismatched_sizes: "false", logging_strategy: "steps", logging_steps: "10", save_total_limit: "1" };
 
 const settings: FineTuneSettings = {
   learningRate: 5e-6,
@@ -40,11 +65,12 @@ const resolved = {
   validationAssetId: `${ws}/data/phi3-validation/versions/bbb`,
 };
 const args: FineTuneJobArgs = {
-  resourceGroupName: "rg",
-  workspaceName: "mlw",
-  subscriptionId: "s",
+  workspace: { subscriptionId: "s", resourceGroupName: "rg", workspaceName: "mlw" },
   baseModel: { label: "Phi-4", source: { kind: "registry", uri: PHI4_URI } },
-  ...resolved,
+  trainAssetId: resolved.trainAssetId,
+  validationAssetId: resolved.validationAssetId,
+  cluster: { name: resolved.computeName, id: resolved.computeId },
+  identity: { id: resolved.identityId, clientId: resolved.identityClientId, roleAssignments: [] },
   gpusPerNode: 1,
   settings,
   rerunKey: "phi3-foundry:fineTuneRun",
@@ -56,7 +82,7 @@ async function run(a: FineTuneJobArgs = args) {
 
 /** The job name these args and resolved values give. */
 function nameOf(a: Pick<FineTuneJobArgs, "baseModel" | "settings" | "gpusPerNode" | "nodes" | "maxSteps"> = args, r: typeof resolved = resolved, runCounter = "") {
-  return pipelineJobName(JOB_NAME_PREFIX, pipelineJobProperties(a, r), runCounter);
+  return pipelineJobName("phi3-ft", pipelineJobProperties(a, r), runCounter);
 }
 
 describe("FineTuneJob", () => {
@@ -178,7 +204,7 @@ describe("FineTuneJob", () => {
     // Key order is not part of the request.
     const properties = pipelineJobProperties(args, resolved);
     const reordered = Object.fromEntries(Object.entries(properties).reverse()) as typeof properties;
-    expect(pipelineJobName(JOB_NAME_PREFIX, reordered, "")).toBe(name);
+    expect(pipelineJobName("phi3-ft", reordered, "")).toBe(name);
     expect(nameOf({ ...args, settings: { ...settings, learningRate: 1e-5 } })).not.toBe(name);
     expect(nameOf({ ...args, settings: { ...settings, precision: "32" } })).not.toBe(name);
     expect(nameOf(args, { ...resolved, trainAssetId: `${ws}/data/phi3-train/versions/ccc` })).not.toBe(name);
@@ -195,21 +221,32 @@ describe("FineTuneJob", () => {
     expect(bumped).not.toBe(nameOf());
   });
 
-  it("waits for the resources it is given (the identity's role assignments) before submitting", async () => {
+  it("waits for the identity's role assignments before submitting", async () => {
     const resources = (
       await runProgram(() => {
         const { RandomString } = require("@pulumi/random");
         const marker = new RandomString("roles-ready", { length: 4 });
-        new FineTuneJob("finetune", { ...args, dependsOn: [marker] });
+        new FineTuneJob("finetune", { ...args, identity: { ...args.identity, roleAssignments: [marker] } });
       })
     ).resources;
     expect(named(resources, "finetune-job").dependsOn).toContain(named(resources, "roles-ready").urn);
   });
 
+  it("accepts the least of each bound: one GPU, one node, one step, one minute", () => {
+    expect(() => validateFineTuneJobArgs({ ...args, gpusPerNode: 1, nodes: 1, maxSteps: 1, timeoutMinutes: 1 })).not.toThrow();
+  });
+
   it.each([
     [{ gpusPerNode: 0 }, /gpusPerNode is 0/],
-    [{ settings: { ...settings, lrSchedulerType: "exponential" as never } }, /lrSchedulerType is 'exponential'/],
-    [{ settings: { ...settings, learningRate: 0 } }, /learningRate is 0/],
+    [{ gpusPerNode: 1.5 }, "FineTuneJob: gpusPerNode is 1.5; it must be a whole number of at least 1"],
+    [{ maxSteps: 2.5 }, "FineTuneJob: maxSteps is 2.5; it must be a whole number of at least 1 (or unset for full epochs)"],
+    [{ timeoutMinutes: -5 }, "FineTuneJob: timeoutMinutes is -5; it must be above 0"],
+    // chat_completion_pipeline spec.yaml: lr_scheduler_type's enum.
+    [
+      { settings: { ...settings, lrSchedulerType: "exponential" as never } },
+      "FineTuneJob: settings.lrSchedulerType is 'exponential'; allowed: linear, cosine, cosine_with_restarts, polynomial, constant, constant_with_warmup",
+    ],
+    [{ settings: { ...settings, learningRate: 0 } }, "FineTuneJob: settings.learningRate is 0; it must be above 0"],
     [{ settings: { ...settings, precision: "8" as never } }, /precision is '8'; allowed: 16, 32/],
     [{ settings: { ...settings, deepspeedStage: "1" as never } }, /deepspeedStage is '1'; allowed: 2, 3/],
     [{ timeoutMinutes: 0 }, /timeoutMinutes is 0/],

@@ -1,20 +1,27 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_CONNECTION_NAME, Foundry, FoundryArgs, PROJECT_AI_SERVICES_ROLES, validateFoundryArgs } from "../components/foundry";
+import { Foundry, FoundryArgs, validateFoundryArgs } from "../components/foundry";
 import { signInPrincipalType } from "../components/azure/rest/credential";
-import { roleDefinitionId } from "../components/roles";
 import { azureName, ResourceKind } from "../domain/naming";
 import { OnlineEndpoint } from "../components/onlineEndpoint";
 import { input, named, ofType, runProgram, single } from "./helpers";
 import { runAsEngine, UNKNOWN } from "./support/engineRun";
 
+/**
+ * Role ids as Azure's built-in roles reference lists them (learn.microsoft.com/azure/role-based-access-control/built-in-roles):
+ * Cognitive Services User a97b65f3-24c7-4388-baec-2e87135dc908, Cognitive Services OpenAI User
+ * 5e0bd9bd-7b93-4f28-af87-19fc36ad61bd, Storage File Data Privileged Contributor 69566ab7-960f-475b-8e7c-b3118f30c6bd.
+ * The connection's name is the README's (`phi3-endpoint`).
+ */
+const roleDefinition = (id: string) => `/subscriptions/sub-1/providers/Microsoft.Authorization/roleDefinitions/${id}`;
+
 const namer = (kind: ResourceKind) => pulumi.output(azureName(kind, { prefix: "phi", stack: "test", suffix: "abc123" }));
 const args: FoundryArgs = {
-  resourceGroupName: "rg",
+  workspace: { resourceGroupName: "rg" },
   location: "eastus2",
   tenantId: "tenant-1",
   subscriptionId: "sub-1",
   namer,
-  endpoint: { scoringUri: "https://ep.eastus2.inference.ml.azure.com/score", key: "endpoint-key" },
+  endpoint: { scoringUri: "https://ep.eastus2.inference.ml.azure.com/score", primaryKey: "endpoint-key" },
 };
 
 async function run(a: FoundryArgs = args) {
@@ -67,7 +74,9 @@ describe("Foundry", () => {
     const account = single(resources, "azure-native:cognitiveservices:Account");
     const project = named(resources, "foundry-project");
     const assignments = ofType(resources, "azure-native:authorization:RoleAssignment");
-    expect(assignments.map((a) => a.inputs.roleDefinitionId).sort()).toEqual(PROJECT_AI_SERVICES_ROLES.map((r) => roleDefinitionId("sub-1", r)).sort());
+    expect(assignments.map((a) => a.inputs.roleDefinitionId).sort()).toEqual(
+      [roleDefinition("a97b65f3-24c7-4388-baec-2e87135dc908"), roleDefinition("5e0bd9bd-7b93-4f28-af87-19fc36ad61bd")].sort(),
+    );
     for (const a of assignments) {
       expect(a.inputs).toMatchObject({ scope: account.id, principalType: "ServicePrincipal" });
       expect(a.inputs.principalId).toMatch(/^[0-9a-f-]{36}$/);
@@ -80,11 +89,10 @@ describe("Foundry", () => {
     const first = await run({ ...args, deployer: { objectId: deployer, principalType: "User" } });
     const storage = single(first.resources, "azure-native:storage:StorageAccount");
     const grant = named(first.resources, "foundry-deployer-file-data");
-    // Azure built-in roles, Storage: Storage File Data Privileged Contributor, 69566ab7-960f-475b-8e7c-b3118f30c6bd.
     expect(grant.inputs).toMatchObject({
       scope: storage.id,
       principalId: deployer,
-      roleDefinitionId: "/subscriptions/sub-1/providers/Microsoft.Authorization/roleDefinitions/69566ab7-960f-475b-8e7c-b3118f30c6bd",
+      roleDefinitionId: roleDefinition("69566ab7-960f-475b-8e7c-b3118f30c6bd"),
     });
     // A person here: a wrong principalType would fail the assignment (UnmatchedPrincipalType).
     expect(grant.inputs.principalType).toBe("User");
@@ -114,7 +122,7 @@ describe("Foundry", () => {
   it("stores the endpoint URL and key in a Custom keys connection shaped for Prompt flow, the key secret", async () => {
     const { resources } = await run();
     const connection = named(resources, "foundry-endpoint-connection");
-    expect(connection.inputs).toMatchObject({ connectionName: DEFAULT_CONNECTION_NAME, workspaceName: "proj-phi-test-abc123" });
+    expect(connection.inputs).toMatchObject({ connectionName: "phi3-endpoint", workspaceName: "proj-phi-test-abc123" });
     expect(input(connection, "properties")).toMatchObject({
       authType: "CustomKeys",
       category: "CustomKeys",
@@ -127,8 +135,29 @@ describe("Foundry", () => {
   it("exports the hub, the project and its portal URL, and the connection name", async () => {
     const { foundry } = await run();
     expect(await value(foundry.projectUrl)).toMatch(/^https:\/\/ai\.azure\.com\/build\/overview\?wsid=\/subscriptions\/.+\/workspaces\/proj-phi-test-abc123&tid=tenant-1$/);
-    expect(await value(foundry.connectionName!)).toBe(DEFAULT_CONNECTION_NAME);
+    expect(foundry.endpointConnection!.name).toBe("phi3-endpoint");
+    expect(await value(foundry.endpointConnection!.created)).toBe("phi3-endpoint");
     expect(await value(foundry.hubName)).toBe("hub-phi-test-abc123");
+  });
+
+  it("goes into the workspace's resource group, and hands on the project as a flow takes it", async () => {
+    const deployer = { objectId: "0b1ec7a1-0000-4000-8000-00000000d3e1", principalType: "User" } as const;
+    const { resources, foundry } = await run({ ...args, workspace: { resourceGroupName: "rg-of-ml" }, deployer });
+    const placed = resources.filter((r) => r.custom && r.type !== "azure-native:authorization:RoleAssignment");
+    expect(placed.map((r) => `${r.name} ${r.inputs.resourceGroupName}`).sort()).toEqual([
+      "foundry-ai-services rg-of-ml",
+      "foundry-ai-services-connection rg-of-ml",
+      "foundry-endpoint-connection rg-of-ml",
+      "foundry-hub rg-of-ml",
+      "foundry-keyvault rg-of-ml",
+      "foundry-project rg-of-ml",
+      "foundry-storage rg-of-ml",
+    ]);
+    expect(await value(pulumi.output(foundry.resourceGroupName))).toBe("rg-of-ml");
+    expect(await value(pulumi.output(foundry.subscriptionId))).toBe("sub-1");
+    expect(await value(foundry.projectName)).toBe("proj-phi-test-abc123");
+    expect(foundry.flowFileAccess?.urn).toBeDefined();
+    expect(await value(foundry.flowFileAccess!.urn)).toBe(named(resources, "foundry-deployer-file-data").urn);
   });
 
   it("creates no Custom keys connection without an endpoint, and parents everything to itself", async () => {
@@ -148,14 +177,12 @@ describe("the Custom keys connection in a preview and in an update", () => {
   // As the stack wires them: the endpoint's scoring URI and primary key into the connection.
   const stack = () => {
     const endpoint = new OnlineEndpoint("serving", {
-      subscriptionId: "sub-1",
-      resourceGroupName: "rg",
-      workspaceName: "mlw",
+      workspace: { subscriptionId: "sub-1", resourceGroupName: "rg", workspaceName: "mlw" },
       location: "eastus2",
-      endpointName: "ep-phi",
-      identityId: "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id",
+      namer: () => pulumi.output("ep-phi"),
+      identity: { id: "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id", roleAssignments: [] },
     });
-    new Foundry("foundry", { ...args, endpoint: { scoringUri: endpoint.scoringUri, key: endpoint.primaryKey } });
+    new Foundry("foundry", { ...args, endpoint });
   };
   const connection = (registrations: Awaited<ReturnType<typeof runAsEngine>>["registrations"]) =>
     registrations.find((r) => r.name === "foundry-endpoint-connection")!;

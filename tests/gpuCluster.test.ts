@@ -1,20 +1,21 @@
+import * as pulumi from "@pulumi/pulumi";
 import { GpuCluster, GpuClusterArgs, validateGpuClusterArgs } from "../components/gpuCluster";
+import { azureName, ResourceKind } from "../domain/naming";
 import { input, runProgram, single } from "./helpers";
 
 const args: GpuClusterArgs = {
-  resourceGroupName: "rg-phi",
-  workspaceName: "mlw-phi",
+  workspace: { resourceGroupName: "rg-phi", workspaceName: "mlw-phi" },
   location: "eastus2",
-  computeName: "gpu-phi",
+  namer: (kind: ResourceKind) => pulumi.output(azureName(kind, { prefix: "phi", stack: "test", suffix: "abc123" })),
   vmSize: "Standard_NC24ads_A100_v4",
   maxNodes: 1,
-  identityId: "/subscriptions/s/resourceGroups/rg-phi/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-phi",
+  identity: { id: "/subscriptions/s/resourceGroups/rg-phi/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-phi" },
 };
 
 describe("GpuCluster", () => {
   it("is a dedicated A100 AmlCompute that scales 0..1 and releases nodes after 120 s idle", async () => {
     const compute = single((await runProgram(() => new GpuCluster("gpu", args))).resources, "azure-native:machinelearningservices:Compute");
-    expect(compute.inputs).toMatchObject({ workspaceName: "mlw-phi", resourceGroupName: "rg-phi", computeName: "gpu-phi" });
+    expect(compute.inputs).toMatchObject({ workspaceName: "mlw-phi", resourceGroupName: "rg-phi", computeName: "gpuphitestabc123" });
     expect(input(compute, "properties.computeType")).toBe("AmlCompute");
     expect(input(compute, "properties.properties")).toMatchObject({
       vmSize: "Standard_NC24ads_A100_v4",
@@ -27,7 +28,7 @@ describe("GpuCluster", () => {
     const compute = single((await runProgram(() => new GpuCluster("gpu", args))).resources, "azure-native:machinelearningservices:Compute");
     expect(input(compute, "properties.disableLocalAuth")).toBe(true);
     expect(input(compute, "properties.properties.remoteLoginPortPublicAccess")).toBe("Disabled");
-    expect(compute.inputs.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [args.identityId] });
+    expect(compute.inputs.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [args.identity.id] });
   });
 
   it("takes its scale and idle time from the args", async () => {

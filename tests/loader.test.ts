@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
 import { loadStackSettings, PROJECT_ROOT, readProjectFile } from "../scripts/shared/stackFiles";
 import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";
+import { endAfterTests } from "./support/childProcesses";
 
 /** Azure ML's REST API version, as its spec names it: azure-rest-api-specs specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01. */
 const ML_API_VERSION = "2025-12-01";
@@ -41,9 +42,11 @@ function runUnderPulumiLoader(...overrides: string[]): Promise<LoaderRun> {
   const config = loadStackSettings("dev", [`azure-native:metadataHost=${azure.host}`, ...overrides]).config;
   const env = standInEnvironment(azure);
   return new Promise((resolve) =>
-    execFile(process.execPath, [path.join(__dirname, "support", "pulumiLoaderRun.js"), JSON.stringify(config)], { env, timeout: 90_000 }, (err, stdout, stderr) =>
-      // The program's own messages (pulumi.log with no engine) come first; the runner's summary is the last line.
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr, result: err ? undefined : JSON.parse(stdout.trim().split("\n").at(-1)!) }),
+    endAfterTests(
+      execFile(process.execPath, [path.join(__dirname, "support", "pulumiLoaderRun.js"), JSON.stringify(config)], { env, timeout: 90_000 }, (err, stdout, stderr) =>
+        // The program's own messages (pulumi.log with no engine) come first; the runner's summary is the last line.
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr, result: err ? undefined : JSON.parse(stdout.trim().split("\n").at(-1)!) }),
+      ),
     ),
   );
 }

@@ -4,7 +4,7 @@ import { azureName, ResourceKind } from "../domain/naming";
 import { input, named, ofType, runProgram, single } from "./helpers";
 
 const namer = (kind: ResourceKind) => pulumi.output(azureName(kind, { prefix: "phi", stack: "test", suffix: "abc123" }));
-const baseArgs: MlWorkspaceArgs = { location: "eastus2", namer, tenantId: "tenant-1" };
+const baseArgs: MlWorkspaceArgs = { location: "eastus2", namer, tenantId: "tenant-1", subscriptionId: "sub-1" };
 
 function run(args: Partial<MlWorkspaceArgs> = {}) {
   return runProgram(() => new MlWorkspace("ml", { ...baseArgs, ...args }));

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RandomString } from "@pulumi/random";
 import { drained } from "../components/azure/providers/endpointTraffic";
-import { DEPLOYMENT_SETTINGS } from "../domain/catalogue/deploymentSettings";
 import { OnlineEndpoint, OnlineEndpointArgs, validateOnlineEndpointArgs } from "../components/onlineEndpoint";
 import { input, named, ofType, runProgram, single } from "./helpers";
 import { runAsEngine } from "./support/engineRun";
@@ -9,12 +8,10 @@ import { runAsEngine } from "./support/engineRun";
 const identityId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id";
 const modelId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw/models/phi3-chat-finetuned/versions/abc";
 const base: OnlineEndpointArgs = {
-  subscriptionId: "s",
-  resourceGroupName: "rg",
-  workspaceName: "mlw",
+  workspace: { subscriptionId: "s", resourceGroupName: "rg", workspaceName: "mlw" },
   location: "eastus2",
-  endpointName: "ep-phi",
-  identityId,
+  namer: () => pulumi.output("ep-phi"),
+  identity: { id: identityId, roleAssignments: [] },
 };
 
 /** Builds the endpoint with two stand-in role assignments to wait for, and returns the outputs too. */
@@ -24,7 +21,8 @@ async function run(deployment: Partial<NonNullable<OnlineEndpointArgs["deploymen
     const roles = [new RandomString("role-a", { length: 4 }), new RandomString("role-b", { length: 4 })];
     component = new OnlineEndpoint("serving", {
       ...base,
-      deployment: deployment === null ? undefined : { modelId, vmSize: "Standard_NC6s_v3", waitFor: roles, ...deployment },
+      identity: { id: identityId, roleAssignments: roles },
+      deployment: deployment === null ? undefined : { modelId, vmSize: "Standard_NC6s_v3", ...deployment },
     });
   });
   return { resources, component: component! };
@@ -49,7 +47,10 @@ describe("OnlineEndpoint", () => {
       model: modelId,
       instanceType: "Standard_NC6s_v3",
       scaleSettings: { scaleType: "Default" },
-      ...DEPLOYMENT_SETTINGS,
+      // The README's sizing for a 3.8B model: ten minutes to load, then a 90 s request timeout (the Phi-3 notebook's).
+      requestSettings: { requestTimeout: "PT90S", maxConcurrentRequestsPerInstance: 1 },
+      livenessProbe: { initialDelay: "PT600S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
+      readinessProbe: { initialDelay: "PT600S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
     });
     expect(input(deployment, "properties.environmentId")).toBeUndefined(); // MLflow: no-code deployment
   });
@@ -97,7 +98,7 @@ describe("OnlineEndpoint", () => {
     [{ name: "1bad" }, /deployment.name '1bad'/],
     [{ roleSettleSeconds: -1 }, /roleSettleSeconds is -1/],
   ])("refuses %j before creating anything", async (bad, message) => {
-    expect(() => validateOnlineEndpointArgs({ deployment: { modelId, vmSize: "Standard_NC6s_v3", waitFor: [], ...bad } })).toThrow(message);
+    expect(() => validateOnlineEndpointArgs({ deployment: { modelId, vmSize: "Standard_NC6s_v3", ...bad } })).toThrow(message);
     await expect(run(bad)).rejects.toThrow(message);
   });
 });

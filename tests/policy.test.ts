@@ -1,5 +1,5 @@
 import { CiIdentity } from "../components/ciIdentity";
-import { GPU_CLUSTER, PRODUCTION_TAG } from "../domain/limits";
+import { RoleScope } from "../components/roles";
 import { durationSeconds, LOGGED_TYPES, MAX_IDLE_SECONDS, policies } from "../policy/rules";
 import type { RecordedResource } from "../scripts/plan/mockRuntime";
 import { runProgram } from "./helpers";
@@ -11,7 +11,8 @@ const aml = (scale: Record<string, unknown>, extra: Record<string, unknown> = {}
 });
 const goodStorage = { minimumTlsVersion: "TLS1_2", enableHttpsTrafficOnly: true, allowBlobPublicAccess: false };
 const ACCOUNT = "azure-native:cognitiveservices:Account";
-const production = { [PRODUCTION_TAG.key]: PRODUCTION_TAG.value };
+// The production tag and the idle limit as the README gives them: environment=production; 60 to 3600 seconds.
+const production = { environment: "production" };
 const keyless = { identity: { type: "SystemAssigned" }, properties: { disableLocalAuth: true } };
 
 const cases: [string, string, Record<string, unknown>, Record<string, unknown>, RegExp][] = [
@@ -78,7 +79,7 @@ describe("the policy pack", () => {
 
   it("reads ISO 8601 durations, and the cluster limits the config also reads", () => {
     expect(["PT120S", "PT5M", "PT1H", "PT1H30M", "P1D", "", "120"].map(durationSeconds)).toEqual([120, 300, 3600, 5400, NaN, NaN, NaN]);
-    expect(MAX_IDLE_SECONDS).toBe(GPU_CLUSTER.maxIdleSeconds);
+    expect(MAX_IDLE_SECONDS).toBe(3600);
   });
 });
 
@@ -145,8 +146,7 @@ describe("the pack over the CI identity's resources", () => {
     const { resources } = await runProgram(
       () => new CiIdentity("ci", {
           githubRepo: "contoso/phi3-infra",
-          resourceGroupId: "/subscriptions/s/resourceGroups/rg",
-          subscriptionId: "s",
+          resourceGroup: new RoleScope("/subscriptions/s/resourceGroups/rg", "s"),
           displayName: "phi-dev",
         }),
     );

@@ -15,7 +15,7 @@ import { flowServiceOrigin, userAlias } from "../components/azure/rest/flowServi
 import { directoriesOf, FlowFile, folderTimestamp, promptFlowProvider } from "../components/azure/providers/promptFlow";
 import { ChatFlow, flowConnections, flowContentHash } from "../components/chatFlow";
 import { readFlowFiles } from "../components/flowFolder";
-import { DEFAULT_CONNECTION_NAME } from "../components/foundry";
+import { Foundry } from "../components/foundry";
 import { FLOW_DIRECTORY } from "../infra/program";
 import { PROJECT_ROOT } from "../domain/paths";
 import { AzureStandIn, FlowWorkspace, RecordedRequest, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
@@ -24,6 +24,8 @@ import { input, runProgram, single } from "./helpers";
 
 /** Azure ML's REST API version, as its spec names it: azure-rest-api-specs specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01. */
 const ML_API_VERSION = "2025-12-01";
+/** The project's Custom keys connection, as the README names it. */
+const CONNECTION = "phi3-endpoint";
 
 const flowDir = path.join(PROJECT_ROOT, FLOW_DIRECTORY);
 const files = readFlowFiles(flowDir);
@@ -74,7 +76,7 @@ function inputs(workspaceName: string, extra: Props = {}, flowFiles: FlowFile[] 
     sourceName: "phi3-chat",
     files: flowFiles as unknown as Props[],
     contentHash: flowContentHash(flowFiles),
-    connectionName: DEFAULT_CONNECTION_NAME,
+    connectionName: CONNECTION,
     [PROVIDER_KEY]: code,
     ...extra,
   };
@@ -399,21 +401,30 @@ describe("the flow route's pure parts", () => {
 });
 
 describe("ChatFlow", () => {
-  const projectArgs = {
+  const project = {
     subscriptionId: "sub",
     resourceGroupName: "rg",
     projectName: "proj-phi",
-    connectionName: DEFAULT_CONNECTION_NAME,
-    connection: pulumi.output(DEFAULT_CONNECTION_NAME),
-    directory: flowDir,
+    endpointConnection: { name: CONNECTION, created: pulumi.output(CONNECTION) },
   };
+  const projectArgs = { project, directory: flowDir };
 
   it("uploads the files of flows/phi3-chat, hashed, as a chat flow that names only the project's connection", async () => {
-    expect(flowConnections({ nodes: [{ inputs: { connection: DEFAULT_CONNECTION_NAME } }] })).toEqual([DEFAULT_CONNECTION_NAME]);
+    expect(flowConnections({ nodes: [{ inputs: { connection: "phi3-endpoint" } }] })).toEqual(["phi3-endpoint"]);
     const { resources } = await runProgram(() => new ChatFlow("chat-flow", { ...projectArgs, tags }));
     const flow = single(resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
     expect(flow.parent).toBe(single(resources, "phi3-foundry:integrate:ChatFlow").urn);
-    expect(flow.inputs).toMatchObject({ workspaceName: "proj-phi", flowName: "phi3-chat", flowType: "chat", description, tags, sourceName: "phi3-chat" });
+    expect(flow.inputs).toMatchObject({
+      subscriptionId: "sub",
+      resourceGroupName: "rg",
+      workspaceName: "proj-phi",
+      connectionName: CONNECTION,
+      flowName: "phi3-chat",
+      flowType: "chat",
+      description,
+      tags,
+      sourceName: "phi3-chat",
+    });
     // The folder's .amlignore leaves the tests out; it is uploaded itself, as pfazure uploads it.
     expect(input(flow, "files").map((f: FlowFile) => f.path)).toEqual([".amlignore", "flow.dag.yaml", "phi3_chat.py", "requirements.txt"]);
     expect(flow.inputs.contentHash).toBe(flowContentHash(files));
@@ -422,13 +433,40 @@ describe("ChatFlow", () => {
   it("creates the flow only once the deployer's file data role exists", async () => {
     const { resources } = await runProgram(() => {
       const grant = new (class extends pulumi.CustomResource {})("azure-native:authorization:RoleAssignment", "deployer-file-data", {});
-      return new ChatFlow("chat-flow", { ...projectArgs, fileAccess: [grant] });
+      return new ChatFlow("chat-flow", { ...projectArgs, project: { ...project, flowFileAccess: grant } });
     });
     const grant = single(resources, "azure-native:authorization:RoleAssignment");
     expect(single(resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow").dependsOn).toContain(grant.urn);
   });
 
+  it("in a Foundry project, goes into it once its connection and the deployer's file data role exist", async () => {
+    const { resources } = await runProgram(() => {
+      const foundry = new Foundry("foundry", {
+        workspace: { resourceGroupName: "rg-of-ml" },
+        location: "eastus2",
+        tenantId: "tenant-1",
+        subscriptionId: "sub-1",
+        namer: (kind) => pulumi.output(`${kind}-phi`),
+        endpoint: { scoringUri: "https://ep.eastus2.inference.ml.azure.com/score", primaryKey: "endpoint-key" },
+        deployer: { objectId: "0b1ec7a1-0000-4000-8000-00000000d3e1", principalType: "User" },
+      });
+      return new ChatFlow("chat-flow", { project: foundry, directory: flowDir });
+    });
+    const flow = single(resources, "pulumi-nodejs:dynamic/phi3-foundry:PromptFlow");
+    const connection = resources.find((r) => r.name === "foundry-endpoint-connection")!;
+    const fileAccess = resources.find((r) => r.name === "foundry-deployer-file-data")!;
+    expect(flow.inputs).toMatchObject({ subscriptionId: "sub-1", resourceGroupName: "rg-of-ml", workspaceName: "project-phi", connectionName: CONNECTION });
+    expect(flow.dependsOn).toEqual(expect.arrayContaining([connection.urn, fileAccess.urn]));
+  });
+
   it("refuses a flow that names a connection the project does not have, before anything is created", () => {
-    expect(() => new ChatFlow("chat-flow", { ...projectArgs, connectionName: "other" })).toThrow(/flow\.dag\.yaml uses connection\(s\) phi3-endpoint; the project has only other/);
+    const other = { ...project, endpointConnection: { name: "other", created: pulumi.output("other") } };
+    expect(() => new ChatFlow("chat-flow", { ...projectArgs, project: other })).toThrow(/flow\.dag\.yaml uses connection\(s\) phi3-endpoint; the project has only other/);
+  });
+
+  it("refuses a project without a Custom keys connection, before anything is created", () => {
+    expect(() => new ChatFlow("chat-flow", { ...projectArgs, project: { ...project, endpointConnection: undefined } })).toThrow(
+      /ChatFlow: project has no Custom keys connection \(Foundry was given no endpoint\)/,
+    );
   });
 });

@@ -6,6 +6,7 @@ import {
   pulumiInternalsProblems,
   REGISTER_REQUEST_GETTERS,
   wireSignatures,
+  withoutSourcePositions,
   withSerializedFunctionsAs,
 } from "../scripts/plan/pulumiInternals";
 import { PROJECT_ROOT } from "../scripts/shared/stackFiles";
@@ -47,5 +48,13 @@ describe("the mock runtime's hooks into @pulumi/pulumi", () => {
     const inside = await withSerializedFunctionsAs("[code]", () => closure.serializeFunction(() => 1));
     expect(inside).toEqual({ text: "[code]", containsSecrets: false });
     expect(closure.serializeFunction).toBe(original);
+  });
+
+  it("put Resource.callsites back after answering no frames in its place", async () => {
+    const { Resource } = require("@pulumi/pulumi");
+    const original = Resource.callsites;
+    await expect(withoutSourcePositions(async () => Resource.callsites())).resolves.toEqual([]);
+    expect(Resource.callsites).toBe(original);
+    expect(Resource.callsites().length).toBeGreaterThan(0);
   });
 });

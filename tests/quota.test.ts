@@ -4,11 +4,9 @@ import {
   familyKey,
   gpuClassOf,
   PreflightError,
-  QUOTA_HELP,
   QuotaError,
   QuotaSource,
   QuotaUsage,
-  TOTAL_DEDICATED,
   TOTAL_LOW_PRIORITY,
   vcpusNeeded,
 } from "../components/azure/quota";
@@ -23,6 +21,8 @@ const T4 = { purpose: "online deployment", key: "servingVmSize", vmSize: "Standa
 const A100_ROW = "Standard NCADSA100v4 Family Cluster Dedicated vCPUs";
 const T4_ROW = "Standard NCASv3_T4 Family Cluster Dedicated vCPUs";
 const V100_ROW = "Standard NCv3 Family Cluster Dedicated vCPUs";
+/** The regional cap of dedicated cluster vCPUs, as the usages example names it (2025-12-01 Usage/list.json). */
+const TOTAL_DEDICATED = "Total Cluster Dedicated Regional vCPUs";
 
 /**
  * Sizes as Azure ML's vmSizes API lists them in a region that still offers NCv3 (V100), whose family the vmSizes API
@@ -176,7 +176,8 @@ describe("checkQuota", () => {
     expect(error.shortfalls.map((s) => s.family)).toEqual(["standardNCADSA100v4Family", "standard NCASv3_T4 Family"]);
     expect(error.message).toMatch(/NCADSA100v4Family: need 24 .*limit 24, in use 12, available 12/);
     expect(error.message).toMatch(/NCASv3_T4 Family: need 8 .*20% upgrade reserve.*limit 4, in use 0, available 4/);
-    expect(error.message).toContain(QUOTA_HELP);
+    expect(error.message).toContain("https://ml.azure.com/quota");
+    expect(error.message).toContain("https://learn.microsoft.com/azure/machine-learning/how-to-manage-quotas");
     expect(error.message).toContain("quotaCheck=false");
     expect(error.message).toContain("eastus2");
   });

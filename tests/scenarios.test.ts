@@ -1,4 +1,3 @@
-import { PRODUCTION_TAG } from "../domain/limits";
 import { buildPlan, Plan } from "../scripts/plan/plan";
 import { MOCK_SUBSCRIPTION_ID } from "../scripts/plan/mockAzure";
 import { deterministicGuid } from "../components/roles";
@@ -138,7 +137,7 @@ describe("dev: today's defaults", () => {
   it("is not a production stack: no production tag, no purge protection", async () => {
     const resources = await resourcesOf("dev");
     for (const vault of ofType(resources, "azure-native:keyvault:Vault")) {
-      expect(input(vault, "tags")[PRODUCTION_TAG.key]).toBeUndefined();
+      expect(input(vault, "tags").environment).toBeUndefined();
       expect(input(vault, "properties.enablePurgeProtection")).toBeUndefined();
     }
   });
@@ -150,7 +149,7 @@ describe("prod: hardened", () => {
     const vaults = ofType(resources, "azure-native:keyvault:Vault");
     expect(vaults.map((v) => v.name).sort()).toEqual(["foundry-keyvault", "ml-keyvault"]);
     for (const vault of vaults) {
-      expect(input(vault, "tags")).toMatchObject({ [PRODUCTION_TAG.key]: PRODUCTION_TAG.value, stack: "prod" });
+      expect(input(vault, "tags")).toMatchObject({ environment: "production", stack: "prod" }); // the README's production tag
       expect(input(vault, "properties.enablePurgeProtection")).toBe(true);
     }
   });

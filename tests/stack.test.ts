@@ -2,8 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PipelineJobProperties } from "../components/azure/rest/machineLearning";
 import { pipelineJobName } from "../components/azure/providers/pipelineJob";
-import { PreflightError, QuotaError, TOTAL_DEDICATED } from "../components/azure/quota";
-import { JOB_NAME_PREFIX } from "../components/fineTuneJob";
+import { PreflightError, QuotaError } from "../components/azure/quota";
 import { ConfigError } from "../infra/config";
 import { baseModelRetirement, vmSizeRetirement } from "../domain/catalogue/retirements";
 import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
@@ -126,7 +125,7 @@ describe("the dev stack", () => {
 
 describe("the quota preflight", () => {
   const short = new StandInQuotaSource([
-    { name: TOTAL_DEDICATED, limit: 100, inUse: 0 },
+    { name: "Total Cluster Dedicated Regional vCPUs", limit: 100, inUse: 0 },
     { name: "Standard NCADSA100v4 Family Cluster Dedicated vCPUs", limit: 0, inUse: 0 },
     { name: "Standard NCASv3_T4 Family Cluster Dedicated vCPUs", limit: 6, inUse: 0 },
   ]);
@@ -142,7 +141,7 @@ describe("the quota preflight", () => {
 
   it("asks only for the families the stack will run", async () => {
     const servingOnly = new StandInQuotaSource([
-      { name: TOTAL_DEDICATED, limit: 100, inUse: 0 },
+      { name: "Total Cluster Dedicated Regional vCPUs", limit: 100, inUse: 0 },
       { name: "Standard NCASv3_T4 Family Cluster Dedicated vCPUs", limit: 8, inUse: 0 },
     ]);
     const servingOnlyStack = ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:1", "servingVmSize=Standard_NC4as_T4_v3"];
@@ -325,7 +324,7 @@ describe("fine-tuning in the stack", () => {
       workspaceName: named(resources, "ml-workspace").inputs.workspaceName,
     });
     const properties = job.inputs.properties as PipelineJobProperties;
-    expect(job.inputs.jobName).toBe(pipelineJobName(JOB_NAME_PREFIX, properties, ""));
+    expect(job.inputs.jobName).toBe(pipelineJobName("phi3-ft", properties, ""));
     expect(job.inputs.jobName).toMatch(/^phi3-ft-[0-9a-f]{16}$/);
     expect(properties).toMatchObject({ jobType: "Pipeline", computeId: named(resources, "gpu-compute").id });
     expect(properties.inputs).toMatchObject({

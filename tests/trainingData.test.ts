@@ -17,9 +17,7 @@ function files(trainRecords = 8, validationRecords = 2) {
 
 function args(f = files()): TrainingDataArgs {
   return {
-    resourceGroupName: "rg-phi",
-    storageAccountName: "stphi",
-    workspaceName: "mlw-phi",
+    workspace: { resourceGroupName: "rg-phi", storageAccountName: "stphi", workspaceName: "mlw-phi" },
     train: { file: f.train, assetName: "phi3-train" },
     validation: { file: f.validation, assetName: "phi3-validation" },
   };

@@ -1,12 +1,15 @@
+import { MlWorkspace } from "../components/mlWorkspace";
 import { deterministicGuid } from "../components/roles";
 import { TRAINING_IDENTITY_ROLES, TrainingIdentity, TrainingIdentityScope, validateTrainingIdentityArgs } from "../components/trainingIdentity";
+import { createNamer } from "../domain/naming";
 import { MOCK_SUBSCRIPTION_ID } from "../scripts/plan/mockAzure";
 import { ofType, runProgram, single } from "./helpers";
 
-const group = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg-phi`;
-const storage = `${group}/providers/Microsoft.Storage/storageAccounts/stphi`;
-const registry = `${group}/providers/Microsoft.ContainerRegistry/registries/crphi`;
-const workspace = `${group}/providers/Microsoft.MachineLearningServices/workspaces/mlw-phi`;
+// The ARM ids of the workspace's parts, as the names prefix "phi", stack "test" and suffix "abc123" make them.
+const group = `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg-phi-test-abc123`;
+const storage = `${group}/providers/Microsoft.Storage/storageAccounts/stphitestabc123`;
+const registry = `${group}/providers/Microsoft.ContainerRegistry/registries/crphitestabc123`;
+const workspace = `${group}/providers/Microsoft.MachineLearningServices/workspaces/mlw-phi-test-abc123`;
 
 /** Full role definition ids, from Azure's built-in roles reference (learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
 const role = (id: string) => `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
@@ -16,28 +19,20 @@ const STORAGE_BLOB_DATA_CONTRIBUTOR = role("ba92f5b4-2d11-453d-a403-e96b0029c9fe
 const ACR_PULL = role("7f951dda-4ed3-4680-a7ca-43fe172d538d");
 const AZUREML_DATA_SCIENTIST = role("f6c7c914-8db3-469d-8ca1-694a8f32e121");
 
+/** The identity with the roles of `scope`, given by a real workspace on its parts. */
 function run(scope?: TrainingIdentityScope) {
-  return runProgram(
-    () =>
-      new TrainingIdentity("training-identity", {
-        resourceGroupName: "rg-phi",
-        resourceGroupId: group,
-        scope,
-        workspaceId: workspace,
-        location: "eastus2",
-        identityName: "id-phi",
-        storageAccountId: storage,
-        containerRegistryId: registry,
-        subscriptionId: MOCK_SUBSCRIPTION_ID,
-      }),
-  );
+  return runProgram(() => {
+    const namer = createNamer("phi", "test", "abc123");
+    const ml = new MlWorkspace("ml", { location: "eastus2", namer, tenantId: "tenant-1", subscriptionId: MOCK_SUBSCRIPTION_ID });
+    return new TrainingIdentity("training-identity", { workspace: ml, scope, location: "eastus2", namer });
+  });
 }
 
 describe("TrainingIdentity", () => {
   it("creates a user-assigned identity with exactly three role assignments: the mission's roles and scopes", async () => {
     const { resources } = await run();
     const identity = single(resources, "azure-native:managedidentity:UserAssignedIdentity");
-    expect(identity.inputs).toMatchObject({ resourceName: "id-phi", resourceGroupName: "rg-phi", location: "eastus2" });
+    expect(identity.inputs).toMatchObject({ resourceName: "id-phi-test-abc123", resourceGroupName: "rg-phi-test-abc123", location: "eastus2" });
 
     const assignments = ofType(resources, "azure-native:authorization:RoleAssignment");
     const grants = assignments.map((a) => [a.inputs.scope, a.inputs.roleDefinitionId]).sort();
@@ -100,7 +95,9 @@ describe("TrainingIdentity", () => {
   it("parents the identity and its assignments to the component", async () => {
     const { resources } = await run();
     const component = single(resources, "phi3-foundry:prepare:TrainingIdentity");
-    for (const r of resources.filter((r) => r.custom)) {
+    const own = resources.filter((r) => r.custom && r.type !== "random:index/randomString:RandomString" && !r.name.startsWith("ml-"));
+    expect(own.map((r) => r.name).sort()).toEqual(["training-identity-acr-pull", "training-identity-blob-reader", "training-identity-contributor", "training-identity-uai"]);
+    for (const r of own) {
       expect(r.parent).toBe(component.urn);
       expect(r.name.startsWith("training-identity-")).toBe(true);
     }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { azureMocks } from "./mockAzure";
-import { mockMonitor, waitForRegistrations, wireSignatures, withSerializedFunctionsAs } from "./pulumiInternals";
+import { mockMonitor, waitForRegistrations, wireSignatures, withoutSourcePositions, withSerializedFunctionsAs } from "./pulumiInternals";
 import { SECRET_PLACEHOLDER, StackSettings } from "../shared/stackFiles";
 
 /** One resource as the program registered it with the engine (here, the mock monitor). */
@@ -126,14 +126,15 @@ async function resolve(value: unknown): Promise<unknown> {
 
 /**
  * Runs `run` with no stack frames recorded. The SDK records a stack trace on every promise it makes, for the engine's
- * leak report, which the plan never shows; without frames they cost nothing (under Jest each frame was source-mapped,
- * half of a plan's time). Errors the program throws keep their messages.
+ * leak report, and one of unlimited depth for every resource (where the program created it), neither of which the plan
+ * shows; without frames they cost nothing (under Jest each frame was source-mapped, half of a plan's time). Errors the
+ * program throws keep their messages.
  */
 async function withoutStackFrames<T>(run: () => Promise<T>): Promise<T> {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return await run();
+    return await withoutSourcePositions(run);
   } finally {
     Error.stackTraceLimit = limit;
   }

@@ -84,6 +84,23 @@ export async function withSerializedFunctionsAs<T>(text: string, run: () => Prom
   }
 }
 
+/**
+ * Runs `run` with the SDK's `Resource.callsites` answering no frames, and puts it back afterwards. Every resource
+ * records where the program created it (RegisterResourceRequest's sourcePosition and stackTrace, for the engine's
+ * diagnostics) from a stack trace of unlimited depth, which the plan never shows; under Jest each frame was
+ * source-mapped.
+ */
+export async function withoutSourcePositions<T>(run: () => Promise<T>): Promise<T> {
+  const resource = pulumi.Resource as unknown as { callsites(): unknown[] };
+  const callsites = resource.callsites;
+  resource.callsites = () => [];
+  try {
+    return await run();
+  } finally {
+    resource.callsites = callsites;
+  }
+}
+
 /** Resolves once every registration still in flight has reached the monitor. */
 export function waitForRegistrations(): Promise<void> {
   return settings().waitForRPCs();
@@ -106,6 +123,7 @@ export function pulumiInternalsProblems(installed: string = require("@pulumi/pul
     if (typeof value !== "string" || !/^[0-9a-f]{32}$/.test(value)) problems.push(`runtime/rpc no longer exports the wire signature '${name}'`);
   }
   if (typeof closure().serializeFunction !== "function") problems.push("runtime/closure/serializeClosure no longer exports serializeFunction");
+  if (typeof (pulumi.Resource as unknown as { callsites?: unknown }).callsites !== "function") problems.push("Resource no longer has the static callsites");
   if (typeof settings().waitForRPCs !== "function") problems.push("runtime/settings no longer exports waitForRPCs");
   return problems;
 }

@@ -27,6 +27,8 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`, or rejects when the signal aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Calls `fire` once `ms` have passed, unless the function it returns is called first. Default: setTimeout. */
+  readonly timer?: (ms: number, fire: () => void) => () => void;
 }
 
 export type RetryEvent =
@@ -70,8 +72,15 @@ export interface RetriedResponse {
   readonly stop?: Stop;
 }
 
+/** A request's timeout on the event loop's timers. */
+function startTimer(ms: number, fire: () => void): () => void {
+  const timer = setTimeout(fire, ms);
+  return () => clearTimeout(timer);
+}
+
 export const realClock: Clock = {
   now: () => performance.now(),
+  timer: startTimer,
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
@@ -169,10 +178,10 @@ export async function fetchWithRetry(url: string, init: RequestInit, policy: Ret
 
     const controller = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const stopTimer = (clock.timer ?? startTimer)(timeoutMs, () => {
       timedOut = true;
       controller.abort();
-    }, timeoutMs);
+    });
     const onCancel = () => controller.abort();
     policy.signal?.addEventListener("abort", onCancel, { once: true });
     const sent = clock.now();
@@ -217,7 +226,7 @@ export async function fetchWithRetry(url: string, init: RequestInit, policy: Ret
       }
       waitMs = policy.baseDelayMs * 2 ** (attempt - 1);
     } finally {
-      clearTimeout(timer);
+      stopTimer();
       policy.signal?.removeEventListener("abort", onCancel);
     }
 

@@ -6,6 +6,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { endAfterTests } from "./childProcesses";
 
 const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -38,10 +39,12 @@ export class DynamicProviderDriver {
 
   /** Starts the SDK's dynamic-provider server with `env` (the stack's environment: credentials, CA certificates). */
   static async start(env: Record<string, string | undefined>): Promise<DynamicProviderDriver> {
-    const child = spawn(process.execPath, [path.join(sdk, "cmd/dynamic-provider/index.js"), "127.0.0.1:1"], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = endAfterTests(
+      spawn(process.execPath, [path.join(sdk, "cmd/dynamic-provider/index.js"), "127.0.0.1:1"], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
     const stderr: string[] = [];
     child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
     const port = await new Promise<string>((resolve, reject) => {
@@ -58,7 +61,8 @@ export class DynamicProviderDriver {
 
   async stop(): Promise<void> {
     this.client.close();
-    if (this.child.exitCode === null) {
+    // Still running: neither exited nor killed (after a file's tests, tests/support/childProcesses.ts may be first).
+    if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise((resolve) => this.child.once("exit", resolve));
       this.child.kill();
       await exited;

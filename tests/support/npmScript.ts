@@ -1,6 +1,7 @@
 import { ChildProcess, ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
 import { npmScriptCommand } from "../../scripts/tooling/npmScripts";
 import { PROJECT_ROOT } from "../../scripts/shared/stackFiles";
+import { endAfterTests } from "./childProcesses";
 
 export interface ScriptResult {
   readonly code: number;
@@ -20,9 +21,9 @@ export function runNpmScript(
 ): Promise<ScriptResult> {
   const [command, ...scriptArgs] = npmScriptCommand(name);
   return new Promise((resolve) => {
-    const child = execFile(command, [...scriptArgs, ...args], { cwd: PROJECT_ROOT, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = endAfterTests(execFile(command, [...scriptArgs, ...args], { cwd: PROJECT_ROOT, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
+    }));
     started?.(child);
   });
 }
@@ -30,5 +31,5 @@ export function runNpmScript(
 /** Starts `npm run <name> -- <args>` as a child process, for tests that talk to it while it runs (stdin, signals). */
 export function spawnNpmScript(name: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): ChildProcessWithoutNullStreams {
   const [command, ...scriptArgs] = npmScriptCommand(name);
-  return spawn(command, [...scriptArgs, ...args], { cwd: PROJECT_ROOT, env });
+  return endAfterTests(spawn(command, [...scriptArgs, ...args], { cwd: PROJECT_ROOT, env }));
 }

@@ -12,7 +12,9 @@ export interface InputDiff {
 }
 
 /** Compares old state and new inputs key by key, leaving out the provider code and what only Azure reports (`outputOnly`). */
-export function diffInputs(olds: Record<string, unknown>, news: Record<string, unknown>, outputOnly: readonly string[] = []): InputDiff {
+export function diffInputs(state: object, inputs: object, outputOnly: readonly string[] = []): InputDiff {
+  const olds = state as Record<string, unknown>;
+  const news = inputs as Record<string, unknown>;
   const skip = new Set([PROVIDER_CODE_KEY, ...outputOnly]);
   const keys = new Set([...Object.keys(olds), ...Object.keys(news)].filter((k) => !skip.has(k)));
   const changed = [...keys].filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort();

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isArmError } from "../rest/armClient";
 import { EndpointAddress, readTraffic, setTraffic } from "../rest/machineLearning";
 import { diffInputs, diffResult } from "./dynamicDiff";
+import { readState } from "./dynamicState";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
 
 export interface TrafficInputs extends EndpointAddress {
@@ -42,17 +43,16 @@ export const endpointTrafficProvider: pulumi.dynamic.ResourceProvider<TrafficInp
     return { id: `${inputs.endpointName}-traffic`, outs: inputs };
   },
   async diff(_id, olds, news) {
-    return diffResult(diffInputs({ ...olds }, { ...news }), ["subscriptionId", "resourceGroupName", "workspaceName", "endpointName"]);
+    return diffResult(diffInputs(olds, news), ["subscriptionId", "resourceGroupName", "workspaceName", "endpointName"]);
   },
   async update(_id, olds, news) {
     // New provider code alone changes nothing in Azure: no endpoint PUT, which could collide with a deployment update.
-    if (!diffInputs({ ...olds }, { ...news }).codeOnly) await applyTraffic(this, news);
+    if (!diffInputs(olds, news).codeOnly) await applyTraffic(this, news);
     return { outs: news };
   },
   async read(id, props) {
-    const live = props ? await readTraffic(await armFor(this), props) : undefined;
-    if (!props || live === undefined) return { id: "", props: {} as TrafficInputs };
-    return { id, props: { ...props, traffic: live } };
+    const live = props && (await readTraffic(await armFor(this), props));
+    return readState(id, props, live && { traffic: live });
   },
   async delete(_id, olds) {
     try {

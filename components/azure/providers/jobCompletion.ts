@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { JobAddress, JobSnapshot, readJob } from "../rest/machineLearning";
-import { RerunHint, UNSUCCESSFUL_JOB_STATUSES } from "./pipelineJob";
+import { howJobEnded, liveJob, RerunHint, UNSUCCESSFUL_JOB_STATUSES } from "./pipelineJob";
 import { diffInputs, diffResult } from "./dynamicDiff";
+import { keepOutputs, readState } from "./dynamicState";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
 
 export const SUCCEEDED = "Completed";
@@ -28,7 +29,7 @@ export async function waitForJob(jobName: string, read: () => Promise<JobSnapsho
     const where = snapshot.studioUrl ? ` See ${snapshot.studioUrl}` : "";
     if (snapshot.status === SUCCEEDED) return snapshot;
     if (UNSUCCESSFUL_JOB_STATUSES.includes(snapshot.status)) {
-      throw new Error(`fine-tuning job ${jobName} ended ${snapshot.status}; no model was registered.${where} To run it again, bump ${options.rerunKey}.`);
+      throw new Error(`fine-tuning job ${jobName} ${howJobEnded(snapshot.status)}; no model was registered.${where} To run it again, bump ${options.rerunKey}.`);
     }
     if (now() + options.pollMs > deadline) {
       throw new Error(
@@ -51,7 +52,7 @@ export interface JobCompletionOutputs extends JobCompletionInputs {
   readonly studioUrl: string;
 }
 
-const OUTPUT_ONLY = ["status", "studioUrl"];
+const OUTPUT_ONLY: (keyof JobCompletionOutputs)[] = ["status", "studioUrl"];
 
 /**
  * The gate's provider: `create` waits for the job; nothing is created in Azure, so delete does nothing. `read` reports
@@ -75,15 +76,13 @@ export const jobCompletionProvider: pulumi.dynamic.ResourceProvider<JobCompletio
     return { id: inputs.jobName, outs: { ...inputs, status: done.status, studioUrl: done.studioUrl ?? "" } };
   },
   async diff(_id, olds, news) {
-    return diffResult(diffInputs({ ...olds }, { ...news }, OUTPUT_ONLY), ["subscriptionId", "resourceGroupName", "workspaceName", "jobName"]);
+    return diffResult(diffInputs(olds, news, OUTPUT_ONLY), ["subscriptionId", "resourceGroupName", "workspaceName", "jobName"]);
   },
   async update(_id, olds, news) {
-    return { outs: { ...news, status: olds.status, studioUrl: olds.studioUrl } };
+    return { outs: keepOutputs(olds, news, OUTPUT_ONLY) };
   },
   async read(id, props) {
-    const job = props ? await readJob(await armFor(this), props) : undefined;
-    if (!props || !job) return { id: "", props: {} as JobCompletionOutputs };
-    return { id, props: { ...props, status: job.status, studioUrl: job.studioUrl ?? props.studioUrl } };
+    return readState(id, props, props && (await liveJob(this, props)));
   },
 };
 

@@ -2,13 +2,20 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { cancelJob, JobAddress, JobSnapshot, PipelineJobProperties, putJob, readJob, TERMINAL_JOB_STATUSES } from "../rest/machineLearning";
 import { diffInputs, diffResult } from "./dynamicDiff";
+import { keepOutputs, readState } from "./dynamicState";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
 
 /**
  * Statuses of a job that will never produce a model: Azure keeps the name, so it cannot be submitted again.
+ * CancelRequested ("Cancellation has been requested for the job", JobStatus in mfe.json) only ever leads to Canceled.
  * (NotResponding is not among them: the JobStatus enum of mfe.json lets a job go back from it to an earlier status.)
  */
-export const UNSUCCESSFUL_JOB_STATUSES = ["Failed", "Canceled"];
+export const UNSUCCESSFUL_JOB_STATUSES = ["Failed", "Canceled", "CancelRequested"];
+
+/** "ended Failed", or for a cancel still under way "is being canceled (CancelRequested)". */
+export function howJobEnded(status: string): string {
+  return status === "CancelRequested" ? `is being canceled (${status})` : `ended ${status}`;
+}
 
 export interface PipelineJobInputs extends JobAddress {
   /** The job's `properties` as the jobs API takes them. */
@@ -48,7 +55,7 @@ function sortKeys(value: unknown): unknown {
 /** The error for a job of this name that ended without a model: what happened, where to look, how to run again. */
 export function unsuccessfulJobError(job: JobAddress, status: string, studioUrl: string | undefined, rerunKey: string | undefined): Error {
   return new Error(
-    `fine-tuning job ${job.jobName} already exists in workspace ${job.workspaceName} and ended ${status}; Azure keeps a ` +
+    `fine-tuning job ${job.jobName} already exists in workspace ${job.workspaceName} and ${howJobEnded(status)}; Azure keeps a ` +
       `job's name, so it is not submitted again.${studioUrl ? ` See why at ${studioUrl}.` : ""} To run it again, bump ` +
       `${rerunKey} (for example \`pulumi config set ${rerunKey} 2\`) and run \`pulumi up\`.`,
   );
@@ -62,7 +69,13 @@ export function carriesTags(job: JobSnapshot, tags: Readonly<Record<string, stri
 
 /** Keys that name the job in Azure: a change is a different job. */
 const IDENTITY_KEYS = ["subscriptionId", "resourceGroupName", "workspaceName", "jobName"];
-const OUTPUT_ONLY = ["status", "studioUrl", "submitted"];
+const OUTPUT_ONLY: (keyof PipelineJobOutputs)[] = ["status", "studioUrl", "submitted"];
+
+/** What Azure reports of a job now, for a job provider's `read`; undefined when Azure has no such job. */
+export async function liveJob(provider: AzureProvider, props: JobAddress & { readonly studioUrl: string }): Promise<{ status: string; studioUrl: string } | undefined> {
+  const job = await readJob(await armFor(provider), props);
+  return job && { status: job.status, studioUrl: job.studioUrl ?? props.studioUrl };
+}
 
 /**
  * The job's provider. Create submits the job, or adopts a job of the same name that is running or completed (a
@@ -84,15 +97,13 @@ export const pipelineJobProvider: pulumi.dynamic.ResourceProvider<PipelineJobInp
     return { id: inputs.jobName, outs: { ...inputs, status: job.status, studioUrl: job.studioUrl ?? "", submitted: !existing } };
   },
   async diff(_id, olds, news) {
-    return diffResult(diffInputs({ ...olds }, { ...news }, OUTPUT_ONLY), IDENTITY_KEYS);
+    return diffResult(diffInputs(olds, news, OUTPUT_ONLY), IDENTITY_KEYS);
   },
   async update(_id, olds, news) {
-    return { outs: { ...news, status: olds.status, studioUrl: olds.studioUrl, submitted: olds.submitted } };
+    return { outs: keepOutputs(olds, news, OUTPUT_ONLY) };
   },
   async read(id, props) {
-    const job = props ? await readJob(await armFor(this), props) : undefined;
-    if (!props || !job) return { id: "", props: {} as PipelineJobOutputs };
-    return { id, props: { ...props, status: job.status, studioUrl: job.studioUrl ?? props.studioUrl } };
+    return readState(id, props, props && (await liveJob(this, props)));
   },
   async delete(_id, olds) {
     if (!olds.submitted && Object.keys(olds.tags ?? {}).length === 0) return;

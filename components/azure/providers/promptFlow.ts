@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AzureFilesClient } from "../rest/azureFiles";
 import { diffInputs, diffResult } from "./dynamicDiff";
+import { keepOutputs, readState } from "./dynamicState";
 import {
   armScope,
   CreateFlowRequest,
@@ -116,7 +117,17 @@ async function leftBehind(service: FlowServiceClient, workspaceId: string, input
 
 /** Keys that place the flow: a change is a new flow. The flow service cannot change a flow's type either. */
 const IDENTITY_KEYS = ["subscriptionId", "resourceGroupName", "workspaceName", "flowType"];
-const OUTPUT_ONLY = ["flowId", "flowResourceId", "portalUrl", "folder"];
+const OUTPUT_ONLY: (keyof PromptFlowOutputs)[] = ["flowId", "flowResourceId", "portalUrl", "folder"];
+
+/** What the flow service reports of a flow now, for `read`; undefined when it is gone or archived. */
+async function liveFlow(provider: AzureProvider, id: string, props: PromptFlowOutputs): Promise<Pick<PromptFlowOutputs, "flowName" | "portalUrl"> | undefined> {
+  const { arm, cloud, credential, limits } = await azureFor(provider);
+  const ws = await readFlowWorkspace(arm, props);
+  const flow = ws ? await new FlowServiceClient(cloud, credential, ws, props, limits).get(id, ws.workspaceId) : undefined;
+  // An archived flow is off the Prompt flow page: the next `pulumi up` creates the flow again.
+  if (!flow || flow.isArchived) return undefined;
+  return { flowName: flow.flowName ?? props.flowName, portalUrl: flow.studioPortalEndpoint ?? props.portalUrl };
+}
 
 /**
  * A Prompt flow in a workspace, created as `pfazure flow create` creates one: the folder's files uploaded to
@@ -168,12 +179,10 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
     return { id: flow.flowId, outs };
   },
   async diff(_id, olds, news) {
-    return diffResult(diffInputs({ ...olds }, { ...news }, OUTPUT_ONLY), IDENTITY_KEYS);
+    return diffResult(diffInputs(olds, news, OUTPUT_ONLY), IDENTITY_KEYS);
   },
   async update(id, olds, news) {
-    const kept = { flowId: olds.flowId, flowResourceId: olds.flowResourceId, portalUrl: olds.portalUrl, folder: olds.folder };
-    const changed = diffInputs({ ...olds }, { ...news }, OUTPUT_ONLY).changed;
-    if (changed.length === 0) return { outs: { ...news, ...kept } };
+    if (diffInputs(olds, news, OUTPUT_ONLY).changed.length === 0) return { outs: keepOutputs(olds, news, OUTPUT_ONLY) };
     const { arm, cloud, credential, limits } = await azureFor(this);
 
     const before = new Map(olds.files.map((f) => [f.path, f.content]));
@@ -189,17 +198,10 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
       if (!ws) throw new Error(`workspace ${news.workspaceName} does not exist in resource group ${news.resourceGroupName}`);
       await new FlowServiceClient(cloud, credential, ws, news, limits).update(id, ws.workspaceId, metadataOf(news));
     }
-    return { outs: { ...news, ...kept } };
+    return { outs: keepOutputs(olds, news, OUTPUT_ONLY) };
   },
   async read(id, props) {
-    const gone = { id: "", props: {} as PromptFlowOutputs };
-    if (!props) return gone;
-    const { arm, cloud, credential, limits } = await azureFor(this);
-    const ws = await readFlowWorkspace(arm, props);
-    const flow = ws ? await new FlowServiceClient(cloud, credential, ws, props, limits).get(id, ws.workspaceId) : undefined;
-    // An archived flow is off the Prompt flow page: the next `pulumi up` creates the flow again.
-    if (!flow || flow.isArchived) return gone;
-    return { id, props: { ...props, flowName: flow.flowName ?? props.flowName, portalUrl: flow.studioPortalEndpoint ?? props.portalUrl } };
+    return readState(id, props, props && (await liveFlow(this, id, props)));
   },
   async delete(id, olds) {
     const { arm, cloud, credential, limits } = await azureFor(this);

@@ -200,10 +200,11 @@ class CallPhi3Test(unittest.TestCase):
         )
 
     def test_says_an_answer_that_is_not_json_is_not_json(self):
-        StandIn.script = [{"body": "<html>\x1b[31m502</html>"}]
+        # ESC, and the C1 controls NEL (0x85) and RI (0x8d), which a terminal acts on too.
+        StandIn.script = [{"body": "<html>\x1b[31m502\x85\x8d</html>"}]
         with self.assertRaises(phi3_chat.Phi3EndpointError) as raised:
             self.call()
-        self.assertEqual(str(raised.exception), "the endpoint's answer is not JSON: <html>\\u001b[31m502</html>")
+        self.assertEqual(str(raised.exception), "the endpoint's answer is not JSON: <html>\\u001b[31m502\\u0085\\u008d</html>")
 
     def test_explains_statuses_as_the_cli_does_without_retrying_a_4xx(self):
         for status, words in [
