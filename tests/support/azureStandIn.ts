@@ -183,13 +183,18 @@ export class AzureStandIn {
           return;
         }
         const refusal = standIn!.refusal;
-        if (refusal?.after(standIn!.requests.at(-1)!)) {
+        const refusing = refusal?.after(standIn!.requests.at(-1)!) === true;
+        if (refusing) {
           standIn!.refusal = undefined;
-          res.once("finish", () => standIn!.refuseConnections(refusal.ms));
+          // Stops listening before this answer leaves: the client's next connection cannot reach the accept queue
+          // first, and no pooled connection is left for it to reuse.
+          standIn!.refuseConnections(refusal!.ms);
+          res.once("finish", () => server.closeAllConnections());
         }
         const text = answer.text ?? (answer.body === undefined ? "" : JSON.stringify(answer.body));
         const contentType = answer.text === undefined ? "application/json; charset=utf-8" : "application/xml";
-        res.writeHead(answer.status, { "content-type": contentType, "x-ms-request-id": `req-${standIn!.requests.length}`, ...answer.headers });
+        const closing = refusing ? { connection: "close" } : {};
+        res.writeHead(answer.status, { "content-type": contentType, "x-ms-request-id": `req-${standIn!.requests.length}`, ...answer.headers, ...closing });
         res.end(text);
       });
     });
@@ -234,7 +239,7 @@ export class AzureStandIn {
   refuseConnections(ms: number): void {
     const { port } = this.server.address() as AddressInfo;
     this.server.close();
-    this.server.closeAllConnections();
+    this.server.closeIdleConnections();
     this.relisten = setTimeout(() => this.server.listen(port, "127.0.0.1"), ms);
   }
 
