@@ -1,6 +1,6 @@
 /**
  * Jest only transpiles: esbuild strips each file's types on its own (tests/support/jestTransform.cjs), as `npm run plan`
- * does. Type-checking is `tsc --noEmit`, its own step of `npm test`, so Jest never type-checks azure-native.
+ * does. Type-checking is `tsgo --noEmit`, its own step of `npm test`, so Jest never type-checks azure-native.
  *
  * hyparquet and hyparquet-writer ship only as ES modules, which Jest's CommonJS runtime cannot load: the same transformer
  * turns their sources into CommonJS, so tests read and write Parquet in-process instead of in a child process.
@@ -24,6 +24,9 @@ module.exports = {
     "^typescript$": "<rootDir>/tests/support/typescriptOnDemand.cjs",
   },
   moduleFileExtensions: ["ts", "js", "json"],
+  // One folder a run for the plans that several test files read (tests/support/sharedPlans.ts).
+  globalSetup: "<rootDir>/tests/support/planFolderSetup.cjs",
+  globalTeardown: "<rootDir>/tests/support/planFolderTeardown.cjs",
   testTimeout: 30000,
   // Three workers on two cores: much of the suite waits (child processes, the stand-ins' Retry-After and polling), and a
   // third worker fills those waits. Measured on 2 cores: idle, the same as two; with one core busy, 46 s against 57 s.

@@ -9,6 +9,7 @@ import {
 import { deterministicGuid, RoleScope } from "../components/roles";
 import { buildPlan } from "../scripts/plan/plan";
 import { named, ofType, runProgram, single } from "./helpers";
+import { sharedPlan } from "./support/sharedPlans";
 
 const group = "/subscriptions/s/resourceGroups/rg-phi";
 const args: CiIdentityArgs = { githubRepo: "contoso/phi3-infra", resourceGroup: new RoleScope(group, "s"), displayName: "phi-dev" };
@@ -85,7 +86,7 @@ describe("ciGithubRepo in the stack", () => {
     expect(single(withCi.resources, "azuread:index/servicePrincipal:ServicePrincipal")).toBeDefined();
     expect(withCi.outputs.ciClientId).toMatch(/^[0-9a-f-]{36}$/);
 
-    const without = (await buildPlan()).document;
+    const without = (await sharedPlan()).document;
     expect(without.resources.filter((r) => r.type.startsWith("azuread:"))).toEqual([]);
     expect(without.outputs.ciClientId).toBeUndefined();
   });

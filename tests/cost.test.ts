@@ -6,6 +6,7 @@ import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
 import { planCost, renderCost, usd } from "../scripts/plan/cost";
 import { buildPlan } from "../scripts/plan/plan";
 import { renderSummary } from "../scripts/plan/summary";
+import { sharedPlan } from "./support/sharedPlans";
 
 describe("the price table (domain/catalogue/retailPrices.json)", () => {
   it("names for every price its region (or that the source names none), its date and its source", () => {
@@ -49,11 +50,8 @@ describe("the price table (domain/catalogue/retailPrices.json)", () => {
   });
 });
 
-/** A plan built once, when a test first needs it: plans run one at a time (the mock runtime is global). */
-function once(overrides: string[] = []): () => ReturnType<typeof buildPlan> {
-  let plan: ReturnType<typeof buildPlan> | undefined;
-  return () => (plan ??= buildPlan({ overrides }));
-}
+/** A plan made once a run, when a test first needs it (tests/support/sharedPlans.ts). */
+const once = (overrides: string[] = []) => () => sharedPlan({ overrides });
 
 describe("the plan's cost", () => {
   const devPlan = once();
@@ -194,7 +192,7 @@ describe("one cycle's time and cost (domain/catalogue/cycleEstimate.ts)", () => 
   });
 
   it("is the plan's, and the README's first screen quotes the canary's and the default stack's figures", async () => {
-    const canary = await buildPlan({ stack: "canary" });
+    const canary = await sharedPlan({ stack: "canary" });
     const summary = renderSummary(canary);
     expect(summary).toContain("  this stack (canary): about 80 minutes, at most about $4\n");
     expect(summary).toContain("\n     10 min  workspace, storage, key vault");

@@ -13,6 +13,7 @@ import type { MockRun } from "../scripts/plan/mockRuntime";
 import { buildPlan } from "../scripts/plan/plan";
 import { input, named, ofType, runProgram, single } from "./helpers";
 import { devRaw, problemsOf } from "./support/stackConfig";
+import { sharedPlan } from "./support/sharedPlans";
 
 const BUDGET = "azure-native:consumption:Budget";
 const ACTION_GROUP = "azure-native:monitor:ActionGroup";
@@ -208,13 +209,8 @@ describe("firstOfMonth", () => {
 
 describe("the stack's budget and idle alarm", () => {
   const WITH_ALERTS = ["budgetMonthlyUsd=200", "alertEmails=ops@contoso.com"];
-  // One plan per scenario, shared: the tests only read them.
-  const plans = new Map<string, ReturnType<typeof buildPlan>>();
-  const planOf = (overrides: string[]) => {
-    const key = overrides.join("\n");
-    if (!plans.has(key)) plans.set(key, buildPlan({ overrides }));
-    return plans.get(key)!;
-  };
+  // One plan per scenario, made once a run: the tests only read them.
+  const planOf = (overrides: string[]) => sharedPlan({ overrides });
 
   it("with budgetMonthlyUsd=200 and alertEmails=ops@contoso.com has the budget, the action group and the idle alert on the deployment", async () => {
     const { resources, outputs } = (await planOf(WITH_ALERTS)).document;

@@ -3,19 +3,17 @@ import { MOCK_SUBSCRIPTION_ID } from "../scripts/plan/mockAzure";
 import { deterministicGuid } from "../components/roles";
 import { input, named, ofType, single } from "./helpers";
 import { packViolations } from "./support/policyHarness";
+import { sharedPlan } from "./support/sharedPlans";
 
 /**
  * The named scenarios, one Pulumi.<stack>.yaml each, as Azure Verified Modules test defaults, max and WAF-aligned: each
- * is planned once here and shared by every test below, passes the whole policy pack, and plans the same a second time.
+ * is planned once a run and shared by every test that reads it, passes the whole policy pack, and plans the same a
+ * second time.
  */
 const SCENARIOS = ["dev", "prod", "parked", "minimal", "canary"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-const plans = new Map<Scenario, Promise<Plan>>();
-const planOf = (stack: Scenario): Promise<Plan> => {
-  if (!plans.has(stack)) plans.set(stack, buildPlan({ stack }));
-  return plans.get(stack)!;
-};
+const planOf = (stack: Scenario): Promise<Plan> => sharedPlan({ stack });
 const resourcesOf = async (stack: Scenario) => (await planOf(stack)).document.resources;
 
 const DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment";

@@ -13,14 +13,10 @@ import { loadStackSettings } from "../scripts/shared/stackFiles";
 import { ML_REGIONS, StandInQuotaSource } from "../scripts/plan/standIns";
 import { input, named, ofType, single } from "./helpers";
 import { chatRecord, tempDir, writeJsonl } from "./support/chatRecords";
+import { sharedPlan } from "./support/sharedPlans";
 
-/** Plans by their overrides, each run once and shared: tests only read them. */
-const plans = new Map<string, ReturnType<typeof buildPlan>>();
-function planOf(overrides: string[] = []): ReturnType<typeof buildPlan> {
-  const key = overrides.join("\n");
-  if (!plans.has(key)) plans.set(key, buildPlan({ overrides }));
-  return plans.get(key)!;
-}
+/** Plans by their overrides, each made once a run and shared (tests only read them); buildPlan where planning is tested. */
+const planOf = (overrides: string[] = []) => sharedPlan({ overrides });
 const devPlan = () => planOf();
 const REGISTERED_MODEL = ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:3"];
 
@@ -423,7 +419,7 @@ describe("serving in the stack", () => {
   });
 
   it("parks with servingEnabled=false: no deployment, no traffic; endpoint, model, data, workspace and chat flow stay", async () => {
-    const plan = await buildPlan({ overrides: ["servingEnabled=false"] });
+    const plan = await planOf(["servingEnabled=false"]);
     const { resources, outputs } = plan.document;
     const types = resources.map((r) => r.type);
     expect(types).not.toContain("azure-native:machinelearningservices:OnlineDeployment");
