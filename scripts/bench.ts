@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--runs N] [--suite] [--install] [--data] [--write | --out FILE]`: how long the commands people wait for take,
+ * `npm run bench -- [--runs N] [--suite] [--busy] [--install] [--data] [--write | --out FILE]`: how long the commands people wait for take,
  * as medians of N runs, each beside the yardstick measured in the same run (the bare load of @pulumi/pulumi and the
  * azure-native modules the program uses), so that a slow or busy machine shows as a slow yardstick, not a slow plan.
  * `--data` adds `npm run prepare-data` at 1%, 10% and 100% of a generated 208,000-row split shaped like ultrachat_200k's,
@@ -179,11 +179,13 @@ async function dataCases(runs: number, yardstickMs: number): Promise<Measurement
 const LATEST = path.join(PROJECT_ROOT, "bench", "latest.json");
 
 export const BENCH_USAGE =
-  "usage: npm run bench -- [--runs 5] [--suite] [--install] [--data] [--write | --out FILE]\n\n" +
+  "usage: npm run bench -- [--runs 5] [--suite] [--busy] [--install] [--data] [--write | --out FILE]\n\n" +
   "Times the plan and the program's start-up beside the bare SDK load (the yardstick), as medians of --runs runs\n" +
   "taken in turns, and prints a table.\n\n" +
   "  --runs N      runs of each case (default 5; 3 at most for --suite, --install and --data)\n" +
-  "  --suite       adds npm test\n" +
+  "  --suite       adds npm test, each run beside a run of the yardstick\n" +
+  "  --busy        keeps one core busy (a process that only spins) while measuring: the suite's speed target is\n" +
+  "                stated for a machine with one core busy\n" +
   "  --install     adds npm ci of the lock file in a scratch folder\n" +
   "  --data        adds npm run prepare-data at 1%, 10% and 100% of a generated 208,000-row split, from a local\n" +
   "                stand-in of the Hub, with each run's peak memory\n" +
@@ -195,6 +197,8 @@ export const BENCH_USAGE =
 export interface BenchOptions {
   readonly runs: number;
   readonly suite: boolean;
+  /** Measure with one core kept busy. */
+  readonly busy: boolean;
   readonly install: boolean;
   readonly data: boolean;
   /** Where the JSON goes; undefined prints the table only. */
@@ -208,6 +212,7 @@ export function benchArgs(argv: readonly string[]): { help: true } | ({ help: fa
     options: {
       runs: { type: "string", default: "5" },
       suite: { type: "boolean", default: false },
+      busy: { type: "boolean", default: false },
       install: { type: "boolean", default: false },
       data: { type: "boolean", default: false },
       write: { type: "boolean", default: false },
@@ -222,7 +227,7 @@ export function benchArgs(argv: readonly string[]): { help: true } | ({ help: fa
   if (values.write && values.out !== undefined) throw new UsageError("--write and --out both say where to write: give one");
   if (values.out?.trim() === "") throw new UsageError("--out is empty");
   const out = values.write ? LATEST : values.out;
-  return { help: false, runs, suite: values.suite, install: values.install, data: values.data, out };
+  return { help: false, runs, suite: values.suite, busy: values.busy, install: values.install, data: values.data, out };
 }
 
 async function main(): Promise<void> {
@@ -241,19 +246,27 @@ async function main(): Promise<void> {
     { name: "npm run plan -- --json", command: planCommand, args: [...planArgs, "--json"] },
     { name: "program start-up under Pulumi's loader (cmd/run, mock monitor)", command: node, args: [path.join(PROJECT_ROOT, "tests", "support", "pulumiLoaderRun.js"), config] },
   ];
+  const spinner = values.busy ? spawn(node, ["-e", "for (;;) {}"], { stdio: "ignore" }) : undefined;
+  const stopSpinner = () => spinner?.kill("SIGKILL");
+  process.once("exit", stopSpinner);
   const rows = measureInterleaved(cases, runs);
-  if (values.suite) {
-    const suite = time("npm", ["test", "--silent"], Math.min(runs, 3));
-    rows.push({ name: "npm test", command: "npm test --silent", runs: suite.map(Math.round), medianMs: Math.round(median(suite)), vsYardstick: Number((median(suite) / rows[0].medianMs).toFixed(2)) });
+  try {
+    if (values.suite) {
+      // Its own yardstick, taken in turns with it: a run of the suite is minutes, in which the machine's load drifts.
+      const [yardstick, suite] = measureInterleaved([cases[0], { name: "npm test", command: "npm", args: ["test", "--silent"] }], Math.min(runs, 3));
+      rows.push({ ...suite, note: `beside a yardstick of ${yardstick.medianMs} ms` });
+    }
+    if (values.install) rows.push(install(Math.min(runs, 3)));
+    if (values.data) rows.push(...(await dataCases(Math.min(runs, 3), rows[0].medianMs)));
+  } finally {
+    stopSpinner();
   }
-  if (values.install) rows.push(install(Math.min(runs, 3)));
-  if (values.data) rows.push(...(await dataCases(Math.min(runs, 3), rows[0].medianMs)));
 
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))) };
-  const report = { date: new Date().toISOString(), machine, runsEach: runs, results: rows };
+  const report = { date: new Date().toISOString(), machine, oneCoreBusy: values.busy, runsEach: runs, results: rows };
 
   const width = Math.max(...rows.map((r) => r.name.length));
-  process.stdout.write(`${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGB} GB, Node ${machine.node}, load ${machine.loadAverage.join(" ")}\n`);
+  process.stdout.write(`${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGB} GB, Node ${machine.node}, load ${machine.loadAverage.join(" ")}${values.busy ? ", one core kept busy" : ""}\n`);
   process.stdout.write(`${"what".padEnd(width)}  median ms  vs yardstick  runs\n`);
   for (const r of rows) {
     process.stdout.write(`${r.name.padEnd(width)}  ${String(r.medianMs).padStart(9)}  ${(r.vsYardstick ? `${r.vsYardstick}x` : "").padStart(12)}  ${r.runs.join(", ")}${r.note ? `  (${r.note})` : ""}\n`);

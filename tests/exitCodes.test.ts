@@ -78,7 +78,8 @@ describe("exit codes", () => {
   });
 
   it("bench writes its figures only when asked", () => {
-    expect(benchArgs([])).toMatchObject({ help: false, out: undefined });
+    expect(benchArgs([])).toMatchObject({ help: false, out: undefined, busy: false });
+    expect(benchArgs(["--suite", "--busy"])).toMatchObject({ suite: true, busy: true });
     expect(benchArgs(["--write"])).toMatchObject({ out: expect.stringMatching(/bench\/latest\.json$/) });
     expect(benchArgs(["--out", "/tmp/b.json"])).toMatchObject({ out: "/tmp/b.json" });
     expect(BENCH_USAGE).toMatch(/--data /);
