@@ -40,5 +40,3 @@ describe("waitForJob", () => {
     expect(clock.now()).toBeLessThanOrEqual(300_000);
   });
 });
-
-/** A stand-in for the jobs operations of the Azure ML SDK client. */
