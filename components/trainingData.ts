@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as storage from "@pulumi/azure-native/storage";
-import type { ChatDataFile } from "../domain/data/chatData";
+import type { ChatDataFile } from "../domain/data/chatDataFile";
 import { withDefaults } from "../domain/defaults";
 import type { WorkspaceHandle } from "./mlWorkspace";
 

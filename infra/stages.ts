@@ -14,7 +14,7 @@ import { OnlineEndpoint } from "../components/onlineEndpoint";
 import { TrainingData } from "../components/trainingData";
 import { TrainingIdentity } from "../components/trainingIdentity";
 import { gpuVmSize } from "../domain/catalogue/vmSizes";
-import type { ChatDataFile } from "../domain/data/chatData";
+import type { ChatDataFile } from "../domain/data/chatDataFile";
 import type { AzureNamer } from "../domain/naming";
 import { projectPath } from "../domain/paths";
 import { PARK_COMMAND, RERUN_KEY, StackConfig } from "./config";

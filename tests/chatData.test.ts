@@ -1,17 +1,8 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  checkChatFile,
-  checkJsonl,
-  DataError,
-  EMPTY_LINE_REASON,
-  jsonlProblems,
-  problemText,
-  recordProblem,
-  splitJsonl,
-  validateChatFiles,
-} from "../domain/data/chatData";
+import { DataError, problemText, recordProblem } from "../domain/data/chatData";
+import { checkChatFile, checkJsonl, EMPTY_LINE_REASON, jsonlProblems, splitJsonl, validateChatFiles } from "../domain/data/chatDataFile";
 import { checkTrainingSet } from "../domain/data/trainingSet";
 import { chatRecord, tempDir, writeJsonl } from "./support/chatRecords";
 

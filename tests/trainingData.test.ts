@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { validateChatFiles } from "../domain/data/chatData";
+import { validateChatFiles } from "../domain/data/chatDataFile";
 import { readFinetuneConfig } from "../domain/data/finetuneConfig";
 import { contentPath, contentVersion, TrainingData, TrainingDataArgs, validateTrainingDataArgs } from "../components/trainingData";
 import { input, named, runProgram, single } from "./helpers";

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { CHAT_COMPLETION_TASK } from "../catalogue/fineTuneSettings";
-import { unreadableReason } from "./chatData";
+import { unreadableReason } from "./chatDataFile";
 
 /** The `version` the stack accepts: the only one that selects a task's part of the file. */
 export const FINETUNE_CONFIG_VERSION = "2";

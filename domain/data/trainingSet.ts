@@ -1,17 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  capProblems,
-  ChatDataFile,
-  CheckedFile,
-  CheckedText,
-  checkChatFile,
-  DataError,
-  DataProblem,
-  LISTED_PROBLEMS,
-  LocatedRecord,
-  ProblemList,
-} from "./chatData";
+import { capProblems, DataError, DataProblem, LISTED_PROBLEMS, ProblemList } from "./chatData";
+import { ChatDataFile, CheckedFile, CheckedText, checkChatFile, LocatedRecord } from "./chatDataFile";
 
 /**
  * Fewest records a training or validation file may hold, unless relaxed. OpenAI's and Azure OpenAI's fine-tuning refuse

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ChatDataFile } from "../../domain/data/chatData";
+import { ChatDataFile } from "../../domain/data/chatDataFile";
 import { DEFAULT_BASE_MODEL, MODEL_CATALOGUE } from "../../domain/catalogue/models";
 import { DEFAULT_MIN_RECORDS_PER_FILE, TrainingSetRules } from "../../domain/data/trainingSet";
 import { DataManifest, MANIFEST_FILE, manifestText } from "./dataManifest";

@@ -1,4 +1,5 @@
-import { capProblems, DataError, DataProblem, LISTED_PROBLEMS, parseRecordLine, summaryOf } from "../../domain/data/chatData";
+import { capProblems, DataError, DataProblem, LISTED_PROBLEMS, summaryOf } from "../../domain/data/chatData";
+import { parseRecordLine } from "../../domain/data/chatDataFile";
 import { lengthProblem, TrainingSetRules } from "../../domain/data/trainingSet";
 import type { SourceRecord } from "./sources/recordSource";
 

@@ -1,10 +1,11 @@
 /**
- * What `npm run evaluate` asks and expects: each conversation of a chat-format JSONL file (infra/chatData.ts) cut at its
+ * What `npm run evaluate` asks and expects: each conversation of a chat-format JSONL file (domain/data/chatDataFile.ts) cut at its
  * last assistant turn, the turns before it being the prompt and that turn the reference answer.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ChatMessage, checkChatFile, capProblems, DataError, LISTED_PROBLEMS, messagesOf, parseRecordLine, splitJsonl } from "../../domain/data/chatData";
+import { ChatMessage, capProblems, DataError, LISTED_PROBLEMS, messagesOf } from "../../domain/data/chatData";
+import { checkChatFile, parseRecordLine, splitJsonl } from "../../domain/data/chatDataFile";
 import { DataManifest, MANIFEST_FILE } from "../data/dataManifest";
 
 /** One conversation to put to the model. */

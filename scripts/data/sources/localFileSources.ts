@@ -1,7 +1,7 @@
 /** The readers of a local file: JSONL as written, or Parquet row by row. */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import { EMPTY_LINE_REASON, splitJsonl } from "../../../domain/data/chatData";
+import { EMPTY_LINE_REASON, splitJsonl } from "../../../domain/data/chatDataFile";
 import { percentSliceLength } from "./datasetSlice";
 import { fileBuffer, loadHyparquet, parquetRows } from "./parquetRows";
 import type { Progress, RecordSource, Slice, SourceOrigin, SourceRecord } from "./recordSource";
