@@ -10,20 +10,11 @@ import { FINETUNE_CONFIG_SHAPE, FinetuneConfigFile, readFinetuneConfig } from ".
 import { BASE_MODEL_ALLOWED, PIPELINE_DEFAULTS, resolveBaseModel, ResolvedModel } from "../domain/catalogue/models";
 import { outsideProject, PROJECT_ROOT, projectPath } from "../domain/paths";
 import { parsePriceOverrides } from "../domain/catalogue/prices";
-import { baseModelRetirement, retirementMessage, vmSizeRetirement } from "../domain/catalogue/retirements";
+import { baseModelRetirement, retirementMessage } from "../domain/catalogue/retirements";
 import { namespaceKeyProblem } from "../domain/configNamespaces";
-import { shortened } from "../domain/shortened";
 import { didYouMean } from "../domain/similarNames";
-import { GPU_VM_SIZES, gpuVmSize } from "../domain/catalogue/vmSizes";
-
-/** The project's config namespace: keys are written `phi3-foundry:<key>`. */
-export const CONFIG_NAMESPACE = "phi3-foundry";
-/** The provider key that holds the Azure region; read by the stack as its location. */
-export const LOCATION_KEY = "azure-native:location";
-/** The command that parks serving: no GPU deployment, nothing else lost. */
-export const PARK_COMMAND = "pulumi config set servingEnabled false && pulumi up";
-/** The config key a user bumps to run an unchanged fine-tuning job again. */
-export const RERUN_KEY = "phi3-foundry:fineTuneRun";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigKey, LOCATION_KEY, RawConfig, readRawConfig } from "./configKeys";
+import { ConfigError, ConfigProblem, Reader } from "./configReader";
 
 /** The validated, typed settings of one stack. Built by {@link parseStackConfig}; nothing else reads config. */
 export interface StackConfig {
@@ -93,97 +84,6 @@ export interface CostAlertSettings {
   readonly emails: readonly string[];
   readonly idleAlertHours: IdleAlertHours;
 }
-
-/** One wrong setting: the key, the value it had, and what is allowed. */
-export interface ConfigProblem {
-  readonly key: string;
-  readonly value: string | undefined;
-  readonly allowed: string;
-  /** A key the project does not have: shown without its value, which may be a secret. */
-  readonly unknown?: true;
-}
-
-/** Every wrong setting of a stack, reported together. */
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly ConfigProblem[]) {
-    super(
-      `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
-    );
-    this.name = "ConfigError";
-  }
-}
-
-/** `phi3-foundry:key = "value": what is allowed`, as a problem is shown. */
-export function formatProblem(p: ConfigProblem): string {
-  if (p.unknown) return `${qualifiedKey(p.key)}: ${p.allowed}`;
-  const value = p.value === undefined || p.value === "" ? "(not set)" : shortened(JSON.stringify(p.value));
-  return `${qualifiedKey(p.key)} = ${value}: ${p.allowed}`;
-}
-
-/** A key with its namespace: project keys get `phi3-foundry:`. */
-export function qualifiedKey(key: string): string {
-  return key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`;
-}
-
-
-/** Every project key the stack reads. Pulumi.yaml declares each with a type, description and default. */
-export const CONFIG_KEYS = [
-  "namePrefix",
-  "resourceGroupName",
-  "production",
-  "keyVaultPurgeProtection",
-  "quotaCheck",
-  "trainingVmSize",
-  "trainingMinNodes",
-  "trainingMaxNodes",
-  "trainingIdleSeconds",
-  "trainingIdentityScope",
-  "trainingNodes",
-  "trainingPriority",
-  "fineTuneEnabled",
-  "baseModel",
-  "fineTuneRun",
-  "maxSteps",
-  "registeredModelId",
-  "learningRate",
-  "lrSchedulerType",
-  "epochs",
-  "batchSize",
-  "gradientAccumulationSteps",
-  "warmupSteps",
-  "weightDecay",
-  "maxSeqLength",
-  "applyLora",
-  "applyDeepspeed",
-  "deepspeedStage",
-  "precision",
-  "trainingSeed",
-  "fineTuneTimeoutMinutes",
-  "trainDataPath",
-  "validationDataPath",
-  "fineTuneConfigFile",
-  "minRecordsPerFile",
-  "servingEnabled",
-  "servingVmSize",
-  "servingInstanceCount",
-  "foundryEnabled",
-  "aiServicesPublicNetworkAccess",
-  "ciGithubRepo",
-  "ciDestroyPrincipalId",
-  "gpuPricesPerHour",
-  "budgetMonthlyUsd",
-  "alertEmails",
-  "idleAlertHours",
-  "azureRequestTimeoutSeconds",
-  "azureMaxPolls",
-  "azureMaxPages",
-] as const;
-
-export type ConfigKey = (typeof CONFIG_KEYS)[number];
-
-/** Raw settings as Pulumi hands them over: strings, keyed by project key (or `namespace:key`). */
-export type RawConfig = Readonly<Partial<Record<ConfigKey | typeof LOCATION_KEY, string>>>;
 
 const REGION = /^[a-z][a-z0-9]*$/;
 const REGISTRY_MODEL = /^azureml:\/\/registries\/[\w-]+\/models\/[\w.-]+\/versions\/[\w.-]+$/;
@@ -354,91 +254,6 @@ function costAlerts(r: Reader, raw: RawConfig): CostAlertSettings | undefined {
   return { monthlyBudgetUsd, emails: distinct, idleAlertHours };
 }
 
-/** Reads keys one at a time and records every problem instead of stopping at the first. */
-class Reader {
-  readonly problems: ConfigProblem[] = [];
-  constructor(private readonly raw: RawConfig) {}
-
-  fail(key: string, allowed: string): void {
-    this.problems.push({ key, value: this.raw[key as ConfigKey], allowed });
-  }
-
-  /** A required string matching `pattern`; returns "" when missing or wrong (the error is recorded). */
-  text(key: ConfigKey | typeof LOCATION_KEY, pattern: RegExp, allowed: string): string {
-    const value = this.raw[key]?.trim();
-    if (value === undefined || value === "" || !pattern.test(value)) {
-      this.fail(key, allowed);
-      return "";
-    }
-    return value;
-  }
-
-  optionalText(key: ConfigKey, check: (value: string) => string | undefined): string | undefined {
-    const value = this.raw[key]?.trim();
-    if (value === undefined || value === "") return undefined;
-    const problem = check(value);
-    if (problem) this.fail(key, problem);
-    return problem ? undefined : value;
-  }
-
-  whole(key: ConfigKey, min: number, max: number): number {
-    const value = this.raw[key]?.trim();
-    const parsed = value !== undefined && /^-?\d+$/.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      this.fail(key, `a whole number from ${min} to ${max}`);
-      return min;
-    }
-    return parsed;
-  }
-
-  /** A number in (min, max], or [min, max] when `includeMin`. */
-  decimal(key: ConfigKey, min: number, max: number, includeMin = false): number {
-    const value = this.raw[key]?.trim();
-    const parsed = value !== undefined && /^\d*\.?\d+(e-?\d+)?$/i.test(value) ? Number(value) : NaN;
-    if (!((includeMin ? parsed >= min : parsed > min) && parsed <= max)) {
-      this.fail(key, `a number ${includeMin ? "from" : "greater than"} ${min}${includeMin ? " to" : " and at most"} ${max}`);
-      return max;
-    }
-    return parsed;
-  }
-
-  /** A GPU VM size the stack knows (its vCPUs, GPUs and quota family). */
-  gpuSize(key: ConfigKey): string {
-    const value = this.raw[key]?.trim() ?? "";
-    const size = gpuVmSize(value);
-    const retired = vmSizeRetirement(value);
-    if (!size) {
-      this.fail(key, retired ? retirementMessage(retired) : `a GPU VM size Azure ML supports: ${GPU_VM_SIZES.map((s) => s.name).join(", ")}`);
-      return "";
-    }
-    return size.name;
-  }
-
-  /** `fallback` when the key is unset or "", else what `parse` makes of it. */
-  orDefault<T>(key: ConfigKey, fallback: T, parse: () => T): T {
-    const value = this.raw[key]?.trim();
-    return value === undefined || value === "" ? fallback : parse();
-  }
-
-  flag(key: ConfigKey): boolean {
-    const value = this.raw[key]?.trim();
-    if (value !== "true" && value !== "false") {
-      this.fail(key, "true or false");
-      return false;
-    }
-    return value === "true";
-  }
-
-  oneOf<T extends string>(key: ConfigKey, allowed: readonly T[]): T {
-    const value = this.raw[key]?.trim();
-    if (!allowed.includes(value as T)) {
-      this.fail(key, `one of ${allowed.join(", ")}`);
-      return allowed[0];
-    }
-    return value as T;
-  }
-}
-
 /**
  * Turns raw settings into a {@link StackConfig}, or throws one {@link ConfigError} listing every wrong key with
  * its value and what is allowed. Pure: the stack calls it before creating any resource.
@@ -527,23 +342,6 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
-}
-
-/** Raw settings from config keyed `namespace:key`, as a stack's config files give them. */
-export function rawConfigFrom(config: Readonly<Record<string, string>>): RawConfig {
-  const raw: Partial<Record<ConfigKey | typeof LOCATION_KEY, string>> = {};
-  for (const key of CONFIG_KEYS) raw[key] = config[`${CONFIG_NAMESPACE}:${key}`];
-  raw[LOCATION_KEY] = config[LOCATION_KEY];
-  return raw;
-}
-
-/** Reads the stack's settings from Pulumi's config (Pulumi.yaml defaults, then Pulumi.<stack>.yaml). */
-export function readRawConfig(): RawConfig {
-  const project = new pulumi.Config(CONFIG_NAMESPACE);
-  const raw: Partial<Record<ConfigKey | typeof LOCATION_KEY, string>> = {};
-  for (const key of CONFIG_KEYS) raw[key] = project.get(key);
-  raw[LOCATION_KEY] = new pulumi.Config("azure-native").get("location");
-  return raw;
 }
 
 /**

@@ -17,7 +17,8 @@ import { gpuVmSize } from "../domain/catalogue/vmSizes";
 import type { ChatDataFile } from "../domain/data/chatDataFile";
 import type { AzureNamer } from "../domain/naming";
 import { projectPath } from "../domain/paths";
-import { PARK_COMMAND, RERUN_KEY, StackConfig } from "./config";
+import { StackConfig } from "./config";
+import { PARK_COMMAND, RERUN_KEY } from "./configKeys";
 import type { StackOutputs } from "./outputs";
 
 /** What the stack takes from where it runs: the real cloud under `pulumi up`, stand-ins in the plan and tests. */

@@ -6,7 +6,8 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { LOCATION_KEY, parseStackConfig, rawConfigFrom } from "../infra/config";
+import { parseStackConfig } from "../infra/config";
+import { LOCATION_KEY, rawConfigFrom } from "../infra/configKeys";
 import { PRICE_TABLE } from "../domain/catalogue/prices";
 import { didYouMean } from "../domain/similarNames";
 import { GPU_VM_SIZES, gpuVmSize } from "../domain/catalogue/vmSizes";

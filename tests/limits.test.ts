@@ -1,4 +1,6 @@
-import { ConfigError, parseStackConfig, rawConfigFrom } from "../infra/config";
+import { parseStackConfig } from "../infra/config";
+import { rawConfigFrom } from "../infra/configKeys";
+import { ConfigError } from "../infra/configReader";
 import { GPU_CLUSTER, LIMIT_REASONS, PRIVILEGED_ROLES, PRODUCTION_TAG, RULES } from "../domain/limits";
 import { buildPlan } from "../scripts/plan/plan";
 import { loadStackSettings } from "../scripts/shared/stackFiles";

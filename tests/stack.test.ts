@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { PipelineJobProperties } from "../components/azure/rest/machineLearning";
 import { pipelineJobName } from "../components/azure/providers/pipelineJob";
 import { PreflightError, QuotaError } from "../components/azure/quota";
-import { ConfigError } from "../infra/config";
+import { ConfigError } from "../infra/configReader";
 import { baseModelRetirement, vmSizeRetirement } from "../domain/catalogue/retirements";
 import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
 import { buildPlan, PlanOptions } from "../scripts/plan/plan";

@@ -1,5 +1,7 @@
 import type { FamilyQuotaCheck, QuotaSource } from "../../components/azure/quota";
-import { ConfigError, ConfigProblem, formatProblem, loadStackConfig, parseStackConfig, qualifiedKey, rawConfigFrom, StackConfig } from "../../infra/config";
+import { loadStackConfig, parseStackConfig, StackConfig } from "../../infra/config";
+import { qualifiedKey, rawConfigFrom } from "../../infra/configKeys";
+import { ConfigError, ConfigProblem, formatProblem } from "../../infra/configReader";
 import { outsideProject } from "../../domain/paths";
 import { PriceBook, priceBook } from "../../domain/catalogue/prices";
 import { deployStack, FLOW_DIRECTORY } from "../../infra/program";

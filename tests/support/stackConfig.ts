@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig, RawConfig, readRawConfig } from "../../infra/config";
+import { parseStackConfig } from "../../infra/config";
+import { RawConfig, readRawConfig } from "../../infra/configKeys";
+import { ConfigError } from "../../infra/configReader";
 import { loadStackSettings } from "../../scripts/shared/stackFiles";
 
 /** The dev stack's raw config, read through pulumi.Config as the program reads it, with `changes` on top. */
