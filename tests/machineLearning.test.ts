@@ -94,6 +94,14 @@ describe("the fine-tuning job", () => {
     expect(tracked.outs).toMatchObject({ status: "Queued", studioUrl: "", submitted: true });
   });
 
+  it("counts a job Azure accepted as submitted even when the answer leaves out its properties: NotStarted, no studio page yet", async () => {
+    // JobBaseResource.properties is required in the spec, but the job exists once Azure answers 201: an answer without it
+    // must not fail the create (and with it `pulumi up`) for a job that is already queued.
+    azure.faults.push({ method: "PUT", path: /\/jobs\/phi3-ft-unshaped$/, status: 201, body: { id: `${WS}/jobs/phi3-ft-unshaped`, name: "phi3-ft-unshaped" } });
+    const created = await jobs.create({ ...workspace, jobName: "phi3-ft-unshaped", properties });
+    expect(created.outs).toMatchObject({ status: "NotStarted", studioUrl: "", submitted: true });
+  });
+
   // JobStatus: every state in which the job may still produce a model, or already did.
   it.each(["NotStarted", "Starting", "Provisioning", "Preparing", "Queued", "Running", "Finalizing", "NotResponding", "Paused", "Completed"])(
     "is adopted, not submitted again, when Azure has it %s",
@@ -262,6 +270,15 @@ describe("the online endpoint's traffic", () => {
     await traffic.create(endpoint("ep-plain"));
     const put = azure.armRequests().find((r, i) => i >= from && r.method === "PUT");
     expect(put?.body).toEqual({ location: "swedencentral", identity: { type: "SystemAssigned" }, properties: { authMode: "AMLToken", traffic: { phi3: 100 } } });
+  });
+
+  it("gives an endpoint that Azure reports without properties its traffic all the same: the location and the new split only", async () => {
+    // OnlineEndpointTrackedResource.properties is required in the spec; an answer without it is no reason to leave the split unset.
+    azure.endpoints.set("ep-bare", { id: `${WS}/onlineEndpoints/ep-bare`, name: "ep-bare", location: "eastus2" });
+    const from = azure.armRequests().length;
+    await traffic.create(endpoint("ep-bare"));
+    const put = azure.armRequests().find((r, i) => i >= from && r.method === "PUT");
+    expect(put?.body).toEqual({ location: "eastus2", properties: { traffic: { phi3: 100 } } });
   });
 
   it("refresh reads the traffic Azure has: none set is an empty split, and an endpoint gone (404) drops it", async () => {
