@@ -11,9 +11,6 @@ import { endpointTrafficProvider } from "../components/azure/providers/endpointT
 import { jobCompletionProvider } from "../components/azure/providers/jobCompletion";
 import { pipelineJobProvider, PipelineJobOutputs } from "../components/azure/providers/pipelineJob";
 import type { PipelineJobProperties } from "../components/azure/rest/machineLearning";
-// Imported for itself as well: Jest's `roots` is tests/, so `jest --findRelatedTests` (which the mutation run uses) links a
-// module only to the test files that import it directly, not through the providers.
-import "../components/azure/rest/machineLearning";
 import { AzureStandIn, STAND_IN_SUBSCRIPTION } from "./support/azureStandIn";
 import { configured, standInStackConfig, trustInThisProcess } from "./support/inProcessProvider";
 
