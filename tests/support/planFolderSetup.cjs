@@ -6,6 +6,10 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
+/** The variable that names the folder (read by tests/support/sharedPlans.ts and the teardown). */
+const PLANS_ENV = "PHI3_TEST_PLANS";
+
 module.exports = async function makePlanFolder() {
-  process.env.PHI3_TEST_PLANS = fs.mkdtempSync(path.join(os.tmpdir(), "phi3-plans-"));
+  process.env[PLANS_ENV] = fs.mkdtempSync(path.join(os.tmpdir(), "phi3-plans-"));
 };
+module.exports.PLANS_ENV = PLANS_ENV;

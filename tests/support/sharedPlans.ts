@@ -4,10 +4,11 @@ import * as path from "node:path";
 import { buildPlan, Plan } from "../../scripts/plan/plan";
 
 /**
- * The folder where one `npm test` keeps the plans its files share (made by tests/support/planFolderSetup.cjs before the
- * first file and removed after the last); unset when a test file runs outside Jest's setup.
+ * The variable naming the folder where one `npm test` keeps the plans its files share (PLANS_ENV of
+ * tests/support/planFolderSetup.cjs, which makes it before the first file; removed after the last); unset when a test
+ * file runs outside Jest's setup.
  */
-export const SHARED_PLANS_ENV = "PHI3_TEST_PLANS";
+const SHARED_PLANS_ENV = "PHI3_TEST_PLANS";
 
 /** The settings a shared plan is made from: a stack file and overrides, with the stand-ins' generous quota. */
 export interface SharedPlanOptions {
