@@ -9,10 +9,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import forge from "node-forge";
 import type * as pulumi from "@pulumi/pulumi";
-import { endpointTrafficProvider } from "../components/azure/providers/endpointTraffic";
-import { jobCompletionProvider } from "../components/azure/providers/jobCompletion";
+import { TRAFFIC_PROVIDER } from "../components/azure/providers/endpointTraffic";
+import { gateProvider } from "../components/azure/providers/jobCompletion";
 import type { PipelineJobProperties } from "../components/azure/rest/machineLearning";
-import { pipelineJobProvider } from "../components/azure/providers/pipelineJob";
+import { jobProvider } from "../components/azure/providers/pipelineJob";
+import { providerText } from "../components/azure/providers/dynamicResource";
 import { AzureMlQuotaSource } from "../components/azure/rest/azureMlQuota";
 import { armFor, AzureProvider, keepStackConfig } from "../components/azure/providers/providerSupport";
 import { AzureStandIn, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
@@ -39,10 +40,9 @@ beforeAll(async () => {
   azure = await AzureStandIn.start();
   driver = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
   await driver.configure(stackConfig());
-  // As the stack makes them: each job resource's provider carries the config key that re-runs a job.
+  // The `__provider` text each resource stores; each job resource's provider carries the config key that re-runs a job.
   const rerunKey = "phi3-foundry:fineTuneRun";
-  const providers = { job: { ...pipelineJobProvider, rerunKey }, gate: { ...jobCompletionProvider, rerunKey }, traffic: endpointTrafficProvider };
-  for (const [key, provider] of Object.entries(providers)) code[key] = await serializeProvider(provider);
+  Object.assign(code, { job: providerText(jobProvider(rerunKey)), gate: providerText(gateProvider(rerunKey)), traffic: providerText(TRAFFIC_PROVIDER) });
 }, 60_000);
 
 afterAll(async () => {

@@ -12,14 +12,15 @@ import { createHash } from "node:crypto";
 import { shareUrl } from "../components/azure/rest/azureFiles";
 import { AZURE_CLOUDS, checkMetadataEndpoint } from "../components/azure/rest/cloud";
 import { flowServiceOrigin, userAlias } from "../components/azure/rest/flowService";
-import { directoriesOf, FlowFile, folderTimestamp, promptFlowProvider } from "../components/azure/providers/promptFlow";
+import { directoriesOf, FLOW_PROVIDER, FlowFile, folderTimestamp } from "../components/azure/providers/promptFlow";
+import { providerText } from "../components/azure/providers/dynamicResource";
 import { ChatFlow, flowConnections, flowContentHash } from "../components/chatFlow";
 import { readFlowFiles } from "../components/flowFolder";
 import { Foundry } from "../components/foundry";
 import { FLOW_DIRECTORY } from "../infra/program";
 import { PROJECT_ROOT } from "../domain/paths";
 import { AzureStandIn, FlowWorkspace, RecordedRequest, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
-import { DynamicProviderDriver, PROVIDER_KEY, Props, serializeProvider } from "./support/dynamicProviderDriver";
+import { DynamicProviderDriver, PROVIDER_KEY, Props } from "./support/dynamicProviderDriver";
 import { input, runProgram, single } from "./helpers";
 
 /** Azure ML's REST API version, as its spec names it: azure-rest-api-specs specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01. */
@@ -48,7 +49,7 @@ beforeAll(async () => {
   azure = await AzureStandIn.start();
   driver = await DynamicProviderDriver.start({ NODE_EXTRA_CA_CERTS: azure.caFile });
   await driver.configure(stackConfig());
-  code = await serializeProvider(promptFlowProvider);
+  code = providerText(FLOW_PROVIDER);
 }, 60_000);
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 /**
- * Drives our dynamic resources the way the Pulumi engine does: the provider code serialized by the SDK's own closure
- * serializer, loaded by the SDK's dynamic-provider server (`@pulumi/pulumi/cmd/dynamic-provider`) in a child process,
+ * Drives our dynamic resources the way the Pulumi engine does: the `__provider` text a resource stores
+ * (components/azure/providers/dynamicResource.ts `providerText`; for a provider only a test makes, the SDK's own closure
+ * serializer), loaded by the SDK's dynamic-provider server (`@pulumi/pulumi/cmd/dynamic-provider`) in a child process,
  * and called over gRPC (Configure, Check, Diff, Create, Read, Update, Delete).
  */
 import { ChildProcess, spawn } from "node:child_process";

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 
-/** The key under which Pulumi keeps a dynamic resource's serialized provider code. */
+/** The key under which Pulumi keeps a dynamic resource's provider code (see dynamicResource.ts). */
 export const PROVIDER_CODE_KEY = "__provider";
 
 /** How a dynamic resource's inputs changed. */

@@ -1,8 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 // What our dynamic providers' update and read share (their diff is dynamicDiff.ts). A resource's state is its inputs
-// plus the keys only Azure reports (`outputOnly`). Plain functions over plain data: Pulumi serializes each provider
-// with everything it reaches, by value.
+// plus the keys only Azure reports (`outputOnly`).
 
 /** The state after an update: the new inputs, with what Azure reported carried over from the old state. */
 export function keepOutputs<O extends object>(olds: O, news: object, outputOnly: readonly (keyof O & string)[]): O {

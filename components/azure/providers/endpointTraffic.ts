@@ -4,6 +4,7 @@ import { EndpointAddress, readTraffic, setTraffic } from "../rest/machineLearnin
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { readState } from "./dynamicState";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
+import { DynamicResource, StoredProvider } from "./dynamicResource";
 
 export interface TrafficInputs extends EndpointAddress {
   /** Percent of live traffic per deployment; 0 or 100 in all. */
@@ -74,11 +75,14 @@ export interface EndpointTrafficArgs {
   readonly revision: pulumi.Input<string>;
 }
 
+/** Where {@link EndpointTraffic} keeps its provider. */
+export const TRAFFIC_PROVIDER: StoredProvider = { file: __filename, exportName: "endpointTrafficProvider" };
+
 /** An online endpoint's live traffic, set once its deployments exist (see the provider above). */
-export class EndpointTraffic extends pulumi.dynamic.Resource {
+export class EndpointTraffic extends DynamicResource {
   declare public readonly traffic: pulumi.Output<Record<string, number>>;
 
   constructor(name: string, args: EndpointTrafficArgs, opts?: pulumi.CustomResourceOptions) {
-    super(endpointTrafficProvider, name, args, opts, "phi3-foundry", "EndpointTraffic");
+    super(TRAFFIC_PROVIDER, "EndpointTraffic", name, args, opts);
   }
 }

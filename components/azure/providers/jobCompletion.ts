@@ -4,6 +4,7 @@ import { howJobEnded, liveJob, RerunHint, UNSUCCESSFUL_JOB_STATUSES } from "./pi
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { keepOutputs, readState } from "./dynamicState";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
+import { DynamicResource, StoredProvider } from "./dynamicResource";
 
 export const SUCCEEDED = "Completed";
 
@@ -98,11 +99,16 @@ export interface JobCompletionArgs {
   readonly rerunKey: string;
 }
 
+/** Where {@link JobCompletion} keeps its provider, which names `rerunKey` when a job ends without a model. */
+export function gateProvider(rerunKey: string): StoredProvider {
+  return { file: __filename, exportName: "jobCompletionProvider", extras: { rerunKey } };
+}
+
 /**
  * A gate between a job and what needs its output: created only once the job has completed. It does not wait during
  * preview (Pulumi does not create resources then), and fails with the job's status and studio URL when the job fails.
  */
-export class JobCompletion extends pulumi.dynamic.Resource {
+export class JobCompletion extends DynamicResource {
   // `declare`: the base constructor sets these; a class field would reset them to undefined.
   declare public readonly jobName: pulumi.Output<string>;
   declare public readonly status: pulumi.Output<string>;
@@ -110,7 +116,6 @@ export class JobCompletion extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: JobCompletionArgs, opts?: pulumi.CustomResourceOptions) {
     const { rerunKey, ...inputs } = args;
-    const provider = { ...jobCompletionProvider, rerunKey };
-    super(provider, name, { ...inputs, status: undefined, studioUrl: undefined }, opts, "phi3-foundry", "JobCompletion");
+    super(gateProvider(rerunKey), "JobCompletion", name, { ...inputs, status: undefined, studioUrl: undefined }, opts);
   }
 }

@@ -16,8 +16,7 @@ export interface ArmError extends Error {
 }
 
 /**
- * An {@link ArmError}. A plain Error with fields rather than a subclass: Pulumi's closure serializer, which carries
- * this code into the dynamic providers, does not keep a subclass of Error's message.
+ * An {@link ArmError}: a plain Error with fields.
  */
 export function armError(method: string, url: string, statusCode: number, code: string, detail: string): ArmError {
   const error = new Error(`${method} ${url} failed: HTTP ${statusCode} ${code}: ${detail}`);

@@ -14,8 +14,7 @@ export const MAX_POLLS_KEY = "azureMaxPolls";
 export const MAX_PAGES_KEY = "azureMaxPages";
 
 /**
- * Each bound's key, range and default (Pulumi.yaml declares the same defaults). A function rather than a table: Pulumi's
- * closure serializer, which carries this into the dynamic providers, does not keep a nested constant object intact.
+ * Each bound's key, range and default (Pulumi.yaml declares the same defaults).
  */
 export function azureLimitSettings(): ReadonlyArray<{ readonly key: string; readonly min: number; readonly max: number; readonly default: number }> {
   return [
