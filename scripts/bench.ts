@@ -15,7 +15,7 @@ import { ultrachatSizedRow, writeChatParquet } from "../testing/chatParquet";
 import { hubStandIn } from "../testing/hubStandIn";
 import { exitCodesHelp, runCommand, UsageError } from "./shared/exitCodes";
 import { npmScriptCommand } from "./tooling/npmScripts";
-import { PROJECT_ROOT, loadStackSettings } from "./shared/stackFiles";
+import { PROJECT_ROOT, languageHostEnvironment, loadStackSettings } from "./shared/stackFiles";
 
 interface Measurement {
   readonly name: string;
@@ -41,11 +41,11 @@ function median(values: readonly number[]): number {
 }
 
 /** Runs a command `runs` times; fails the benchmark if the command fails. */
-function time(command: string, args: readonly string[], runs: number, cwd = PROJECT_ROOT): number[] {
+function time(command: string, args: readonly string[], runs: number, cwd = PROJECT_ROOT, env: Record<string, string> = {}): number[] {
   const durations: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = process.hrtime.bigint();
-    const result = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const result = spawnSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     durations.push(Number(process.hrtime.bigint() - started) / 1e6);
     if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr.slice(-500)}`);
   }
@@ -56,6 +56,8 @@ interface Case {
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
+  /** Added to the environment. */
+  readonly env?: Record<string, string>;
 }
 
 /**
@@ -64,7 +66,7 @@ interface Case {
  */
 function measureInterleaved(cases: readonly Case[], runs: number): Measurement[] {
   const durations = cases.map(() => [] as number[]);
-  for (let round = 0; round < runs; round++) cases.forEach((c, i) => durations[i].push(...time(c.command, c.args, 1)));
+  for (let round = 0; round < runs; round++) cases.forEach((c, i) => durations[i].push(...time(c.command, c.args, 1, PROJECT_ROOT, c.env)));
   const yardstick = median(durations[0]);
   return cases.map((c, i) => {
     const medianMs = median(durations[i]);
@@ -244,7 +246,8 @@ async function main(): Promise<void> {
   const cases: Case[] = [
     { name: "bare SDK load (yardstick)", command: node, args: ["-e", loadSdk] },
     { name: "npm run plan -- --json", command: planCommand, args: [...planArgs, "--json"] },
-    { name: "program start-up under Pulumi's loader (cmd/run, mock monitor)", command: node, args: [path.join(PROJECT_ROOT, "tests", "support", "pulumiLoaderRun.js"), config] },
+    // In the environment Pulumi's language host makes from Pulumi.yaml.
+    { name: "program start-up under Pulumi's loader (cmd/run, mock monitor)", command: node, args: [path.join(PROJECT_ROOT, "tests", "support", "pulumiLoaderRun.js"), config], env: languageHostEnvironment() },
   ];
   const spinner = values.busy ? spawn(node, ["-e", "for (;;) {}"], { stdio: "ignore" }) : undefined;
   const stopSpinner = () => spinner?.kill("SIGKILL");

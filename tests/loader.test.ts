@@ -1,20 +1,19 @@
 /**
- * The program as `pulumi up` starts it: Pulumi's own language-host entry (`@pulumi/pulumi/cmd/run`) loads
- * infra/index.ts from infra/ with its TypeScript registration, and the program's preflight calls Azure (here the local
- * HTTPS stand-in) with the credential azure-native would use. Only the resource monitor is Pulumi's mock.
+ * The program as `pulumi up` starts it: Pulumi's own language-host entry (`@pulumi/pulumi/cmd/run`) loads package.json's
+ * "main" from infra/, which loads infra/index.ts through the project's TypeScript hook, and the program's preflight
+ * calls Azure (here the local HTTPS stand-in) with the credential azure-native would use. Only the resource monitor is
+ * Pulumi's mock.
  */
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
-import { loadStackSettings, PROJECT_ROOT, readProjectFile } from "../scripts/shared/stackFiles";
+import { languageHostEnvironment, loadStackSettings, PROJECT_ROOT, readProjectFile } from "../scripts/shared/stackFiles";
 import { AzureStandIn, STAND_IN_SUBSCRIPTION, standInEnvironment } from "./support/azureStandIn";
 import { endAfterTests } from "./support/childProcesses";
 
 /** Azure ML's REST API version, as its spec names it: azure-rest-api-specs specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01. */
 const ML_API_VERSION = "2025-12-01";
-
-const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-const tsutils = require(path.join(sdk, "tsutils")) as { loadTypeScriptCompilerOptions(file: string): Record<string, unknown> };
 
 let azure: AzureStandIn;
 
@@ -34,13 +33,13 @@ afterAll(async () => {
 interface LoaderRun {
   readonly code: number;
   readonly stderr: string;
-  readonly result?: { cwd: string; typeScript: boolean; registered: string[]; outputs: string[] };
+  readonly result?: { cwd: string; tsNode: boolean; programFiles: string[]; registered: string[]; outputs: string[] };
 }
 
 /** The dev stack with `overrides`, its config as the Pulumi CLI hands it to the program (Pulumi.yaml defaults included). */
 function runUnderPulumiLoader(...overrides: string[]): Promise<LoaderRun> {
   const config = loadStackSettings("dev", [`azure-native:metadataHost=${azure.host}`, ...overrides]).config;
-  const env = standInEnvironment(azure);
+  const env = { ...standInEnvironment(azure), ...languageHostEnvironment() };
   return new Promise((resolve) =>
     endAfterTests(
       execFile(process.execPath, [path.join(__dirname, "support", "pulumiLoaderRun.js"), JSON.stringify(config)], { env, timeout: 90_000 }, (err, stdout, stderr) =>
@@ -52,19 +51,22 @@ function runUnderPulumiLoader(...overrides: string[]): Promise<LoaderRun> {
 }
 
 describe("Pulumi's loader", () => {
-  it("finds the project's TypeScript settings where it runs the program (main: infra/), and only transpiles", () => {
-    const programDir = path.resolve(PROJECT_ROOT, readProjectFile().main ?? ".");
-    expect(programDir).toBe(path.join(PROJECT_ROOT, "infra"));
-    // Pulumi's own reader (cmd/run: tsconfig.json in the working directory; noCheck decides transpileOnly).
-    const options = tsutils.loadTypeScriptCompilerOptions(path.join(programDir, "tsconfig.json"));
-    expect(options).toMatchObject({ noCheck: true, module: "commonjs", target: "ES2022", esModuleInterop: true });
+  it("runs package.json's main from infra/ (main: infra/) as plain JavaScript, which loads the stack's TypeScript through the project's hook", () => {
+    const project = readProjectFile();
+    expect(path.resolve(PROJECT_ROOT, project.main ?? ".")).toBe(path.join(PROJECT_ROOT, "infra"));
+    // With `typescript: true` Pulumi would register its vendored ts-node for the program (cmd/run/run.js).
+    expect(project.typescript).toBe(false);
+    expect(languageHostEnvironment(project)).toEqual({});
+    const entry = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")).main;
+    expect(entry).toBe("scripts/tooling/stackEntry.cjs");
   });
 
   it("loads and runs the program, whose preflight asks Azure for the region, its sizes and quota before any resource", async () => {
     const run = await runUnderPulumiLoader();
     expect(run.stderr).not.toMatch(/error/i);
     expect(run.result?.cwd).toBe(path.join(PROJECT_ROOT, "infra"));
-    expect(run.result?.typeScript).toBe(true);
+    expect(run.result?.tsNode).toBe(false);
+    expect(run.result?.programFiles).toEqual(expect.arrayContaining(["scripts/tooling/stackEntry.cjs", "infra/index.ts", "components/azure/providers/pipelineJob.ts"]));
     expect(run.result?.registered).toEqual(expect.arrayContaining(["pulumi-nodejs:dynamic/phi3-foundry:PipelineJob", "azure-native:machinelearningservices:OnlineDeployment"]));
     expect(run.result?.outputs).toEqual(expect.arrayContaining(["scoringUri", "endpointKey", "fineTuneJobName"]));
     const ml = `/subscriptions/${STAND_IN_SUBSCRIPTION}/providers/Microsoft.MachineLearningServices`;

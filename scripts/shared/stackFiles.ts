@@ -23,6 +23,8 @@ export interface DeclaredKey {
 export interface ProjectFile {
   readonly name: string;
   readonly main?: string;
+  /** `runtime.options.typescript`: whether Pulumi registers its own TypeScript loader (ts-node) for the program. */
+  readonly typescript: boolean;
   /** Project keys by their bare name. */
   readonly keys: Readonly<Record<string, DeclaredKey>>;
 }
@@ -88,12 +90,20 @@ function configKeyLines(text: string): Map<string, number> {
 }
 
 export function readProjectFile(root = PROJECT_ROOT): ProjectFile {
-  const doc = loadYaml(path.join(root, "Pulumi.yaml"), root) as { name: string; main?: string; config?: Record<string, unknown> };
+  const doc = loadYaml(path.join(root, "Pulumi.yaml"), root) as { name: string; main?: string; runtime?: { options?: { typescript?: boolean } }; config?: Record<string, unknown> };
   const keys: Record<string, DeclaredKey> = {};
   for (const [key, declaration] of Object.entries(doc.config ?? {})) {
     if (!key.includes(":") && declaration && typeof declaration === "object") keys[key] = declaration as DeclaredKey;
   }
-  return { name: doc.name, main: doc.main, keys };
+  return { name: doc.name, main: doc.main, typescript: doc.runtime?.options?.typescript === true, keys };
+}
+
+/**
+ * What Pulumi's Node.js language host adds to the program's environment from Pulumi.yaml's runtime options
+ * (pulumi-language-nodejs, execNodejs: PULUMI_NODEJS_TYPESCRIPT=true only when `typescript` is true).
+ */
+export function languageHostEnvironment(project: ProjectFile = readProjectFile()): Record<string, string> {
+  return project.typescript ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {};
 }
 
 /** Pulumi's string form of a config value. */

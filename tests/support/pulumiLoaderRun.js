@@ -1,8 +1,9 @@
 /**
- * Runs the stack the way `pulumi up` starts it: Pulumi's own language-host entry (`@pulumi/pulumi/cmd/run`, with
- * PULUMI_NODEJS_TYPESCRIPT=true as the Node.js language host sets it, and --pwd infra/ as the engine sets it for
- * `main: infra/`), so its TypeScript registration reads what it finds there. The resource monitor is Pulumi's mock
- * monitor (there is no engine here); Azure is whatever the stack's config and environment point at.
+ * Runs the stack the way `pulumi up` starts it: Pulumi's own language-host entry (`@pulumi/pulumi/cmd/run`, with --pwd
+ * infra/ and the entry point "." as the engine sets them for `main: infra/`, so that it finds package.json's "main"),
+ * in the environment the Node.js language host makes from Pulumi.yaml (the caller passes PULUMI_NODEJS_TYPESCRIPT as
+ * scripts/shared/stackFiles.ts `languageHostEnvironment` says). The resource monitor is Pulumi's mock monitor (there is
+ * no engine here); Azure is whatever the stack's config and environment point at.
  * argv[2]: JSON of the stack config; prints one JSON line: how the program loaded and what it registered.
  */
 const path = require("path");
@@ -32,16 +33,17 @@ const mocks = {
 };
 
 async function main() {
-  process.env.PULUMI_NODEJS_TYPESCRIPT = "true";
   pulumi.runtime.setAllConfig(config, []);
   await pulumi.runtime.setMocks(mocks, "phi3-foundry", "dev", false);
   const started = process.hrtime.bigint();
   let loadedMs;
   const outputs = await run({ _: ["."], pwd: path.join(root, "infra") }, () => (loadedMs = Number(process.hrtime.bigint() - started) / 1e6), () => {}, () => false);
   await require(require.resolve("@pulumi/pulumi/runtime/settings", { paths: [root] })).waitForRPCs();
-  const typeScript = Object.keys(require.cache).some((file) => file.includes(`${path.sep}ts-node`));
+  const loaded = Object.keys(require.cache);
+  const tsNode = loaded.some((file) => file.includes(`${path.sep}ts-node`));
+  const programFiles = loaded.filter((file) => file.startsWith(root + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`)).map((file) => path.relative(root, file).split(path.sep).join("/"));
   process.stdout.write(
-    JSON.stringify({ cwd: process.cwd(), typeScript, registered, outputs: Object.keys(outputs ?? {}), totalMs: Number(process.hrtime.bigint() - started) / 1e6, loadedMs }) + "\n",
+    JSON.stringify({ cwd: process.cwd(), tsNode, programFiles, registered, outputs: Object.keys(outputs ?? {}), totalMs: Number(process.hrtime.bigint() - started) / 1e6, loadedMs }) + "\n",
   );
 }
 
