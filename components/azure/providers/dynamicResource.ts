@@ -18,8 +18,6 @@ export interface StoredProvider {
   readonly extras?: Readonly<Record<string, string>>;
 }
 
-const CACHE = path.join(PROJECT_ROOT, "node_modules", ".cache", "phi3-foundry-providers");
-
 const sha256 = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
 
 interface CachedBundle {
@@ -29,10 +27,10 @@ interface CachedBundle {
 }
 
 /** A cached bundle whose every input is unchanged, or undefined. */
-function readCache(file: string): string | undefined {
+function readCache(file: string, root: string): string | undefined {
   try {
     const cached = JSON.parse(fs.readFileSync(file, "utf8")) as CachedBundle;
-    const fresh = Object.entries(cached.inputs).every(([input, digest]) => sha256(fs.readFileSync(path.join(PROJECT_ROOT, input))) === digest);
+    const fresh = Object.entries(cached.inputs).every(([input, digest]) => sha256(fs.readFileSync(path.join(root, input))) === digest);
     return fresh ? cached.code : undefined;
   } catch {
     return undefined;
@@ -50,16 +48,12 @@ function writeCache(file: string, bundle: CachedBundle): void {
   }
 }
 
-const bundles = new Map<string, string>();
-
 /**
- * The provider's module and every module of ours it imports, bundled by esbuild into one CommonJS text; packages
- * (`@pulumi/pulumi`, `@azure/identity`, ...) stay `require` calls. Paths in it are relative to the project, so the text
- * is the same in every checkout. Kept per process and on disk, keyed by the content of every file it was built from.
+ * A module and every module of ours it imports, bundled by esbuild into one CommonJS text; packages (`@pulumi/pulumi`,
+ * `@azure/identity`, ...) stay `require` calls. Paths in it are relative to `root` (the project), so the text is the
+ * same in every checkout. Cached in `root`'s node_modules/.cache, keyed by the content of every file it was built from.
  */
-export function bundledModule(file: string): string {
-  const known = bundles.get(file);
-  if (known !== undefined) return known;
+export function bundledModule(file: string, root = PROJECT_ROOT): string {
   // Loaded only here: the bundle contains this module, and where it runs it must not need esbuild.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require("esbuild") as typeof import("esbuild");
@@ -69,20 +63,20 @@ export function bundledModule(file: string): string {
     format: "cjs",
     target: "node20",
     packages: "external",
-    absWorkingDir: PROJECT_ROOT,
+    absWorkingDir: root,
     write: false,
     metafile: true,
     logLevel: "silent",
   } as const;
-  const cacheFile = path.join(CACHE, `${sha256(JSON.stringify([esbuild.version, options, path.relative(PROJECT_ROOT, file)]))}.json`);
-  let code = readCache(cacheFile);
+  const key = sha256(JSON.stringify([esbuild.version, options, path.relative(root, file)]));
+  const cacheFile = path.join(root, "node_modules", ".cache", "phi3-foundry-providers", `${key}.json`);
+  let code = readCache(cacheFile, root);
   if (code === undefined) {
     const built = esbuild.buildSync({ ...options, entryPoints: [file] });
     code = built.outputFiles[0].text;
-    const inputs = Object.fromEntries(Object.keys(built.metafile.inputs).map((input) => [input, sha256(fs.readFileSync(path.join(PROJECT_ROOT, input)))]));
+    const inputs = Object.fromEntries(Object.keys(built.metafile.inputs).map((input) => [input, sha256(fs.readFileSync(path.join(root, input)))]));
     writeCache(cacheFile, { inputs, code });
   }
-  bundles.set(file, code);
   return code;
 }
 
@@ -91,13 +85,13 @@ export function bundledModule(file: string): string {
  * dynamic-provider server loads (@pulumi/pulumi cmd/dynamic-provider: `requireFromString(props.__provider).handler()`,
  * its packages resolved from the working directory). tests/dynamicProviders.test.ts runs it in that server.
  */
-export function providerText(provider: StoredProvider): string {
+export function providerText(provider: StoredProvider, root = PROJECT_ROOT): string {
   return [
-    `// ${path.relative(PROJECT_ROOT, provider.file).split(path.sep).join("/")}: ${provider.exportName}, bundled`,
+    `// ${path.relative(root, provider.file).split(path.sep).join("/")}: ${provider.exportName}, bundled`,
     "exports.handler = function () {",
     "  const module = { exports: {} };",
     "  (function (exports, require, module) {",
-    bundledModule(provider.file),
+    bundledModule(provider.file, root),
     "  })(module.exports, require, module);",
     `  return Object.assign({}, module.exports[${JSON.stringify(provider.exportName)}], ${JSON.stringify(provider.extras ?? {})});`,
     "};",
