@@ -3,18 +3,26 @@
  * every key of a stack file to the program and reads none back, so `phi3-fondry:servingEnabled: false` or
  * `azure-native:locaton: eastus` would be ignored without a word, and the stack deployed as if they were unset.
  */
-import * as azureNativeConfig from "@pulumi/azure-native/config";
-import * as azureadConfig from "@pulumi/azuread/config";
+import * as fs from "node:fs";
 import { closestNames, didYouMean } from "./similarNames";
 
 /**
- * The settings of each provider the stack uses, by namespace, read from its SDK's config module (each export is one
- * config key; only that small module is loaded, never the SDK's root). @pulumi/random and @pulumiverse/time ship no
- * config module: their providers take no settings.
+ * The config keys of a provider SDK: the names its config module exports, one per key, read from that module's
+ * declarations (`config/vars.d.ts`: `export declare const clientId: string | undefined;`). Loading the module would
+ * load all of @pulumi/pulumi, a second of every command that only reads a stack file.
+ */
+function declaredConfigKeys(sdk: string): string[] {
+  const declarations = fs.readFileSync(require.resolve(`${sdk}/config/vars.d.ts`), "utf8");
+  return [...declarations.matchAll(/^export declare const (\w+):/gm)].map((m) => m[1]);
+}
+
+/**
+ * The settings of each provider the stack uses, by namespace, as its SDK's config module declares them.
+ * @pulumi/random and @pulumiverse/time ship no config module: their providers take no settings.
  */
 export const PROVIDER_KEYS: Readonly<Record<string, readonly string[]>> = {
-  "azure-native": Object.keys(azureNativeConfig),
-  azuread: Object.keys(azureadConfig),
+  "azure-native": declaredConfigKeys("@pulumi/azure-native"),
+  azuread: declaredConfigKeys("@pulumi/azuread"),
   random: [],
   time: [],
 };

@@ -648,6 +648,11 @@ describe("config errors that say what was meant", () => {
         expect(providers.find((p) => p.namespace === "azuread")!.keys).toEqual(expect.arrayContaining(["tenantId", "clientId", "useCli", "useOidc"]));
       });
 
+      it("are what each SDK's config module exports", () => {
+        expect([...PROVIDER_KEYS["azure-native"]].sort()).toEqual(Object.keys(require("@pulumi/azure-native/config")).sort());
+        expect([...PROVIDER_KEYS.azuread].sort()).toEqual(Object.keys(require("@pulumi/azuread/config")).sort());
+      });
+
       it("accepts each key, and refuses each one misspelt, suggesting it", () => {
         for (const { namespace, keys } of providers) {
           const settings = keys.map((key) => `${namespace}:${key}=x`);
