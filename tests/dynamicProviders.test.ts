@@ -8,16 +8,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import forge from "node-forge";
-import type * as pulumi from "@pulumi/pulumi";
 import { TRAFFIC_PROVIDER } from "../components/azure/providers/endpointTraffic";
 import { gateProvider } from "../components/azure/providers/jobCompletion";
 import type { PipelineJobProperties } from "../components/azure/rest/machineLearning";
 import { jobProvider } from "../components/azure/providers/pipelineJob";
 import { providerText } from "../components/azure/providers/dynamicResource";
-import { AzureMlQuotaSource } from "../components/azure/rest/azureMlQuota";
-import { armFor, AzureProvider, keepStackConfig } from "../components/azure/providers/providerSupport";
 import { AzureStandIn, STAND_IN_CLIENT, STAND_IN_SUBSCRIPTION, STAND_IN_TENANT } from "./support/azureStandIn";
-import { DynamicProviderDriver, PROVIDER_KEY, Props, serializeProvider } from "./support/dynamicProviderDriver";
+import { DynamicProviderDriver, PROVIDER_KEY, Props } from "./support/dynamicProviderDriver";
 
 /** Azure ML's REST API version, as its spec names it: azure-rest-api-specs specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01. */
 const ML_API_VERSION = "2025-12-01";
@@ -323,17 +320,6 @@ describe("EndpointTraffic through the dynamic-provider server", () => {
   });
 });
 
-/** Lists a region's Azure ML usages through the quota check's own client: the one ARM list the stack pages through. */
-const usageLister: pulumi.dynamic.ResourceProvider & AzureProvider = {
-  async configure(req) {
-    await keepStackConfig(this, req);
-  },
-  async create(inputs) {
-    const rows = await new AzureMlQuotaSource(inputs.subscriptionId, () => armFor(this)).usages(inputs.location);
-    return { id: inputs.location, outs: { rows: rows.length } };
-  },
-};
-
 describe("bounds on every Azure call (small ones, set in the stack's config)", () => {
   const bounded = { "phi3-foundry:azureMaxPolls": "2", "phi3-foundry:azureMaxPages": "3" };
   beforeAll(() => driver.configure(stackConfig(bounded)));
@@ -370,7 +356,7 @@ describe("bounds on every Azure call (small ones, set in the stack's config)", (
     azure.usages.westus3 = [{ id: "/u/1", currentValue: 0, limit: 1, name: { value: "Total Cluster Dedicated Regional vCPUs" } }];
     azure.endlessUsages.add("westus3");
     const before = azure.armRequests().length;
-    const inputs = { subscriptionId: STAND_IN_SUBSCRIPTION, location: "westus3", [PROVIDER_KEY]: await serializeProvider(usageLister) };
+    const inputs = { subscriptionId: STAND_IN_SUBSCRIPTION, location: "westus3", [PROVIDER_KEY]: providerText({ file: require.resolve("./support/usageLister"), exportName: "usageLister" }) };
     await expect(driver.create("urn:pulumi:dev::phi3-foundry::test:Usages::westus3", inputs)).rejects.toThrow(
       /GET .*\/locations\/westus3\/usages: still a nextLink after 3 pages; .*raise phi3-foundry:azureMaxPages/,
     );

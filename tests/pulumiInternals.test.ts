@@ -7,7 +7,6 @@ import {
   REGISTER_REQUEST_GETTERS,
   wireSignatures,
   withoutSourcePositions,
-  withSerializedFunctionsAs,
 } from "../scripts/plan/pulumiInternals";
 import { PROJECT_ROOT } from "../scripts/shared/stackFiles";
 
@@ -40,14 +39,6 @@ describe("the mock runtime's hooks into @pulumi/pulumi", () => {
   it("record only what a RegisterResourceRequest offers", () => {
     const { RegisterResourceRequest } = require("@pulumi/pulumi/proto/resource_pb");
     for (const getter of REGISTER_REQUEST_GETTERS) expect([getter, typeof RegisterResourceRequest.prototype[getter]]).toEqual([getter, "function"]);
-  });
-
-  it("put the closure serializer back after answering in its place", async () => {
-    const closure = require("@pulumi/pulumi/runtime/closure/serializeClosure");
-    const original = closure.serializeFunction;
-    const inside = await withSerializedFunctionsAs("[code]", () => closure.serializeFunction(() => 1));
-    expect(inside).toEqual({ text: "[code]", containsSecrets: false });
-    expect(closure.serializeFunction).toBe(original);
   });
 
   it("put Resource.callsites back after answering no frames in its place", async () => {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { azureMocks } from "./mockAzure";
-import { mockMonitor, waitForRegistrations, wireSignatures, withoutSourcePositions, withSerializedFunctionsAs } from "./pulumiInternals";
+import { mockMonitor, waitForRegistrations, wireSignatures, withoutSourcePositions } from "./pulumiInternals";
 import { SECRET_PLACEHOLDER, StackSettings } from "../shared/stackFiles";
 
 /** One resource as the program registered it with the engine (here, the mock monitor). */
@@ -141,16 +141,6 @@ async function withoutStackFrames<T>(run: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Runs `run` with the SDK's closure serializer answering the placeholder. The engine needs a dynamic resource's provider
- * as code; the plan prints the placeholder instead, and serializing (the TypeScript compiler plus an inspector session
- * walking every captured function) was a third of a plan's time. `tests/loader.test.ts` runs the program under Pulumi's
- * own loader, which serializes, and `tests/dynamicProviders.test.ts` runs the serialized providers.
- */
-async function withoutProviderSerialization<T>(run: () => Promise<T>): Promise<T> {
-  return withSerializedFunctionsAs(PROVIDER_CODE_PLACEHOLDER, run);
-}
-
-/**
  * Runs a Pulumi program under the mock runtime with the given stack settings, inside a root stack resource as the
  * CLI would, and records every resource registration the engine would receive.
  */
@@ -191,7 +181,7 @@ export async function runUnderMocks(
 
   let outputs: Record<string, unknown> = {};
   let failure: unknown;
-  await withoutStackFrames(() => withoutProviderSerialization(() => collectingLogs(messages, async () => {
+  await withoutStackFrames(() => collectingLogs(messages, async () => {
     await pulumi.runtime.runInPulumiStack(async () => {
       try {
         outputs = (await resolve(await program())) as Record<string, unknown>;
@@ -202,7 +192,7 @@ export async function runUnderMocks(
     });
     // Wait until every registration still in flight has reached the monitor.
     await waitForRegistrations();
-  })));
+  }));
   if (failure !== undefined) throw failure;
   return { resources, outputs };
 }

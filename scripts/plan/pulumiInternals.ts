@@ -23,10 +23,6 @@ interface RpcModule {
   specialOutputValueSig: string;
 }
 
-interface ClosureModule {
-  serializeFunction(...args: unknown[]): Promise<{ text: string; containsSecrets: boolean }>;
-}
-
 interface SettingsModule {
   waitForRPCs(): Promise<void>;
 }
@@ -55,7 +51,6 @@ export const REGISTER_REQUEST_GETTERS = [
 ] as const;
 
 const rpc = () => require("@pulumi/pulumi/runtime/rpc") as RpcModule;
-const closure = () => require("@pulumi/pulumi/runtime/closure/serializeClosure") as ClosureModule;
 const settings = () => require("@pulumi/pulumi/runtime/settings") as SettingsModule;
 
 /** The wire format's signatures, as the installed SDK defines them. */
@@ -67,21 +62,6 @@ export function wireSignatures(): WireSignatures {
 /** The mock monitor `setMocks` installed. */
 export function mockMonitor(): MockMonitor {
   return pulumi.runtime.getMonitor() as unknown as MockMonitor;
-}
-
-/**
- * Runs `run` with the SDK's closure serializer (which dynamic resources call at registration) answering `text`
- * instead of serializing, and puts the serializer back afterwards.
- */
-export async function withSerializedFunctionsAs<T>(text: string, run: () => Promise<T>): Promise<T> {
-  const module = closure();
-  const serialize = module.serializeFunction;
-  module.serializeFunction = async () => ({ text, containsSecrets: false });
-  try {
-    return await run();
-  } finally {
-    module.serializeFunction = serialize;
-  }
 }
 
 /**
@@ -122,7 +102,6 @@ export function pulumiInternalsProblems(installed: string = require("@pulumi/pul
   for (const [name, value] of Object.entries(signatures)) {
     if (typeof value !== "string" || !/^[0-9a-f]{32}$/.test(value)) problems.push(`runtime/rpc no longer exports the wire signature '${name}'`);
   }
-  if (typeof closure().serializeFunction !== "function") problems.push("runtime/closure/serializeClosure no longer exports serializeFunction");
   if (typeof (pulumi.Resource as unknown as { callsites?: unknown }).callsites !== "function") problems.push("Resource no longer has the static callsites");
   if (typeof settings().waitForRPCs !== "function") problems.push("runtime/settings no longer exports waitForRPCs");
   return problems;

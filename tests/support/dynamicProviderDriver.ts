@@ -1,8 +1,8 @@
 /**
  * Drives our dynamic resources the way the Pulumi engine does: the `__provider` text a resource stores
- * (components/azure/providers/dynamicResource.ts `providerText`; for a provider only a test makes, the SDK's own closure
- * serializer), loaded by the SDK's dynamic-provider server (`@pulumi/pulumi/cmd/dynamic-provider`) in a child process,
- * and called over gRPC (Configure, Check, Diff, Create, Read, Update, Delete).
+ * (components/azure/providers/dynamicResource.ts `providerText`), loaded by the SDK's dynamic-provider server
+ * (`@pulumi/pulumi/cmd/dynamic-provider`) in a child process, and called over gRPC (Configure, Check, Diff, Create,
+ * Read, Update, Delete).
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
@@ -14,15 +14,8 @@ const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 const providerProto = require(path.join(sdk, "proto/provider_pb"));
 const providerRpc = require(path.join(sdk, "proto/provider_grpc_pb"));
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
-const { serializeFunction } = require(path.join(sdk, "runtime/closure/serializeClosure"));
 
 export const PROVIDER_KEY = "__provider";
-
-/** The `__provider` text the SDK stores for a dynamic provider object. */
-export async function serializeProvider(provider: object): Promise<string> {
-  const serialized = await serializeFunction(() => provider, { allowSecrets: true });
-  return serialized.text as string;
-}
 
 export type Props = Record<string, unknown>;
 
