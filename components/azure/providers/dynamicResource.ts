@@ -54,9 +54,6 @@ function writeCache(file: string, bundle: CachedBundle): void {
  * same in every checkout. Cached in `root`'s node_modules/.cache, keyed by the content of every file it was built from.
  */
 export function bundledModule(file: string, root = PROJECT_ROOT): string {
-  // Loaded only here: the bundle contains this module, and where it runs it must not need esbuild.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require("esbuild") as typeof import("esbuild");
   const options = {
     bundle: true,
     platform: "node",
@@ -68,10 +65,15 @@ export function bundledModule(file: string, root = PROJECT_ROOT): string {
     metafile: true,
     logLevel: "silent",
   } as const;
-  const key = sha256(JSON.stringify([esbuild.version, options, path.relative(root, file)]));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const version = (require("esbuild/package.json") as { version: string }).version;
+  const key = sha256(JSON.stringify([version, options, path.relative(root, file)]));
   const cacheFile = path.join(root, "node_modules", ".cache", "phi3-foundry-providers", `${key}.json`);
   let code = readCache(cacheFile, root);
   if (code === undefined) {
+    // Loaded only on a miss, and only here: the bundle contains this module, and where it runs it needs no esbuild.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const esbuild = require("esbuild") as typeof import("esbuild");
     const built = esbuild.buildSync({ ...options, entryPoints: [file] });
     code = built.outputFiles[0].text;
     const inputs = Object.fromEntries(Object.keys(built.metafile.inputs).map((input) => [input, sha256(fs.readFileSync(path.join(root, input)))]));
