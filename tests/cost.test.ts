@@ -141,7 +141,7 @@ describe("the plan's cost", () => {
 
   it("says which price is missing rather than guessing it", async () => {
     // No source for the T4 size's price was found; the plan says so and how to set one.
-    const summary = renderSummary(await buildPlan({ overrides: ["servingVmSize=Standard_NC4as_T4_v3"] }));
+    const summary = renderSummary(await sharedPlan({ overrides: ["servingVmSize=Standard_NC4as_T4_v3"] }));
     expect(summary).toContain(
       "  serving: online deployment Standard_NC4as_T4_v3 x 1: no price known; set gpuPricesPerHour=Standard_NC4as_T4_v3=<USD> or run `npm run prices`",
     );
