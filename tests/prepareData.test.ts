@@ -33,8 +33,19 @@ async function until(ready: () => boolean): Promise<void> {
 }
 
 /** Every file in `dir` and its bytes. */
-function snapshot(dir: string): Record<string, Buffer> {
-  return Object.fromEntries(fs.readdirSync(dir).map((name) => [name, fs.readFileSync(path.join(dir, name))]));
+/** Each file of a folder by name, with its size and digest: equal snapshots are byte-identical folders. */
+function snapshot(dir: string): Record<string, { bytes: number; sha256: string }> {
+  return Object.fromEntries(
+    fs.readdirSync(dir).map((name) => {
+      const content = fs.readFileSync(path.join(dir, name));
+      return [name, { bytes: content.length, sha256: createHash("sha256").update(content).digest("hex") }];
+    }),
+  );
+}
+
+/** Each file of a small folder by name, as text. */
+function texts(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir).map((name) => [name, fs.readFileSync(path.join(dir, name), "utf8")]));
 }
 
 /** A copy of the repository's data files in a temporary folder: what `--out` would overwrite. */
@@ -498,7 +509,7 @@ describe("replaceFilesTogether", () => {
       { path: path.join(dir, "a.jsonl"), from: written },
       { path: path.join(dir, "b.json"), content: "{}\n" },
     ]);
-    expect(snapshot(dir)).toEqual({ "a.jsonl": Buffer.from("big\n"), "b.json": Buffer.from("{}\n") });
+    expect(texts(dir)).toEqual({ "a.jsonl": "big\n", "b.json": "{}\n" });
     fs.writeFileSync(written, "bigger\n");
     fs.mkdirSync(path.join(dir, "c.json")); // its rename fails
     expect(() => replaceFilesTogether([{ path: path.join(dir, "a.jsonl"), from: written }, { path: path.join(dir, "c.json"), content: "{}\n" }])).toThrow();
@@ -513,7 +524,7 @@ describe("replaceFilesTogether", () => {
       { path: path.join(dir, "a.jsonl"), content: "new a\n" },
       { path: path.join(dir, "b.jsonl"), content: "new b\n" },
     ]);
-    expect(snapshot(dir)).toEqual({ "a.jsonl": Buffer.from("new a\n"), "b.jsonl": Buffer.from("new b\n") });
+    expect(texts(dir)).toEqual({ "a.jsonl": "new a\n", "b.jsonl": "new b\n" });
   });
 });
 
