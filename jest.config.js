@@ -20,7 +20,7 @@ module.exports = {
   // @pulumi/pulumi's runtime loads npm's tooling for a function packager nothing here calls (see the stand-in).
   moduleNameMapper: {
     "^@npmcli/arborist$": "<rootDir>/tests/support/arboristNotLoaded.cjs",
-    // and its closure serializer requires the TypeScript compiler at start-up: loaded only when a test serializes.
+    // and its closure serializer requires the TypeScript compiler at start-up: loaded only if something serializes (nothing does).
     "^typescript$": "<rootDir>/tests/support/typescriptOnDemand.cjs",
   },
   moduleFileExtensions: ["ts", "js", "json"],

@@ -1,8 +1,8 @@
 import { diffInputs, diffResult } from "../components/azure/providers/dynamicDiff";
 
 // The dynamic providers' Diff (job, gate, traffic, flow) end to end is in tests/dynamicProviders.test.ts; these are the
-// rules every one of them shares. "__provider" is where @pulumi/pulumi keeps a dynamic resource's serialized provider
-// code (its dynamic/index.ts: `const providerKey = "__provider"`).
+// rules every one of them shares. "__provider" is where @pulumi/pulumi keeps a dynamic resource's provider code (its
+// dynamic/index.ts: `const providerKey = "__provider"`; ours is bundled, components/azure/providers/dynamicResource.ts).
 describe("diffInputs", () => {
   it("lists each key whose value changed, added or removed, in order, by value and not by identity", () => {
     const olds = { b: { x: [1, 2] }, a: "same", c: 1, gone: "x" };

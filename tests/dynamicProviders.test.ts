@@ -1,5 +1,5 @@
 /**
- * The three dynamic resources driven as the engine drives them (serialized code, the SDK's dynamic-provider server,
+ * The three dynamic resources driven as the engine drives them (their stored code, the SDK's dynamic-provider server,
  * gRPC), against Azure played by the local HTTPS stand-in. Request shapes are checked against the REST spec
  * specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01/mfe.json.
  */

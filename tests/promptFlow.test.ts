@@ -1,5 +1,5 @@
 /**
- * The chat flow's custom resource driven as the engine drives it (serialized code, the SDK's dynamic-provider server,
+ * The chat flow's custom resource driven as the engine drives it (its stored code, the SDK's dynamic-provider server,
  * gRPC) against Azure played by the local HTTPS stand-in: ARM (machineLearningServices 2025-12-01 workspaces and
  * datastores in mfe.json), Azure Files by Entra ID with the backup intent through Azure's SDK
  * (learn.microsoft.com/azure/storage/files/authorize-oauth-rest), and Prompt flow's flow service

@@ -103,7 +103,7 @@ function plain(value: unknown, sig = wireSignatures()): unknown {
 /** What the plan records for a dynamic resource's provider: DESIGN.md's plan contract names it, never prints it. */
 const PROVIDER_CODE_PLACEHOLDER = "[dynamic provider code]";
 
-/** A dynamic resource's serialized provider is code, not configuration: the plan names it instead of printing it. */
+/** A dynamic resource's provider is code, not configuration: the plan names it instead of printing it. */
 function withoutProviderCode(inputs: Record<string, unknown>): Record<string, unknown> {
   return "__provider" in inputs ? { ...inputs, __provider: PROVIDER_CODE_PLACEHOLDER } : inputs;
 }

@@ -1,7 +1,7 @@
 /**
  * Our dynamic providers called in the test's own process, against the HTTPS stand-in of Azure: the same provider
- * objects the SDK serializes, given the stack's config as the engine's Configure gives it. The driver
- * (dynamicProviderDriver.ts) proves the serialized code and the gRPC calls; these calls prove what the code sends, in a
+ * objects our resources store bundled, given the stack's config as the engine's Configure gives it. The driver
+ * (dynamicProviderDriver.ts) proves the stored code and the gRPC calls; these calls prove what the code sends, in a
  * process a mutation-testing tool can see into (a child process runs code it cannot observe).
  */
 import * as fs from "node:fs";

@@ -1,8 +1,9 @@
 /**
  * Stands in for `typescript` under Jest (jest.config.js) and loads the real compiler on first use. @pulumi/pulumi's
- * runtime requires it at start-up for its closure serializer (runtime/closure/parseFunction), which only the tests that
- * serialize a dynamic provider call; the plan answers in the serializer's place. Jest loads every test file's modules
- * afresh, so the 9 MB compiler was loaded some 30 times for nothing. Whoever touches it gets the real module.
+ * runtime requires it at start-up for its closure serializer (runtime/closure/parseFunction), which nothing here calls:
+ * our dynamic resources store their provider bundled (components/azure/providers/dynamicResource.ts). Jest loads every
+ * test file's modules afresh, so the 9 MB compiler was loaded some 30 times for nothing. Whoever touches it gets the
+ * real module.
  */
 const path = require("node:path");
 
