@@ -9,7 +9,8 @@
 const ESM_ONLY = ["hyparquet", "hyparquet-writer"];
 
 module.exports = {
-  testEnvironment: "node",
+  // Jest's node environment with an ordinary global object per file, not a contextified one (see the file).
+  testEnvironment: "<rootDir>/tests/support/fastGlobalsEnvironment.cjs",
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   transform: {
