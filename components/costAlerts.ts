@@ -3,6 +3,7 @@ import * as consumption from "@pulumi/azure-native/consumption";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as time from "@pulumiverse/time";
 import type { AzureNamer } from "../domain/naming";
+import { EMAIL, IDLE_ALERT_HOURS } from "../domain/settingValues";
 import { ENDPOINT_TRAFFIC_TABLE } from "./diagnostics";
 import type { WorkspaceHandle } from "./mlWorkspace";
 import type { EndpointHandle } from "./onlineEndpoint";
@@ -43,24 +44,11 @@ export function idleQuery(endpointName: string, deploymentName: string): string 
   ].join("\n");
 }
 
-/**
- * Idle windows the alarm can watch, in hours: the log search alert window sizes of an hour or more (PT1H to PT6H,
- * P1D, P2D: Azure Monitor docs resource-manager-alerts-log.md, windowSize's allowed values; a rule looks back at most
- * two days, alerts-create-log-alert-rule.md). The REST spec (2025-01-01-preview) types windowSize only as a duration.
- */
-export const IDLE_ALERT_HOURS = [1, 2, 3, 4, 5, 6, 24, 48] as const;
-export type IdleAlertHours = (typeof IDLE_ALERT_HOURS)[number];
-/** The idle window when `idleAlertHours` is not set (Pulumi.yaml gives the same default). */
-export const DEFAULT_IDLE_ALERT_HOURS: IdleAlertHours = 6;
-
 /** How often the idle alarm looks back over its window: one of the allowed frequencies, at most the shortest window. */
 export const IDLE_EVALUATION_FREQUENCY = "PT1H";
 
 /** An action group's short name: at most 12 characters (REST spec 2024-10-01-preview, ActionGroup.groupShortName). */
 export const SHORT_NAME_MAX = 12;
-
-/** One email address, as the config accepts it: something@domain.tld, no spaces, commas or semicolons. */
-export const EMAIL = /^[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+$/;
 
 /** The online deployment the idle alarm watches. */
 export interface IdleAlarmArgs {

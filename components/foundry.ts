@@ -6,7 +6,8 @@ import { withDefaults } from "../domain/defaults";
 import type { AzureNamer } from "../domain/naming";
 import type { WorkspaceHandle } from "./mlWorkspace";
 import type { EndpointHandle } from "./onlineEndpoint";
-import { BuiltInRole, Grantee, RoleScope } from "./roles";
+import type { BuiltInRole } from "../domain/roles";
+import { Grantee, RoleScope } from "./roles";
 import { secureKeyVault, secureStorageAccount } from "./secureStores";
 
 /** The connection the chat flow in flows/phi3-chat uses as shipped. */

@@ -2,15 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import { withDefaults } from "../domain/defaults";
 import type { AzureNamer } from "../domain/naming";
+import { TRAINING_PRIORITIES, TrainingPriority } from "../domain/settingValues";
 import type { WorkspaceHandle } from "./mlWorkspace";
 import type { IdentityHandle } from "./trainingIdentity";
-
-/**
- * `vmPriority` of an AmlCompute cluster (VmPriority in machineLearningServices.json): dedicated nodes, or low-priority
- * ones, cheaper but preemptible, billed against the region's separate low-priority vCPU quota.
- */
-export const TRAINING_PRIORITIES = ["Dedicated", "LowPriority"] as const;
-export type TrainingPriority = (typeof TRAINING_PRIORITIES)[number];
 
 export interface GpuClusterArgs {
   /** Azure ML workspace that owns the cluster. */

@@ -7,7 +7,8 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import { withDefaults } from "../domain/defaults";
 import type { AzureNamer } from "../domain/naming";
-import { BuiltInRole, Grantee, RoleScope } from "./roles";
+import type { BuiltInRole } from "../domain/roles";
+import { Grantee, RoleScope } from "./roles";
 import { secureKeyVault, secureStorageAccount } from "./secureStores";
 
 /** The parts of a workspace that roles are given on: its resource group, the workspace, its storage and its registry. */

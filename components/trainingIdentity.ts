@@ -3,12 +3,9 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { withDefaults } from "../domain/defaults";
 import type { AzureNamer } from "../domain/naming";
+import { TRAINING_IDENTITY_SCOPES, TrainingIdentityScope } from "../domain/settingValues";
 import type { WorkspaceHandle, WorkspaceScope } from "./mlWorkspace";
-import type { BuiltInRole } from "./roles";
-
-/** How far the identity's rights reach: the tutorial's whole resource group, or the workspace and its two stores. */
-export const TRAINING_IDENTITY_SCOPES = ["resourceGroup", "workspace"] as const;
-export type TrainingIdentityScope = (typeof TRAINING_IDENTITY_SCOPES)[number];
+import type { BuiltInRole } from "../domain/roles";
 
 /**
  * The roles of each scope, each with the suffix of its Pulumi name and where it is assigned. Both let jobs and the

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 
 /**
  * Azure's naming rules for each kind of resource the stack names, and the one function that builds a
@@ -152,8 +152,3 @@ export function namePattern(kind: ResourceKind, prefix: string, stack: string): 
 
 /** Builds the Azure name of each resource the stack creates from the stack's stable parts. */
 export type AzureNamer = (kind: ResourceKind) => pulumi.Output<string>;
-
-/** A namer whose suffix is an output (the stack's `random.RandomString`), so names resolve once it exists. */
-export function createNamer(prefix: string, stack: string, suffix: pulumi.Input<string>): AzureNamer {
-  return (kind) => pulumi.output(suffix).apply((s) => azureName(kind, { prefix, stack, suffix: s }));
-}

@@ -1,10 +1,9 @@
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { azureLimitSettings } from "../components/azure/rest/azureLimits";
-import { DEFAULT_IDLE_ALERT_HOURS, EMAIL, IDLE_ALERT_HOURS, IdleAlertHours } from "../components/costAlerts";
 import { DEEPSPEED_STAGES, FineTuneSettings, LR_SCHEDULER_TYPES, PRECISIONS } from "../domain/catalogue/fineTuneSettings";
-import { TRAINING_IDENTITY_SCOPES, TrainingIdentityScope } from "../components/trainingIdentity";
-import { TRAINING_PRIORITIES, TrainingPriority } from "../components/gpuCluster";
+import {
+  DEFAULT_IDLE_ALERT_HOURS, EMAIL, IDLE_ALERT_HOURS, IdleAlertHours, TRAINING_IDENTITY_SCOPES, TrainingIdentityScope, TRAINING_PRIORITIES, TrainingPriority,
+} from "../domain/settingValues";
 import { GPU_CLUSTER, LIMIT_REASONS } from "../domain/limits";
 import { FINETUNE_CONFIG_SHAPE, FinetuneConfigFile, readFinetuneConfig } from "../domain/data/finetuneConfig";
 import { BASE_MODEL_ALLOWED, PIPELINE_DEFAULTS, resolveBaseModel, ResolvedModel } from "../domain/catalogue/models";
@@ -13,7 +12,7 @@ import { parsePriceOverrides } from "../domain/catalogue/prices";
 import { baseModelRetirement, retirementMessage } from "../domain/catalogue/retirements";
 import { namespaceKeyProblem } from "../domain/configNamespaces";
 import { didYouMean } from "../domain/similarNames";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigKey, LOCATION_KEY, RawConfig, readRawConfig } from "./configKeys";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigKey, LOCATION_KEY, RawConfig, rawConfigFrom } from "./configKeys";
 import { ConfigError, ConfigProblem, Reader } from "./configReader";
 
 /** The validated, typed settings of one stack. Built by {@link parseStackConfig}; nothing else reads config. */
@@ -369,16 +368,20 @@ export function unknownKeyProblems(config: Readonly<Record<string, string>>): Co
   return problems;
 }
 
-/** The stack's validated settings; throws {@link ConfigError} with every problem before anything is created. */
-export function loadStackConfig(): StackConfig {
-  const problems = unknownKeyProblems(pulumi.runtime.allConfig());
-  let config: StackConfig | undefined;
+/**
+ * A stack's validated settings from its whole config (keys `namespace:key`), as `pulumi up` checks them: every unknown
+ * key and every wrong value in one {@link ConfigError}, before anything is created. `raw` is the project's settings
+ * as read, by default from the same config.
+ */
+export function validStackConfig(config: Readonly<Record<string, string>>, raw: RawConfig = rawConfigFrom(config)): StackConfig {
+  const problems = unknownKeyProblems(config);
+  let parsed: StackConfig | undefined;
   try {
-    config = parseStackConfig(readRawConfig());
+    parsed = parseStackConfig(raw);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
   }
-  if (problems.length > 0 || !config) throw new ConfigError(problems);
-  return config;
+  if (problems.length > 0 || !parsed) throw new ConfigError(problems);
+  return parsed;
 }

@@ -1,8 +1,8 @@
-import * as pulumi from "@pulumi/pulumi";
 
 /**
- * The project's config keys, as Pulumi.yaml declares them, and reading them raw: the strings parseStackConfig
- * (./config.ts) turns into a StackConfig.
+ * The project's config keys, as Pulumi.yaml declares them, and the raw settings keyed by them: the strings
+ * parseStackConfig (./config.ts) turns into a StackConfig. Reading them from Pulumi's runtime is ./pulumiConfig.ts, so
+ * that the commands that only check settings (`npm run preflight`) load no Pulumi SDK.
  */
 
 /** The project's config namespace: keys are written `phi3-foundry:<key>`. */
@@ -82,14 +82,5 @@ export function rawConfigFrom(config: Readonly<Record<string, string>>): RawConf
   const raw: Partial<Record<ConfigKey | typeof LOCATION_KEY, string>> = {};
   for (const key of CONFIG_KEYS) raw[key] = config[`${CONFIG_NAMESPACE}:${key}`];
   raw[LOCATION_KEY] = config[LOCATION_KEY];
-  return raw;
-}
-
-/** Reads the stack's settings from Pulumi's config (Pulumi.yaml defaults, then Pulumi.<stack>.yaml). */
-export function readRawConfig(): RawConfig {
-  const project = new pulumi.Config(CONFIG_NAMESPACE);
-  const raw: Partial<Record<ConfigKey | typeof LOCATION_KEY, string>> = {};
-  for (const key of CONFIG_KEYS) raw[key] = project.get(key);
-  raw[LOCATION_KEY] = new pulumi.Config("azure-native").get("location");
   return raw;
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AzureMlQuotaSource } from "../components/azure/rest/azureMlQuota";
 import { connectArm } from "../components/azure/providers/providerSupport";
-import { loadStackConfig } from "./config";
+import { loadStackConfig } from "./pulumiConfig";
 import { deployStack } from "./program";
 
 // Pulumi runs the exported function and exports what it returns as the stack's outputs. The stack's own Azure calls

@@ -2,46 +2,24 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
-import { checkQuota, QuotaDemand } from "../components/azure/quota";
+import { checkQuota } from "../components/azure/quota";
 import { FINETUNE_CONFIG_REQUIRED } from "../components/fineTuneJob";
 import { gpuVmSize } from "../domain/catalogue/vmSizes";
 import { validateTrainingSet } from "../domain/data/trainingSet";
 import { PRODUCTION_TAG } from "../domain/limits";
-import { createNamer, namePattern, SUFFIX_LENGTH } from "../domain/naming";
+import { azureName, AzureNamer, namePattern, SUFFIX_LENGTH } from "../domain/naming";
 import { PROJECT_ROOT, projectPath } from "../domain/paths";
 import type { StackConfig } from "./config";
 import type { StackOutputs } from "./outputs";
+import { quotaDemands } from "./quotaDemands";
 import { integrate, observe, prepare, serve, StackContext, StackEnvironment, train, TrainingSet } from "./stages";
 
 export { FLOW_DIRECTORY, modelAssetId } from "./stages";
 export type { StackEnvironment } from "./stages";
 
-/** Managed online endpoints reserve 20% extra instances for upgrades (Azure ML "Manage quotas" docs). */
-export const ONLINE_ENDPOINT_RESERVE = 0.2;
-
-/** The vCPUs the stack will run, by purpose: the training cluster at full scale and the online deployment. */
-export function quotaDemands(config: StackConfig): QuotaDemand[] {
-  const demands: QuotaDemand[] = [];
-  if (config.fineTune.enabled) {
-    // The cluster's most nodes: the fine-tune's trainingNodes are at most that, and the pipeline's other steps share them.
-    demands.push({
-      purpose: "training cluster",
-      key: "trainingVmSize",
-      vmSize: config.training.vmSize,
-      instances: config.training.maxNodes,
-      priority: config.training.priority,
-    });
-  }
-  if (config.serving.enabled) {
-    demands.push({
-      purpose: "online deployment",
-      key: "servingVmSize",
-      vmSize: config.serving.vmSize,
-      instances: config.serving.instanceCount,
-      reserve: ONLINE_ENDPOINT_RESERVE,
-    });
-  }
-  return demands;
+/** A namer whose suffix is an output (the stack's `random.RandomString`), so names resolve once it exists. */
+export function createNamer(prefix: string, stack: string, suffix: pulumi.Input<string>): AzureNamer {
+  return (kind) => pulumi.output(suffix).apply((s) => azureName(kind, { prefix, stack, suffix: s }));
 }
 
 /** Fewer training records than this is a sample, not a fine-tuning set: the stack says so. */

@@ -12,9 +12,9 @@ import { connectArm } from "../components/azure/providers/providerSupport";
 import { checkQuota } from "../components/azure/quota";
 import { parseStackConfig } from "../infra/config";
 import { rawConfigFrom } from "../infra/configKeys";
-import { quotaDemands } from "../infra/program";
+import { quotaDemands } from "../infra/quotaDemands";
 import { exitCodesHelp, runCommand, UsageError } from "./shared/exitCodes";
-import { loadSettingsReportingAll } from "./plan/plan";
+import { loadSettingsReportingAll } from "./shared/stackSettings";
 import { signInProblem, subscriptionFor } from "./preflightSignIn";
 
 export const PREFLIGHT_USAGE =

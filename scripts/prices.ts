@@ -12,7 +12,7 @@ import { PRICE_TABLE } from "../domain/catalogue/prices";
 import { didYouMean } from "../domain/similarNames";
 import { GPU_VM_SIZES, gpuVmSize } from "../domain/catalogue/vmSizes";
 import { exitCodesHelp, runCommand, UsageError } from "./shared/exitCodes";
-import { loadSettingsReportingAll } from "./plan/plan";
+import { loadSettingsReportingAll } from "./shared/stackSettings";
 import { fetchPrices, mergePrices, readPriceTable, RETAIL_PRICES_URL, RETAIL_PRICES_URL_ENV, writePriceTable } from "./retailPrices";
 import { PROJECT_ROOT } from "./shared/stackFiles";
 import { ML_REGIONS } from "./plan/standIns";

@@ -6,7 +6,8 @@ import {
   TOKEN_EXCHANGE_AUDIENCE,
   validateCiIdentityArgs,
 } from "../components/ciIdentity";
-import { deterministicGuid, RoleScope } from "../components/roles";
+import { RoleScope } from "../components/roles";
+import { deterministicGuid } from "../domain/roles";
 import { buildPlan } from "../scripts/plan/plan";
 import { named, ofType, runProgram, single } from "./helpers";
 import { sharedPlan } from "./support/sharedPlans";

@@ -7,7 +7,7 @@ import { parseStackConfig } from "../infra/config";
 import { BENCH_USAGE, benchArgs } from "../scripts/bench";
 import { CHAT_HELP } from "../scripts/chat/index";
 import { EXIT, exitCodeFor, UsageError } from "../scripts/shared/exitCodes";
-import { loadSettingsReportingAll } from "../scripts/plan/plan";
+import { loadSettingsReportingAll } from "../scripts/shared/stackSettings";
 import { parsePrepareDataArgs, PREPARE_DATA_USAGE } from "../scripts/data/prepareDataArgs";
 import { PLAN_USAGE, planArgs } from "../scripts/plan/index";
 import { PREFLIGHT_USAGE } from "../scripts/preflight";

@@ -58,12 +58,27 @@ const graph = new Map<string, string[]>(
   }),
 );
 
+/** Packages a file loads when it runs: imports of types only (`import type`, `export type`) load nothing. */
+function packagesLoaded(file: string): string[] {
+  const source = fs.readFileSync(path.join(ROOT, file), "utf8").replace(/^\s*(?:import|export)\s+type\b[^;]*?\bfrom\s+["'][^"']+["'];?/gms, "");
+  return [...source.matchAll(/(?:\bfrom\s+|\brequire\s*\(\s*|^\s*import\s+)["']([^."'][^"']*)["']/gm)].map((m) => m[1]);
+}
+
+/** Every production file `file` reaches by its imports, itself included. */
+function reachedFrom(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  for (const next of graph.get(file) ?? []) reachedFrom(next, seen);
+  return seen;
+}
+
 const importsOf = (prefix: string) =>
   [...graph].filter(([file]) => file.startsWith(prefix)).flatMap(([file, targets]) => targets.map((t) => `${file} -> ${t}`));
 
 describe("layers", () => {
   it("finds the production files and their imports", () => {
-    expect(graph.get("infra/index.ts")).toEqual(expect.arrayContaining(["infra/program.ts", "infra/config.ts"]));
+    expect(graph.get("infra/index.ts")).toEqual(expect.arrayContaining(["infra/program.ts", "infra/pulumiConfig.ts"]));
+    expect(packagesLoaded("infra/pulumiConfig.ts")).toEqual(["@pulumi/pulumi"]);
     expect(graph.size).toBeGreaterThan(80);
   });
 
@@ -82,6 +97,13 @@ describe("layers", () => {
   it("the policy pack reads domain/limits.ts, which imports nothing", () => {
     expect(importsOf("policy/").filter((edge) => !/-> (policy\/|domain\/limits\.ts$)/.test(edge))).toEqual([]);
     expect(fs.readFileSync(path.join(ROOT, "domain/limits.ts"), "utf8")).not.toMatch(/^\s*import\s|\brequire\s*\(/m);
+  });
+
+  // A wrong setting is refused, and the preflight asks Azure, in a fraction of a second: the SDK takes a second to load.
+  it("the settings' checks, the preflight and the price lookup load no Pulumi SDK, nor does domain/", () => {
+    const entries = ["infra/config.ts", "scripts/shared/stackSettings.ts", "scripts/preflight.ts", "scripts/prices.ts", ...[...graph.keys()].filter((f) => f.startsWith("domain/"))];
+    const sdk = entries.flatMap((entry) => [...reachedFrom(entry)].flatMap((file) => packagesLoaded(file).filter((p) => p.startsWith("@pulumi/")).map((p) => `${entry}: ${file} -> ${p}`)));
+    expect(sdk).toEqual([]);
   });
 
   it("no production file imports from tests/", () => {

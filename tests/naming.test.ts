@@ -1,6 +1,5 @@
 import fc from "fast-check";
-import * as pulumi from "@pulumi/pulumi";
-import { azureName, createNamer, nameProblem, namePattern, nameRules, ResourceKind } from "../domain/naming";
+import { azureName, nameProblem, namePattern, nameRules, ResourceKind } from "../domain/naming";
 
 const kinds = Object.keys(nameRules) as ResourceKind[];
 const prefixes = fc.stringMatching(/^[a-z0-9]{3,12}$/);
@@ -114,14 +113,6 @@ describe("namePattern", () => {
     expect(own.test("mlw-phi-dev-abc123")).toBe(true);
     expect(own.test("mlw-phi-prod-abc123")).toBe(false);
     expect(own.test("mlw-phi-dev-abc1234")).toBe(false);
-  });
-});
-
-describe("createNamer", () => {
-  it("resolves names once the suffix output resolves", async () => {
-    const namer = createNamer("phi", "dev", pulumi.output("zz9zz9"));
-    const name = await new Promise((resolve) => namer("storageAccount").apply(resolve));
-    expect(name).toBe("stphidevzz9zz9");
   });
 });
 

@@ -11,7 +11,7 @@ import {
   vcpusNeeded,
 } from "../components/azure/quota";
 import { parseStackConfig } from "../infra/config";
-import { quotaDemands } from "../infra/program";
+import { quotaDemands } from "../infra/quotaDemands";
 import { GPU_VM_SIZES as KNOWN_VM_SIZES, VmSizeInfo } from "../domain/catalogue/vmSizes";
 import { ML_REGIONS, StandInQuotaSource } from "../scripts/plan/standIns";
 import { devRaw } from "./support/stackConfig";

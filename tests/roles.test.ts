@@ -1,4 +1,4 @@
-import { BUILT_IN_ROLES, deterministicGuid, roleDefinitionId } from "../components/roles";
+import { BUILT_IN_ROLES, deterministicGuid, roleDefinitionId } from "../domain/roles";
 
 describe("deterministicGuid", () => {
   it("is a version 5, RFC 4122 GUID", () => {

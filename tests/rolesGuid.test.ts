@@ -1,4 +1,4 @@
-import { deterministicGuid } from "../components/roles";
+import { deterministicGuid } from "../domain/roles";
 
 // A role assignment's name is this GUID: if the way the parts are joined changed, every assignment of an existing stack
 // would get a new name and be replaced. Expected values from Python's uuid.uuid5(uuid.NAMESPACE_URL, "<parts joined by |>").

@@ -1,6 +1,6 @@
 import { buildPlan, Plan } from "../scripts/plan/plan";
 import { MOCK_SUBSCRIPTION_ID } from "../scripts/plan/mockAzure";
-import { deterministicGuid } from "../components/roles";
+import { deterministicGuid } from "../domain/roles";
 import { input, named, ofType, single } from "./helpers";
 import { packViolations } from "./support/policyHarness";
 import { sharedPlan } from "./support/sharedPlans";

@@ -1,9 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import type { PipelineJobProperties } from "../components/azure/rest/machineLearning";
 import { pipelineJobName } from "../components/azure/providers/pipelineJob";
 import { PreflightError, QuotaError } from "../components/azure/quota";
 import { ConfigError } from "../infra/configReader";
+import { createNamer } from "../infra/program";
 import { baseModelRetirement, vmSizeRetirement } from "../domain/catalogue/retirements";
 import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
 import { buildPlan, PlanOptions } from "../scripts/plan/plan";
@@ -34,6 +36,14 @@ async function refusal(options: PlanOptions): Promise<{ error: unknown; created:
   newResource.mockRestore();
   return { error, created };
 }
+
+describe("createNamer", () => {
+  it("resolves names once the suffix output resolves", async () => {
+    const namer = createNamer("phi", "dev", pulumi.output("zz9zz9"));
+    const name = await new Promise((resolve) => namer("storageAccount").apply(resolve));
+    expect(name).toBe("stphidevzz9zz9");
+  });
+});
 
 describe("the dev stack", () => {
   it("wires the workspace to its four dependencies", async () => {

@@ -1,7 +1,9 @@
+import * as pulumi from "@pulumi/pulumi";
 import { MlWorkspace } from "../components/mlWorkspace";
-import { deterministicGuid } from "../components/roles";
-import { TRAINING_IDENTITY_ROLES, TrainingIdentity, TrainingIdentityScope, validateTrainingIdentityArgs } from "../components/trainingIdentity";
-import { createNamer } from "../domain/naming";
+import { deterministicGuid } from "../domain/roles";
+import { TRAINING_IDENTITY_ROLES, TrainingIdentity, validateTrainingIdentityArgs } from "../components/trainingIdentity";
+import type { TrainingIdentityScope } from "../domain/settingValues";
+import { azureName, ResourceKind } from "../domain/naming";
 import { MOCK_SUBSCRIPTION_ID } from "../scripts/plan/mockAzure";
 import { ofType, runProgram, single } from "./helpers";
 
@@ -22,7 +24,7 @@ const AZUREML_DATA_SCIENTIST = role("f6c7c914-8db3-469d-8ca1-694a8f32e121");
 /** The identity with the roles of `scope`, given by a real workspace on its parts. */
 function run(scope?: TrainingIdentityScope) {
   return runProgram(() => {
-    const namer = createNamer("phi", "test", "abc123");
+    const namer = (kind: ResourceKind) => pulumi.output(azureName(kind, { prefix: "phi", stack: "test", suffix: "abc123" }));
     const ml = new MlWorkspace("ml", { location: "eastus2", namer, tenantId: "tenant-1", subscriptionId: MOCK_SUBSCRIPTION_ID });
     return new TrainingIdentity("training-identity", { workspace: ml, scope, location: "eastus2", namer });
   });

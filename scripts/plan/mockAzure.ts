@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { deterministicGuid } from "../../components/roles";
+import { deterministicGuid } from "../../domain/roles";
 
 /** The subscription and tenant that the offline plan and the tests pretend to deploy into. */
 export const MOCK_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";

@@ -1,12 +1,13 @@
 import type { FamilyQuotaCheck, QuotaSource } from "../../components/azure/quota";
-import { loadStackConfig, parseStackConfig, StackConfig } from "../../infra/config";
-import { qualifiedKey, rawConfigFrom } from "../../infra/configKeys";
-import { ConfigError, ConfigProblem, formatProblem } from "../../infra/configReader";
+import { parseStackConfig, StackConfig } from "../../infra/config";
+import { loadStackConfig } from "../../infra/pulumiConfig";
+import { rawConfigFrom } from "../../infra/configKeys";
 import { outsideProject } from "../../domain/paths";
 import { PriceBook, priceBook } from "../../domain/catalogue/prices";
 import { deployStack, FLOW_DIRECTORY } from "../../infra/program";
 import { MockRun, ProgramMessage, RecordedResource, runUnderMocks } from "./mockRuntime";
-import { loadStackSettings, SettingsError, StackSettings } from "../shared/stackFiles";
+import { loadStackSettings } from "../shared/stackFiles";
+import { loadSettingsReportingAll } from "../shared/stackSettings";
 import { StandInQuotaSource } from "./standIns";
 import { PlanCycles, planCycles } from "./cycle";
 
@@ -37,34 +38,6 @@ export interface Plan {
   readonly prices: PriceBook;
   /** How long one `up` to `destroy` cycle takes and costs, next to the default stack's. */
   readonly cycles?: PlanCycles;
-}
-
-/**
- * The stack's settings under Pulumi's project-config rules; when those fail, the stack's own checks run on what could
- * be read, so that one run reports every problem, type errors included. A key of the wrong type is reported once,
- * in Pulumi's words and with what the stack allows.
- */
-export function loadSettingsReportingAll(stack: string, overrides: readonly string[]): StackSettings {
-  try {
-    return loadStackSettings(stack, overrides);
-  } catch (err) {
-    if (!(err instanceof SettingsError) || !err.partial) throw err;
-    let configProblems: readonly ConfigProblem[] = [];
-    try {
-      parseStackConfig(rawConfigFrom(err.partial));
-    } catch (configErr) {
-      if (!(configErr instanceof ConfigError)) throw configErr;
-      configProblems = configErr.problems;
-    }
-    const problems = [...err.problems];
-    const others: string[] = [];
-    for (const problem of configProblems) {
-      const index = err.typeErrors[qualifiedKey(problem.key)];
-      if (index === undefined) others.push(formatProblem(problem));
-      else problems[index] += `; allowed: ${problem.allowed}`;
-    }
-    throw new SettingsError([...problems, ...others]);
-  }
 }
 
 /** Which model is fine-tuned, or served without fine-tuning: no resource's name says it. */

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "../../infra/config";
-import { RawConfig, readRawConfig } from "../../infra/configKeys";
+import type { RawConfig } from "../../infra/configKeys";
+import { readRawConfig } from "../../infra/pulumiConfig";
 import { ConfigError } from "../../infra/configReader";
 import { loadStackSettings } from "../../scripts/shared/stackFiles";
 
