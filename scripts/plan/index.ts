@@ -3,9 +3,9 @@
  * run under Pulumi's mock runtime with no cloud. Invalid settings exit 2 with nothing on stdout.
  */
 import { parseArgs } from "node:util";
+import { validStackConfig } from "../../infra/config";
 import { exitCodesHelp, runCommand } from "../shared/exitCodes";
-import { buildPlan } from "./plan";
-import { renderSummary } from "./summary";
+import { loadSettingsReportingAll } from "../shared/stackSettings";
 
 export const PLAN_USAGE =
   "usage: npm run plan -- [--stack NAME] [--config KEY=VALUE]... [--json]\n\n" +
@@ -36,6 +36,12 @@ async function main(): Promise<void> {
     process.stdout.write(PLAN_USAGE);
     return;
   }
+  // Settings first, without the program or Pulumi's SDK loaded: a wrong one is refused at once. The plan checks them again.
+  validStackConfig(loadSettingsReportingAll(values.stack, values.config).config);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { buildPlan } = require("./plan") as typeof import("./plan");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { renderSummary } = require("./summary") as typeof import("./summary");
   const plan = await buildPlan({ stack: values.stack, overrides: values.config });
   process.stdout.write(values.json ? JSON.stringify(plan.document, null, 2) + "\n" : renderSummary(plan));
 }
