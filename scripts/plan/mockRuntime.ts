@@ -130,7 +130,7 @@ async function resolve(value: unknown): Promise<unknown> {
  * shows; without frames they cost nothing (under Jest each frame was source-mapped, half of a plan's time). Errors the
  * program throws keep their messages.
  */
-async function withoutStackFrames<T>(run: () => Promise<T>): Promise<T> {
+export async function withoutStackFrames<T>(run: () => Promise<T>): Promise<T> {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {

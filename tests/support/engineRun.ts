@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { azureMocks } from "../../scripts/plan/mockAzure";
+import { withoutStackFrames } from "../../scripts/plan/mockRuntime";
 
 /** The SDK's wire marker of a value unknown in a preview (sdk/nodejs/runtime/rpc.ts, unknownValue). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -63,10 +64,12 @@ export async function runAsEngine(preview: boolean, program: () => unknown): Pro
     });
     register(req, callback);
   };
-  await pulumi.runtime.runInPulumiStack(async () => {
-    program();
-    return {};
+  await withoutStackFrames(async () => {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      program();
+      return {};
+    });
+    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
   });
-  await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
   return { registrations, invokes };
 }
