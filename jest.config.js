@@ -24,6 +24,8 @@ module.exports = {
     // and its closure serializer requires the TypeScript compiler at start-up: loaded only if something serializes (nothing does).
     "^typescript$": "<rootDir>/tests/support/typescriptOnDemand.cjs",
   },
+  // ...and its index loads the automation API, which nothing here uses: resolved to a stand-in that fails if read.
+  resolver: "<rootDir>/tests/support/jestResolver.cjs",
   moduleFileExtensions: ["ts", "js", "json"],
   // One folder a run for the plans that several test files read (tests/support/sharedPlans.ts).
   globalSetup: "<rootDir>/tests/support/planFolderSetup.cjs",

@@ -59,3 +59,25 @@ describe("the test environment", () => {
     await environment.teardown();
   });
 });
+
+describe("the resolver (tests/support/jestResolver.cjs)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const resolver = require(path.join(PROJECT_ROOT, "tests", "support", "jestResolver.cjs")) as (request: string, options: object) => string;
+  const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+  const defaultResolver = (request: string, options: { basedir: string }) => require.resolve(request, { paths: [options.basedir] });
+
+  it("resolves the SDK index's ./automation to the stand-in, which fails when read", () => {
+    const standIn = resolver("./automation", { basedir: sdk, defaultResolver });
+    expect(standIn).toBe(path.join(PROJECT_ROOT, "tests", "support", "automationNotLoaded.cjs"));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(() => (require(standIn) as { LocalWorkspace: unknown }).LocalWorkspace).toThrow(/automation API is not loaded under Jest.*automation\.LocalWorkspace/);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect("LocalWorkspace" in (require("@pulumi/pulumi") as { automation: object }).automation).toBe(false);
+  });
+
+  it("leaves every other ./automation as it is: azure-native's enums of Azure Automation", () => {
+    const enums = path.join(path.dirname(require.resolve("@pulumi/azure-native/package.json")), "types", "enums");
+    expect(resolver("./automation", { basedir: enums, defaultResolver })).toBe(path.join(enums, "automation", "index.js"));
+    expect(resolver("./output", { basedir: sdk, defaultResolver })).toBe(path.join(sdk, "output.js"));
+  });
+});
