@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { withDefaults } from "../domain/defaults";
 import { FLOW_DAG_YAML } from "./azure/rest/flowService";
-import { FlowFile, PromptFlow } from "./azure/providers/promptFlow";
+import type { FlowFile } from "./azure/providers/promptFlow";
+import { PromptFlow } from "./azure/providers/resources";
 import { readFlowFiles } from "./flowFolder";
 import type { ProjectHandle } from "./foundry";
 

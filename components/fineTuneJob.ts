@@ -12,9 +12,9 @@ import { withDefaults } from "../domain/defaults";
 import type { ClusterHandle } from "./gpuCluster";
 import type { WorkspaceHandle } from "./mlWorkspace";
 import type { IdentityHandle } from "./trainingIdentity";
-import { JobCompletion } from "./azure/providers/jobCompletion";
 import type { JobInput, PipelineJobProperties } from "./azure/rest/machineLearning";
-import { PipelineJob, pipelineJobName } from "./azure/providers/pipelineJob";
+import { pipelineJobName } from "./azure/providers/pipelineJob";
+import { JobCompletion, PipelineJob } from "./azure/providers/resources";
 
 /**
  * The azureml registry's chat-completion fine-tuning pipeline, pinned. Its inputs and outputs are those of

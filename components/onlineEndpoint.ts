@@ -4,7 +4,7 @@ import * as time from "@pulumiverse/time";
 import { DEPLOYMENT_SETTINGS } from "../domain/catalogue/deploymentSettings";
 import { Resolved, withDefaults } from "../domain/defaults";
 import type { AzureNamer } from "../domain/naming";
-import { EndpointTraffic } from "./azure/providers/endpointTraffic";
+import { EndpointTraffic } from "./azure/providers/resources";
 import type { WorkspaceHandle } from "./mlWorkspace";
 import type { IdentityHandle } from "./trainingIdentity";
 

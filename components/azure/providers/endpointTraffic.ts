@@ -1,10 +1,9 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { isArmError } from "../rest/armClient";
 import { EndpointAddress, readTraffic, setTraffic } from "../rest/machineLearning";
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { readState } from "./dynamicState";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
-import { DynamicResource, StoredProvider } from "./dynamicResource";
 
 export interface TrafficInputs extends EndpointAddress {
   /** Percent of live traffic per deployment; 0 or 100 in all. */
@@ -73,16 +72,4 @@ export interface EndpointTrafficArgs {
   readonly traffic: pulumi.Input<Record<string, pulumi.Input<number>>>;
   /** A digest of the endpoint's and deployments' settings, so that an update of either re-applies traffic. */
   readonly revision: pulumi.Input<string>;
-}
-
-/** Where {@link EndpointTraffic} keeps its provider. */
-export const TRAFFIC_PROVIDER: StoredProvider = { file: __filename, exportName: "endpointTrafficProvider" };
-
-/** An online endpoint's live traffic, set once its deployments exist (see the provider above). */
-export class EndpointTraffic extends DynamicResource {
-  declare public readonly traffic: pulumi.Output<Record<string, number>>;
-
-  constructor(name: string, args: EndpointTrafficArgs, opts?: pulumi.CustomResourceOptions) {
-    super(TRAFFIC_PROVIDER, "EndpointTraffic", name, args, opts);
-  }
 }

@@ -1,10 +1,9 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { JobAddress, JobSnapshot, readJob } from "../rest/machineLearning";
 import { howJobEnded, liveJob, RerunHint, UNSUCCESSFUL_JOB_STATUSES } from "./pipelineJob";
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { keepOutputs, readState } from "./dynamicState";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
-import { DynamicResource, StoredProvider } from "./dynamicResource";
 
 export const SUCCEEDED = "Completed";
 
@@ -97,25 +96,4 @@ export interface JobCompletionArgs {
   readonly timeoutMinutes: pulumi.Input<number>;
   /** The config key a user bumps to run the job again, named when it ends without a model. */
   readonly rerunKey: string;
-}
-
-/** Where {@link JobCompletion} keeps its provider, which names `rerunKey` when a job ends without a model. */
-export function gateProvider(rerunKey: string): StoredProvider {
-  return { file: __filename, exportName: "jobCompletionProvider", extras: { rerunKey } };
-}
-
-/**
- * A gate between a job and what needs its output: created only once the job has completed. It does not wait during
- * preview (Pulumi does not create resources then), and fails with the job's status and studio URL when the job fails.
- */
-export class JobCompletion extends DynamicResource {
-  // `declare`: the base constructor sets these; a class field would reset them to undefined.
-  declare public readonly jobName: pulumi.Output<string>;
-  declare public readonly status: pulumi.Output<string>;
-  declare public readonly studioUrl: pulumi.Output<string>;
-
-  constructor(name: string, args: JobCompletionArgs, opts?: pulumi.CustomResourceOptions) {
-    const { rerunKey, ...inputs } = args;
-    super(gateProvider(rerunKey), "JobCompletion", name, { ...inputs, status: undefined, studioUrl: undefined }, opts);
-  }
 }

@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { cancelJob, JobAddress, JobSnapshot, PipelineJobProperties, putJob, readJob, TERMINAL_JOB_STATUSES } from "../rest/machineLearning";
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { keepOutputs, readState } from "./dynamicState";
 import { armFor, AzureProvider, keepStackConfig } from "./providerSupport";
-import { DynamicResource, StoredProvider } from "./dynamicResource";
 
 /**
  * Statuses of a job that will never produce a model: Azure keeps the name, so it cannot be submitted again.
@@ -131,26 +130,4 @@ export interface PipelineJobArgs {
 /** What a job's providers say when a job ended without a model: the key that runs it again, set by the resource. */
 export interface RerunHint {
   rerunKey?: string;
-}
-
-/** Where {@link PipelineJob} keeps its provider, which names `rerunKey` when a job ended without a model. */
-export function jobProvider(rerunKey: string): StoredProvider {
-  return { file: __filename, exportName: "pipelineJobProvider", extras: { rerunKey } };
-}
-
-/**
- * An Azure ML job with a name of our choosing. azure-native's Job takes its name in an input called `id`, which
- * Pulumi's Node.js SDK never sends to a provider, so the job is submitted with a plain ARM request instead.
- */
-export class PipelineJob extends DynamicResource {
-  // `declare`: the base constructor sets these; a class field would reset them to undefined.
-  declare public readonly jobName: pulumi.Output<string>;
-  declare public readonly status: pulumi.Output<string>;
-  declare public readonly studioUrl: pulumi.Output<string>;
-  declare public readonly submitted: pulumi.Output<boolean>;
-
-  constructor(name: string, args: PipelineJobArgs, opts?: pulumi.CustomResourceOptions) {
-    const { rerunKey, ...inputs } = args;
-    super(jobProvider(rerunKey), "PipelineJob", name, { ...inputs, status: undefined, studioUrl: undefined, submitted: undefined }, opts);
-  }
 }

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { AzureFilesClient } from "../rest/azureFiles";
 import { diffInputs, diffResult } from "./dynamicDiff";
 import { keepOutputs, readState } from "./dynamicState";
@@ -16,7 +16,6 @@ import {
 } from "../rest/flowService";
 import { WorkspaceAddress, workspacePath } from "../rest/machineLearning";
 import { AzureProvider, azureFor, keepStackConfig } from "./providerSupport";
-import { DynamicResource, StoredProvider } from "./dynamicResource";
 
 /** One file of the flow's folder: its path in the folder (`/`-separated) and its bytes, base64. */
 /** One file of a flow's folder. */
@@ -214,20 +213,3 @@ export const promptFlowProvider: pulumi.dynamic.ResourceProvider<PromptFlowInput
 
 /** The resource's inputs as {@link PromptFlowInputs} documents them, each of which may come from another resource. */
 export type PromptFlowArgs = { readonly [K in keyof PromptFlowInputs]: pulumi.Input<PromptFlowInputs[K]> };
-
-/** Where {@link PromptFlow} keeps its provider. */
-export const FLOW_PROVIDER: StoredProvider = { file: __filename, exportName: "promptFlowProvider" };
-
-/** A Prompt flow in an Azure ML workspace or Foundry project (see the provider above). */
-export class PromptFlow extends DynamicResource {
-  declare public readonly flowId: pulumi.Output<string>;
-  declare public readonly flowName: pulumi.Output<string>;
-  declare public readonly flowResourceId: pulumi.Output<string>;
-  declare public readonly portalUrl: pulumi.Output<string>;
-  declare public readonly folder: pulumi.Output<string>;
-
-  constructor(name: string, args: PromptFlowArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { flowId: undefined, flowResourceId: undefined, portalUrl: undefined, folder: undefined };
-    super(FLOW_PROVIDER, "PromptFlow", name, { ...args, ...outputs }, opts);
-  }
-}
