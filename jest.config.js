@@ -18,13 +18,8 @@ module.exports = {
     [`/node_modules/(${ESM_ONLY.join("|")})/src/.+\\.js$`]: "<rootDir>/tests/support/jestTransform.cjs",
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join("|")})/)`],
-  // @pulumi/pulumi's runtime loads npm's tooling for a function packager nothing here calls (see the stand-in).
-  moduleNameMapper: {
-    "^@npmcli/arborist$": "<rootDir>/tests/support/arboristNotLoaded.cjs",
-    // and its closure serializer requires the TypeScript compiler at start-up: loaded only if something serializes (nothing does).
-    "^typescript$": "<rootDir>/tests/support/typescriptOnDemand.cjs",
-  },
-  // ...and its index loads the automation API, which nothing here uses: resolved to a stand-in that fails if read.
+  // @pulumi/pulumi loads its automation API and its closure serializer (with npm's tooling and the TypeScript compiler)
+  // at start-up, which nothing here uses: each resolves to a stand-in that fails if used (see the resolver).
   resolver: "<rootDir>/tests/support/jestResolver.cjs",
   moduleFileExtensions: ["ts", "js", "json"],
   // One folder a run for the plans that several test files read (tests/support/sharedPlans.ts).

@@ -75,6 +75,17 @@ describe("the resolver (tests/support/jestResolver.cjs)", () => {
     expect("LocalWorkspace" in (require("@pulumi/pulumi") as { automation: object }).automation).toBe(false);
   });
 
+  it("resolves the runtime's closure serializer and code-path packager to a stand-in that fails when called", () => {
+    const runtime = path.join(sdk, "runtime");
+    const standIn = path.join(PROJECT_ROOT, "tests", "support", "closureNotLoaded.cjs");
+    expect(resolver("./closure/serializeClosure", { basedir: runtime, defaultResolver })).toBe(standIn);
+    expect(resolver("./closure/codePaths", { basedir: runtime, defaultResolver })).toBe(standIn);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    expect(() => pulumi.runtime.serializeFunction(() => 1)).toThrow(/closure serializer is not loaded under Jest.*serializeFunction was called/);
+    expect(() => pulumi.runtime.computeCodePaths()).toThrow(/computeCodePaths was called/);
+  });
+
   it("leaves every other ./automation as it is: azure-native's enums of Azure Automation", () => {
     const enums = path.join(path.dirname(require.resolve("@pulumi/azure-native/package.json")), "types", "enums");
     expect(resolver("./automation", { basedir: enums, defaultResolver })).toBe(path.join(enums, "automation", "index.js"));

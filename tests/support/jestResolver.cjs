@@ -1,11 +1,22 @@
 /**
- * Jest's resolver, but for one module: @pulumi/pulumi's `require("./automation")`, from the SDK's index only, resolves
- * to tests/support/automationNotLoaded.cjs.
+ * Jest's resolver, but for three modules @pulumi/pulumi loads at start-up and nothing under Jest uses, which Jest would
+ * load again for every test file (a tenth of the SDK's load, and through the closure serializer npm's tooling and the
+ * TypeScript compiler): the SDK index's automation API and the runtime's closure serializer and code-path packager.
+ * Each resolves to a stand-in that fails, naming itself, if it is used. Every other request resolves as Jest's own
+ * resolver resolves it.
  */
 const path = require("node:path");
 
 const SDK_DIR = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-const AUTOMATION_STAND_IN = path.join(__dirname, "automationNotLoaded.cjs");
 
-module.exports = (request, options) =>
-  request === "./automation" && options.basedir === SDK_DIR ? AUTOMATION_STAND_IN : options.defaultResolver(request, options);
+/** `require(request)` from `basedir` -> the stand-in. */
+const STAND_INS = [
+  { basedir: SDK_DIR, request: "./automation", standIn: "automationNotLoaded.cjs" },
+  { basedir: path.join(SDK_DIR, "runtime"), request: "./closure/serializeClosure", standIn: "closureNotLoaded.cjs" },
+  { basedir: path.join(SDK_DIR, "runtime"), request: "./closure/codePaths", standIn: "closureNotLoaded.cjs" },
+];
+
+module.exports = (request, options) => {
+  const match = STAND_INS.find((s) => s.request === request && s.basedir === options.basedir);
+  return match ? path.join(__dirname, match.standIn) : options.defaultResolver(request, options);
+};
