@@ -1,7 +1,11 @@
 /**
- * The environment every test file runs in (jest.config.js): Jest's node environment, with an ordinary global object per
- * file instead of a contextified one (tests/support/fastGlobalsEnvironment.cjs).
+ * What every test file runs in (jest.config.js): Jest's node environment with an ordinary global object per file
+ * instead of a contextified one (tests/support/fastGlobalsEnvironment.cjs), the resolver's stand-ins for the parts of
+ * the SDK nothing here uses (tests/support/jestResolver.cjs), and the folder of the plans files share.
  */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as vm from "node:vm";
 import { PROJECT_ROOT } from "../scripts/shared/stackFiles";
@@ -90,5 +94,22 @@ describe("the resolver (tests/support/jestResolver.cjs)", () => {
     const enums = path.join(path.dirname(require.resolve("@pulumi/azure-native/package.json")), "types", "enums");
     expect(resolver("./automation", { basedir: enums, defaultResolver })).toBe(path.join(enums, "automation", "index.js"));
     expect(resolver("./output", { basedir: sdk, defaultResolver })).toBe(path.join(sdk, "output.js"));
+  });
+});
+
+describe("the shared plans' folder (tests/support/planFolderSetup.cjs)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { removeLeftFolders } = require(path.join(PROJECT_ROOT, "tests", "support", "planFolderSetup.cjs")) as { removeLeftFolders(dir: string): string[] };
+
+  it("removes the folders of runs that ended without their teardown, and keeps those of runs still going", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-folders-"));
+    try {
+      const ended = spawnSync(process.execPath, ["-e", ""]).pid!;
+      for (const name of [`phi3-plans-${ended}-abc123`, `phi3-plans-${process.pid}-def456`, "phi3-plans-xyz789", "other"]) fs.mkdirSync(path.join(dir, name));
+      expect(removeLeftFolders(dir)).toEqual([`phi3-plans-${ended}-abc123`]);
+      expect(fs.readdirSync(dir).sort()).toEqual(["other", `phi3-plans-${process.pid}-def456`, "phi3-plans-xyz789"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
