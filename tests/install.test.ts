@@ -28,9 +28,11 @@ describe("one install for the program and the policy pack", () => {
 
   // Pulumi's Node.js language host locates the pack's runner with require.resolve from the pack's folder.
   it("resolves Pulumi's policy-pack runner and the pack's packages from policy/ to the project's one copy", () => {
+    // Node resolves through symlinks: a node_modules linked from elsewhere is still the project's when its real path is.
+    const projectModules = fs.realpathSync(path.join(PROJECT_ROOT, "node_modules"));
     for (const request of ["@pulumi/pulumi/cmd/run-policy-pack", "@pulumi/policy", "@pulumi/azure-native/package.json"]) {
       const resolved = require.resolve(request, { paths: [policyDir] });
-      expect(path.relative(PROJECT_ROOT, resolved).startsWith(`node_modules${path.sep}`)).toBe(true);
+      expect(resolved.startsWith(`${projectModules}${path.sep}`)).toBe(true);
     }
   });
 });
