@@ -370,14 +370,13 @@ export function unknownKeyProblems(config: Readonly<Record<string, string>>): Co
 
 /**
  * A stack's validated settings from its whole config (keys `namespace:key`), as `pulumi up` checks them: every unknown
- * key and every wrong value in one {@link ConfigError}, before anything is created. `raw` is the project's settings
- * as read, by default from the same config.
+ * key and every wrong value in one {@link ConfigError}, before anything is created.
  */
-export function validStackConfig(config: Readonly<Record<string, string>>, raw: RawConfig = rawConfigFrom(config)): StackConfig {
+export function validStackConfig(config: Readonly<Record<string, string>>): StackConfig {
   const problems = unknownKeyProblems(config);
   let parsed: StackConfig | undefined;
   try {
-    parsed = parseStackConfig(raw);
+    parsed = parseStackConfig(rawConfigFrom(config));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
