@@ -50,19 +50,6 @@ const LONG = { every: 7, turns: 14, chars: 900 };
  * `longChars` characters each; the others alternate between 2 and 8 turns of a few hundred characters.
  */
 export function chatRow(i: number, long: { every: number; turns: number; chars: number } = LONG): ChatRow {
-  // Kept (for the small splits of tests; writeChatParquet keeps none): a test makes its fixtures' rows, then the same
-  // rows again as what it expects to read back.
-  const key = `${i}:${long.every}:${long.turns}:${long.chars}`;
-  const known = madeRows.get(key);
-  if (known) return known;
-  const row = makeChatRow(i, long);
-  madeRows.set(key, row);
-  return row;
-}
-
-const madeRows = new Map<string, ChatRow>();
-
-function makeChatRow(i: number, long: { every: number; turns: number; chars: number }): ChatRow {
   const isLong = i % long.every === long.every - 1;
   const turns = isLong ? long.turns : 2 + 2 * (i % 4);
   const messages = Array.from({ length: turns }, (_, t) => ({
@@ -106,7 +93,7 @@ export async function chatParquet(rows: readonly ChatRow[], rowGroupSize: number
  * Writes rows `first` to `first + count - 1` of the generated split to `file`, one row group at a time, so that a split
  * of any size is written with the memory of one row group.
  */
-export async function writeChatParquet(file: string, first: number, count: number, rowGroupSize: number, row: (i: number) => ChatRow = (i) => makeChatRow(i, LONG)): Promise<void> {
+export async function writeChatParquet(file: string, first: number, count: number, rowGroupSize: number, row: (i: number) => ChatRow = chatRow): Promise<void> {
   // hyparquet-writer's Node entry point adds fileWriter; its declared types (read through "types") leave it out.
   const writer = (await import("hyparquet-writer")) as unknown as typeof import("hyparquet-writer") & { fileWriter(file: string): import("hyparquet-writer").Writer };
   fs.rmSync(file, { force: true });
