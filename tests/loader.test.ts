@@ -1,8 +1,8 @@
 /**
- * The program as `pulumi up` starts it: Pulumi's own language-host entry (`@pulumi/pulumi/cmd/run`) loads package.json's
- * "main" from infra/, which loads infra/index.ts through the project's TypeScript hook, and the program's preflight
- * calls Azure (here the local HTTPS stand-in) with the credential azure-native would use. Only the resource monitor is
- * Pulumi's mock.
+ * The program as `pulumi up` starts it: Pulumi's own entry (`@pulumi/pulumi/cmd/run`) with the language host's arguments
+ * loads package.json's "main" from infra/, which loads infra/index.ts through the project's TypeScript hook, and the
+ * program's preflight calls Azure (here the local HTTPS stand-in) with the credential azure-native would use. Only the
+ * resource monitor is Pulumi's mock.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -33,7 +33,16 @@ afterAll(async () => {
 interface LoaderRun {
   readonly code: number;
   readonly stderr: string;
-  readonly result?: { cwd: string; tsNode: boolean; programFiles: string[]; registered: string[]; outputs: string[] };
+  readonly result?: {
+    cwd: string;
+    tsNode: boolean;
+    typescriptCompiler: boolean;
+    sourceMapSupport: boolean;
+    stackTracesMapped: boolean;
+    programFiles: string[];
+    registered: string[];
+    outputs: string[];
+  };
 }
 
 /** The dev stack with `overrides`, its config as the Pulumi CLI hands it to the program (Pulumi.yaml defaults included). */
@@ -43,7 +52,7 @@ function runUnderPulumiLoader(...overrides: string[]): Promise<LoaderRun> {
   return new Promise((resolve) =>
     endAfterTests(
       execFile(process.execPath, [path.join(__dirname, "support", "pulumiLoaderRun.js"), JSON.stringify(config)], { env, timeout: 90_000 }, (err, stdout, stderr) =>
-        // The program's own messages (pulumi.log with no engine) come first; the runner's summary is the last line.
+        // The runner's summary is the last line it prints, at exit.
         resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr, result: err ? undefined : JSON.parse(stdout.trim().split("\n").at(-1)!) }),
       ),
     ),
@@ -66,9 +75,14 @@ describe("Pulumi's loader", () => {
     expect(run.stderr).not.toMatch(/error/i);
     expect(run.result?.cwd).toBe(path.join(PROJECT_ROOT, "infra"));
     expect(run.result?.tsNode).toBe(false);
+    // Neither the closure serializer's TypeScript compiler (loaded on demand: scripts/tooling/sdkOnDemand.cjs) nor
+    // source-map-support's formatting of every trace (which cmd/run installs and stackEntry.cjs turns off).
+    expect(run.result?.typescriptCompiler).toBe(false);
+    expect(run.result?.sourceMapSupport).toBe(true);
+    expect(run.result?.stackTracesMapped).toBe(false);
     expect(run.result?.programFiles).toEqual(expect.arrayContaining(["scripts/tooling/stackEntry.cjs", "infra/index.ts", "components/azure/providers/pipelineJob.ts"]));
     expect(run.result?.registered).toEqual(expect.arrayContaining(["pulumi-nodejs:dynamic/phi3-foundry:PipelineJob", "azure-native:machinelearningservices:OnlineDeployment"]));
-    expect(run.result?.outputs).toEqual(expect.arrayContaining(["scoringUri", "endpointKey", "fineTuneJobName"]));
+    expect(run.result?.outputs).toEqual(expect.arrayContaining(["endpointName", "endpointKey", "fineTuneJobName"]));
     const ml = `/subscriptions/${STAND_IN_SUBSCRIPTION}/providers/Microsoft.MachineLearningServices`;
     expect(azure.armRequests().map((r) => `${r.path}?api-version=${r.query["api-version"]}`)).toEqual(
       expect.arrayContaining([`${ml}?api-version=2025-04-01`, `${ml}/locations/eastus2/vmSizes?api-version=${ML_API_VERSION}`, `${ml}/locations/eastus2/usages?api-version=${ML_API_VERSION}`]),

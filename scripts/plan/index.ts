@@ -38,6 +38,9 @@ async function main(): Promise<void> {
   }
   // Settings first, without the program or Pulumi's SDK loaded: a wrong one is refused at once. The plan checks them again.
   validStackConfig(loadSettingsReportingAll(values.stack, values.config).config);
+  // The SDK's closure serializer and automation API, which the plan never uses, load if used (see the file).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("../tooling/sdkOnDemand.cjs").loadSdkPartsOnDemand();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { buildPlan } = require("./plan") as typeof import("./plan");
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -6,15 +6,19 @@
  * resolver resolves it.
  */
 const path = require("node:path");
+const { DEFERRED_SDK_REQUIRES } = require("../../scripts/tooling/sdkOnDemand.cjs");
 
 const SDK_DIR = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 
-/** `require(request)` from `basedir` -> the stand-in. */
-const STAND_INS = [
-  { basedir: SDK_DIR, request: "./automation", standIn: "automationNotLoaded.cjs" },
-  { basedir: path.join(SDK_DIR, "runtime"), request: "./closure/serializeClosure", standIn: "closureNotLoaded.cjs" },
-  { basedir: path.join(SDK_DIR, "runtime"), request: "./closure/codePaths", standIn: "closureNotLoaded.cjs" },
-];
+/**
+ * `require(request)` from `basedir` -> the stand-in: the requires that `pulumi up` and the plan defer until used
+ * (scripts/tooling/sdkOnDemand.cjs), which nothing under Jest uses at all.
+ */
+const STAND_INS = DEFERRED_SDK_REQUIRES.map(({ from, request }) => ({
+  basedir: path.join(SDK_DIR, path.dirname(from)),
+  request,
+  standIn: request === "./automation" ? "automationNotLoaded.cjs" : "closureNotLoaded.cjs",
+}));
 
 module.exports = (request, options) => {
   const match = STAND_INS.find((s) => s.request === request && s.basedir === options.basedir);

@@ -1,51 +1,71 @@
 /**
- * Runs the stack the way `pulumi up` starts it: Pulumi's own language-host entry (`@pulumi/pulumi/cmd/run`, with --pwd
- * infra/ and the entry point "." as the engine sets them for `main: infra/`, so that it finds package.json's "main"),
- * in the environment the Node.js language host makes from Pulumi.yaml (the caller passes PULUMI_NODEJS_TYPESCRIPT as
- * scripts/shared/stackFiles.ts `languageHostEnvironment` says). The resource monitor is Pulumi's mock monitor (there is
- * no engine here); Azure is whatever the stack's config and environment point at.
- * argv[2]: JSON of the stack config; prints one JSON line: how the program loaded and what it registered.
+ * Runs the stack the way `pulumi up` starts it: Pulumi's own entry, `@pulumi/pulumi/cmd/run`, with the arguments and
+ * environment the Node.js language host gives it (pulumi-language-nodejs main.go: `constructArguments` puts --monitor,
+ * --project, --root-directory, --stack and --pwd, the program directory, before the entry point "."; the config is the
+ * JSON of PULUMI_CONFIG). The caller adds what the host derives from Pulumi.yaml (scripts/shared/stackFiles.ts
+ * `languageHostEnvironment`). cmd/run then does what it does under the engine: OpenTelemetry's set-up, source-map-support,
+ * V8's inspector hooks, and run(), which finds package.json's "main" from --pwd.
+ *
+ * There is no engine here: the resource monitor is Pulumi's mock monitor (monitor address "mock"), set up before
+ * cmd/run loads, so the SDK's runtime settings load a moment earlier than under the engine. Azure is whatever the
+ * stack's config and environment point at.
+ * argv[2]: JSON of the stack config. Prints one JSON line at exit: how the program loaded and what it registered.
  */
 const path = require("path");
+
 const root = path.resolve(__dirname, "..", "..");
-const pulumi = require(require.resolve("@pulumi/pulumi", { paths: [root] }));
-// cmd/run/index.js is the command line around run(): it parses the engine's flags and starts run() on import. Only
-// its exit-code constant is used by run.js, so it is stood in for; run() itself is Pulumi's.
-const cliPath = require.resolve("@pulumi/pulumi/cmd/run/index.js", { paths: [root] });
-require.cache[cliPath] = { id: cliPath, filename: cliPath, loaded: true, children: [], exports: { nodeJSProcessExitedAfterLoggingUserActionableMessage: 32 } };
-const { run } = require(require.resolve("@pulumi/pulumi/cmd/run/run", { paths: [root] }));
+const sdk = (file) => require.resolve(`@pulumi/pulumi/${file}`, { paths: [root] });
 
-const config = JSON.parse(process.argv[2] ?? "{}");
-const subscriptionId = process.env.ARM_SUBSCRIPTION_ID;
+process.env.PULUMI_CONFIG = process.argv[2] ?? "{}";
+process.env.PULUMI_CONFIG_SECRET_KEYS = "[]";
+
+const { setMocks } = require(sdk("runtime/mocks"));
+const { getMonitor } = require(sdk("runtime/settings"));
+
+const project = "phi3-foundry";
+const stack = "dev";
 const registered = [];
-const mocks = {
-  newResource(args) {
-    registered.push(args.type);
-    const result = args.type === "random:index/randomString:RandomString" ? { result: "abc123" } : {};
-    return { id: `${args.name}-id`, state: { ...args.inputs, name: args.name, ...result } };
+setMocks(
+  {
+    newResource(args) {
+      registered.push(args.type);
+      const result = args.type === "random:index/randomString:RandomString" ? { result: "abc123" } : {};
+      return { id: `${args.name}-id`, state: { ...args.inputs, name: args.name, ...result } };
+    },
+    call(args) {
+      if (args.token === "azure-native:authorization:getClientConfig") {
+        return { subscriptionId: process.env.ARM_SUBSCRIPTION_ID, tenantId: process.env.ARM_TENANT_ID, clientId: process.env.ARM_CLIENT_ID, objectId: "object" };
+      }
+      return {};
+    },
   },
-  call(args) {
-    if (args.token === "azure-native:authorization:getClientConfig") {
-      return { subscriptionId, tenantId: process.env.ARM_TENANT_ID, clientId: process.env.ARM_CLIENT_ID, objectId: "object" };
-    }
-    return {};
-  },
-};
+  project,
+  stack,
+  false,
+);
 
-async function main() {
-  pulumi.runtime.setAllConfig(config, []);
-  await pulumi.runtime.setMocks(mocks, "phi3-foundry", "dev", false);
-  const started = process.hrtime.bigint();
-  let loadedMs;
-  const outputs = await run({ _: ["."], pwd: path.join(root, "infra") }, () => (loadedMs = Number(process.hrtime.bigint() - started) / 1e6), () => {}, () => false);
-  await require(require.resolve("@pulumi/pulumi/runtime/settings", { paths: [root] })).waitForRPCs();
+// cmd/run asks the monitor to shut down once the program is done; the engine answers, and so does this stand-in.
+getMonitor().signalAndWaitForShutdown = (_request, callback) => callback(null, {});
+
+const started = process.hrtime.bigint();
+process.on("exit", () => {
   const loaded = Object.keys(require.cache);
-  const tsNode = loaded.some((file) => file.includes(`${path.sep}ts-node`));
-  const programFiles = loaded.filter((file) => file.startsWith(root + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`)).map((file) => path.relative(root, file).split(path.sep).join("/"));
+  const inPackage = (name) => loaded.some((file) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`));
+  const stackResource = [...getMonitor().getRegisteredResources().values()].find((r) => r.urn.endsWith(`::${project}-${stack}`));
   process.stdout.write(
-    JSON.stringify({ cwd: process.cwd(), tsNode, programFiles, registered, outputs: Object.keys(outputs ?? {}), totalMs: Number(process.hrtime.bigint() - started) / 1e6, loadedMs }) + "\n",
+    JSON.stringify({
+      cwd: process.cwd(),
+      tsNode: inPackage("ts-node") || loaded.some((file) => file.includes(`${path.sep}vendor${path.sep}ts-node`)),
+      typescriptCompiler: inPackage("typescript"),
+      sourceMapSupport: inPackage("source-map-support"),
+      stackTracesMapped: Error.prepareStackTrace !== undefined,
+      programFiles: loaded.filter((file) => file.startsWith(root + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`)).map((file) => path.relative(root, file).split(path.sep).join("/")),
+      registered,
+      outputs: Object.keys(stackResource?.state?.toJavaScript?.() ?? {}),
+      totalMs: Number(process.hrtime.bigint() - started) / 1e6,
+    }) + "\n",
   );
-}
+});
 
 // A program that fails leaves Pulumi's handlers waiting; the caller's budget is the limit.
 setTimeout(() => {
@@ -53,7 +73,6 @@ setTimeout(() => {
   process.exit(2);
 }, 60_000).unref();
 
-main().catch((err) => {
-  process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
-  process.exit(1);
-});
+const entry = sdk("cmd/run/index.js");
+process.argv = [process.argv[0], entry, "--monitor", "mock", "--project", project, "--root-directory", root, "--stack", stack, "--pwd", path.join(root, "infra"), "."];
+require(entry);
