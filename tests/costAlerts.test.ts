@@ -208,11 +208,12 @@ describe("firstOfMonth", () => {
 });
 
 describe("the stack's budget and idle alarm", () => {
-  const WITH_ALERTS = ["budgetMonthlyUsd=200", "alertEmails=ops@contoso.com"];
+  // idleAlertHours away from its default, to see it reach the alert (its default, 6: the config tests).
+  const WITH_ALERTS = ["budgetMonthlyUsd=200", "alertEmails=ops@contoso.com", "idleAlertHours=24"];
   // One plan per scenario, made once a run: the tests only read them.
   const planOf = (overrides: string[]) => sharedPlan({ overrides });
 
-  it("with budgetMonthlyUsd=200 and alertEmails=ops@contoso.com has the budget, the action group and the idle alert on the deployment", async () => {
+  it("with budgetMonthlyUsd=200, alertEmails=ops@contoso.com and idleAlertHours=24 has the budget, the action group and the idle alert on the deployment", async () => {
     const { resources, outputs } = (await planOf(WITH_ALERTS)).document;
     const budget = single(resources, BUDGET);
     const group = single(resources, ACTION_GROUP);
@@ -229,7 +230,8 @@ describe("the stack's budget and idle alarm", () => {
     expect(group.inputs.emailReceivers).toEqual([{ name: "email-1", emailAddress: "ops@contoso.com", useCommonAlertSchema: false }]);
     // Waits for the deployment (it names it), and goes with it.
     expect(alert.dependsOn).toEqual(expect.arrayContaining([deployment.urn, group.urn]));
-    expect(alert.inputs.windowSize).toBe("PT6H"); // idleAlertHours' default
+    // idleAlertHours=24: a day's window, evaluated every hour.
+    expect(alert.inputs).toMatchObject({ windowSize: "P1D", evaluationFrequency: "PT1H" });
     expect(alert.inputs.location).toBe("eastus2"); // the dev stack's region, the workspace's
     expect(String(alert.inputs.description)).toContain("Park it (the endpoint, model and data stay): pulumi config set servingEnabled false && pulumi up");
     expect(outputs).toMatchObject({ budgetName: budget.inputs.budgetName, idleAlertName: alert.inputs.ruleName });
@@ -257,11 +259,6 @@ describe("the stack's budget and idle alarm", () => {
     ]);
   });
 
-  it("looks back a day with idleAlertHours=24", async () => {
-    const { resources } = (await planOf([...WITH_ALERTS, "idleAlertHours=24"])).document;
-    expect(single(resources, LOG_ALERT).inputs).toMatchObject({ windowSize: "P1D", evaluationFrequency: "PT1H" });
-  });
-
   it("without them has none of these", async () => {
     const { resources, outputs } = (await planOf([])).document;
     for (const type of COST_TYPES) expect(ofType(resources, type)).toHaveLength(0);
@@ -270,7 +267,7 @@ describe("the stack's budget and idle alarm", () => {
   });
 
   it("keeps the budget but watches nothing when serving is parked", async () => {
-    const { resources, outputs } = (await planOf([...WITH_ALERTS, "servingEnabled=false", "idleAlertHours=24"])).document;
+    const { resources, outputs } = (await planOf([...WITH_ALERTS, "servingEnabled=false"])).document;
     expect(ofType(resources, DEPLOYMENT)).toHaveLength(0);
     expect(ofType(resources, LOG_ALERT)).toHaveLength(0);
     expect(ofType(resources, BUDGET)).toHaveLength(1);

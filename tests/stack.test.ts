@@ -20,7 +20,8 @@ import { sharedPlan } from "./support/sharedPlans";
 /** Plans by their overrides, each made once a run and shared (tests only read them); buildPlan where planning is tested. */
 const planOf = (overrides: string[] = []) => sharedPlan({ overrides });
 const devPlan = () => planOf();
-const REGISTERED_MODEL = ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:3"];
+/** Serving a registered model; its training files are not there, which does not matter: they are not read. */
+const REGISTERED_MODEL = ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:3", "trainDataPath=missing.jsonl"];
 
 // A failed expectation must not leave a spy (on azureMocks.newResource, console.warn) recording into the next test.
 afterEach(() => jest.restoreAllMocks());
@@ -46,6 +47,9 @@ describe("createNamer", () => {
 });
 
 describe("the dev stack", () => {
+  // Two settings that touch different resources, planned once for both tests.
+  const EXISTING_GROUP_HARDENED = ["resourceGroupName=rg-shared", "keyVaultPurgeProtection=true"];
+
   it("wires the workspace to its four dependencies", async () => {
     const { resources } = (await devPlan()).document;
     const workspace = named(resources, "ml-workspace");
@@ -114,7 +118,7 @@ describe("the dev stack", () => {
   });
 
   it("deploys into an existing resource group without creating one", async () => {
-    const { resources } = (await buildPlan({ overrides: ["resourceGroupName=rg-shared"] })).document;
+    const { resources } = (await planOf(EXISTING_GROUP_HARDENED)).document;
     expect(ofType(resources, "azure-native:resources:ResourceGroup")).toHaveLength(0);
     expect(named(resources, "ml-workspace").inputs.resourceGroupName).toBe("rg-shared");
     const contributor = named(resources, "training-identity-contributor");
@@ -124,7 +128,7 @@ describe("the dev stack", () => {
   it("turns purge protection on only when asked", async () => {
     const vault = async (overrides: string[]) => input(named((await planOf(overrides)).document.resources, "ml-keyvault"), "properties.enablePurgeProtection");
     expect(await vault([])).toBeUndefined();
-    expect(await vault(["keyVaultPurgeProtection=true"])).toBe(true);
+    expect(await vault(EXISTING_GROUP_HARDENED)).toBe(true);
   });
 });
 
@@ -286,9 +290,8 @@ describe("the training data", () => {
     expect(plan.warnings.join("\n")).toMatch(/data\/train_data\.jsonl holds 40 records, a sample/);
   });
 
-  it("is left out when fine-tuning is off", async () => {
-    const overrides = ["fineTuneEnabled=false", "registeredModelId=azureml:m:1", "trainDataPath=missing.jsonl"];
-    const { resources } = (await buildPlan({ overrides })).document;
+  it("is left out, and not read, when fine-tuning is off", async () => {
+    const { resources } = (await planOf(REGISTERED_MODEL)).document;
     expect(ofType(resources, "azure-native:machinelearningservices:DataVersion")).toHaveLength(0);
   });
 });
@@ -341,13 +344,21 @@ describe("fine-tuning in the stack", () => {
     expect(properties.inputs).not.toHaveProperty("mlflow_model_path");
   });
 
-  // An unchanged stack plans the same job: tests/scenarios.test.ts plans each stack twice and compares.
-  it("starts a new job when a setting changes", async () => {
-    const first = (await jobOf()).inputs.jobName;
-    expect((await jobOf(["learningRate=1e-5"])).inputs.jobName).not.toBe(first);
-    expect((await jobOf(["epochs=2"])).inputs.jobName).not.toBe(first);
-    expect((await jobOf(["fineTuneRun=2"])).inputs.jobName).not.toBe(first);
-    expect((await jobOf(["baseModel=Phi-4"])).inputs.jobName).not.toBe(first);
+  // An unchanged stack plans the same job: tests/plan.test.ts and tests/scenarios.test.ts plan stacks twice and compare.
+  it("starts a new job when a setting changes: the settings reach the request, whose digest and fineTuneRun name the job", async () => {
+    const first = await jobOf();
+    const changed = await jobOf(["learningRate=1e-5", "epochs=2", "fineTuneRun=2"]);
+    const properties = changed.inputs.properties as PipelineJobProperties;
+    expect(properties.inputs).toMatchObject({
+      learning_rate: { jobInputType: "literal", value: "0.00001" },
+      num_train_epochs: { jobInputType: "literal", value: "2" },
+    });
+    expect((first.inputs.properties as PipelineJobProperties).inputs).not.toMatchObject({ learning_rate: { value: "0.00001" } });
+    expect((first.inputs.properties as PipelineJobProperties).inputs).not.toMatchObject({ num_train_epochs: { value: "2" } });
+    expect(changed.inputs.jobName).toBe(pipelineJobName("phi3-ft", properties, "2"));
+    expect(changed.inputs.jobName).not.toBe(pipelineJobName("phi3-ft", properties, ""));
+    expect(changed.inputs.jobName).not.toBe(first.inputs.jobName);
+    expect((await jobOf(["baseModel=Phi-4"])).inputs.jobName).not.toBe(first.inputs.jobName);
   });
 
   it("sends fineTuneConfigFile as the uri_file input finetune_config_path, from its own data asset, as a new job", async () => {
