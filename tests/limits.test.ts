@@ -1,9 +1,9 @@
-import { parseStackConfig } from "../infra/config";
+import { parseStackConfig, validStackConfig } from "../infra/config";
 import { rawConfigFrom } from "../infra/configKeys";
 import { ConfigError } from "../infra/configReader";
 import { GPU_CLUSTER, LIMIT_REASONS, PRIVILEGED_ROLES, PRODUCTION_TAG, RULES } from "../domain/limits";
-import { buildPlan } from "../scripts/plan/plan";
 import { loadStackSettings } from "../scripts/shared/stackFiles";
+import { loadSettingsReportingAll } from "../scripts/shared/stackSettings";
 import { policy, violations } from "./support/policyHarness";
 
 /** The dev stack's raw settings with `overrides` on top, as the program would read them. */
@@ -80,11 +80,14 @@ describe("one source of limits for the config and the policy pack", () => {
   it.each([
     ["trainingMinNodes=1", "phi3-foundry:trainingMinNodes", "gpu-cluster-scales-to-zero"],
     ["trainingIdleSeconds=86400", "phi3-foundry:trainingIdleSeconds", "gpu-cluster-idles-out"],
-  ])("the plan refuses --config %s before any resource, naming the key and the rule", async (setting, key, rule) => {
-    const error = await buildPlan({ overrides: [setting] }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+  ])("the settings' check refuses --config %s before any resource, naming the key and the rule", (setting, key, rule) => {
+    // The check `npm run plan` and `pulumi up` make before the program runs (tests/plan.test.ts runs it through the plan).
+    let error: unknown;
+    try {
+      validStackConfig(loadSettingsReportingAll("dev", [setting]).config);
+    } catch (err) {
+      error = err;
+    }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain(`${key} = "${setting.split("=")[1]}"`);
     expect((error as Error).message).toContain(rule);
