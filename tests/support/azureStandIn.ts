@@ -11,7 +11,7 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { generate } from "selfsigned";
+import { sharedPerRun } from "./sharedPerRun";
 
 export interface RecordedRequest {
   readonly method: string;
@@ -97,6 +97,24 @@ export const STAND_IN_CLIENT = { id: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", sec
 const ML = "/providers/Microsoft.MachineLearningServices";
 
 /**
+ * The stand-ins' certificate and key, for 127.0.0.1: one a run, shared by every test file (tests/support/sharedPerRun.ts),
+ * since making one loads an X.509 library that took a fifth of a second in each file.
+ */
+async function standInCertificate(): Promise<{ private: string; cert: string }> {
+  const text = await sharedPerRun("stand-in-certificate.json", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { generate } = require("selfsigned") as typeof import("selfsigned");
+    const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
+      keyType: "ec",
+      curve: "P-256",
+      extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
+    });
+    return JSON.stringify({ private: pems.private, cert: pems.cert });
+  });
+  return JSON.parse(text);
+}
+
+/**
  * The environment of a process that talks to the stand-in as a user's would talk to Azure: it trusts the stand-in's
  * certificate and signs in as the stand-in's service principal through azure-native's ARM_* variables.
  */
@@ -162,11 +180,7 @@ export class AzureStandIn {
   ) {}
 
   static async start(): Promise<AzureStandIn> {
-    const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
-      keyType: "ec",
-      curve: "P-256",
-      extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
-    });
+    const pems = await standInCertificate();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "azure-stand-in-"));
     const caFile = path.join(dir, "ca.pem");
     fs.writeFileSync(caFile, pems.cert);
