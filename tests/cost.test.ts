@@ -6,7 +6,7 @@ import { GPU_VM_SIZES } from "../domain/catalogue/vmSizes";
 import { planCost, renderCost, usd } from "../scripts/plan/cost";
 import { buildPlan } from "../scripts/plan/plan";
 import { renderSummary } from "../scripts/plan/summary";
-import { sharedPlan } from "./support/sharedPlans";
+import { SCALE_OUT_LOW_PRIORITY, sharedPlan } from "./support/sharedPlans";
 
 describe("the price table (domain/catalogue/retailPrices.json)", () => {
   it("names for every price its region (or that the source names none), its date and its source", () => {
@@ -119,9 +119,7 @@ describe("the plan's cost", () => {
   });
 
   it("prices a fine-tune at trainingNodes x the node price, low-priority nodes only from a low-priority price", async () => {
-    const plan = await buildPlan({
-      overrides: ["trainingNodes=2", "trainingMaxNodes=3", "trainingPriority=LowPriority", "gpuPricesPerHour=Standard_NC24ads_A100_v4=3"],
-    });
+    const plan = await sharedPlan({ overrides: SCALE_OUT_LOW_PRIORITY });
     const cost = planCost(plan.document.resources, plan.prices);
     expect(cost.lines.find((l) => l.what === "training cluster")).toMatchObject({ units: 3, jobNodes: 2, priority: "LowPriority" });
     // The shipped table has no low-priority meter; gpuPricesPerHour is a dedicated price and is not used for it.

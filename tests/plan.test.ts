@@ -8,7 +8,7 @@ import { buildPlan, PlanDocument } from "../scripts/plan/plan";
 import { renderSummary } from "../scripts/plan/summary";
 import { PROJECT_ROOT, SECRET_PLACEHOLDER } from "../scripts/shared/stackFiles";
 import { runNpmScript, ScriptResult } from "./support/npmScript";
-import { sharedPlan } from "./support/sharedPlans";
+import { SCALE_OUT_LOW_PRIORITY, sharedPlan } from "./support/sharedPlans";
 
 type CliResult = ScriptResult;
 
@@ -178,15 +178,15 @@ describe("buildPlan", () => {
 
 describe("scale-out, low priority and a step limit, through the whole program", () => {
   it("sends trainingNodes as num_nodes_finetune and maxSteps as max_steps, and gives the cluster trainingPriority", async () => {
-    const plan = await buildPlan({ overrides: ["trainingNodes=2", "trainingMaxNodes=2", "trainingPriority=LowPriority", "maxSteps=7"] });
+    const plan = await sharedPlan({ overrides: SCALE_OUT_LOW_PRIORITY });
     const job = plan.document.resources.find((r) => r.type === "pulumi-nodejs:dynamic/phi3-foundry:PipelineJob")!;
     const inputs = (job.inputs.properties as any).inputs;
     expect(inputs.num_nodes_finetune).toEqual({ jobInputType: "literal", value: "2" });
     expect(inputs.max_steps).toEqual({ jobInputType: "literal", value: "7" });
     const cluster = plan.document.resources.find((r) => r.type === "azure-native:machinelearningservices:Compute")!;
-    expect((cluster.inputs.properties as any).properties).toMatchObject({ vmPriority: "LowPriority", scaleSettings: { maxNodeCount: 2 } });
+    expect((cluster.inputs.properties as any).properties).toMatchObject({ vmPriority: "LowPriority", scaleSettings: { maxNodeCount: 3 } });
     expect(plan.notes).toContain(
-      "Quota Total Cluster LowPriority Regional vCPUs: need 48 vCPUs, limit 10000, in use 0 (from a stand-in, not Azure; `pulumi up` reads the real numbers).",
+      "Quota Total Cluster LowPriority Regional vCPUs: need 72 vCPUs, limit 10000, in use 0 (from a stand-in, not Azure; `pulumi up` reads the real numbers).",
     );
   });
 

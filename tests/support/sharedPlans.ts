@@ -9,6 +9,18 @@ export interface SharedPlanOptions {
 }
 
 /**
+ * Scale-out on low-priority nodes with a step limit and a price for the nodes: read by the plan's tests (what reaches
+ * the job and the cluster) and the cost's (how such a cluster is priced).
+ */
+export const SCALE_OUT_LOW_PRIORITY: readonly string[] = [
+  "trainingNodes=2",
+  "trainingMaxNodes=3",
+  "trainingPriority=LowPriority",
+  "maxSteps=7",
+  "gpuPricesPerHour=Standard_NC24ads_A100_v4=3",
+];
+
+/**
  * The plan of a stack and overrides, made once per run and read by every test file that asks for the same settings:
  * planning the whole stack takes about a second of CPU, and the dev stack alone was planned a dozen times a run. The
  * first file to ask plans and writes the plan as JSON; later files read it. Each caller gets its own copy, so no test
