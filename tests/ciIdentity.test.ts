@@ -8,9 +8,9 @@ import {
 } from "../components/ciIdentity";
 import { RoleScope } from "../components/roles";
 import { deterministicGuid } from "../domain/roles";
-import { buildPlan } from "../scripts/plan/plan";
+import { MOCK_SUBSCRIPTION_ID } from "../scripts/plan/mockAzure";
 import { named, ofType, runProgram, single } from "./helpers";
-import { sharedPlan } from "./support/sharedPlans";
+import { CI_DESTROYER, DEV_WITH_ADDITIONS, sharedPlan } from "./support/sharedPlans";
 
 const group = "/subscriptions/s/resourceGroups/rg-phi";
 const args: CiIdentityArgs = { githubRepo: "contoso/phi3-infra", resourceGroup: new RoleScope(group, "s"), displayName: "phi-dev" };
@@ -73,15 +73,15 @@ describe("CiIdentity", () => {
 
 describe("ciGithubRepo in the stack", () => {
   it("adds the CI identity and its client and tenant outputs when set, and no azuread resource when not", async () => {
-    const destroyer = "33333333-3333-3333-3333-333333333333";
-    const withCi = (await buildPlan({ overrides: ["ciGithubRepo=contoso/phi3-infra", `ciDestroyPrincipalId=${destroyer}`] })).document;
+    const withCi = (await sharedPlan({ overrides: DEV_WITH_ADDITIONS })).document;
     // The preview identity holds Reader on the group alone: nothing on the endpoint, no custom role.
     const ci = single(withCi.resources, "phi3-foundry:ci:CiIdentity").urn;
     const held = ofType(withCi.resources, "azure-native:authorization:RoleAssignment").filter((a) => a.parent === ci);
-    expect(held.map((a) => [a.name, a.inputs.scope])).toEqual([["ci-reader", named(withCi.resources, "ml-rg").id]]);
+    // The stack's resource group, here an existing one (resourceGroupName=rg-shared).
+    expect(held.map((a) => [a.name, a.inputs.scope])).toEqual([["ci-reader", `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg-shared`]]);
     expect(ofType(withCi.resources, "azure-native:authorization:RoleDefinition")).toEqual([]);
     // The deployer (the client config's object id) and the destroy identity own the app.
-    expect(single(withCi.resources, "azuread:index/application:Application").inputs.owners).toEqual([deterministicGuid("mock-user"), destroyer]);
+    expect(single(withCi.resources, "azuread:index/application:Application").inputs.owners).toEqual([deterministicGuid("mock-user"), CI_DESTROYER]);
     const credential = single(withCi.resources, "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential");
     expect(credential.inputs.subject).toBe("repo:contoso/phi3-infra:pull_request");
     expect(single(withCi.resources, "azuread:index/servicePrincipal:ServicePrincipal")).toBeDefined();

@@ -9,11 +9,12 @@ import {
 } from "../components/costAlerts";
 import { parseStackConfig } from "../infra/config";
 import type { ResourceKind } from "../domain/naming";
+import { MOCK_SUBSCRIPTION_ID } from "../scripts/plan/mockAzure";
 import type { MockRun } from "../scripts/plan/mockRuntime";
 import { buildPlan } from "../scripts/plan/plan";
-import { input, named, ofType, runProgram, single } from "./helpers";
+import { input, ofType, runProgram, single } from "./helpers";
 import { devRaw, problemsOf } from "./support/stackConfig";
-import { sharedPlan } from "./support/sharedPlans";
+import { DEV_WITH_ADDITIONS, sharedPlan } from "./support/sharedPlans";
 
 const BUDGET = "azure-native:consumption:Budget";
 const ACTION_GROUP = "azure-native:monitor:ActionGroup";
@@ -208,10 +209,11 @@ describe("firstOfMonth", () => {
 });
 
 describe("the stack's budget and idle alarm", () => {
-  // idleAlertHours away from its default, to see it reach the alert (its default, 6: the config tests).
-  const WITH_ALERTS = ["budgetMonthlyUsd=200", "alertEmails=ops@contoso.com", "idleAlertHours=24"];
+  // budgetMonthlyUsd=200, alertEmails=ops@contoso.com and idleAlertHours=24 (away from its default, 6: the config
+  // tests), with other settings that add to the dev stack, in an existing resource group.
+  const WITH_ALERTS = DEV_WITH_ADDITIONS;
   // One plan per scenario, made once a run: the tests only read them.
-  const planOf = (overrides: string[]) => sharedPlan({ overrides });
+  const planOf = (overrides: readonly string[]) => sharedPlan({ overrides });
 
   it("with budgetMonthlyUsd=200, alertEmails=ops@contoso.com and idleAlertHours=24 has the budget, the action group and the idle alert on the deployment", async () => {
     const { resources, outputs } = (await planOf(WITH_ALERTS)).document;
@@ -226,7 +228,7 @@ describe("the stack's budget and idle alarm", () => {
       "Actual_GreaterThan_80_Percent",
       "Forecasted_GreaterThan_100_Percent",
     ]);
-    expect(budget.inputs).toMatchObject({ amount: 200, scope: named(resources, "ml-rg").id });
+    expect(budget.inputs).toMatchObject({ amount: 200, scope: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/rg-shared` });
     expect(group.inputs.emailReceivers).toEqual([{ name: "email-1", emailAddress: "ops@contoso.com", useCommonAlertSchema: false }]);
     // Waits for the deployment (it names it), and goes with it.
     expect(alert.dependsOn).toEqual(expect.arrayContaining([deployment.urn, group.urn]));

@@ -15,10 +15,10 @@ import { loadStackSettings } from "../scripts/shared/stackFiles";
 import { ML_REGIONS, StandInQuotaSource } from "../scripts/plan/standIns";
 import { input, named, ofType, single } from "./helpers";
 import { chatRecord, tempDir, writeJsonl } from "./support/chatRecords";
-import { sharedPlan } from "./support/sharedPlans";
+import { DEV_WITH_ADDITIONS, sharedPlan } from "./support/sharedPlans";
 
 /** Plans by their overrides, each made once a run and shared (tests only read them); buildPlan where planning is tested. */
-const planOf = (overrides: string[] = []) => sharedPlan({ overrides });
+const planOf = (overrides: readonly string[] = []) => sharedPlan({ overrides });
 const devPlan = () => planOf();
 /** Serving a registered model; its training files are not there, which does not matter: they are not read. */
 const REGISTERED_MODEL = ["fineTuneEnabled=false", "registeredModelId=azureml:phi3-chat-finetuned:3", "trainDataPath=missing.jsonl"];
@@ -47,9 +47,6 @@ describe("createNamer", () => {
 });
 
 describe("the dev stack", () => {
-  // Two settings that touch different resources, planned once for both tests.
-  const EXISTING_GROUP_HARDENED = ["resourceGroupName=rg-shared", "keyVaultPurgeProtection=true"];
-
   it("wires the workspace to its four dependencies", async () => {
     const { resources } = (await devPlan()).document;
     const workspace = named(resources, "ml-workspace");
@@ -118,7 +115,7 @@ describe("the dev stack", () => {
   });
 
   it("deploys into an existing resource group without creating one", async () => {
-    const { resources } = (await planOf(EXISTING_GROUP_HARDENED)).document;
+    const { resources } = (await planOf(DEV_WITH_ADDITIONS)).document;
     expect(ofType(resources, "azure-native:resources:ResourceGroup")).toHaveLength(0);
     expect(named(resources, "ml-workspace").inputs.resourceGroupName).toBe("rg-shared");
     const contributor = named(resources, "training-identity-contributor");
@@ -126,9 +123,9 @@ describe("the dev stack", () => {
   });
 
   it("turns purge protection on only when asked", async () => {
-    const vault = async (overrides: string[]) => input(named((await planOf(overrides)).document.resources, "ml-keyvault"), "properties.enablePurgeProtection");
+    const vault = async (overrides: readonly string[]) => input(named((await planOf(overrides)).document.resources, "ml-keyvault"), "properties.enablePurgeProtection");
     expect(await vault([])).toBeUndefined();
-    expect(await vault(EXISTING_GROUP_HARDENED)).toBe(true);
+    expect(await vault(DEV_WITH_ADDITIONS)).toBe(true);
   });
 });
 

@@ -8,6 +8,23 @@ export interface SharedPlanOptions {
   readonly overrides?: readonly string[];
 }
 
+/** The CI identity's destroy principal in {@link DEV_WITH_ADDITIONS}. */
+export const CI_DESTROYER = "33333333-3333-3333-3333-333333333333";
+
+/**
+ * The dev stack with the settings that add to it, each read by its own tests (stack, CI identity, cost alerts): an
+ * existing resource group, purge protection, the CI identity, and the budget and idle alert with a day's window.
+ */
+export const DEV_WITH_ADDITIONS: readonly string[] = [
+  "resourceGroupName=rg-shared",
+  "keyVaultPurgeProtection=true",
+  "ciGithubRepo=contoso/phi3-infra",
+  `ciDestroyPrincipalId=${CI_DESTROYER}`,
+  "budgetMonthlyUsd=200",
+  "alertEmails=ops@contoso.com",
+  "idleAlertHours=24",
+];
+
 /**
  * Scale-out on low-priority nodes with a step limit and a price for the nodes: read by the plan's tests (what reaches
  * the job and the cluster) and the cost's (how such a cluster is priced).
