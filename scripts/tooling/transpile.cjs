@@ -1,9 +1,10 @@
 /**
  * How the project's TypeScript becomes JavaScript outside `tsc`: esbuild strips the types of one file at a time
- * (nothing is checked here; `npm test` type-checks with tsc), to CommonJS with the ES2022 class-field semantics of
+ * (nothing is checked here; `npm test` type-checks with tsgo), to CommonJS with the ES2022 class-field semantics of
  * tsconfig.json's target. `npm run plan` (typescript.cjs) and Jest (tests/support/jestTransform.cjs) both use it.
  */
-const { transformSync, version } = require("esbuild");
+// esbuild itself loads on the first file to transpile: a start whose files are all cached never needs it.
+const { version } = require("esbuild/package.json");
 
 const OPTIONS = { format: "cjs", target: "node20" };
 // Under Jest: source maps, and import() compiled to require() (see transpile).
@@ -15,7 +16,7 @@ const JEST_OPTIONS = { sourcemap: true, supported: { "dynamic-import": false } }
  * dynamic imports only behind --experimental-vm-modules; under plain Node `import()` stays Node's own.
  */
 function transpile(source, filename, forJest = false) {
-  return transformSync(source, {
+  return require("esbuild").transformSync(source, {
     ...OPTIONS,
     loader: filename.endsWith(".ts") ? "ts" : "js",
     sourcefile: filename,
