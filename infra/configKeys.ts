@@ -1,4 +1,3 @@
-
 /**
  * The project's config keys, as Pulumi.yaml declares them, and the raw settings keyed by them: the strings
  * parseStackConfig (./config.ts) turns into a StackConfig. Reading them from Pulumi's runtime is ./pulumiConfig.ts, so

@@ -8,7 +8,7 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
-/** The variable that names the folder (read by tests/support/sharedPlans.ts and the teardown). */
+/** The variable that names the folder (read by tests/support/sharedPerRun.ts and the teardown). */
 const PLANS_ENV = "PHI3_TEST_PLANS";
 const PREFIX = "phi3-plans-";
 
@@ -25,7 +25,7 @@ function running(pid) {
 /** Removes the plan folders in `dir` left by runs that have ended; returns their names. */
 function removeLeftFolders(dir = os.tmpdir()) {
   const left = fs.readdirSync(dir).filter((name) => {
-    const pid = Number(/^phi3-plans-(\d+)-/.exec(name)?.[1]);
+    const pid = Number(name.startsWith(PREFIX) ? /^(\d+)-/.exec(name.slice(PREFIX.length))?.[1] : undefined);
     return Number.isInteger(pid) && pid > 0 && !running(pid);
   });
   for (const name of left) fs.rmSync(path.join(dir, name), { recursive: true, force: true });

@@ -2,11 +2,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 /**
- * The variable naming the folder where one `npm test` keeps what its files share (PLANS_ENV of
- * tests/support/planFolderSetup.cjs, which makes it before the first file; removed after the last); unset when a test
- * file runs outside Jest's setup.
+ * The variable naming the folder where one `npm test` keeps what its files share: Jest's global setup makes it before
+ * the first file and removes it after the last; unset when a test file runs outside Jest's setup.
  */
-const SHARED_FOLDER_ENV = "PHI3_TEST_PLANS";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { PLANS_ENV: SHARED_FOLDER_ENV } = require("./planFolderSetup.cjs") as { PLANS_ENV: string };
 
 const inThisFile = new Map<string, Promise<string>>();
 
